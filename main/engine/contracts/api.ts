@@ -1,0 +1,167 @@
+import type { JobInfo, JobLog, JobProgress, JobStarted } from './jobs.ts';
+import type { RunDetail, RunMetrics, RunSummary } from './runs.ts';
+
+export interface WorkspaceInfo {
+  path: string;
+  latestRunId: string | null;
+  threads: number;
+  version: string;
+}
+
+export interface GenerateArgs {
+  out: string;
+  users?: number;
+  items?: number;
+  interactions?: number;
+  seed?: number;
+}
+
+export interface ImportArgs {
+  interactions?: string;
+  items?: string;
+  /** canonical field → source column, e.g. { user: 'customer', item: 'sku' } */
+  map?: Record<string, string>;
+}
+
+export interface DatasetProfile {
+  datasetId: string;
+  fingerprint: string;
+  sources: string[];
+  users: number;
+  items: number;
+  interactions: number;
+  density: number;
+  duplicatesDropped: number;
+  unknownItems: number;
+  perUser: Distribution;
+  perItem: Distribution;
+  ratingHistogram: { value: number; count: number }[] | null;
+  timeRange: { min: string; max: string } | null;
+  /** item popularity by rank, sampled for log-log plots */
+  popularityCurve: { rank: number; count: number }[];
+  /** events per day bucket */
+  activity: { day: string; count: number }[];
+  catalog: { items: number; columns: string[] } | null;
+}
+
+export interface Distribution {
+  min: number;
+  median: number;
+  mean: number;
+  max: number;
+  /** histogram over log2 buckets: [lo, hi) → count */
+  histogram: { lo: number; hi: number; count: number }[];
+}
+
+export interface TrainArgs {
+  /** path of a trainyard.yaml; its keys are overridden by `set` */
+  configPath?: string;
+  /** inline config object merged over the file */
+  config?: unknown;
+  /** dotted overrides, e.g. ["als.factors=32"] */
+  set?: string[];
+}
+
+export interface TrainResult {
+  runId: string;
+  runDir: string;
+  metrics: Record<string, Record<string, number>>;
+  timings: Record<string, number>;
+}
+
+export type RecommendMode = 'baseline' | 'cf' | 'auto' | 'semantic' | 'hybrid';
+
+export interface RecommendArgs {
+  run?: string;
+  user: string;
+  k?: number;
+  mode?: RecommendMode;
+  exclude?: string[];
+}
+
+export interface RecommendedItem {
+  item: string;
+  score: number;
+  title?: string;
+  /** history items that contributed most, with their share of the score */
+  because?: { item: string; title?: string; weight: number }[];
+}
+
+export interface RecommendResult {
+  user: string;
+  mode: RecommendMode;
+  /** the mode that actually answered, e.g. auto → cf, or baseline for a cold-start user */
+  usedMode: RecommendMode;
+  known: boolean;
+  history: { item: string; title?: string; ts: number }[];
+  items: RecommendedItem[];
+}
+
+export interface SimilarArgs {
+  run?: string;
+  item: string;
+  k?: number;
+  by?: 'cf' | 'content';
+}
+
+export interface SearchArgs {
+  run?: string;
+  query: string;
+  k?: number;
+  filters?: { category?: string };
+}
+
+export interface SearchHit {
+  item: string;
+  score: number;
+  metadata: Record<string, string>;
+}
+
+export interface ClassifyTrainArgs {
+  data: string;
+  textCol?: string;
+  labelCol?: string;
+  model?: 'fasttext' | 'encoder';
+  set?: string[];
+}
+
+export interface ClassifyPrediction {
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+/** The request map: every request takes one serialisable argument and resolves to data. */
+export interface EngineApi {
+  'workspace.info': (arg: void) => Promise<WorkspaceInfo>;
+  'data.generate': (arg: GenerateArgs) => Promise<JobStarted>;
+  'data.import': (arg: ImportArgs) => Promise<JobStarted>;
+  'data.profile': (arg: { datasetId?: string }) => Promise<DatasetProfile | null>;
+  'train.start': (arg: TrainArgs) => Promise<JobStarted>;
+  'jobs.list': (arg: void) => Promise<JobInfo[]>;
+  'jobs.get': (arg: { jobId: string }) => Promise<JobInfo>;
+  'jobs.cancel': (arg: { jobId: string }) => Promise<{ cancelled: boolean }>;
+  'runs.list': (arg: void) => Promise<RunSummary[]>;
+  'runs.show': (arg: { run: string }) => Promise<RunDetail>;
+  'runs.promote': (arg: { run: string }) => Promise<RunSummary>;
+  'runs.delete': (arg: { run: string }) => Promise<{ deleted: string }>;
+  'eval.run': (arg: { run: string; ks?: number[] }) => Promise<RunMetrics>;
+  recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
+  similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;
+  search: (arg: SearchArgs) => Promise<SearchHit[]>;
+  'classify.train': (arg: ClassifyTrainArgs) => Promise<JobStarted>;
+  'classify.predict': (arg: { run: string; text: string }) => Promise<ClassifyPrediction>;
+}
+
+export type EngineRequest = keyof EngineApi;
+export type RequestArg<K extends EngineRequest> = Parameters<EngineApi[K]>[0];
+export type RequestResult<K extends EngineRequest> = Awaited<ReturnType<EngineApi[K]>>;
+
+/** The event map: name → payload. */
+export interface EngineEvents {
+  'job.state': JobInfo;
+  'job.progress': JobProgress;
+  'job.log': JobLog;
+  'runs.changed': { runId: string };
+}
+
+export type EngineEvent = keyof EngineEvents;

@@ -1,0 +1,53 @@
+/** Errors cross every boundary (worker, IPC, HTTP, CLI) as plain data. */
+export type ErrorKind =
+  | 'invalid-input' // bad file, bad config, bad argument: the user can fix it
+  | 'not-found'
+  | 'conflict'
+  | 'cancelled'
+  | 'worker-crashed'
+  | 'internal';
+
+export interface EngineErrorData {
+  kind: ErrorKind;
+  message: string;
+  /** where it happened, e.g. { file, line, column, field, hint } */
+  details?: Record<string, unknown>;
+  stack?: string;
+}
+
+export class EngineError extends Error {
+  readonly kind: ErrorKind;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(kind: ErrorKind, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'EngineError';
+    this.kind = kind;
+    this.details = details;
+  }
+
+  toData(): EngineErrorData {
+    return { kind: this.kind, message: this.message, ...(this.details ? { details: this.details } : {}), ...(this.stack ? { stack: this.stack } : {}) };
+  }
+
+  static fromData(data: EngineErrorData): EngineError {
+    const e = new EngineError(data.kind, data.message, data.details);
+    if (data.stack) e.stack = data.stack;
+    return e;
+  }
+}
+
+/** Any thrown value as error data; EngineErrors keep their kind, everything else is internal. */
+export function toErrorData(err: unknown): EngineErrorData {
+  if (err instanceof EngineError) return err.toData();
+  if (err instanceof Error) {
+    if (err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
+    return { kind: 'internal', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+  }
+  return { kind: 'internal', message: String(err) };
+}
+
+/** Throws a `cancelled` EngineError when the signal has fired; call between batches, epochs, iterations. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EngineError('cancelled', 'cancelled');
+}

@@ -1,0 +1,70 @@
+import type { EngineErrorData } from './errors.ts';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StageStatus = 'pending' | 'running' | 'succeeded' | 'cached' | 'failed' | 'cancelled' | 'skipped';
+
+/** Metric name (e.g. "ndcg@10") → value; intervals as "<name>_ci95" pairs in `intervals`. */
+export interface ModelMetrics {
+  [metric: string]: number;
+}
+
+export interface StageRecord {
+  name: string;
+  status: StageStatus;
+  /** hash of the stage's inputs and params; equal keys reuse the artifact */
+  cacheKey?: string;
+  /** run whose artifact this stage reused, when cached */
+  cachedFrom?: string;
+  seconds?: number;
+  /** what really ran: e.g. { provider: 'builtin', device: 'cpu', threads: 2 } */
+  effective?: Record<string, unknown>;
+  error?: EngineErrorData;
+}
+
+export interface RunManifest {
+  runId: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt?: string;
+  packageVersion: string;
+  /** the config as given (after --set overrides) */
+  config: unknown;
+  /** the config with every default filled in */
+  resolvedParams: unknown;
+  dataset: { id: string; fingerprint: string; users: number; items: number; interactions: number } | null;
+  split: { method: string; trainEvents: number; testUsers: number; skippedUsers: number } | null;
+  stages: StageRecord[];
+  /** training seconds per stage (evaluation excluded) */
+  timings: Record<string, number>;
+  error?: EngineErrorData;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt?: string;
+  stages: string[];
+  isLatest: boolean;
+  /** headline metrics per model, e.g. { als: { "ndcg@10": 0.12 } } */
+  metrics: Record<string, ModelMetrics>;
+  error?: EngineErrorData;
+}
+
+export interface RunDetail {
+  manifest: RunManifest;
+  metrics: RunMetrics | null;
+  isLatest: boolean;
+}
+
+/** metrics.json of a run. */
+export interface RunMetrics {
+  ks: number[];
+  /** model → metric → mean value */
+  models: Record<string, ModelMetrics>;
+  /** model → metric → [low, high] 95% interval */
+  intervals: Record<string, Record<string, [number, number]>>;
+  /** model → segment (light/medium/heavy) → metric → mean */
+  segments: Record<string, Record<string, ModelMetrics>>;
+  users: { evaluated: number; skipped: number };
+}

@@ -1,0 +1,25 @@
+import type { TaskContext } from '../jobs/context.ts';
+
+/** What actually ran, recorded in the run manifest. */
+export interface EmbeddingEffective {
+  provider: string;
+  model: string;
+  dimensions: number;
+  device: string;
+  /** texts cut at the model's maximum length */
+  truncated: number;
+}
+
+/**
+ * A sentence encoder. `fit` is called once with the whole corpus before any `embed` (providers that
+ * learn from the catalogue, like builtin LSA, train there; pretrained ones ignore it).
+ * Vectors are L2-normalised, row-major, `dimensions` floats per text.
+ */
+export interface EmbeddingProvider {
+  readonly name: string;
+  readonly dimensions: number;
+  fit?(corpus: readonly string[], ctx: TaskContext): Promise<void>;
+  embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array>;
+  effective(): EmbeddingEffective;
+  dispose?(): Promise<void>;
+}
