@@ -1,0 +1,85 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'http', 'net', 'url', 'stream', 'events', 'module'];
+
+/**
+ * The runtime boundaries, enforced like VS Code's layer rules:
+ * - main/engine runs under plain Node: no electron, no DOM;
+ * - only engine/store touches SQLite and its vector extensions; only engine/embed touches ONNX;
+ * - preload and renderer see the engine only through `import type` from contracts;
+ * - the renderer imports nothing from Node.
+ */
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'native/build/**', '.tools/**', '.tsbuild/**', 'test-results/**', 'workspace/**', 'tests/fixtures/tiny-bert/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['main/engine/**/*.ts'],
+    ignores: ['main/engine/store/**', 'main/engine/embed/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+        patterns: [
+          { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
+          { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['main/engine/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+        patterns: [{ group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' }],
+      }],
+    },
+  },
+  {
+    files: ['main/engine/embed/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+        patterns: [{ group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' }],
+      }],
+    },
+  },
+  {
+    files: ['main/engine/**/*.ts'],
+    languageOptions: { globals: { ...globals.node, window: 'off', document: 'off', navigator: 'off' } },
+    rules: { 'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator'] },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: nodeBuiltins.filter((n) => !n.includes('*')).map((name) => ({ name, message: 'the renderer runs in a browser: no Node modules' })).concat([{ name: 'electron', message: 'the renderer talks to window.trainyard only' }]),
+        patterns: [
+          { group: ['node:*'], message: 'the renderer runs in a browser: no Node modules' },
+          { group: ['**/main/engine/*', '!**/main/engine/contracts', '**/main/engine/!(contracts)/**'], message: 'import engine types from main/engine/contracts only' },
+        ],
+      }],
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/main/engine/contracts/**'], allowTypeImports: true, message: 'contracts are imported as types only' }],
+      }],
+    },
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/main/engine/**'], allowTypeImports: true, message: 'preload imports engine contracts as types only' }],
+      }],
+    },
+  },
+);

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { WithEngine } from '../index.ts';
+import { followJob, printJson } from '../output.ts';
+import { collect } from './parse.ts';
+
+export function registerClassifyCommands(program: Command, withEngine: WithEngine): void {
+  const classify = program.command('classify').description('train and use text classifiers');
+
+  classify
+    .command('train')
+    .requiredOption('--data <file>', 'labelled CSV or JSONL')
+    .option('--text-col <name>', 'text column (detected when omitted)')
+    .option('--label-col <name>', 'label column (detected when omitted)')
+    .option('--model <kind>', 'fasttext or encoder', 'fasttext')
+    .option('--set <key=value>', 'override a training parameter (repeatable)', collect, [])
+    .action((o: { data: string; textCol?: string; labelCol?: string; model: string; set: string[] }) =>
+      withEngine(async (engine, g) => {
+        if (o.model !== 'fasttext' && o.model !== 'encoder') throw new Error(`--model ${o.model}: expected fasttext or encoder`);
+        const { jobId } = await engine.request('classify.train', {
+          data: resolve(o.data),
+          model: o.model,
+          set: o.set,
+          ...(o.textCol ? { textCol: o.textCol } : {}),
+          ...(o.labelCol ? { labelCol: o.labelCol } : {}),
+        });
+        const result = (await followJob(engine, jobId, g.json)) as { runId: string; metrics: Record<string, unknown> };
+        if (g.json) return printJson(result);
+        process.stdout.write(`run ${result.runId}\n`);
+        for (const [k, v] of Object.entries(result.metrics)) if (typeof v === 'number') process.stdout.write(`  ${k.padEnd(22)} ${v.toFixed(4)}\n`);
+      }),
+    );
+
+  classify
+    .command('predict')
+    .requiredOption('--run <run>', 'classifier run id')
+    .argument('<text>')
+    .action((text: string, o: { run: string }) =>
+      withEngine(async (engine, g) => {
+        const p = await engine.request('classify.predict', { run: o.run, text });
+        if (g.json) return printJson(p);
+        process.stdout.write(`${p.label}\n`);
+        for (const [label, prob] of Object.entries(p.probabilities).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${label.padEnd(20)} ${prob.toFixed(4)}\n`);
+      }),
+    );
+}

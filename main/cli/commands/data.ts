@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { DatasetProfile } from '../../engine/contracts/api.ts';
+import type { WithEngine } from '../index.ts';
+import { followJob, printJson } from '../output.ts';
+import { parseMap } from './parse.ts';
+
+function printProfile(p: DatasetProfile): void {
+  const lines = [
+    `dataset      ${p.datasetId} (${p.sources.join(', ')})`,
+    `users        ${p.users}`,
+    `items        ${p.items}`,
+    `interactions ${p.interactions} (density ${p.density.toExponential(2)})`,
+    `duplicates   ${p.duplicatesDropped} dropped (kept the latest)`,
+    `unknown item ${p.unknownItems} events dropped`,
+    `per user     min ${p.perUser.min} · median ${p.perUser.median} · max ${p.perUser.max}`,
+    `per item     min ${p.perItem.min} · median ${p.perItem.median} · max ${p.perItem.max}`,
+  ];
+  if (p.timeRange) lines.push(`time         ${p.timeRange.min} … ${p.timeRange.max}`);
+  if (p.catalog) lines.push(`catalog      ${p.catalog.items} items; columns ${p.catalog.columns.join(', ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerDataCommands(program: Command, withEngine: WithEngine): void {
+  const data = program.command('data').description('generate, import and profile data');
+
+  data
+    .command('generate')
+    .description('write a realistic synthetic interaction log and item catalogue')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--users <n>', 'users', Number)
+    .option('--items <n>', 'items', Number)
+    .option('--interactions <n>', 'interactions', Number)
+    .option('--seed <n>', 'random seed', Number)
+    .action((o: { out: string; users?: number; items?: number; interactions?: number; seed?: number }) =>
+      withEngine(async (engine, g) => {
+        const { jobId } = await engine.request('data.generate', { ...o, out: resolve(o.out) });
+        const result = await followJob(engine, jobId, g.json);
+        if (g.json) printJson(result);
+        else process.stdout.write(`wrote ${JSON.stringify(result)}\n`);
+      }),
+    );
+
+  data
+    .command('import')
+    .description('import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens) and/or an item catalogue')
+    .argument('[file]', 'interaction file')
+    .option('--items <file>', 'item catalogue file')
+    .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time')
+    .action((file: string | undefined, o: { items?: string; map?: string }) =>
+      withEngine(async (engine, g) => {
+        const { jobId } = await engine.request('data.import', {
+          ...(file ? { interactions: resolve(file) } : {}),
+          ...(o.items ? { items: resolve(o.items) } : {}),
+          ...(o.map ? { map: parseMap(o.map) } : {}),
+        });
+        const profile = (await followJob(engine, jobId, g.json)) as DatasetProfile;
+        if (g.json) printJson(profile);
+        else printProfile(profile);
+      }),
+    );
+
+  data
+    .command('profile')
+    .description('show the profile of the latest imported dataset')
+    .option('--dataset <id>', 'dataset id')
+    .action((o: { dataset?: string }) =>
+      withEngine(async (engine, g) => {
+        const profile = await engine.request('data.profile', o.dataset ? { datasetId: o.dataset } : {});
+        if (!profile) throw new Error('no dataset imported yet: run `trainyard data import FILE`');
+        if (g.json) printJson(profile);
+        else printProfile(profile);
+      }),
+    );
+}

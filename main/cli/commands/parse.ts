@@ -1,0 +1,23 @@
+import { EngineError } from '../../engine/contracts/errors.ts';
+
+/** "user=customer,item=sku" → { user: 'customer', item: 'sku' } */
+export function parseMap(text: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [key, col] = pair.split('=');
+    if (!key || !col) throw new EngineError('invalid-input', `--map ${text}: expected field=column pairs, e.g. user=customer,item=sku`);
+    map[key.trim()] = col.trim();
+  }
+  return map;
+}
+
+/** "5,10,20" → [5, 10, 20] */
+export function parseKs(text: string): number[] {
+  const ks = text.split(',').map((s) => Number(s.trim()));
+  if (ks.some((k) => !Number.isInteger(k) || k <= 0)) throw new EngineError('invalid-input', `--k ${text}: expected positive integers separated by commas`);
+  return ks;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

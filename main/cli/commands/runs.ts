@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import type { WithEngine } from '../index.ts';
+import { printJson } from '../output.ts';
+import { parseKs } from './parse.ts';
+import { formatMetricsTable } from './train.ts';
+
+export function registerRunsCommands(program: Command, withEngine: WithEngine): void {
+  const runs = program.command('runs').description('list, show, promote and delete runs');
+
+  runs
+    .command('list')
+    .description('all runs, newest first, with their status and NDCG@10')
+    .action(() =>
+      withEngine(async (engine, g) => {
+        const list = await engine.request('runs.list', undefined);
+        if (g.json) return printJson(list);
+        if (!list.length) return void process.stdout.write('no runs yet: trainyard train\n');
+        for (const r of list) {
+          const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
+          const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
+          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(9)}  ${r.stages.join(',')}  ${ndcg}${err}\n`);
+        }
+      }),
+    );
+
+  runs
+    .command('show')
+    .argument('<run>', 'run id or latest')
+    .action((run: string) =>
+      withEngine(async (engine, g) => {
+        const detail = await engine.request('runs.show', { run });
+        if (g.json) return printJson(detail);
+        const m = detail.manifest;
+        process.stdout.write(`${m.runId}  ${m.status}${detail.isLatest ? '  (LATEST)' : ''}\n`);
+        for (const s of m.stages) process.stdout.write(`  ${s.name.padEnd(18)} ${s.status.padEnd(9)} ${s.seconds !== undefined ? s.seconds.toFixed(2) + 's' : ''}${s.cachedFrom ? ` (from ${s.cachedFrom})` : ''}\n`);
+        if (m.error) process.stdout.write(`error: ${m.error.message}\n`);
+        if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
+      }),
+    );
+
+  runs
+    .command('promote')
+    .description('make a succeeded run LATEST (rollback = promote an older one)')
+    .argument('<run>')
+    .action((run: string) =>
+      withEngine(async (engine, g) => {
+        const summary = await engine.request('runs.promote', { run });
+        if (g.json) printJson(summary);
+        else process.stdout.write(`LATEST → ${summary.runId}\n`);
+      }),
+    );
+
+  runs
+    .command('delete')
+    .argument('<run>')
+    .action((run: string) =>
+      withEngine(async (engine, g) => {
+        const result = await engine.request('runs.delete', { run });
+        if (g.json) printJson(result);
+        else process.stdout.write(`deleted ${result.deleted}\n`);
+      }),
+    );
+
+  program
+    .command('eval')
+    .description('recompute the metrics of a finished run')
+    .option('--run <run>', 'run id or latest', 'latest')
+    .option('--k <list>', 'cutoffs, e.g. 10,20')
+    .action((o: { run: string; k?: string }) =>
+      withEngine(async (engine, g) => {
+        const metrics = await engine.request('eval.run', { run: o.run, ...(o.k ? { ks: parseKs(o.k) } : {}) });
+        if (g.json) printJson(metrics);
+        else process.stdout.write(formatMetricsTable(metrics));
+      }),
+    );
+}

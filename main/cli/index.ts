@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { createEngine, type Engine } from '../engine/index.ts';
+import { PACKAGE_VERSION } from '../engine/version.ts';
+import { registerClassifyCommands } from './commands/classify.ts';
+import { registerDataCommands } from './commands/data.ts';
+import { registerQueryCommands } from './commands/query.ts';
+import { registerRunsCommands } from './commands/runs.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTrainCommand } from './commands/train.ts';
+import { reportError, type GlobalOptions } from './output.ts';
+
+const program = new Command('trainyard')
+  .description('Train, evaluate and try recommender and text models on your own machine')
+  .version(PACKAGE_VERSION)
+  .addOption(new Option('--workspace <dir>', 'workspace folder').env('TRAINYARD_WORKSPACE').default('./workspace'))
+  .option('--json', 'machine-readable output on stdout', false)
+  .showHelpAfterError();
+
+function globals(): GlobalOptions {
+  const o = program.opts<{ workspace: string; json: boolean }>();
+  return { workspace: resolve(o.workspace), json: o.json };
+}
+
+/** Runs a command body with an engine for the workspace, closing it and reporting errors. */
+export type WithEngine = (body: (engine: Engine, g: GlobalOptions) => Promise<void>) => Promise<void>;
+const withEngine: WithEngine = async (body) => {
+  const g = globals();
+  let engine: Engine | null = null;
+  try {
+    engine = await createEngine({ workspace: g.workspace, workers: 1 });
+    await body(engine, g);
+  } catch (err) {
+    reportError(err, g.json);
+  } finally {
+    await engine?.close();
+  }
+};
+
+registerDataCommands(program, withEngine);
+registerTrainCommand(program, withEngine);
+registerRunsCommands(program, withEngine);
+registerQueryCommands(program, withEngine);
+registerClassifyCommands(program, withEngine);
+registerServeCommand(program, withEngine);
+
+await program.parseAsync(process.argv);

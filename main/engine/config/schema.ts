@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * trainyard.yaml: data paths and stage parameters. Every key has a default, unknown keys are
+ * rejected (strict objects), and errors carry the key path. Types come from z.infer.
+ */
+const splitMethod = z
+  .string()
+  .regex(/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/, 'expected last1 or lastpct:<fraction in (0,1]>, e.g. lastpct:0.2');
+
+export const STAGES = ['popularity', 'bayes-popularity', 'als', 'semantic', 'hybrid'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export const configSchema = z
+  .object({
+    data: z
+      .object({
+        /** interaction log: CSV/TSV/JSONL/Parquet or a MovieLens file */
+        interactions: z.string().optional(),
+        /** item catalogue */
+        items: z.string().optional(),
+        /** canonical field → source column, e.g. { user: customer } */
+        map: z.record(z.enum(['user', 'item', 'rating', 'ts', 'title']), z.string()).default({}),
+      })
+      .strict()
+      .default({ map: {} }),
+    /** stages to train; popularity is always evaluated beside every model */
+    stages: z.array(z.enum(STAGES)).min(1).default(['popularity', 'bayes-popularity', 'als']),
+    seed: z.number().int().nonnegative().default(42),
+    /** worker threads for training; 0 = one per core */
+    threads: z.number().int().nonnegative().default(0),
+    split: z
+      .object({
+        method: splitMethod.default('last1'),
+        /** ISO date or epoch seconds: training keeps events before it, testing events after it */
+        cutoff: z.union([z.string(), z.number()]).nullable().default(null),
+        /** users with fewer events stay in training only and are reported as skipped */
+        minUserEvents: z.number().int().min(2).default(2),
+      })
+      .strict()
+      .default({ method: 'last1', cutoff: null, minUserEvents: 2 }),
+    eval: z
+      .object({
+        ks: z.array(z.number().int().positive()).min(1).default([5, 10, 20, 50, 100]),
+      })
+      .strict()
+      .default({ ks: [5, 10, 20, 50, 100] }),
+    popularity: z.object({}).strict().default({}),
+    'bayes-popularity': z
+      .object({
+        /** smoothing strength: how many ratings at the global mean every item starts with */
+        m: z.number().nonnegative().default(10),
+        /** items with fewer ratings are ranked last */
+        minRatings: z.number().int().nonnegative().default(1),
+      })
+      .strict()
+      .default({ m: 10, minRatings: 1 }),
+    als: z
+      .object({
+        factors: z.number().int().positive().default(64),
+        regularization: z.number().nonnegative().default(0.01),
+        alpha: z.number().nonnegative().default(40),
+        confidence: z.enum(['linear', 'log']).default('linear'),
+        eps: z.number().positive().default(1),
+        iterations: z.number().int().positive().default(15),
+        cgSteps: z.number().int().positive().default(3),
+      })
+      .strict()
+      .default({ factors: 64, regularization: 0.01, alpha: 40, confidence: 'linear', eps: 1, iterations: 15, cgSteps: 3 }),
+    recommend: z
+      .object({
+        /** auto mode answers with CF for users with at least this many training events */
+        minHistory: z.number().int().nonnegative().default(3),
+      })
+      .strict()
+      .default({ minHistory: 3 }),
+  })
+  .strict();
+
+export type TrainyardConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,51 @@
+import { availableParallelism } from 'node:os';
+import type { EngineApi, EngineRequest, RequestArg, RequestResult } from './contracts/api.ts';
+import type { JobInfo } from './contracts/jobs.ts';
+import { createEventBus, type Subscribe } from './events.ts';
+import { JobRunner } from './jobs/runner.ts';
+import { createRequestHandlers } from './requests.ts';
+import { ensureWorkspace, type WorkspacePaths } from './runs/workspace.ts';
+import { openWorkspaceDb } from './store/db.ts';
+
+export interface EngineOptions {
+  /** workspace folder: trainyard.db, runs/, LATEST */
+  workspace: string;
+  /** job worker threads; default one per core */
+  workers?: number;
+}
+
+export interface Engine {
+  readonly workspace: WorkspacePaths;
+  request<K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<RequestResult<K>>;
+  on: Subscribe;
+  /** resolves when the job reaches succeeded, failed or cancelled */
+  waitForJob(jobId: string): Promise<JobInfo>;
+  /** cancels running jobs, ends the workers and closes the database */
+  close(): Promise<void>;
+}
+
+/** The one entry to the engine, shared by the Electron app, browser mode and the CLI. */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const paths = ensureWorkspace(options.workspace);
+  const db = await openWorkspaceDb(paths.db);
+  const bus = createEventBus();
+  const runner = new JobRunner({
+    workspace: paths.root,
+    workerUrl: new URL('./workers/job-worker.ts', import.meta.url),
+    size: options.workers ?? Math.max(1, availableParallelism()),
+    emit: bus.emit,
+  });
+  const api: EngineApi = createRequestHandlers({ paths, db, runner, emit: bus.emit });
+  return {
+    workspace: paths,
+    request: (name, arg) => (api[name] as (a: typeof arg) => Promise<RequestResult<typeof name>>)(arg),
+    on: bus.on,
+    waitForJob: (jobId) => runner.wait(jobId),
+    async close() {
+      await runner.close();
+      db.close();
+    },
+  };
+}
+
+export type { EngineApi, EngineEvents } from './contracts/api.ts';

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../contracts/errors.ts';
+import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
+import type { WorkspacePaths } from './workspace.ts';
+
+const RUN_ID = /^run_\d{8}T\d{6}(_\d+)?$/;
+
+/** Writes a file so readers see either the old or the new content, never a torn one. */
+export function writeFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** run_YYYYMMDDTHHMMSS from a date, with a counter suffix when that second is taken. */
+export function newRunId(paths: WorkspacePaths, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+  let id = `run_${stamp}`;
+  for (let n = 2; existsSync(join(paths.runs, id)); n++) id = `run_${stamp}_${n}`;
+  return id;
+}
+
+export function runDir(paths: WorkspacePaths, runId: string): string {
+  return join(paths.runs, runId);
+}
+
+/** Creates the run folder (reserving its id) and writes its first manifest. */
+export function createRun(paths: WorkspacePaths, manifest: RunManifest): string {
+  const dir = runDir(paths, manifest.runId);
+  mkdirSync(dir, { recursive: false });
+  writeJson(join(dir, 'manifest.json'), manifest);
+  return dir;
+}
+
+export function saveManifest(paths: WorkspacePaths, manifest: RunManifest): void {
+  writeJson(join(runDir(paths, manifest.runId), 'manifest.json'), manifest);
+}
+
+export function readManifest(paths: WorkspacePaths, runId: string): RunManifest {
+  const file = join(runDir(paths, runId), 'manifest.json');
+  if (!existsSync(file)) throw new EngineError('not-found', `run ${runId} not found in ${paths.runs}`, { hint: 'trainyard runs list shows the runs' });
+  return readJson<RunManifest>(file);
+}
+
+export function readMetrics(paths: WorkspacePaths, runId: string): RunMetrics | null {
+  const file = join(runDir(paths, runId), 'metrics.json');
+  return existsSync(file) ? readJson<RunMetrics>(file) : null;
+}
+
+export function latestRunId(paths: WorkspacePaths): string | null {
+  if (!existsSync(paths.latest)) return null;
+  const id = readFileSync(paths.latest, 'utf8').trim();
+  return id || null;
+}
+
+/** Resolves "latest" (or nothing) to the LATEST run, and checks that a named run exists. */
+export function resolveRunId(paths: WorkspacePaths, ref: string | undefined): string {
+  if (!ref || ref === 'latest') {
+    const id = latestRunId(paths);
+    if (!id) throw new EngineError('not-found', 'no successful run yet: LATEST is not set', { hint: 'run `trainyard train` first' });
+    return id;
+  }
+  readManifest(paths, ref);
+  return ref;
+}
+
+/** Points LATEST at a succeeded run; the rename makes the switch atomic. */
+export function promoteRun(paths: WorkspacePaths, runId: string): void {
+  const manifest = readManifest(paths, runId);
+  if (manifest.status !== 'succeeded') {
+    throw new EngineError('conflict', `run ${runId} is ${manifest.status}; only a succeeded run can become LATEST`);
+  }
+  writeFileAtomic(paths.latest, runId + '\n');
+}
+
+export function listRunIds(paths: WorkspacePaths): string[] {
+  if (!existsSync(paths.runs)) return [];
+  return readdirSync(paths.runs)
+    .filter((name) => RUN_ID.test(name) && existsSync(join(paths.runs, name, 'manifest.json')))
+    .sort()
+    .reverse();
+}
+
+export function summarizeRun(paths: WorkspacePaths, runId: string, latest = latestRunId(paths)): RunSummary {
+  const m = readManifest(paths, runId);
+  const metrics = readMetrics(paths, runId);
+  return {
+    runId,
+    status: m.status,
+    createdAt: m.createdAt,
+    ...(m.finishedAt ? { finishedAt: m.finishedAt } : {}),
+    stages: m.stages.map((s) => s.name),
+    isLatest: runId === latest,
+    metrics: metrics?.models ?? {},
+    ...(m.error ? { error: m.error } : {}),
+  };
+}
+
+export function listRuns(paths: WorkspacePaths): RunSummary[] {
+  const latest = latestRunId(paths);
+  return listRunIds(paths).map((id) => summarizeRun(paths, id, latest));
+}
+
+export function showRun(paths: WorkspacePaths, runId: string): RunDetail {
+  return { manifest: readManifest(paths, runId), metrics: readMetrics(paths, runId), isLatest: latestRunId(paths) === runId };
+}
+
+/** Deletes a run folder. The LATEST run cannot be deleted: promote another one first. */
+export function deleteRun(paths: WorkspacePaths, runId: string): void {
+  readManifest(paths, runId);
+  if (latestRunId(paths) === runId) {
+    throw new EngineError('conflict', `run ${runId} is LATEST; promote another run before deleting it`);
+  }
+  rmSync(runDir(paths, runId), { recursive: true, force: true });
+}

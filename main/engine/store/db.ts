@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Migration } from './migrations/types.ts';
+
+export type Db = Database.Database;
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/** Every migration file `NNN_name.ts`, in version order. */
+export async function loadMigrations(): Promise<Migration[]> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.ts$/.test(f)).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const mod = (await import(join(MIGRATIONS_DIR, file))) as { migration: Migration };
+    if (mod.migration.version !== Number(file.slice(0, 3))) {
+      throw new Error(`migration ${file} declares version ${mod.migration.version}`);
+    }
+    migrations.push(mod.migration);
+  }
+  return migrations;
+}
+
+/** Applies the migrations newer than the database's user_version, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[], upTo = Infinity): number {
+  let version = db.pragma('user_version', { simple: true }) as number;
+  for (const m of migrations) {
+    if (m.version <= version || m.version > upTo) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    version = m.version;
+  }
+  return version;
+}
+
+/** Opens (creating if needed) a workspace database in WAL mode with every migration applied. */
+export async function openWorkspaceDb(path: string): Promise<Db> {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, await loadMigrations());
+  return db;
+}

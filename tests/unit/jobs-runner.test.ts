@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineEvent, EngineEvents } from '../../main/engine/contracts/api.ts';
+import type { JobKind } from '../../main/engine/contracts/jobs.ts';
+import { createEventBus } from '../../main/engine/events.ts';
+import { JobRunner } from '../../main/engine/jobs/runner.ts';
+
+const workerUrl = new URL('../fixtures/jobs/test-worker.ts', import.meta.url);
+let runner: JobRunner | null = null;
+
+function makeRunner(size = 1): { runner: JobRunner; events: { event: EngineEvent; payload: EngineEvents[EngineEvent] }[] } {
+  const bus = createEventBus();
+  const events: { event: EngineEvent; payload: EngineEvents[EngineEvent] }[] = [];
+  for (const e of ['job.state', 'job.progress', 'job.log'] as const) bus.on(e, (payload) => events.push({ event: e, payload }));
+  runner = new JobRunner({ workspace: '/tmp', workerUrl, size, emit: bus.emit });
+  return { runner, events };
+}
+
+// The test worker's job kinds are not product kinds; the runner dispatches any kind string.
+const kind = (k: string): JobKind => k as JobKind;
+
+afterEach(async () => {
+  await runner?.close();
+  runner = null;
+});
+
+describe('JobRunner', () => {
+  it('runs a job in a worker, forwarding progress, logs and the result', async () => {
+    const { runner, events } = makeRunner();
+    const job = runner.start(kind('count'), 'count', { n: 3 });
+    const done = await runner.wait(job.jobId);
+    expect(done.state).toBe('succeeded');
+    expect(done.result).toEqual({ counted: 3 });
+    const progress = events.filter((e) => e.event === 'job.progress').map((e) => (e.payload as EngineEvents['job.progress']).current);
+    expect(progress).toEqual([1, 2, 3]);
+    expect(events.some((e) => e.event === 'job.log' && (e.payload as EngineEvents['job.log']).message === 'counted to 3')).toBe(true);
+    const states = events.filter((e) => e.event === 'job.state').map((e) => (e.payload as EngineEvents['job.state']).state);
+    expect(states).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it('cancels a running job through its AbortSignal', async () => {
+    const { runner } = makeRunner();
+    const job = runner.start(kind('until-cancelled'), 'wait', null);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runner.cancel(job.jobId)).toBe(true);
+    const done = await runner.wait(job.jobId);
+    expect(done.state).toBe('cancelled');
+  });
+
+  it('cancels a queued job without running it', async () => {
+    const { runner } = makeRunner(1);
+    const first = runner.start(kind('until-cancelled'), 'first', null);
+    const second = runner.start(kind('count'), 'second', { n: 1 });
+    expect(runner.get(second.jobId).state).toBe('queued');
+    runner.cancel(second.jobId);
+    expect((await runner.wait(second.jobId)).state).toBe('cancelled');
+    runner.cancel(first.jobId);
+    await runner.wait(first.jobId);
+  });
+
+  it('fails a job with the error and its stack as data', async () => {
+    const { runner } = makeRunner();
+    const done = await runner.wait(runner.start(kind('fail'), 'fail', null).jobId);
+    expect(done.state).toBe('failed');
+    expect(done.error?.message).toBe('boom');
+    expect(done.error?.stack).toContain('test-worker.ts');
+  });
+
+  it('fails the job of a crashed worker with a clear error and replaces the worker', async () => {
+    const { runner } = makeRunner(1);
+    const crashed = await runner.wait(runner.start(kind('crash'), 'crash', null).jobId);
+    expect(crashed.state).toBe('failed');
+    expect(crashed.error?.kind).toBe('worker-crashed');
+    expect(crashed.error?.message).toMatch(/exited with code 7/);
+    const next = await runner.wait(runner.start(kind('count'), 'after crash', { n: 2 }).jobId);
+    expect(next.state).toBe('succeeded');
+  });
+
+  it('runs jobs in parallel up to the pool size, keeping the main thread free', async () => {
+    const { runner } = makeRunner(2);
+    const a = runner.start(kind('until-cancelled'), 'a', null);
+    const b = runner.start(kind('until-cancelled'), 'b', null);
+    await new Promise((r) => setTimeout(r, 30));
+    expect([runner.get(a.jobId).state, runner.get(b.jobId).state]).toEqual(['running', 'running']);
+    const t0 = performance.now();
+    await new Promise((r) => setImmediate(r));
+    expect(performance.now() - t0).toBeLessThan(50);
+    runner.cancel(a.jobId);
+    runner.cancel(b.jobId);
+    await Promise.all([runner.wait(a.jobId), runner.wait(b.jobId)]);
+  });
+});
