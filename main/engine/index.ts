@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { EngineApi, EngineRequest, RequestArg, RequestResult } from './contracts/api.ts';
+import type { EngineApi, EngineRequest, RequestArg } from './contracts/api.ts';
 import type { JobInfo } from './contracts/jobs.ts';
 import { createEventBus, type Subscribe } from './events.ts';
 import { JobRunner } from './jobs/runner.ts';
@@ -16,7 +16,7 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly workspace: WorkspacePaths;
-  request<K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<RequestResult<K>>;
+  request<K extends EngineRequest>(name: K, arg: RequestArg<K>): ReturnType<EngineApi[K]>;
   on: Subscribe;
   /** resolves when the job reaches succeeded, failed or cancelled */
   waitForJob(jobId: string): Promise<JobInfo>;
@@ -29,16 +29,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureWorkspace(options.workspace);
   const db = await openWorkspaceDb(paths.db);
   const bus = createEventBus();
+  const threads = Math.max(1, availableParallelism());
   const runner = new JobRunner({
     workspace: paths.root,
     workerUrl: new URL('./workers/job-worker.ts', import.meta.url),
-    size: options.workers ?? Math.max(1, availableParallelism()),
+    size: options.workers ?? threads,
     emit: bus.emit,
   });
-  const api: EngineApi = createRequestHandlers({ paths, db, runner, emit: bus.emit });
+  const api: EngineApi = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
   return {
     workspace: paths,
-    request: (name, arg) => (api[name] as (a: typeof arg) => Promise<RequestResult<typeof name>>)(arg),
+    request: (name, arg) => (api[name] as (a: typeof arg) => ReturnType<EngineApi[typeof name]>)(arg),
     on: bus.on,
     waitForJob: (jobId) => runner.wait(jobId),
     async close() {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { DatasetProfile } from '../../engine/contracts/api.ts';
+import type { GeneratedSample } from '../../engine/data/generate.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { parseMap } from './parse.ts';
@@ -35,9 +36,9 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
     .action((o: { out: string; users?: number; items?: number; interactions?: number; seed?: number }) =>
       withEngine(async (engine, g) => {
         const { jobId } = await engine.request('data.generate', { ...o, out: resolve(o.out) });
-        const result = await followJob(engine, jobId, g.json);
+        const result = (await followJob(engine, jobId, g.json)) as GeneratedSample;
         if (g.json) printJson(result);
-        else process.stdout.write(`wrote ${JSON.stringify(result)}\n`);
+        else process.stdout.write(`wrote ${result.events} events of ${result.users} users to ${result.interactions}\nwrote ${result.itemCount} items to ${result.items}\n`);
       }),
     );
 

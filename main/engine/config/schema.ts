@@ -20,7 +20,7 @@ export const configSchema = z
         /** item catalogue */
         items: z.string().optional(),
         /** canonical field → source column, e.g. { user: customer } */
-        map: z.record(z.enum(['user', 'item', 'rating', 'ts', 'title']), z.string()).default({}),
+        map: z.partialRecord(z.enum(['user', 'item', 'rating', 'ts', 'id', 'title']), z.string()).default({}),
       })
       .strict()
       .default({ map: {} }),

@@ -40,6 +40,7 @@ export class JobRunner {
   private readonly queue: string[] = [];
   private readonly opts: JobRunnerOptions;
   private closed = false;
+  private readonly finishedListeners: ((info: JobInfo) => void)[] = [];
 
   constructor(opts: JobRunnerOptions) {
     this.opts = opts;
@@ -56,6 +57,11 @@ export class JobRunner {
     this.opts.emit('job.state', { ...info });
     this.dispatch();
     return { ...info };
+  }
+
+  /** Called with every job that reaches a final state. */
+  onFinished(listener: (info: JobInfo) => void): void {
+    this.finishedListeners.push(listener);
   }
 
   get(jobId: string): JobInfo {
@@ -152,6 +158,7 @@ export class JobRunner {
     if (FINAL.has(job.info.state)) return;
     job.info = { ...job.info, ...extra, state, finishedAt: new Date().toISOString() };
     this.opts.emit('job.state', { ...job.info });
+    for (const listener of this.finishedListeners) listener({ ...job.info });
     job.settle({ ...job.info });
   }
 

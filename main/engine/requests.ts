@@ -1,0 +1,97 @@
+import type { EngineApi } from './contracts/api.ts';
+import { EngineError } from './contracts/errors.ts';
+import type { RunMetrics } from './contracts/runs.ts';
+import type { Emit } from './events.ts';
+import type { JobRunner } from './jobs/runner.ts';
+import { similarItems } from './recsys/als.ts';
+import { recommendFor, type ServingRun } from './recsys/recommend.ts';
+import { deleteRun, latestRunId, listRuns, promoteRun, resolveRunId, showRun, summarizeRun } from './runs/registry.ts';
+import { loadServingRun } from './runs/serving.ts';
+import type { WorkspacePaths } from './runs/workspace.ts';
+import { getProfile } from './store/datasets.ts';
+import type { Db } from './store/db.ts';
+import { forgetRunStages } from './store/stage-cache.ts';
+import { PACKAGE_VERSION } from './version.ts';
+
+interface Deps {
+  paths: WorkspacePaths;
+  db: Db;
+  runner: JobRunner;
+  emit: Emit;
+  threads: number;
+}
+
+/** The request map: quick requests answer in-process; long work becomes a job in the worker pool. */
+export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): EngineApi {
+  let serving: ServingRun | null = null;
+  const servingRun = (ref: string | undefined): ServingRun => {
+    const runId = resolveRunId(paths, ref);
+    if (serving?.runId !== runId) serving = loadServingRun(paths, db, runId);
+    return serving;
+  };
+  const runsChanged = (runId: string): void => emit('runs.changed', { runId });
+  runner.onFinished((info) => {
+    if (info.kind === 'train' || info.kind === 'classify.train') {
+      const runId = (info.result as { runId?: string } | undefined)?.runId;
+      if (runId) runsChanged(runId);
+    }
+  });
+
+  return {
+    'workspace.info': async () => ({ path: paths.root, latestRunId: latestRunId(paths), threads, version: PACKAGE_VERSION }),
+    'data.generate': async (arg) => ({ jobId: runner.start('data.generate', `generate sample into ${arg.out}`, arg).jobId }),
+    'data.import': async (arg) => {
+      if (!arg.interactions && !arg.items) throw new EngineError('invalid-input', 'nothing to import: give an interaction file, an item catalogue, or both');
+      return { jobId: runner.start('data.import', `import ${[arg.interactions, arg.items].filter(Boolean).join(' + ')}`, arg).jobId };
+    },
+    'data.profile': async (arg) => getProfile(db, arg?.datasetId),
+    'train.start': async (arg) => ({ jobId: runner.start('train', 'train', arg).jobId }),
+    'jobs.list': async () => runner.list(),
+    'jobs.get': async ({ jobId }) => runner.get(jobId),
+    'jobs.cancel': async ({ jobId }) => ({ cancelled: runner.cancel(jobId) }),
+    'runs.list': async () => listRuns(paths),
+    'runs.show': async ({ run }) => showRun(paths, resolveRunId(paths, run)),
+    'runs.promote': async ({ run }) => {
+      const runId = resolveRunId(paths, run);
+      promoteRun(paths, runId);
+      runsChanged(runId);
+      return summarizeRun(paths, runId);
+    },
+    'runs.delete': async ({ run }) => {
+      const runId = resolveRunId(paths, run);
+      deleteRun(paths, runId);
+      forgetRunStages(db, runId);
+      if (serving?.runId === runId) serving = null;
+      runsChanged(runId);
+      return { deleted: runId };
+    },
+    'eval.run': async (arg) => {
+      const job = runner.start('eval', `evaluate ${arg.run}`, arg);
+      const done = await runner.wait(job.jobId);
+      if (done.state !== 'succeeded') throw EngineError.fromData(done.error ?? { kind: 'internal', message: `evaluation ${done.state}` });
+      return done.result as RunMetrics;
+    },
+    recommend: async (arg) => recommendFor(servingRun(arg.run), arg),
+    similar: async (arg) => {
+      const run = servingRun(arg.run);
+      if (arg.by === 'content') throw new EngineError('invalid-input', 'similar items by content need the semantic stage, which this run does not have');
+      if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items come from item factors`);
+      const i = run.itemIndex.get(arg.item);
+      if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
+      return similarItems(run.als, i, arg.k ?? 10).map((s) => {
+        const item = run.itemIds[s.item]!;
+        const title = run.titles.get(item);
+        return { item, score: s.score, ...(title === undefined ? {} : { title }) };
+      });
+    },
+    search: async () => {
+      throw new EngineError('invalid-input', 'semantic search needs the semantic stage, which is not part of this build yet');
+    },
+    'classify.train': async () => {
+      throw new EngineError('invalid-input', 'text classifiers are not part of this build yet');
+    },
+    'classify.predict': async () => {
+      throw new EngineError('invalid-input', 'text classifiers are not part of this build yet');
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { EngineError } from '../contracts/errors.ts';
+import type { RunMetrics } from '../contracts/runs.ts';
+import { configSchema, type StageName } from '../config/schema.ts';
+import { toRunMetrics } from '../eval/report.ts';
+import type { ModelEvaluation } from '../eval/evaluate.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import { MODEL_STAGES } from '../recsys/stages.ts';
+import type { Db } from '../store/db.ts';
+import { loadInteractions } from '../store/datasets.ts';
+import { readManifest, resolveRunId, runDir } from './registry.ts';
+import { evaluateStage, splitFor } from './train-run.ts';
+import type { WorkspacePaths } from './workspace.ts';
+
+/**
+ * Recomputes the metrics of a finished run from its saved artifacts: the same dataset and split
+ * as at training time, optionally other cut-offs. The run folder is left unchanged.
+ */
+export async function evaluateRun(args: { run: string; ks?: number[] }, env: { paths: WorkspacePaths; db: Db }, ctx: TaskContext): Promise<RunMetrics> {
+  const runId = resolveRunId(env.paths, args.run);
+  const manifest = readManifest(env.paths, runId);
+  if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only finished runs can be evaluated`);
+  if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction data to evaluate on`);
+  const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0, ...(args.ks ? { eval: { ks: args.ks } } : {}) });
+  const split = splitFor(loadInteractions(env.db, manifest.dataset.id), config);
+  const evaluations: Record<string, ModelEvaluation> = {};
+  for (const record of manifest.stages) {
+    const stage = MODEL_STAGES[record.name as StageName];
+    if (stage) evaluations[stage.name] = evaluateStage(stage, join(runDir(env.paths, runId), stage.name), split, config, ctx);
+  }
+  return toRunMetrics(evaluations);
+}

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../contracts/errors.ts';
+import { configSchema } from '../config/schema.ts';
+import { csrFromCoo } from '../data/csr.ts';
+import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
+import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
+import type { ServingRun } from '../recsys/recommend.ts';
+import type { Db } from '../store/db.ts';
+import { loadCatalog, loadInteractions } from '../store/datasets.ts';
+import { loadIds } from './arrays.ts';
+import { readManifest, runDir } from './registry.ts';
+import type { WorkspacePaths } from './workspace.ts';
+
+function indexOf(ids: readonly string[]): Map<string, number> {
+  return new Map(ids.map((id, i) => [id, i]));
+}
+
+/** Loads a succeeded run's models, id mappings, full user histories and titles for serving. */
+export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): ServingRun {
+  const manifest = readManifest(paths, runId);
+  if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only succeeded runs can serve`);
+  if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction data`);
+  const dir = runDir(paths, runId);
+  const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0 });
+  const userIds = loadIds(join(dir, 'users.txt'));
+  const itemIds = loadIds(join(dir, 'items.txt'));
+  const userIndex = indexOf(userIds);
+  const itemIndex = indexOf(itemIds);
+
+  // The dataset's own index spaces may differ from the run's; map through the external ids.
+  const table = loadInteractions(db, manifest.dataset.id);
+  const users = Int32Array.from(table.user, (u) => userIndex.get(table.userIds[u]!) ?? -1);
+  const items = Int32Array.from(table.item, (i) => itemIndex.get(table.itemIds[i]!) ?? -1);
+  const keep = Int32Array.from({ length: users.length }, (_, k) => k).filter((k) => users[k]! >= 0 && items[k]! >= 0);
+  const history = csrFromCoo(userIds.length, itemIds.length, keep.map((k) => users[k]!), keep.map((k) => items[k]!), null);
+  const lastTs = new Map<number, number>();
+  for (const k of keep) {
+    const key = users[k]! * itemIds.length + items[k]!;
+    lastTs.set(key, Math.max(lastTs.get(key) ?? -Infinity, table.ts[k]!));
+  }
+  const historyTs = new Float64Array(history.indices.length);
+  for (let u = 0; u < history.nRows; u++) {
+    for (let p = history.indptr[u]!; p < history.indptr[u + 1]!; p++) historyTs[p] = lastTs.get(u * itemIds.length + history.indices[p]!)!;
+  }
+
+  const catalog = loadCatalog(db, manifest.dataset.id);
+  const titles = new Map<string, string>();
+  if (catalog) for (const row of catalog.rows) if (row.title) titles.set(row[catalog.idColumn]!, row.title);
+
+  const stages = new Set(manifest.stages.map((s) => s.name));
+  const scorers: ServingRun['scorers'] = {};
+  for (const name of ['popularity', 'bayes-popularity'] as const) {
+    if (stages.has(name)) scorers[name] = createPopularityScorer(loadPopularity(join(dir, name)));
+  }
+  const alsDir = join(dir, 'als');
+  const als = stages.has('als') && existsSync(alsDir) ? loadAls(alsDir) : null;
+  if (als) scorers.als = createAlsScorer(als);
+  return {
+    runId,
+    userIds,
+    itemIds,
+    userIndex,
+    itemIndex,
+    history,
+    historyTs,
+    titles,
+    scorers,
+    als,
+    alsRegularization: config.als.regularization,
+    alsConfidence: (values) => Float32Array.from(values, (v) => 1 + confidenceMinusOne(v, config.als)),
+    minHistory: config.recommend.minHistory,
+  };
+}
