@@ -101,7 +101,10 @@ export class JobRunner {
     for (const id of [...this.queue]) this.cancel(id);
     const running = [...this.jobs.values()].filter((j) => !FINAL.has(j.info.state));
     for (const j of running) this.cancel(j.info.jobId);
-    await Promise.race([Promise.all(running.map((j) => j.settled)), new Promise((r) => setTimeout(r, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((r) => (timer = setTimeout(r, 10_000)));
+    await Promise.race([Promise.all(running.map((j) => j.settled)), grace]);
+    clearTimeout(timer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
