@@ -32,7 +32,17 @@ export interface RunManifest {
   /** the config with every default filled in */
   resolvedParams: unknown;
   dataset: { id: string; fingerprint: string; users: number; items: number; interactions: number } | null;
-  split: { method: string; trainEvents: number; testUsers: number; skippedUsers: number } | null;
+  split: {
+    method: string;
+    trainEvents: number;
+    testUsers: number;
+    /** users with too little history, kept in training only */
+    skippedUsers: number;
+    /** users whose every test item was already in their training part */
+    repeatOnlyUsers: number;
+    /** training events at or after the global cutoff */
+    droppedAfterCutoff: number;
+  } | null;
   stages: StageRecord[];
   /** training seconds per stage (evaluation excluded) */
   timings: Record<string, number>;

@@ -26,7 +26,7 @@ export async function evaluateRun(args: { run: string; ks?: number[] }, env: { p
   const evaluations: Record<string, ModelEvaluation> = {};
   for (const record of manifest.stages) {
     const stage = MODEL_STAGES[record.name as StageName];
-    if (stage) evaluations[stage.name] = evaluateStage(stage, join(runDir(env.paths, runId), stage.name), split, config, ctx);
+    if (stage) evaluations[stage.name] = await evaluateStage(stage, join(runDir(env.paths, runId), stage.name), split, config, ctx);
   }
   return toRunMetrics(evaluations);
 }

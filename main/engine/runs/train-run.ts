@@ -7,7 +7,7 @@ import { resolveConfig } from '../config/load.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import { parseTimestamp } from '../data/columns.ts';
 import type { InteractionTable } from '../data/types.ts';
-import { evaluate, type ModelEvaluation } from '../eval/evaluate.ts';
+import { evaluateInParallel, type ModelEvaluation } from '../eval/evaluate.ts';
 import { writePerUserCsv, toRunMetrics } from '../eval/report.ts';
 import { splitInteractions, type Split } from '../eval/split.ts';
 import type { TaskContext } from '../jobs/context.ts';
@@ -97,7 +97,14 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     const table = loadInteractions(env.db, profile.datasetId);
     if (table.user.length === 0) throw new EngineError('invalid-input', 'the dataset has no interactions: recommender stages need an interaction log', { hint: 'pass --interactions FILE' });
     const split = splitFor(table, config);
-    manifest.split = { method: config.split.method, trainEvents: split.train.user.length, testUsers: split.test.users.length, skippedUsers: split.skippedUsers };
+    manifest.split = {
+      method: config.split.method,
+      trainEvents: split.train.user.length,
+      testUsers: split.test.users.length,
+      skippedUsers: split.skippedUsers,
+      repeatOnlyUsers: split.repeatOnlyUsers,
+      droppedAfterCutoff: split.droppedAfterCutoff,
+    };
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
     saveManifest(env.paths, manifest);
@@ -134,7 +141,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         newCacheEntries.push({ key, stage: stage.name });
       }
       saveManifest(env.paths, manifest);
-      evaluations[stage.name] = evaluateStage(stage, stageDir, split, config, ctx);
+      evaluations[stage.name] = await evaluateStage(stage, stageDir, split, config, ctx);
       writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, table.userIds);
     }
     const metrics = toRunMetrics(evaluations);
@@ -162,6 +169,7 @@ export function splitFor(table: InteractionTable, config: TrainyardConfig): Spli
   return splitInteractions(table, { method: config.split.method, minUserEvents: config.split.minUserEvents, ...(cutoff !== undefined ? { cutoff } : {}) });
 }
 
-export function evaluateStage(stage: ModelStage, stageDir: string, split: Split, config: TrainyardConfig, ctx: TaskContext): ModelEvaluation {
-  return evaluate(stage.scorer(stageDir), split, { ks: config.eval.ks, stage: `evaluate ${stage.name}` }, ctx);
+/** Full-ranking evaluation of a stage's artifact; ranking runs on a second thread while the next batch is scored. */
+export function evaluateStage(stage: ModelStage, stageDir: string, split: Split, config: TrainyardConfig, ctx: TaskContext): Promise<ModelEvaluation> {
+  return evaluateInParallel(stage.scorer(stageDir), split, { ks: config.eval.ks, stage: `evaluate ${stage.name}` }, ctx);
 }
