@@ -5,7 +5,11 @@ import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { similarItems } from './recsys/als.ts';
 import { recommendFor, type ServingRun } from './recsys/recommend.ts';
-import { deleteRun, latestRunId, listRuns, promoteRun, resolveRunId, showRun, summarizeRun } from './runs/registry.ts';
+import { join } from 'node:path';
+import { silentContext } from './jobs/context.ts';
+import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
+import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
+import type { LoadedClassifier } from './text/classify.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
 import { getProfile } from './store/datasets.ts';
@@ -24,6 +28,7 @@ interface Deps {
 /** The request map: quick requests answer in-process; long work becomes a job in the worker pool. */
 export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): EngineApi {
   let serving: ServingRun | null = null;
+  let classifier: { runId: string; model: LoadedClassifier } | null = null;
   const servingRun = (ref: string | undefined): ServingRun => {
     const runId = resolveRunId(paths, ref);
     if (serving?.runId !== runId) serving = loadServingRun(paths, db, runId);
@@ -87,11 +92,15 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     search: async () => {
       throw new EngineError('invalid-input', 'semantic search needs the semantic stage, which is not part of this build yet');
     },
-    'classify.train': async () => {
-      throw new EngineError('invalid-input', 'text classifiers are not part of this build yet');
-    },
-    'classify.predict': async () => {
-      throw new EngineError('invalid-input', 'text classifiers are not part of this build yet');
+    'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'fasttext'} ${arg.data}`, arg).jobId }),
+    'classify.predict': async ({ run, text }) => {
+      const runId = run === 'latest' || !run ? latestClassifierRun(paths) : resolveRunId(paths, run);
+      const manifest = readManifest(paths, runId);
+      if (manifest.kind !== 'classifier' || manifest.status !== 'succeeded') throw new EngineError('invalid-input', `run ${runId} is not a succeeded classifier run`);
+      if (classifier?.runId !== runId) {
+        classifier = { runId, model: await loadClassifierWithEmbedding(join(runDir(paths, runId), manifest.stages[0]!.name), silentContext()) };
+      }
+      return classifier.model.predict(text);
     },
   };
 }

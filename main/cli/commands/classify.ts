@@ -33,7 +33,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
 
   classify
     .command('predict')
-    .requiredOption('--run <run>', 'classifier run id')
+    .option('--run <run>', 'classifier run id (default: the newest classifier)', 'latest')
     .argument('<text>')
     .action((text: string, o: { run: string }) =>
       withEngine(async (engine, g) => {

@@ -21,8 +21,12 @@ export interface StageRecord {
   error?: EngineErrorData;
 }
 
+export type RunKind = 'recommender' | 'classifier';
+
 export interface RunManifest {
   runId: string;
+  /** absent in recommender runs */
+  kind?: RunKind;
   status: RunStatus;
   createdAt: string;
   finishedAt?: string;
@@ -51,6 +55,7 @@ export interface RunManifest {
 
 export interface RunSummary {
   runId: string;
+  kind: RunKind;
   status: RunStatus;
   createdAt: string;
   finishedAt?: string;
@@ -64,7 +69,30 @@ export interface RunSummary {
 export interface RunDetail {
   manifest: RunManifest;
   metrics: RunMetrics | null;
+  /** set for classifier runs */
+  classifier?: ClassifierDetail | null;
   isLatest: boolean;
+}
+
+export interface ClassifierDetail {
+  model: string;
+  labels: string[];
+  /** test metrics of the trained model: accuracy, macro_f1, ece, mean_confidence, … */
+  metrics: Record<string, number>;
+  /** the same metrics of the untrained model: the "before" of before → after */
+  baselineMetrics: Record<string, number>;
+  /** rows: true label, columns: predicted label, in `labels` order */
+  confusion: number[][];
+  perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  /** predicted-class confidence histograms of the test set, split into right and wrong */
+  confidence: { before: ConfidenceBin[]; after: ConfidenceBin[] };
+}
+
+export interface ConfidenceBin {
+  lo: number;
+  hi: number;
+  correct: number;
+  wrong: number;
 }
 
 /** metrics.json of a run. */

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
+import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 const RUN_ID = /^run_\d{8}T\d{6}(_\d+)?$/;
@@ -73,12 +74,23 @@ export function resolveRunId(paths: WorkspacePaths, ref: string | undefined): st
   return ref;
 }
 
+/** The newest succeeded classifier run. */
+export function latestClassifierRun(paths: WorkspacePaths): string {
+  const id = listRunIds(paths).find((runId) => {
+    const m = readManifest(paths, runId);
+    return m.kind === 'classifier' && m.status === 'succeeded';
+  });
+  if (!id) throw new EngineError('not-found', 'no classifier has been trained yet', { hint: 'trainyard classify train --data FILE' });
+  return id;
+}
+
 /** Points LATEST at a succeeded run; the rename makes the switch atomic. */
 export function promoteRun(paths: WorkspacePaths, runId: string): void {
   const manifest = readManifest(paths, runId);
   if (manifest.status !== 'succeeded') {
     throw new EngineError('conflict', `run ${runId} is ${manifest.status}; only a succeeded run can become LATEST`);
   }
+  if (manifest.kind === 'classifier') throw new EngineError('conflict', `run ${runId} is a text classifier; LATEST names the recommender run that serves`);
   writeFileAtomic(paths.latest, runId + '\n');
 }
 
@@ -92,15 +104,17 @@ export function listRunIds(paths: WorkspacePaths): string[] {
 
 export function summarizeRun(paths: WorkspacePaths, runId: string, latest = latestRunId(paths)): RunSummary {
   const m = readManifest(paths, runId);
-  const metrics = readMetrics(paths, runId);
+  const classifier = m.kind === 'classifier' ? readClassifierDetail(runDir(paths, runId), m) : null;
+  const metrics = classifier ? { [classifier.model]: classifier.metrics } : (readMetrics(paths, runId)?.models ?? {});
   return {
     runId,
+    kind: m.kind ?? 'recommender',
     status: m.status,
     createdAt: m.createdAt,
     ...(m.finishedAt ? { finishedAt: m.finishedAt } : {}),
     stages: m.stages.map((s) => s.name),
     isLatest: runId === latest,
-    metrics: metrics?.models ?? {},
+    metrics,
     ...(m.error ? { error: m.error } : {}),
   };
 }
@@ -111,7 +125,10 @@ export function listRuns(paths: WorkspacePaths): RunSummary[] {
 }
 
 export function showRun(paths: WorkspacePaths, runId: string): RunDetail {
-  return { manifest: readManifest(paths, runId), metrics: readMetrics(paths, runId), isLatest: latestRunId(paths) === runId };
+  const manifest = readManifest(paths, runId);
+  const isLatest = latestRunId(paths) === runId;
+  if (manifest.kind === 'classifier') return { manifest, metrics: null, classifier: readClassifierDetail(runDir(paths, runId), manifest), isLatest };
+  return { manifest, metrics: readMetrics(paths, runId), isLatest };
 }
 
 /** Deletes a run folder. The LATEST run cannot be deleted: promote another one first. */

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { EngineError } from '../contracts/errors.ts';
+
+/** Training parameters of a text classifier; every default is documented here, in the schema. */
+export const ClassifyParamsSchema = z
+  .object({
+    model: z.enum(['fasttext', 'encoder']).default('fasttext').describe('fasttext: hashed word/bigram embeddings; encoder: head over frozen sentence embeddings'),
+    seed: z.number().int().default(42).describe('seeds the split, initialisation, shuffling and augmentation'),
+    split: z
+      .object({
+        test: z.number().gt(0).lt(0.9).default(0.2).describe('fraction of all rows held out for the final test'),
+        validation: z.number().min(0).lt(0.9).default(0.1).describe('fraction of the remaining rows used for early stopping; 0 selects on training loss'),
+      })
+      .prefault({}),
+    clean: z
+      .object({
+        html: z.boolean().default(true),
+        urls: z.boolean().default(true),
+        whitespace: z.boolean().default(true),
+        unicode: z.boolean().default(true),
+      })
+      .prefault({}),
+    dedupe: z.boolean().default(true).describe('drop repeated texts (after cleaning), keeping the first; prevents leakage between splits'),
+    augment: z
+      .object({
+        enabled: z.boolean().default(false),
+        copies: z.number().int().min(1).max(10).default(1).describe('augmented copies per training text'),
+        deleteProb: z.number().min(0).max(0.5).default(0.1).describe('chance of dropping each word'),
+        swapProb: z.number().min(0).max(0.5).default(0.1).describe('chance of swapping each word with its neighbour'),
+      })
+      .prefault({}),
+    features: z
+      .object({
+        lowercase: z.boolean().default(true),
+        maxTokens: z.number().int().min(1).default(600).describe('tokens kept per text (the start of the text)'),
+        buckets: z.number().int().min(1024).max(2 ** 24).default(2 ** 20).describe('hash space of word and bigram features; only buckets seen in training get a weight row'),
+        wordNgrams: z.union([z.literal(1), z.literal(2)]).default(2),
+        minCount: z.number().int().min(1).default(2).describe('a feature needs this many training texts to get a weight row'),
+      })
+      .prefault({}),
+    fasttext: z.object({ dim: z.number().int().min(2).max(512).default(32) }).prefault({}),
+    encoder: z
+      .object({
+        hidden: z.number().int().min(0).max(4096).default(0).describe('0: linear head; otherwise one ReLU hidden layer of this width'),
+      })
+      .prefault({}),
+    train: z
+      .object({
+        epochs: z.number().int().min(1).max(1000).default(10),
+        batchSize: z.number().int().min(1).max(4096).default(32),
+        lr: z.number().gt(0).max(10).default(0.05).describe('peak learning rate'),
+        weightDecay: z.number().min(0).max(1).default(1e-4).describe('AdamW decoupled weight decay (not applied to biases)'),
+        warmup: z.number().min(0).max(0.5).default(0.05).describe('fraction of the planned steps spent warming up linearly; then linear decay to 0'),
+        clipNorm: z.number().min(0).default(1).describe('global gradient-norm clip; 0 disables'),
+        metric: z.enum(['loss', 'accuracy', 'macro_f1']).default('loss').describe('validation metric for early stopping and for choosing the best checkpoint'),
+        patience: z.number().int().min(1).default(3).describe('epochs without improvement before stopping'),
+        resume: z.boolean().default(false).describe('continue from the newest checkpoint in outDir/checkpoints'),
+      })
+      .prefault({}),
+    errors: z.number().int().min(0).default(25).describe('most confidently wrong test examples written to errors.jsonl'),
+    compareTo: z.string().optional().describe('folder of an earlier classifier run whose metrics.json is compared against'),
+  })
+  .strict();
+
+export type ClassifyParams = z.infer<typeof ClassifyParamsSchema>;
+export type ClassifyParamsInput = z.input<typeof ClassifyParamsSchema>;
+
+export function parseClassifyParams(input: unknown): ClassifyParams {
+  const r = ClassifyParamsSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.join('.');
+  throw new EngineError('invalid-input', `classifier parameter ${field || '(root)'}: ${issue.message}`, {
+    field,
+    issues: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    hint: 'see the defaults in main/engine/text/params.ts',
+  });
+}

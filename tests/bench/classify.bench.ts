@@ -1,0 +1,91 @@
+/**
+ * Text classifier benchmark: fastText training examples/s and prediction texts/s on 100k short
+ * generated documents (10 topics, Zipf-distributed vocabulary of 20k words, 8–24 words each).
+ * Run: node tests/bench/classify.bench.ts [--docs 100000] [--epochs 5]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { silentContext } from '../../main/engine/jobs/context.ts';
+import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
+import type { LabelledText } from '../../main/engine/text/dataset.ts';
+import { rng } from '../../main/engine/text/random.ts';
+
+const { values } = parseArgs({ options: { docs: { type: 'string', default: '100000' }, epochs: { type: 'string', default: '5' } } });
+const nDocs = Number(values.docs);
+const epochs = Number(values.epochs);
+
+function generate(n: number, seed: number): LabelledText[] {
+  const random = rng(seed);
+  const vocab = 20_000;
+  const topics = 10;
+  // Zipf(1) sampling by inverse CDF over a precomputed table
+  const cdf = new Float64Array(vocab);
+  let acc = 0;
+  for (let r = 0; r < vocab; r++) cdf[r] = acc += 1 / (r + 1);
+  const zipf = () => {
+    const u = random() * acc;
+    let lo = 0;
+    let hi = vocab - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const rows: LabelledText[] = [];
+  for (let i = 0; i < n; i++) {
+    const topic = i % topics;
+    const words: string[] = [];
+    const len = 8 + Math.floor(random() * 17);
+    for (let w = 0; w < len; w++) {
+      // a quarter of the words come from the topic's own slice of the vocabulary
+      words.push(random() < 0.25 ? `t${topic}w${zipf() % 500}` : `w${zipf()}`);
+    }
+    rows.push({ text: words.join(' '), label: `topic${topic}` });
+  }
+  return rows;
+}
+
+const started = performance.now();
+const data = generate(nDocs, 1);
+const outDir = mkdtempSync(join(tmpdir(), 'ty-classify-bench-'));
+try {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const result = await trainClassifier({ data, outDir, params: { train: { epochs, patience: epochs + 1, batchSize: 64 } } }, silentContext());
+  const trainWall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const clf = loadClassifier(outDir);
+  const texts = data.map((r) => r.text);
+  const t1 = performance.now();
+  const predictions = await clf.predictMany(texts);
+  const predictSeconds = (performance.now() - t1) / 1000;
+  const trainLoopSeconds = result.training.history.reduce((s, h) => s + h.seconds, 0);
+  console.log(
+    JSON.stringify(
+      {
+        docs: nDocs,
+        epochs: result.training.epochs,
+        trainExamples: result.quality.split.train,
+        trainExamplesPerSec: Math.round(result.training.examplesPerSec),
+        trainLoopSeconds: Number(trainLoopSeconds.toFixed(2)),
+        trainClassifierWallSeconds: Number(trainWall.toFixed(2)),
+        // CPU time of the whole trainClassifier call (all threads): comparable on a loaded machine
+        trainClassifierCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+        fiveEpochsOver100kDocsSeconds: Number(((5 * 100_000) / result.training.examplesPerSec).toFixed(1)),
+        predictTextsPerSec: Math.round(texts.length / predictSeconds),
+        predicted: predictions.length,
+        testAccuracy: Number(result.metrics.accuracy.toFixed(4)),
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+        totalSeconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      },
+      null,
+      1,
+    ),
+  );
+} finally {
+  rmSync(outDir, { recursive: true, force: true });
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../main/engine/index.ts';
+import { topicTexts } from '../fixtures/text/synthetic.ts';
+
+describe('engine: text classifier runs', () => {
+  let engine: Engine;
+  let data: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-classify-'));
+    data = join(dir, 'topics.jsonl');
+    writeFileSync(data, topicTexts(600, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    engine = await createEngine({ workspace: join(dir, 'ws'), workers: 1 });
+  });
+  afterAll(async () => engine.close());
+
+  for (const model of ['fasttext', 'encoder'] as const) {
+    it(`trains a ${model} classifier as a run, shows before → after, and predicts`, async () => {
+      const { jobId } = await engine.request('classify.train', { data, model, set: ['train.epochs=4', 'seed=3'] });
+      const done = await engine.waitForJob(jobId);
+      expect(done.error?.message).toBeUndefined();
+      const result = done.result as { runId: string; metrics: Record<string, number>; baseline: Record<string, number> };
+      expect(result.metrics.accuracy).toBeGreaterThan(0.8);
+      expect(result.metrics.mean_confidence).toBeGreaterThan(result.baseline.mean_confidence!);
+
+      const detail = await engine.request('runs.show', { run: result.runId });
+      expect(detail.manifest.kind).toBe('classifier');
+      expect(detail.classifier?.labels.sort()).toEqual(['food', 'sport', 'tech']);
+      expect(detail.classifier?.confusion).toHaveLength(3);
+      expect(detail.isLatest).toBe(false);
+
+      const p = await engine.request('classify.predict', { run: result.runId, text: 'the coach praised the team after the goal' });
+      expect(p.label).toBe('sport');
+      expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    });
+  }
+
+  it('rejects a file without a label column with where and what to do', async () => {
+    const bad = join(tmpdir(), `ty-nolabel-${process.pid}.csv`);
+    writeFileSync(bad, 'text\nhello\n');
+    const done = await engine.waitForJob((await engine.request('classify.train', { data: bad })).jobId);
+    expect(done.state).toBe('failed');
+    expect(done.error?.kind).toBe('invalid-input');
+    const runs = await engine.request('runs.list', undefined);
+    expect(runs[0]).toMatchObject({ kind: 'classifier', status: 'failed' });
+  });
+});

@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { augmentRows, augmentText } from '../../main/engine/text/augment.ts';
+import { cleanText, DEFAULT_CLEAN } from '../../main/engine/text/clean.ts';
+import { classBalance, describe as stats, readLabelledFile } from '../../main/engine/text/dataset.ts';
+import { parseClassifyParams } from '../../main/engine/text/params.ts';
+import { prepareData } from '../../main/engine/text/prepare.ts';
+import { rng } from '../../main/engine/text/random.ts';
+import { stratifiedKFold, stratifiedSplit } from '../../main/engine/text/split.ts';
+import { featureBuckets, tokenize } from '../../main/engine/text/tokenize.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'text');
+
+function expectInvalid(fn: () => unknown, pattern: RegExp): EngineError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(EngineError);
+    const e = err as EngineError;
+    expect(e.kind).toBe('invalid-input');
+    expect(e.message).toMatch(pattern);
+    return e;
+  }
+  throw new Error('expected an invalid-input error');
+}
+
+describe('readLabelledFile', () => {
+  it('detects review/sentiment columns and drops rows without a label', () => {
+    const d = readLabelledFile(join(FIXTURES, 'reviews.csv'));
+    expect([d.textCol, d.labelCol]).toEqual(['review', 'sentiment']);
+    expect(d.missingLabels).toBe(1);
+    expect(d.rows).toHaveLength(6);
+    expect(d.rows[0]).toEqual({ text: 'Great phone, the battery lasts two days', label: 'positive', line: 2 });
+  });
+
+  it('reads JSONL (skipping blank lines) and TSV with detected columns', () => {
+    const j = readLabelledFile(join(FIXTURES, 'messages.jsonl'));
+    expect([j.textCol, j.labelCol]).toEqual(['message', 'category']);
+    expect(j.rows.map((r) => r.line)).toEqual([1, 2, 4]);
+    const t = readLabelledFile(join(FIXTURES, 'news.tsv'));
+    expect(t.rows).toEqual([
+      { text: 'the match ended in a draw', label: 'sport', line: 2 },
+      { text: 'new chip doubles speed', label: 'tech', line: 3 },
+    ]);
+  });
+
+  it('uses mapped columns and names the missing one', () => {
+    const d = readLabelledFile(join(FIXTURES, 'reviews.csv'), { textCol: 'review', labelCol: 'stars' });
+    expect(d.rows.map((r) => r.label)).toEqual(['5', '1', '5', '2', '4', '1', '5']);
+    const e = expectInvalid(() => readLabelledFile(join(FIXTURES, 'reviews.csv'), { labelCol: 'rating' }), /no column "rating"/);
+    expect(e.details).toMatchObject({ field: 'rating', hint: expect.stringContaining('--label-col') });
+  });
+
+  it('explains undetectable columns, bad quoting, bad JSON lines and unknown types', () => {
+    expectInvalid(() => readLabelledFile(join(FIXTURES, 'no-label.csv')), /no label column found among comment, stars/);
+    const q = expectInvalid(() => readLabelledFile(join(FIXTURES, 'bad-quote.csv')), /bad-quote\.csv/);
+    expect(q.details).toMatchObject({ file: join(FIXTURES, 'bad-quote.csv'), line: 4, column: 'text', code: 'CSV_QUOTE_NOT_CLOSED' });
+    const j = expectInvalid(() => readLabelledFile(join(FIXTURES, 'bad-line.jsonl')), /bad-line\.jsonl:2: not valid JSON/);
+    expect(j.details).toMatchObject({ line: 2 });
+    expectInvalid(() => readLabelledFile(join(FIXTURES, 'synthetic.ts')), /unsupported file type/);
+    expectInvalid(() => readLabelledFile(join(FIXTURES, 'missing.csv')), /cannot read/);
+  });
+});
+
+describe('cleanText', () => {
+  it('strips HTML and decodes entities but keeps <mail@addresses> as text', () => {
+    expect(cleanText('<p>Loved it &amp; <b>more</b></p><script>x()</script>', { ...DEFAULT_CLEAN, urls: false })).toBe('Loved it & more');
+    expect(cleanText('from <joe@example.org>', { ...DEFAULT_CLEAN, urls: false })).toBe('from <joe@example.org>');
+  });
+
+  it('replaces URLs and mail addresses, collapses whitespace, applies NFKC', () => {
+    expect(cleanText('see https://x.org/a?b=1 or www.y.com,  mail me@z.io\n\tnow')).toBe('see URL or URL mail URL now');
+    expect(cleanText('ｆｕｌｌ ﬁne ①')).toBe('full fine 1');
+  });
+
+  it('does nothing a switch turns off', () => {
+    const off = { html: false, urls: false, whitespace: false, unicode: false };
+    const raw = ' <b>ｆ</b>  https://a.b ';
+    expect(cleanText(raw, off)).toBe(raw);
+  });
+});
+
+describe('tokenize and hashed features', () => {
+  it('splits words and punctuation, lowercases and caps the token count', () => {
+    expect(tokenize("Don't PANIC!! It's 42", true, 100)).toEqual(["don't", 'panic', '!', '!', "it's", '42']);
+    expect(tokenize('a b c d', false, 2)).toEqual(['a', 'b']);
+  });
+
+  it('gives unigram and bigram buckets inside the hash space', () => {
+    const b = featureBuckets(['a', 'b', 'c'], 1000, 2);
+    expect(b).toHaveLength(5);
+    expect(b.every((x) => x >= 0 && x < 1000)).toBe(true);
+    expect(featureBuckets(['a', 'b'], 1000, 2)[2]).not.toBe(featureBuckets(['b', 'a'], 1000, 2)[2]);
+  });
+});
+
+describe('stratifiedSplit / stratifiedKFold', () => {
+  const labels = [...Array(100).fill('a'), ...Array(50).fill('b'), ...Array(10).fill('c')] as string[];
+  const count = (idx: number[], l: string) => idx.filter((i) => labels[i] === l).length;
+
+  it('keeps class proportions in every part and covers each row once', () => {
+    const s = stratifiedSplit(labels, 0.2, 0.1, 1);
+    expect([count(s.test, 'a'), count(s.test, 'b'), count(s.test, 'c')]).toEqual([20, 10, 2]);
+    expect([count(s.validation, 'a'), count(s.validation, 'b'), count(s.validation, 'c')]).toEqual([8, 4, 1]);
+    expect([count(s.train, 'a'), count(s.train, 'b'), count(s.train, 'c')]).toEqual([72, 36, 7]);
+    expect(new Set([...s.train, ...s.validation, ...s.test]).size).toBe(160);
+  });
+
+  it('is fixed by the seed', () => {
+    expect(stratifiedSplit(labels, 0.2, 0.1, 1)).toEqual(stratifiedSplit(labels, 0.2, 0.1, 1));
+    expect(stratifiedSplit(labels, 0.2, 0.1, 2).test).not.toEqual(stratifiedSplit(labels, 0.2, 0.1, 1).test);
+  });
+
+  it('keeps a training row for a class with a single example', () => {
+    const s = stratifiedSplit(['x', 'y', 'y', 'y'], 0.5, 0.5, 3);
+    expect(s.train.map((i) => i)).toContain(0);
+  });
+
+  it('k folds hold every row out exactly once, classes spread evenly', () => {
+    const folds = stratifiedKFold(labels, 5, 4);
+    expect(folds.flat().sort((x, y) => x - y)).toEqual(labels.map((_, i) => i));
+    for (const f of folds) {
+      expect(f).toHaveLength(32);
+      expect(count(f, 'a')).toBe(20);
+      expect(count(f, 'c')).toBe(2);
+    }
+  });
+});
+
+describe('augmentation', () => {
+  it('deletes and swaps words deterministically, never producing an empty text', () => {
+    const a = augmentText('one two three four five six', { copies: 1, deleteProb: 0.3, swapProb: 0.3 }, rng(5));
+    expect(a).toBe(augmentText('one two three four five six', { copies: 1, deleteProb: 0.3, swapProb: 0.3 }, rng(5)));
+    expect(a).not.toBe('one two three four five six');
+    expect(augmentText('solo', { copies: 1, deleteProb: 0.5, swapProb: 0 }, () => 0)).toBe('solo');
+    expect(augmentRows([{ text: 'a b c d e', label: 'x' }], { copies: 3, deleteProb: 0.5, swapProb: 0.5 }, 1).every((r) => r.label === 'x')).toBe(true);
+  });
+
+  it('touches only the training part', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ text: `word${i} alpha beta gamma delta epsilon ${i % 2 ? 'odd' : 'even'}`, label: i % 2 ? 'odd' : 'even' }));
+    const plain = prepareData(rows, parseClassifyParams({}));
+    const aug = prepareData(rows, parseClassifyParams({ augment: { enabled: true, copies: 2 } }));
+    expect(aug.quality.split.augmented).toBeGreaterThan(0);
+    expect(aug.train.length).toBe(plain.train.length + aug.quality.split.augmented);
+    expect(aug.test).toEqual(plain.test);
+    expect(aug.validation).toEqual(plain.validation);
+  });
+});
+
+describe('quality report', () => {
+  it('reports empty texts, duplicates, conflicts, leakage, balance and lengths', () => {
+    const rows = [
+      { text: 'same words', label: 'a' },
+      { text: 'same   words', label: 'b' },
+      { text: '<br>', label: 'a' },
+      ...Array.from({ length: 40 }, (_, i) => ({ text: `text number ${i}`, label: i < 30 ? 'a' : 'b' })),
+    ];
+    const kept = prepareData(rows, parseClassifyParams({ dedupe: false }));
+    expect(kept.quality).toMatchObject({ rows: 43, emptyTexts: 1, duplicates: 1, conflictingDuplicates: 1, duplicatesDropped: 0 });
+    const deduped = prepareData(rows, parseClassifyParams({}));
+    expect(deduped.quality.duplicatesDropped).toBe(1);
+    expect(deduped.quality.leakage).toEqual({ trainValidation: 0, trainTest: 0, validationTest: 0 });
+    expect(deduped.quality.classes).toEqual([
+      { label: 'a', count: 31, share: 31 / 41 },
+      { label: 'b', count: 10, share: 10 / 41 },
+    ]);
+    expect(deduped.quality.imbalanceRatio).toBeCloseTo(3.1);
+    expect(deduped.quality.tokens).toMatchObject({ min: 2, max: 3 });
+  });
+
+  it('finds leakage when duplicates are kept', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => ({ text: `doc ${i % 50}`, label: i % 2 ? 'x' : 'y' }));
+    const q = prepareData(rows, parseClassifyParams({ dedupe: false })).quality;
+    expect(q.leakage.trainTest).toBeGreaterThan(0);
+  });
+
+  it('needs two classes and a non-empty test set', () => {
+    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'x' }], parseClassifyParams({})), /at least 2 classes/);
+    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }], parseClassifyParams({})), /too few rows \(2\) to hold out a test set/);
+  });
+
+  it('summary helpers', () => {
+    expect(stats([3, 1, 2, 10])).toEqual({ min: 1, median: 3, mean: 4, p95: 10, max: 10 });
+    expect(classBalance(['b', 'a', 'b'])).toEqual([
+      { label: 'b', count: 2, share: 2 / 3 },
+      { label: 'a', count: 1, share: 1 / 3 },
+    ]);
+  });
+});
