@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -58,6 +59,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, window: 'off', document: 'off', navigator: 'off' } },
     rules: { 'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator'] },
   },
+  { files: ['renderer/**/*.{ts,tsx}'], ...reactHooks.configs.flat['recommended-latest'] },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

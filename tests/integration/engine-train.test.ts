@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 
@@ -39,7 +40,7 @@ describe('engine: train, evaluate, publish', () => {
   });
   afterAll(async () => engine.close());
 
-  async function train(set: string[], extra: Record<string, unknown> = {}): Promise<{ state: string; result: unknown; error?: { message: string } }> {
+  async function train(set: string[], extra: Record<string, unknown> = {}): Promise<JobInfo> {
     const { jobId } = await engine.request('train.start', { config: { data: { interactions: log }, ...extra }, set });
     return engine.waitForJob(jobId);
   }

@@ -1,0 +1,40 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { EngineEvent, EngineEvents } from '../engine/contracts/api.ts';
+import type { BridgeResult } from '../engine/contracts/bridge.ts';
+import { toErrorData } from '../engine/contracts/errors.ts';
+import { ENGINE_EVENTS, ENGINE_REQUESTS } from '../engine/contracts/requests.ts';
+import { parseRequestArg } from '../server/request-args.ts';
+import type { ServedEngine } from '../server/served-engine.ts';
+import { EVENT_CHANNEL, requestChannel } from './channels.ts';
+import type { IpcSender } from './security.ts';
+
+export interface EngineIpcOptions {
+  engine: ServedEngine;
+  ipc: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  /** decides whether an IPC event comes from the app's own window */
+  isTrusted: (event: IpcSender) => boolean;
+  /** delivers an engine event to the renderer */
+  send: (channel: string, event: EngineEvent, payload: EngineEvents[EngineEvent]) => void;
+}
+
+/**
+ * Registers one IPC handler per request of the contract's request list and forwards every engine
+ * event. Results and errors travel as data (BridgeResult). Returns the function that undoes it all.
+ */
+export function registerEngineIpc({ engine, ipc, isTrusted, send }: EngineIpcOptions): () => void {
+  for (const name of ENGINE_REQUESTS) {
+    ipc.handle(requestChannel(name), async (event: IpcMainInvokeEvent, raw: unknown): Promise<BridgeResult<typeof name>> => {
+      if (!isTrusted(event)) return { ok: false, error: { kind: 'invalid-input', message: `request ${name} refused: it did not come from the Trainyard window` } };
+      try {
+        return { ok: true, value: await engine.request(name, parseRequestArg(name, raw)) } as BridgeResult<typeof name>;
+      } catch (err) {
+        return { ok: false, error: toErrorData(err) };
+      }
+    });
+  }
+  const unsubscribes = ENGINE_EVENTS.map((event) => engine.on(event, (payload) => send(EVENT_CHANNEL, event, payload)));
+  return () => {
+    for (const off of unsubscribes) off();
+    for (const name of ENGINE_REQUESTS) ipc.removeHandler(requestChannel(name));
+  };
+}

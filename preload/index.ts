@@ -1,0 +1,35 @@
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../main/engine/contracts/api.ts';
+import type { BridgeResult, SecretName, TrainyardApi } from '../main/engine/contracts/bridge.ts';
+import { CHOOSE_FILE_CHANNEL, EVENT_CHANNEL, SECRET_CHANNELS, requestChannel } from '../main/electron/channels.ts';
+
+/**
+ * window.trainyard over Electron IPC. Only these functions cross the context bridge: the page never
+ * sees ipcRenderer, and every request name maps to the one channel the main process registered for it.
+ */
+const api = {
+  invoke<K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<BridgeResult<K>> {
+    return ipcRenderer.invoke(requestChannel(name), arg) as Promise<BridgeResult<K>>;
+  },
+  on<E extends EngineEvent>(event: E, listener: (payload: EngineEvents[E]) => void): () => void {
+    const handler = (_e: IpcRendererEvent, name: EngineEvent, payload: unknown): void => {
+      if (name === event) listener(payload as EngineEvents[E]);
+    };
+    ipcRenderer.on(EVENT_CHANNEL, handler);
+    return () => {
+      ipcRenderer.removeListener(EVENT_CHANNEL, handler);
+    };
+  },
+  cancel(jobId: string): Promise<BridgeResult<'jobs.cancel'>> {
+    return ipcRenderer.invoke(requestChannel('jobs.cancel'), { jobId }) as Promise<BridgeResult<'jobs.cancel'>>;
+  },
+  secrets: {
+    set: (name: SecretName, value: string) => ipcRenderer.invoke(SECRET_CHANNELS.set, name, value) as Promise<void>,
+    clear: (name: SecretName) => ipcRenderer.invoke(SECRET_CHANNELS.clear, name) as Promise<void>,
+    list: () => ipcRenderer.invoke(SECRET_CHANNELS.list) as Promise<SecretName[]>,
+  },
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
+  chooseFile: (purpose: 'interactions' | 'items' | 'labelled') => ipcRenderer.invoke(CHOOSE_FILE_CHANNEL, purpose) as Promise<string | null>,
+} satisfies TrainyardApi;
+
+contextBridge.exposeInMainWorld('trainyard', api);

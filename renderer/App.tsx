@@ -1,0 +1,57 @@
+import type { ComponentType } from 'react';
+import type { TrainyardApi } from '../main/engine/contracts/bridge.ts';
+import { ApiProvider } from './api/context.tsx';
+import { ThemeToggle } from './components/ThemeToggle.tsx';
+import { ClassifierPage } from './pages/ClassifierPage.tsx';
+import { DataPage } from './pages/DataPage.tsx';
+import { EvaluatePage } from './pages/EvaluatePage.tsx';
+import { RunsPage } from './pages/RunsPage.tsx';
+import { SandboxPage } from './pages/SandboxPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
+import { TrainPage } from './pages/TrainPage.tsx';
+import { JobsProvider } from './state/jobs.tsx';
+import { useRoute, type Navigate } from './state/route.ts';
+
+export interface PageProps {
+  navigate: Navigate;
+  /** the route's parameter, e.g. a run id in #/evaluate/run_… */
+  param: string | undefined;
+}
+
+export const PAGES: { id: string; title: string; component: ComponentType<PageProps> }[] = [
+  { id: 'data', title: 'Data', component: DataPage },
+  { id: 'train', title: 'Train', component: TrainPage },
+  { id: 'runs', title: 'Runs', component: RunsPage },
+  { id: 'evaluate', title: 'Evaluate', component: EvaluatePage },
+  { id: 'sandbox', title: 'Sandbox', component: SandboxPage },
+  { id: 'classifier', title: 'Classifier', component: ClassifierPage },
+  { id: 'settings', title: 'Settings', component: SettingsPage },
+];
+
+export function App({ api }: { api: TrainyardApi }) {
+  const [route, navigate] = useRoute('data');
+  const page = PAGES.find((p) => p.id === route.page) ?? PAGES[0]!;
+  const Page = page.component;
+
+  return (
+    <ApiProvider api={api}>
+      <JobsProvider>
+        <div className="app" data-testid="app">
+          <nav className="nav" aria-label="Pages">
+            <h1>Trainyard</h1>
+            {PAGES.map((p) => (
+              <button key={p.id} type="button" data-testid={`nav-${p.id}`} aria-current={p.id === page.id ? 'page' : undefined} onClick={() => navigate(p.id)}>
+                {p.title}
+              </button>
+            ))}
+            <div className="spacer" />
+            <ThemeToggle />
+          </nav>
+          <main className="main" data-testid={`page-${page.id}`}>
+            <Page navigate={navigate} param={route.param} />
+          </main>
+        </div>
+      </JobsProvider>
+    </ApiProvider>
+  );
+}

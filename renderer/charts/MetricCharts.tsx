@@ -1,0 +1,67 @@
+import { Bar, BarChart, CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunMetrics } from '../../main/engine/contracts/runs.ts';
+import { ChartFrame, axisProps, seriesColor, tooltipProps } from './ChartFrame.tsx';
+
+export interface CurvePoint {
+  k: number;
+  [series: string]: number | [number, number];
+}
+
+/** One row per K; per model the mean and, under `<model>_err`, the interval as distances below/above the mean. */
+export function metricCurve(metrics: RunMetrics, metric: string, models: string[]): CurvePoint[] {
+  return metrics.ks.map((k) => {
+    const row: CurvePoint = { k };
+    for (const model of models) {
+      const name = `${metric}@${k}`;
+      const mean = metrics.models[model]?.[name];
+      if (mean === undefined) continue;
+      row[model] = mean;
+      const ci = metrics.intervals[model]?.[name];
+      if (ci) row[`${model}_err`] = [Math.max(0, mean - ci[0]), Math.max(0, ci[1] - mean)];
+    }
+    return row;
+  });
+}
+
+export function MetricCurveChart({ metrics, metric, models }: { metrics: RunMetrics; metric: string; models: string[] }) {
+  const data = metricCurve(metrics, metric, models);
+  return (
+    <ChartFrame testId={`chart-curve-${metric}`} description={`${metric} at K = ${metrics.ks.join(', ')} for ${models.join(', ')}, with 95% intervals`}>
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis dataKey="k" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={metrics.ks} {...axisProps} label={{ value: 'K', position: 'insideBottom', offset: -8, fill: 'var(--muted)' }} />
+        <YAxis {...axisProps} domain={[0, 'auto']} />
+        <Tooltip {...tooltipProps} />
+        <Legend />
+        {models.map((model, i) => (
+          <Line key={model} dataKey={model} name={model} stroke={seriesColor(i)} isAnimationActive={false}>
+            <ErrorBar dataKey={`${model}_err`} stroke={seriesColor(i)} width={4} />
+          </Line>
+        ))}
+      </LineChart>
+    </ChartFrame>
+  );
+}
+
+export interface BarGroup {
+  group: string;
+  [series: string]: number | string;
+}
+
+/** Grouped bars: one group per row (a model, a segment), one bar per series (runs or models). */
+export function MetricBarsChart({ testId, rows, series, what }: { testId: string; rows: BarGroup[]; series: string[]; what: string }) {
+  return (
+    <ChartFrame testId={testId} description={`${what} for ${rows.map((r) => r.group).join(', ')}: ${series.join(' and ')}`}>
+      <BarChart data={rows} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis dataKey="group" {...axisProps} />
+        <YAxis {...axisProps} />
+        <Tooltip {...tooltipProps} />
+        <Legend />
+        {series.map((s, i) => (
+          <Bar key={s} dataKey={s} name={s} fill={seriesColor(i)} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ChartFrame>
+  );
+}

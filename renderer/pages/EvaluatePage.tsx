@@ -1,0 +1,145 @@
+import { useState } from 'react';
+import type { RunMetrics } from '../../main/engine/contracts/runs.ts';
+import type { PageProps } from '../App.tsx';
+import { useCall, useRequest } from '../api/context.tsx';
+import { MetricBarsChart, MetricCurveChart, type BarGroup } from '../charts/MetricCharts.tsx';
+import { formatMetric, formatNumber } from '../components/format.ts';
+import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
+import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
+import { mergeRunMetrics, shortRunLabel } from './evaluate/merge.ts';
+
+const HEADLINE = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate'];
+
+export function EvaluatePage({ param, navigate }: PageProps) {
+  const runId = useSelectedRun(param);
+  const detail = useRequest('runs.show', runId ? { run: runId } : null);
+  const callApi = useCall();
+  const [recomputed, setRecomputed] = useState<{ runId: string; metrics: RunMetrics } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [compareWith, setCompareWith] = useState('');
+  const other = useRequest('runs.show', compareWith && compareWith !== runId ? { run: compareWith } : null);
+
+  const reevaluate = () => {
+    if (!runId) return;
+    setBusy(true);
+    setError(undefined);
+    callApi('eval.run', { run: runId })
+      .then((metrics) => setRecomputed({ runId, metrics }), setError)
+      .finally(() => setBusy(false));
+  };
+
+  const metrics = recomputed && recomputed.runId === runId ? recomputed.metrics : detail.data?.metrics;
+  return (
+    <>
+      <PageHeader title="Evaluate" subtitle="Full-ranking metrics over the whole catalogue, with 95% intervals">
+        <RunPicker value={runId} onChange={(r) => navigate('evaluate', r)} />
+        <RunPicker label="compare with" value={compareWith} onChange={setCompareWith} noneLabel="no other run" testId="compare-picker" />
+        <button type="button" className="secondary" onClick={reevaluate} disabled={!runId || busy}>
+          {busy ? 'Evaluating…' : 'Re-evaluate'}
+        </button>
+      </PageHeader>
+      <ErrorBanner error={detail.error ?? other.error ?? error} />
+      {!runId && (
+        <Card>
+          <EmptyState title="No finished run to evaluate" testId="evaluate-empty">
+            <button type="button" className="primary" onClick={() => navigate('train')}>
+              Train a model
+            </button>
+          </EmptyState>
+        </Card>
+      )}
+      {runId && detail.data && !metrics && (
+        <Card>
+          <EmptyState title="This run has no metrics">{detail.data.manifest.error && <p>{detail.data.manifest.error.message}</p>}</EmptyState>
+        </Card>
+      )}
+      {metrics && runId && (
+        <MetricsView
+          runId={runId}
+          metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
+        />
+      )}
+    </>
+  );
+}
+
+export function MetricsView({ metrics, runId }: { metrics: RunMetrics; runId: string }) {
+  const models = Object.keys(metrics.models);
+  const [k, setK] = useState(metrics.ks.includes(10) ? 10 : (metrics.ks[0] ?? 10));
+  const names = HEADLINE.map((m) => `${m}@${k}`).filter((n) => models.some((model) => metrics.models[model]?.[n] !== undefined));
+  const segmentModels = Object.keys(metrics.segments);
+  const segments = [...new Set(segmentModels.flatMap((m) => Object.keys(metrics.segments[m] ?? {})))];
+  return (
+    <div data-testid="evaluate-metrics" data-run-id={runId}>
+      <p className="muted">
+        {formatNumber(metrics.users.evaluated)} users evaluated, {formatNumber(metrics.users.skipped)} skipped (too little history).
+      </p>
+      <div className="grid-2">
+        <Card title="Recall@K">
+          <MetricCurveChart metrics={metrics} metric="recall" models={models} />
+        </Card>
+        <Card title="NDCG@K">
+          <MetricCurveChart metrics={metrics} metric="ndcg" models={models} />
+        </Card>
+      </div>
+      <Card title={`Metrics at K = ${k}`}>
+        <label className="row small">
+          K
+          <select value={k} onChange={(e) => setK(Number(e.target.value))} data-testid="k-picker">
+            {metrics.ks.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        </label>
+        <table className="data" data-testid="metrics-table">
+          <thead>
+            <tr>
+              <th>model</th>
+              {names.map((n) => (
+                <th key={n} className="num">
+                  {n}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {models.map((model) => (
+              <tr key={model}>
+                <td>{model}</td>
+                {names.map((n) => {
+                  const ci = metrics.intervals[model]?.[n];
+                  return (
+                    <td key={n} className="num" data-testid={`metric-${model}-${n}`} data-value={metrics.models[model]?.[n]}>
+                      {formatMetric(metrics.models[model]?.[n])}
+                      {ci && <div className="small muted">[{formatMetric(ci[0])}, {formatMetric(ci[1])}]</div>}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      {segments.length > 0 && (
+        <Card title={`Segments by user activity (ndcg@${k})`}>
+          <MetricBarsChart
+            testId="chart-segments"
+            series={segmentModels}
+            what={`ndcg@${k}`}
+            rows={segments.map((seg) => {
+              const row: BarGroup = { group: seg };
+              for (const m of segmentModels) {
+                const v = metrics.segments[m]?.[seg]?.[`ndcg@${k}`];
+                if (v !== undefined) row[m] = v;
+              }
+              return row;
+            })}
+          />
+        </Card>
+      )}
+    </div>
+  );
+}

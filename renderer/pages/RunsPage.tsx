@@ -1,0 +1,175 @@
+import { useState } from 'react';
+import type { RunSummary } from '../../main/engine/contracts/runs.ts';
+import type { PageProps } from '../App.tsx';
+import { useCall, useEvent, useRequest } from '../api/context.tsx';
+import { MetricBarsChart } from '../charts/MetricCharts.tsx';
+import { durationSeconds, formatDate, formatMetric, formatSeconds } from '../components/format.ts';
+import { Card, EmptyState, ErrorBanner, PageHeader, StatusBadge } from '../components/ui.tsx';
+import { bestModel, differingParams, metricBars, sortRuns, type SortKey } from './runs/compare.ts';
+
+const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
+  { key: 'createdAt', label: 'created' },
+  { key: 'status', label: 'status' },
+  { key: 'duration', label: 'duration', numeric: true },
+  { key: 'ndcg@10', label: 'best ndcg@10', numeric: true },
+  { key: 'recall@10', label: 'best recall@10', numeric: true },
+];
+
+const COMPARED_METRICS = ['ndcg@10', 'recall@10'];
+
+export function RunsPage({ navigate }: PageProps) {
+  const runs = useRequest('runs.list', undefined);
+  const callApi = useCall();
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'createdAt', desc: true });
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<string[]>([]);
+  const [actionError, setActionError] = useState<unknown>();
+  useEvent('runs.changed', runs.reload);
+
+  const act = (p: Promise<unknown>) => {
+    setActionError(undefined);
+    p.then(runs.reload, setActionError);
+  };
+  const toggle = (runId: string) => setSelected((s) => (s.includes(runId) ? s.filter((r) => r !== runId) : [...s.slice(-1), runId]));
+  const remove = (run: RunSummary) => {
+    if (window.confirm(`Delete ${run.runId} and its folder?`)) {
+      setSelected((s) => s.filter((r) => r !== run.runId));
+      act(callApi('runs.delete', { run: run.runId }));
+    }
+  };
+
+  const all = runs.data ?? [];
+  const needle = filter.trim().toLowerCase();
+  const shown = sortRuns(all, sort.key, sort.desc).filter((r) => !needle || `${r.runId} ${r.status} ${r.stages.join(' ')}`.toLowerCase().includes(needle));
+
+  return (
+    <>
+      <PageHeader title="Runs" subtitle="Every training run, with its status and headline metrics">
+        <input type="search" placeholder="Filter runs" aria-label="Filter runs" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </PageHeader>
+      <ErrorBanner error={runs.error ?? actionError} />
+      {runs.data && all.length === 0 && (
+        <Card>
+          <EmptyState title="No runs yet" testId="runs-empty">
+            <button type="button" className="primary" onClick={() => navigate('train')}>
+              Train the first model
+            </button>
+          </EmptyState>
+        </Card>
+      )}
+      {all.length > 0 && (
+        <Card>
+          <p className="muted small">Select two runs to compare them.</p>
+          <table className="data" data-testid="runs-table">
+            <thead>
+              <tr>
+                <th>
+                  <span className="sr-only">select</span>
+                </th>
+                <th>run</th>
+                {COLUMNS.map((c) => (
+                  <th key={c.key} className={c.numeric ? 'num' : undefined} aria-sort={sort.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+                    <button type="button" onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : true })} data-testid={`sort-${c.key}`}>
+                      {c.label} {sort.key === c.key ? (sort.desc ? '↓' : '↑') : ''}
+                    </button>
+                  </th>
+                ))}
+                <th>stages</th>
+                <th>
+                  <span className="sr-only">actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((r) => {
+                const ndcg = bestModel(r.metrics, 'ndcg@10');
+                const recall = bestModel(r.metrics, 'recall@10');
+                return (
+                  <tr key={r.runId} aria-selected={selected.includes(r.runId)} data-testid="run-row" data-run-id={r.runId}>
+                    <td>
+                      <input type="checkbox" checked={selected.includes(r.runId)} onChange={() => toggle(r.runId)} aria-label={`select ${r.runId}`} data-testid={`select-${r.runId}`} />
+                    </td>
+                    <td>
+                      <button type="button" className="secondary" onClick={() => navigate('evaluate', r.runId)} title="Evaluate">
+                        {r.runId}
+                      </button>{' '}
+                      {r.isLatest && <span className="badge" data-testid="latest-badge">LATEST</span>}
+                    </td>
+                    <td>{formatDate(r.createdAt)}</td>
+                    <td>
+                      <StatusBadge status={r.status} />
+                      {r.error && <div className="small muted">{r.error.message}</div>}
+                    </td>
+                    <td className="num">{formatSeconds(durationSeconds(r.createdAt, r.finishedAt))}</td>
+                    <td className="num" title={ndcg?.model}>{formatMetric(ndcg?.value)}</td>
+                    <td className="num" title={recall?.model}>{formatMetric(recall?.value)}</td>
+                    <td className="small">{r.stages.join(', ')}</td>
+                    <td>
+                      <div className="row">
+                        <button type="button" className="secondary" disabled={r.isLatest || r.status !== 'succeeded'} onClick={() => act(callApi('runs.promote', { run: r.runId }))} data-testid={`promote-${r.runId}`}>
+                          Promote
+                        </button>
+                        <button type="button" className="danger" onClick={() => remove(r)} data-testid={`delete-${r.runId}`}>
+                          Delete
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </Card>
+      )}
+      {selected.length === 2 && <CompareRuns a={selected[0]!} b={selected[1]!} />}
+    </>
+  );
+}
+
+function CompareRuns({ a, b }: { a: string; b: string }) {
+  const left = useRequest('runs.show', { run: a });
+  const right = useRequest('runs.show', { run: b });
+  if (left.error || right.error) return <ErrorBanner error={left.error ?? right.error} />;
+  if (!left.data || !right.data) return <Card title="Comparing…">{null}</Card>;
+  const diffs = differingParams(left.data.manifest.resolvedParams, right.data.manifest.resolvedParams);
+  const sides = [
+    { label: a, metrics: left.data.metrics?.models ?? {} },
+    { label: b, metrics: right.data.metrics?.models ?? {} },
+  ];
+  return (
+    <div className="grid-2" data-testid="compare">
+      <Card title="Parameters that differ">
+        {diffs.length === 0 ? (
+          <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p>
+        ) : (
+          <table className="data" data-testid="compare-params">
+            <thead>
+              <tr>
+                <th>parameter</th>
+                <th>{a}</th>
+                <th>{b}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {diffs.map((d) => (
+                <tr key={d.key}>
+                  <td>{d.key}</td>
+                  <td>{d.a ?? '–'}</td>
+                  <td>{d.b ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      {COMPARED_METRICS.map((metric) => {
+        const rows = metricBars(sides, metric);
+        return (
+          <Card key={metric} title={metric}>
+            {rows.length ? <MetricBarsChart testId={`chart-compare-${metric}`} rows={rows} series={[a, b]} what={metric} /> : <p className="muted">Neither run has {metric}.</p>}
+          </Card>
+        );
+      })}
+    </div>
+  );
+}

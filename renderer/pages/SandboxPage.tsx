@@ -1,0 +1,225 @@
+import { useState, type FormEvent } from 'react';
+import type { RecommendMode, RecommendResult, RecommendedItem, SearchHit } from '../../main/engine/contracts/api.ts';
+import type { PageProps } from '../App.tsx';
+import { useCall, useRequest } from '../api/context.tsx';
+import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
+import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
+
+const MODES: RecommendMode[] = ['baseline', 'cf', 'auto', 'semantic', 'hybrid'];
+
+export function SandboxPage({ param, navigate }: PageProps) {
+  const runId = useSelectedRun(param);
+  const [similarTo, setSimilarTo] = useState<SimilarQuery | null>(null);
+  return (
+    <>
+      <PageHeader title="Sandbox" subtitle="Ask a trained run for recommendations, similar items and search results">
+        <RunPicker value={runId} onChange={(r) => navigate('sandbox', r)} />
+      </PageHeader>
+      {runId ? (
+        <>
+          <Recommendations runId={runId} onPick={(item) => setSimilarTo({ item, by: similarTo?.by ?? 'cf' })} />
+          <div className="grid-2">
+            <Search runId={runId} />
+            <Similar key={similarTo?.item ?? ''} runId={runId} query={similarTo} onQuery={setSimilarTo} />
+          </div>
+        </>
+      ) : (
+        <Card>
+          <EmptyState title="No finished run yet">
+            <button type="button" className="primary" onClick={() => navigate('train')}>
+              Train a model
+            </button>
+          </EmptyState>
+        </Card>
+      )}
+    </>
+  );
+}
+
+function Recommendations({ runId, onPick }: { runId: string; onPick: (item: string) => void }) {
+  const callApi = useCall();
+  const [user, setUser] = useState('');
+  const [k, setK] = useState(10);
+  const [modes, setModes] = useState<RecommendMode[]>(['baseline', 'cf']);
+  const [results, setResults] = useState<{ mode: RecommendMode; result?: RecommendResult; error?: unknown }[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  const ask = (e: FormEvent) => {
+    e.preventDefault();
+    if (!user.trim()) return;
+    setBusy(true);
+    // One request per mode; a mode the run cannot answer (e.g. no semantic stage) shows its own error.
+    Promise.all(
+      modes.map((mode) =>
+        callApi('recommend', { run: runId, user: user.trim(), k, mode }).then(
+          (result) => ({ mode, result }),
+          (error: unknown) => ({ mode, error }),
+        ),
+      ),
+    )
+      .then(setResults)
+      .finally(() => setBusy(false));
+  };
+  const history = results.find((r) => r.result)?.result;
+
+  return (
+    <Card title="Recommendations for a user">
+      <form className="row" onSubmit={ask} data-testid="recommend-form">
+        <label className="field">
+          User id
+          <input value={user} onChange={(e) => setUser(e.target.value)} data-testid="sandbox-user" placeholder="e.g. u42" />
+        </label>
+        <label className="field">
+          K
+          <input type="number" min={1} max={100} value={k} onChange={(e) => setK(e.target.valueAsNumber || 10)} style={{ width: 70 }} />
+        </label>
+        <fieldset className="row">
+          <legend>Modes</legend>
+          {MODES.map((m) => (
+            <label key={m} className="row small">
+              <input type="checkbox" checked={modes.includes(m)} onChange={() => setModes(modes.includes(m) ? modes.filter((x) => x !== m) : [...modes, m])} />
+              {m}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" className="primary" disabled={busy || !user.trim() || modes.length === 0} data-testid="recommend-submit">
+          Recommend
+        </button>
+      </form>
+      {history && (
+        <div className="columns" style={{ marginTop: 16 }} data-testid="recommend-results">
+          <div>
+            <h4>History {history.known ? `(${history.history.length})` : '(unknown user: cold start)'}</h4>
+            <ol className="items" data-testid="user-history">
+              {history.history.slice(-20).reverse().map((h) => (
+                <li key={`${h.item}-${h.ts}`}>
+                  <ItemName item={h.item} title={h.title} onPick={onPick} /> <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
+                </li>
+              ))}
+            </ol>
+          </div>
+          {results.map((r) => (
+            <div key={r.mode} data-testid={`recs-${r.mode}`}>
+              <h4>
+                {r.mode}
+                {r.result && r.result.usedMode !== r.mode && <span className="muted small"> → answered by {r.result.usedMode}</span>}
+              </h4>
+              <ErrorBanner error={r.error} />
+              {r.result && <ItemList items={r.result.items} onPick={onPick} />}
+            </div>
+          ))}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+/** An item's title; a button that asks for similar items when `onPick` is given. */
+function ItemName({ item, title, onPick }: { item: string; title?: string | undefined; onPick?: ((item: string) => void) | undefined }) {
+  if (!onPick) return <span title={item}>{title ?? item}</span>;
+  return (
+    <button type="button" className="link" title={`Items similar to ${item}`} onClick={() => onPick(item)}>
+      {title ?? item}
+    </button>
+  );
+}
+
+function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: (item: string) => void }) {
+  if (items.length === 0) return <p className="muted">No items.</p>;
+  return (
+    <ol className="items">
+      {items.map((it) => (
+        <li key={it.item} data-testid="rec-item">
+          <div>
+            <ItemName item={it.item} title={it.title} onPick={onPick} /> <span className="muted small">{it.score.toFixed(3)}</span>
+          </div>
+          {it.because && it.because.length > 0 && (
+            <div className="because">because: {it.because.map((b) => `${b.title ?? b.item} (${Math.round(b.weight * 100)}%)`).join(', ')}</div>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Search({ runId }: { runId: string }) {
+  const callApi = useCall();
+  const [query, setQuery] = useState('');
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [error, setError] = useState<unknown>();
+
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    if (!query.trim()) return;
+    setError(undefined);
+    callApi('search', { run: runId, query: query.trim(), k: 10 }).then(setHits, (err: unknown) => {
+      setHits(null);
+      setError(err);
+    });
+  };
+  return (
+    <Card title="Semantic search">
+      <form className="row" onSubmit={search}>
+        <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Describe what you are looking for" aria-label="Search query" data-testid="search-input" style={{ flex: 1 }} />
+        <button type="submit" className="primary" disabled={!query.trim()}>
+          Search
+        </button>
+      </form>
+      <ErrorBanner error={error} />
+      {hits && hits.length === 0 && <p className="muted">Nothing found.</p>}
+      {hits && hits.length > 0 && (
+        <ol className="items" data-testid="search-results">
+          {hits.map((h) => (
+            <li key={h.item} data-testid="search-hit">
+              <div>
+                {h.metadata.title ?? h.item} <span className="muted small">{h.score.toFixed(3)}</span>
+              </div>
+              <div className="because">
+                {Object.entries(h.metadata)
+                  .filter(([k]) => k !== 'title')
+                  .map(([k, v]) => `${k}: ${v.length > 80 ? `${v.slice(0, 80)}…` : v}`)
+                  .join(' · ')}
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}
+
+interface SimilarQuery {
+  item: string;
+  by: 'cf' | 'content';
+}
+
+function Similar({ runId, query, onQuery }: { runId: string; query: SimilarQuery | null; onQuery: (q: SimilarQuery) => void }) {
+  const [item, setItem] = useState(query?.item ?? '');
+  const [by, setBy] = useState<'cf' | 'content'>(query?.by ?? 'cf');
+  const result = useRequest('similar', query ? { run: runId, item: query.item, k: 10, by: query.by } : null);
+
+  const find = (e: FormEvent) => {
+    e.preventDefault();
+    if (item.trim()) onQuery({ item: item.trim(), by });
+  };
+  return (
+    <Card title="Similar items">
+      <form className="row" onSubmit={find}>
+        <input value={item} onChange={(e) => setItem(e.target.value)} placeholder="Item id, or pick an item on the left" aria-label="Item id" data-testid="similar-input" />
+        <select value={by} onChange={(e) => setBy(e.target.value as 'cf' | 'content')} aria-label="Similarity by">
+          <option value="cf">by co-interaction (ALS)</option>
+          <option value="content">by content (embeddings)</option>
+        </select>
+        <button type="submit" className="primary" disabled={!item.trim()}>
+          Find
+        </button>
+      </form>
+      <ErrorBanner error={result.error} />
+      {result.data && (
+        <div data-testid="similar-results">
+          <ItemList items={result.data} onPick={(picked) => onQuery({ item: picked, by })} />
+        </div>
+      )}
+    </Card>
+  );
+}

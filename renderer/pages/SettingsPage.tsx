@@ -1,0 +1,114 @@
+import { useEffect, useState } from 'react';
+import type { SecretName, SecretStore } from '../../main/engine/contracts/bridge.ts';
+import type { PageProps } from '../App.tsx';
+import { useApi, useRequest } from '../api/context.tsx';
+import { Card, ErrorBanner, PageHeader, Stat } from '../components/ui.tsx';
+import { useSettings, type Settings } from '../state/settings.ts';
+
+const PROVIDERS: { id: Settings['embeddingProvider']; label: string }[] = [
+  { id: 'builtin', label: 'Built-in (trained on the catalog, no download)' },
+  { id: 'transformers', label: 'Local ONNX sentence encoder' },
+  { id: 'gemini', label: 'Gemini API' },
+  { id: 'openai', label: 'OpenAI API' },
+];
+
+export function SettingsPage(_props: PageProps) {
+  const info = useRequest('workspace.info', undefined);
+  const api = useApi();
+  const [settings, save] = useSettings();
+  const [draft, setDraft] = useState(settings);
+  const [saved, setSaved] = useState(false);
+
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <ErrorBanner error={info.error} />
+      <Card title="Workspace">
+        {info.data && (
+          <div className="stats">
+            <Stat label="folder" value={<code data-testid="workspace-path">{info.data.path}</code>} />
+            <Stat label="engine threads" value={info.data.threads} />
+            <Stat label="latest run" value={info.data.latestRunId ?? 'none'} />
+            <Stat label="version" value={info.data.version} />
+          </div>
+        )}
+        <p className="muted small">The workspace is chosen when the app starts (`--workspace DIR` or TRAINYARD_WORKSPACE).</p>
+      </Card>
+      <Card title="Training and embeddings">
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save(draft);
+            setSaved(true);
+          }}
+        >
+          <div className="row">
+            <label className="field">
+              Training threads (0 = one per core)
+              <input type="number" min={0} step={1} value={draft.threads} onChange={(e) => setDraft({ ...draft, threads: Math.max(0, Math.floor(e.target.valueAsNumber || 0)) })} data-testid="settings-threads" />
+            </label>
+            <label className="field">
+              Embedding provider
+              <select value={draft.embeddingProvider} onChange={(e) => setDraft({ ...draft, embeddingProvider: e.target.value as Settings['embeddingProvider'] })} data-testid="settings-provider">
+                {PROVIDERS.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field" style={{ flex: 1 }}>
+              Embedding model (empty = provider default)
+              <input value={draft.embeddingModel} onChange={(e) => setDraft({ ...draft, embeddingModel: e.target.value })} placeholder="e.g. Xenova/all-MiniLM-L6-v2" />
+            </label>
+          </div>
+          <div className="row">
+            <button type="submit" className="primary">
+              Save
+            </button>
+            {saved && <span className="muted" role="status">Saved; used by the next training run.</span>}
+          </div>
+        </form>
+      </Card>
+      <Card title="API keys">{api.secrets ? <ApiKeys store={api.secrets} /> : <p className="muted">In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app keeps keys in the system keychain.</p>}</Card>
+    </>
+  );
+}
+
+function ApiKeys({ store }: { store: SecretStore }) {
+  const [stored, setStored] = useState<SecretName[]>([]);
+  const [values, setValues] = useState<Record<SecretName, string>>({ openai: '', gemini: '' });
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    store.list().then(setStored, setError);
+  }, [store]);
+  const update = (p: Promise<void>) => p.then(() => store.list()).then(setStored, setError);
+  return (
+    <div className="stack">
+      <ErrorBanner error={error} />
+      {(['openai', 'gemini'] as const).map((name) => (
+        <div key={name} className="row">
+          <label className="field" style={{ flex: 1 }}>
+            {name} key {stored.includes(name) ? '(stored)' : ''}
+            <input type="password" autoComplete="off" value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
+          </label>
+          <button
+            type="button"
+            className="secondary"
+            disabled={!values[name]}
+            onClick={() => {
+              void update(store.set(name, values[name]));
+              setValues({ ...values, [name]: '' });
+            }}
+          >
+            Store
+          </button>
+          <button type="button" className="danger" disabled={!stored.includes(name)} onClick={() => void update(store.clear(name))}>
+            Remove
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,230 @@
+import { useState, type FormEvent } from 'react';
+import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { PageProps } from '../App.tsx';
+import { useApi } from '../api/context.tsx';
+import { MetricSeriesChart } from '../charts/MetricSeriesChart.tsx';
+import { formatMetric, formatSeconds } from '../components/format.ts';
+import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
+import { etaSeconds, isFinished, latestJobId, useJob, useJobs, type TrackedJob } from '../state/jobs.tsx';
+import { useSettings } from '../state/settings.ts';
+import { useJobAction } from '../state/useJobAction.ts';
+import { DEFAULT_FORM, STAGE_CHOICES, toConfig, validateForm, type TrainForm } from './train/config.ts';
+
+export function TrainPage({ navigate }: PageProps) {
+  const api = useApi();
+  const [settings] = useSettings();
+  const [form, setForm] = useState<TrainForm>(DEFAULT_FORM);
+  const [submitted, setSubmitted] = useState(false);
+  const job = useJobAction();
+  // A training started earlier (before navigating away) is shown again until a new one starts.
+  const jobs = useJobs();
+  const shownJobId = job.jobId ?? latestJobId(jobs, 'train');
+  const shown = useJob(shownJobId);
+  const info = shown?.info ?? null;
+  const running = job.running || (info !== null && !isFinished(info));
+  const errors = validateForm(form);
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (Object.keys(errors).length === 0) void job.start('train.start', { config: toConfig(form, settings) });
+  };
+  const cancel = () => {
+    if (shownJobId) void api.cancel(shownJobId);
+  };
+  const result = info?.state === 'succeeded' ? (info.result as TrainResult | undefined) : undefined;
+
+  return (
+    <>
+      <PageHeader title="Train" subtitle="Choose stages and parameters; training runs in worker threads while you keep working" />
+      <ErrorBanner error={job.error} />
+      <div className="grid-2">
+        <Card title="Pipeline">
+          <TrainFormView form={form} onChange={setForm} errors={submitted ? errors : {}} disabled={running} onSubmit={start} />
+        </Card>
+        <Card title="Progress" testId="train-progress">
+          {shown ? (
+            <JobProgressView job={shown} onCancel={cancel} running={running} />
+          ) : (
+            <EmptyState title="Nothing running">
+              <p>Defaults train count and Bayesian popularity plus ALS with 64 factors for 15 iterations on the workspace's data.</p>
+            </EmptyState>
+          )}
+          {result && (
+            <div className="stack" data-testid="train-result">
+              <p>
+                Run <code data-testid="train-run-id">{result.runId}</code> finished.
+              </p>
+              <ResultTable metrics={result.metrics} />
+              <div className="row">
+                <button type="button" className="primary" onClick={() => navigate('evaluate', result.runId)}>
+                  Evaluate this run
+                </button>
+                <button type="button" className="secondary" onClick={() => navigate('sandbox', result.runId)}>
+                  Try it in the sandbox
+                </button>
+              </div>
+            </div>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function NumberField({ label, value, onChange, error, step = 'any', disabled, testId }: { label: string; value: number; onChange: (v: number) => void; error?: string | undefined; step?: string; disabled: boolean; testId?: string }) {
+  return (
+    <label className="field">
+      {label}
+      <input type="number" step={step} value={Number.isNaN(value) ? '' : value} onChange={(e) => onChange(e.target.valueAsNumber)} disabled={disabled} aria-invalid={error ? true : undefined} data-testid={testId} />
+      {error && <span className="small" style={{ color: 'var(--danger)' }}>{error}</span>}
+    </label>
+  );
+}
+
+function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: TrainForm; onChange: (f: TrainForm) => void; errors: Record<string, string>; disabled: boolean; onSubmit: (e: FormEvent) => void }) {
+  const toggleStage = (id: string) => onChange({ ...form, stages: form.stages.includes(id) ? form.stages.filter((s) => s !== id) : [...form.stages, id] });
+  const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
+  const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
+  return (
+    <form className="stack" onSubmit={onSubmit} data-testid="train-form">
+      <fieldset>
+        <legend>Stages</legend>
+        {STAGE_CHOICES.map((s) => (
+          <label key={s.id} className="row">
+            <input type="checkbox" checked={form.stages.includes(s.id)} onChange={() => toggleStage(s.id)} disabled={disabled} data-testid={`stage-${s.id}`} />
+            {s.label}
+          </label>
+        ))}
+        {errors.stages && <span className="small" style={{ color: 'var(--danger)' }}>{errors.stages}</span>}
+      </fieldset>
+      <div className="row">
+        <label className="field">
+          Split
+          <input value={form.split} onChange={(e) => onChange({ ...form, split: e.target.value })} disabled={disabled} aria-invalid={errors.split ? true : undefined} />
+          {errors.split && <span className="small" style={{ color: 'var(--danger)' }}>{errors.split}</span>}
+        </label>
+        <NumberField label="Seed" value={form.seed} onChange={(seed) => onChange({ ...form, seed })} error={errors.seed} step="1" disabled={disabled} />
+      </div>
+      {form.stages.includes('als') && (
+        <fieldset>
+          <legend>ALS</legend>
+          <div className="row">
+            <NumberField label="Factors" value={form.als.factors} onChange={(factors) => als({ factors })} error={errors['als.factors']} step="1" disabled={disabled} testId="als-factors" />
+            <NumberField label="Iterations" value={form.als.iterations} onChange={(iterations) => als({ iterations })} error={errors['als.iterations']} step="1" disabled={disabled} testId="als-iterations" />
+            <NumberField label="Regularization" value={form.als.regularization} onChange={(regularization) => als({ regularization })} error={errors['als.regularization']} disabled={disabled} />
+            <NumberField label="Alpha" value={form.als.alpha} onChange={(alpha) => als({ alpha })} error={errors['als.alpha']} disabled={disabled} />
+            <label className="field">
+              Confidence
+              <select value={form.als.confidence} onChange={(e) => als({ confidence: e.target.value as 'linear' | 'log' })} disabled={disabled}>
+                <option value="linear">1 + alpha·value</option>
+                <option value="log">1 + alpha·log(1 + value)</option>
+              </select>
+            </label>
+          </div>
+        </fieldset>
+      )}
+      {form.stages.includes('bayes-popularity') && (
+        <fieldset>
+          <legend>Bayesian popularity</legend>
+          <div className="row">
+            <NumberField label="Smoothing m" value={form.bayes.m} onChange={(m) => bayes({ m })} error={errors['bayes.m']} disabled={disabled} />
+            <NumberField label="Min ratings" value={form.bayes.minRatings} onChange={(minRatings) => bayes({ minRatings })} error={errors['bayes.minRatings']} step="1" disabled={disabled} />
+          </div>
+        </fieldset>
+      )}
+      <div className="row">
+        <button type="submit" className="primary" disabled={disabled} data-testid="train-start">
+          Start training
+        </button>
+        <button type="button" className="secondary" onClick={() => onChange(DEFAULT_FORM)} disabled={disabled}>
+          Reset to defaults
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; running: boolean; onCancel: () => void }) {
+  const info = job.info;
+  return (
+    <div className="stack" data-testid="job-progress" data-state={info?.state ?? 'queued'}>
+      <div className="row">
+        <StatusBadge status={info?.state ?? 'queued'} />
+        <span>{info?.label}</span>
+        {running && (
+          <button type="button" className="danger" onClick={onCancel} data-testid="cancel-job" style={{ marginLeft: 'auto' }}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {info?.error && info.state !== 'succeeded' && <div className="error">{info.error.message}</div>}
+      {job.stageOrder.map((name) => {
+        const stage = job.stages[name]!;
+        const eta = etaSeconds(stage);
+        const elapsed = (stage.updatedAt - stage.startedAt) / 1000;
+        return (
+          <div key={name} className="stack" data-testid={`stage-progress-${name}`}>
+            <div className="row small">
+              <strong>{name}</strong>
+              <span>
+                {stage.current} / {stage.total} {stage.unit}
+              </span>
+              {elapsed > 0 && stage.current > 0 && <span className="muted">{(stage.current / elapsed).toFixed(1)} {stage.unit}/s</span>}
+              {running && eta !== null && <span className="muted">ETA {formatSeconds(eta)}</span>}
+              {Object.keys(stage.series).map((metric) => (
+                <span key={metric} className="muted">
+                  {metric} {stage.metrics?.[metric]?.toPrecision(5)}
+                </span>
+              ))}
+            </div>
+            <ProgressBar current={stage.current} total={stage.total} label={`${name} progress`} />
+            {Object.entries(stage.series).map(([metric, points]) => (
+              <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} />
+            ))}
+          </div>
+        );
+      })}
+      {job.logs.length > 0 && (
+        <div className="log" data-testid="job-log" role="log" aria-label="Job log">
+          {job.logs.map((l, i) => (
+            <div key={i} className={l.level}>
+              {l.time.slice(11, 19)} {l.level} {l.message}
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ResultTable({ metrics }: { metrics: TrainResult['metrics'] }) {
+  const models = Object.keys(metrics);
+  const names = ['recall@10', 'ndcg@10'].filter((n) => models.some((m) => metrics[m]?.[n] !== undefined));
+  return (
+    <table className="data" data-testid="train-metrics">
+      <thead>
+        <tr>
+          <th>model</th>
+          {names.map((n) => (
+            <th key={n} className="num">
+              {n}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {models.map((m) => (
+          <tr key={m}>
+            <td>{m}</td>
+            {names.map((n) => (
+              <td key={n} className="num">
+                {formatMetric(metrics[m]?.[n])}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

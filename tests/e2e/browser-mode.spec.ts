@@ -1,0 +1,187 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import { createEngine, type Engine } from '../../main/engine/index.ts';
+import { startServer, type RunningServer } from '../../main/server/index.ts';
+import { launchChromium, screenshot } from './support/browser.ts';
+import { buildRenderer } from './support/build-renderer.ts';
+import { jobFinished } from './support/engine-events.ts';
+
+/**
+ * The analyst's first session, in Chromium against browser mode with the real engine:
+ * first launch → sample data → train → charts → evaluate → sandbox → compare runs → cancel a job.
+ * Tests run in order and share the workspace.
+ */
+describe('browser mode end to end', () => {
+  let dir: string;
+  let engine: Engine;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let sampleInteractions = '';
+  const runs: string[] = [];
+
+  beforeAll(async () => {
+    const staticDir = await buildRenderer();
+    dir = mkdtempSync(join(tmpdir(), 'ty-e2e-'));
+    engine = await createEngine({ workspace: join(dir, 'workspace'), workers: 1 });
+    server = await startServer({ engine, port: 0, host: '127.0.0.1', staticDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (err) => console.error('page error:', err));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await engine?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const nav = async (name: string) => {
+    await page.getByTestId(`nav-${name}`).click();
+    await page.getByTestId(`page-${name}`).waitFor();
+  };
+
+  /** Trains through the form with the given ALS size and returns the run id the page shows. */
+  async function trainFromForm(factors: number, iterations: number): Promise<string> {
+    await nav('train');
+    await page.getByTestId('als-factors').fill(String(factors));
+    await page.getByTestId('als-iterations').fill(String(iterations));
+    const finished = jobFinished(engine, 'train');
+    await page.getByTestId('train-start').click();
+    const info = await finished;
+    expect(info.error?.message).toBeUndefined();
+    const runId = (info.result as TrainResult).runId;
+    await page.getByTestId('train-run-id').filter({ hasText: runId }).waitFor();
+    return runId;
+  }
+
+  it('opens on the first-launch empty state; the API refuses requests without the token', async () => {
+    const bare = await fetch(`${server.origin}/api/workspace.info`, { method: 'POST' });
+    expect(bare.status).toBe(401);
+    await page.goto(server.url);
+    await page.getByTestId('data-empty').waitFor();
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+    await screenshot(page, '01-first-launch');
+  });
+
+  it('generates sample data, imports it and draws the profile charts', async () => {
+    const generated = jobFinished(engine, 'data.generate');
+    const imported = jobFinished(engine, 'data.import');
+    await page.getByTestId('generate-sample').click();
+    const gen = await generated;
+    expect(gen.state).toBe('succeeded');
+    sampleInteractions = (gen.result as { interactions: string }).interactions;
+    expect((await imported).state).toBe('succeeded');
+    await page.getByTestId('profile').waitFor();
+
+    const profile = await engine.request('data.profile', {});
+    expect(await page.getByTestId('profile-users').textContent()).toContain(profile!.users.toLocaleString('en-US'));
+    expect(await page.locator('[data-testid=chart-popularity] svg .recharts-line-curve').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/);
+    expect(await page.locator('[data-testid=chart-per-user] svg .recharts-bar-rectangle').count()).toBe(profile!.perUser.histogram.length);
+    expect(await page.locator('[data-testid=chart-activity] svg .recharts-area-area').count()).toBe(1);
+    await screenshot(page, '02-data-profile');
+  });
+
+  it('trains from the form with live per-stage progress and the ALS loss chart', async () => {
+    runs.push(await trainFromForm(16, 6));
+    await page.getByTestId('stage-progress-als').waitFor();
+    expect(await page.getByTestId('stage-progress-als').textContent()).toContain('6 / 6 iteration');
+    expect(await page.locator('[data-testid=chart-loss-als] svg .recharts-line-dot').count()).toBe(6);
+    expect(await page.locator('[data-testid=chart-loss-als] svg .recharts-line-curve').getAttribute('d')).toMatch(/^M/);
+    await screenshot(page, '03-train-finished');
+  });
+
+  it('shows on the Evaluate page exactly the numbers the engine stored for the run', async () => {
+    await page.goto(`${server.origin}/#/evaluate/${runs[0]}`);
+    await page.getByTestId('evaluate-metrics').waitFor();
+    const detail = await engine.request('runs.show', { run: runs[0]! });
+    const cells = page.locator('[data-testid^="metric-"]');
+    const count = await cells.count();
+    expect(count).toBeGreaterThanOrEqual(3 * 2);
+    for (let i = 0; i < count; i++) {
+      const [, model, name] = /^metric-(.+)-([a-z]+@\d+)$/.exec((await cells.nth(i).getAttribute('data-testid'))!)!;
+      expect(Number(await cells.nth(i).getAttribute('data-value')), `${model} ${name}`).toBe(detail.metrics!.models[model!]![name!]);
+    }
+    for (const metric of ['recall', 'ndcg']) {
+      expect(await page.locator(`[data-testid=chart-curve-${metric}] svg .recharts-line-curve`).count()).toBe(Object.keys(detail.metrics!.models).length);
+    }
+    await screenshot(page, '04-evaluate');
+    await page.getByTestId('theme-toggle').click();
+    await page.getByTestId('theme-toggle').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await screenshot(page, '04-evaluate-dark');
+    await page.getByTestId('theme-toggle').click();
+  });
+
+  it('recommends for a user in the sandbox, per mode, with explanations', async () => {
+    const [header, first] = readFileSync(sampleInteractions, 'utf8').split('\n', 2);
+    const userCol = header!.split(',').findIndex((c) => /^user/i.test(c));
+    const user = first!.split(',')[userCol]!;
+    await nav('sandbox');
+    await page.getByTestId('sandbox-user').fill(user);
+    await page.getByTestId('recommend-submit').click();
+    await page.getByTestId('recommend-results').waitFor();
+    expect(await page.locator('[data-testid=recs-cf] [data-testid=rec-item]').count()).toBe(10);
+    expect(await page.locator('[data-testid=recs-baseline] [data-testid=rec-item]').count()).toBe(10);
+    expect(await page.locator('[data-testid=recs-cf] .because').count()).toBeGreaterThan(0);
+    await screenshot(page, '05-sandbox');
+  });
+
+  it('searches the semantic index when this build has one', async (ctx) => {
+    const probe = await engine.request('search', { query: 'probe', k: 1 }).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    if (probe !== null) ctx.skip(`semantic search is not available from the engine yet: ${probe}`);
+    await nav('sandbox');
+    await page.getByTestId('search-input').fill('adventure');
+    await page.getByTestId('search-input').press('Enter');
+    await page.getByTestId('search-results').waitFor();
+    expect(await page.getByTestId('search-hit').count()).toBeGreaterThan(0);
+  });
+
+  it('compares two runs: only the differing parameter, and metric bars', async () => {
+    runs.push(await trainFromForm(8, 6));
+    await nav('runs');
+    await page.getByTestId('runs-table').waitFor();
+    await page.getByTestId(`select-${runs[0]}`).check();
+    await page.getByTestId(`select-${runs[1]}`).check();
+    await page.getByTestId('compare-params').waitFor();
+    const rows = await page.locator('[data-testid=compare-params] tbody tr td:first-child').allTextContents();
+    expect(rows).toEqual(['als.factors']);
+    const models = Object.keys((await engine.request('runs.show', { run: runs[1]! })).metrics!.models).length;
+    expect(await page.locator('[data-testid="chart-compare-ndcg@10"] svg .recharts-bar-rectangle').count()).toBe(2 * models);
+    await screenshot(page, '06-compare');
+  });
+
+  it('cancels a running training job; the run is kept as cancelled and LATEST does not move', async () => {
+    const latestBefore = (await engine.request('workspace.info', undefined)).latestRunId;
+    await nav('train');
+    await page.getByTestId('als-factors').fill('32');
+    await page.getByTestId('als-iterations').fill('1000');
+    const finished = jobFinished(engine, 'train');
+    await page.getByTestId('train-start').click();
+    // ALS has reported an iteration: the job is really running.
+    await page.locator('[data-testid=chart-loss-als] svg .recharts-line-dot').first().waitFor();
+    await screenshot(page, '07-train-running');
+    await page.getByTestId('cancel-job').click();
+    expect((await finished).state).toBe('cancelled');
+    await page.locator('[data-testid=job-progress][data-state=cancelled]').waitFor();
+    expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(latestBefore);
+    await screenshot(page, '08-train-cancelled');
+  });
+
+  it('shows the classifier and settings pages with the workspace', async () => {
+    await nav('classifier');
+    await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
+    await screenshot(page, '09-classifier');
+    await nav('settings');
+    expect(await page.getByTestId('workspace-path').textContent()).toBe(engine.workspace.root);
+    await screenshot(page, '10-settings');
+  });
+});

@@ -1,0 +1,20 @@
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../../main/engine/contracts/api.ts';
+import type { BridgeResult, TrainyardApi } from '../../../main/engine/contracts/bridge.ts';
+import { toErrorData } from '../../../main/engine/contracts/errors.ts';
+import type { ServedEngine } from '../../../main/server/served-engine.ts';
+
+/** The bridge the renderer sees, wired straight to an engine in the same process (component tests). */
+export function inProcessApi(engine: ServedEngine): TrainyardApi {
+  const invoke = async <K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<BridgeResult<K>> => {
+    try {
+      return { ok: true, value: await engine.request(name, arg) } as BridgeResult<K>;
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  };
+  return {
+    invoke,
+    on: <E extends EngineEvent>(event: E, listener: (p: EngineEvents[E]) => void) => engine.on(event, listener),
+    cancel: (jobId) => invoke('jobs.cancel', { jobId }),
+  };
+}

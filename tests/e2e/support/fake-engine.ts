@@ -1,0 +1,44 @@
+import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../../main/engine/contracts/api.ts';
+import { EngineError } from '../../../main/engine/contracts/errors.ts';
+
+type Handlers = { [K in keyof EngineApi]?: (arg: RequestArg<K>) => RequestResult<K> | Promise<RequestResult<K>> };
+type Listener = (payload: never) => void;
+
+/**
+ * An in-memory engine with the `Engine` signatures: answers from the handlers it is given, records
+ * every request, and emits events on demand. For host and renderer tests that must not train anything.
+ */
+export class FakeEngine {
+  readonly calls: { name: keyof EngineApi; arg: unknown }[] = [];
+  private readonly handlers: Handlers;
+  private readonly listeners = new Map<keyof EngineEvents, Set<Listener>>();
+
+  constructor(handlers: Handlers) {
+    this.handlers = handlers;
+  }
+
+  request<K extends keyof EngineApi>(name: K, arg: Parameters<EngineApi[K]>[0]): ReturnType<EngineApi[K]> {
+    this.calls.push({ name, arg });
+    const handler = this.handlers[name] as ((a: unknown) => unknown) | undefined;
+    const run = async (): Promise<unknown> => {
+      if (!handler) throw new EngineError('not-found', `fake engine has no handler for ${name}`);
+      return handler(arg);
+    };
+    return run() as ReturnType<EngineApi[K]>;
+  }
+
+  on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener);
+    return () => set.delete(listener as Listener);
+  }
+
+  emit<E extends keyof EngineEvents>(event: E, payload: EngineEvents[E]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as (p: EngineEvents[E]) => void)(payload);
+  }
+
+  listenerCount(event: keyof EngineEvents): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+}

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/trainyard.js', import.meta.url).pathname;
+
+async function trainyard(ws: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, '--workspace', ws, ...args], { maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('trainyard CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ty-cli-'));
+  const ws = join(dir, 'ws');
+  const sample = join(dir, 'sample');
+
+  beforeAll(async () => {
+    const gen = await trainyard(ws, 'data', 'generate', '--out', sample, '--users', '400', '--items', '200', '--interactions', '8000', '--seed', '5');
+    expect(gen.code, gen.stderr).toBe(0);
+  });
+
+  it('train --json reports metrics per model and training timings, and LATEST points at the run', async () => {
+    const r = await trainyard(ws, '--json', 'train', '--interactions', join(sample, 'interactions.csv'), '--items', join(sample, 'items.csv'), '--set', 'als.factors=8', '--set', 'als.iterations=3');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { runId: string; runDir: string; metrics: Record<string, Record<string, number>>; timings: Record<string, number> };
+    for (const model of ['popularity', 'bayes-popularity', 'als']) {
+      expect(out.metrics[model]!['recall@10']).toBeGreaterThanOrEqual(0);
+      expect(out.metrics[model]!['ndcg@10']).toBeGreaterThanOrEqual(0);
+    }
+    expect(out.timings.als).toBeGreaterThan(0);
+    expect(out.runDir).toBe(join(ws, 'runs', out.runId));
+    expect(readFileSync(join(ws, 'LATEST'), 'utf8').trim()).toBe(out.runId);
+
+    const rec = await trainyard(ws, '--json', 'recommend', '--run', 'latest', '--user', 'u1', '--k', '5');
+    expect(rec.code, rec.stderr).toBe(0);
+    expect((JSON.parse(rec.stdout) as { items: unknown[] }).items).toHaveLength(5);
+
+    const list = await trainyard(ws, 'runs', 'list');
+    expect(list.stdout).toContain(`* ${out.runId}`);
+  });
+
+  it('bad input exits non-zero with the file, line and column and writes no run', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'user_id,item_id,rating,timestamp\nu1,i1,5,1600000000\nu2,i2,five,1600000001\n');
+    const before = (await trainyard(ws, '--json', 'runs', 'list')).stdout;
+    const r = await trainyard(ws, 'data', 'import', bad);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/bad\.csv/);
+    expect(r.stderr).toMatch(/line:? 3/);
+    expect(r.stderr).toMatch(/rating/);
+    expect((await trainyard(ws, '--json', 'runs', 'list')).stdout).toBe(before);
+  });
+
+  it('rejects an unknown config key with its path', async () => {
+    const r = await trainyard(ws, 'train', '--set', 'als.factor=3');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown key als\.factor/);
+  });
+});

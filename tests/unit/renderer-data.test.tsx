@@ -1,0 +1,91 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DatasetProfile } from '../../main/engine/contracts/api.ts';
+import { App } from '../../renderer/App.tsx';
+import { inProcessApi } from '../e2e/support/fake-api.ts';
+import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { profileFixture } from '../e2e/support/fixtures.ts';
+import { renderApp } from '../e2e/support/render-app.tsx';
+
+afterEach(cleanup);
+
+const info = { path: '/tmp/ws', latestRunId: null, threads: 2, version: '0.1.0' };
+
+describe('Data page', () => {
+  it('offers sample data on first launch, generates, imports what was generated and shows the profile', async () => {
+    let profile: DatasetProfile | null = null;
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => profile,
+      'data.generate': () => ({ jobId: 'gen-1' }),
+      'data.import': () => ({ jobId: 'imp-1' }),
+    });
+    renderApp(engine, 'data');
+    const button = await screen.findByTestId('generate-sample');
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(button);
+    await waitFor(() => expect(engine.calls.some((c) => c.name === 'data.generate')).toBe(true));
+    expect(engine.calls.find((c) => c.name === 'data.generate')?.arg).toEqual({ out: '/tmp/ws/sample' });
+
+    engine.emit('job.progress', { jobId: 'gen-1', stage: 'interactions', current: 5, total: 10, unit: 'k rows' });
+    expect((await screen.findByRole('progressbar', { name: 'interactions' })).getAttribute('aria-valuenow')).toBe('5');
+
+    // The generator reports its files and did not import them: the page imports them.
+    engine.emit('job.state', { jobId: 'gen-1', kind: 'data.generate', state: 'succeeded', label: 'generate', createdAt: '', result: { interactions: '/tmp/ws/sample/interactions.csv', items: '/tmp/ws/sample/items.csv' } });
+    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/tmp/ws/sample/interactions.csv', items: '/tmp/ws/sample/items.csv' }));
+
+    profile = profileFixture;
+    engine.emit('job.state', { jobId: 'imp-1', kind: 'data.import', state: 'succeeded', label: 'import', createdAt: '' });
+    expect((await screen.findByTestId('profile-users')).textContent).toContain('500');
+    expect(screen.getByTestId('profile-interactions').textContent).toContain('12,000');
+    expect(screen.queryByTestId('data-empty')).toBeNull();
+  });
+
+  it('draws the four profile charts as SVG', async () => {
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => profileFixture });
+    renderApp(engine, 'data');
+    for (const id of ['chart-popularity', 'chart-per-user', 'chart-ratings', 'chart-activity']) {
+      const chart = await screen.findByTestId(id);
+      await waitFor(() => expect(chart.querySelector('svg')).not.toBeNull());
+    }
+    const bars = screen.getByTestId('chart-ratings').querySelectorAll('.recharts-bar-rectangle');
+    expect(bars.length).toBe(5);
+    expect(screen.getByTestId('chart-popularity').querySelector('.recharts-line-curve')?.getAttribute('d')).toMatch(/^M/);
+  });
+
+  it('imports a typed path with a column mapping and reports a malformed mapping', async () => {
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null, 'data.import': () => ({ jobId: 'imp-2' }) });
+    renderApp(engine, 'data');
+    fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/log.csv' } });
+    fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer,oops' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    expect(await screen.findByText(/"oops" is not field=column/)).toBeTruthy();
+    fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer, item=sku' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', map: { user: 'customer', item: 'sku' } }));
+  });
+
+  it('shows engine errors as data', async () => {
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null, 'data.import': () => ({ jobId: 'imp-3' }) });
+    renderApp(engine, 'data');
+    fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/bad.csv' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await waitFor(() => expect(engine.calls.some((c) => c.name === 'data.import')).toBe(true));
+    engine.emit('job.state', { jobId: 'imp-3', kind: 'data.import', state: 'failed', label: 'import', createdAt: '', error: { kind: 'invalid-input', message: 'bad.csv line 3: rating "x" is not a number', details: { hint: 'fix the row or drop the rating column' } } });
+    expect((await screen.findByRole('alert')).textContent).toContain('bad.csv line 3: rating "x" is not a number (fix the row or drop the rating column)');
+  });
+});
+
+describe('Data page in the desktop app', () => {
+  it('fills the path from the system file dialog', async () => {
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null });
+    const purposes: string[] = [];
+    window.location.hash = '#/data';
+    render(<App api={{ ...inProcessApi(engine), chooseFile: async (purpose) => (purposes.push(purpose), '/home/a/ratings.csv') }} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Choose the interactions file' }));
+    await waitFor(() => expect((screen.getByTestId('import-interactions') as HTMLInputElement).value).toBe('/home/a/ratings.csv'));
+    expect(purposes).toEqual(['interactions']);
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { ENGINE_EVENTS } from '../../main/engine/contracts/requests.ts';
+import { isLoopback } from '../../main/server/access.ts';
+import { startServer, type RunningServer } from '../../main/server/index.ts';
+import { FakeEngine } from '../e2e/support/fake-engine.ts';
+
+const info = { path: '/ws', latestRunId: null, threads: 2, version: '0.1.0' };
+
+describe('browser-mode server', () => {
+  let engine: FakeEngine;
+  let server: RunningServer;
+  let staticDir: string;
+
+  beforeEach(async () => {
+    staticDir = mkdtempSync(join(tmpdir(), 'ty-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Trainyard</title>');
+    writeFileSync(join(staticDir, 'app.js'), 'console.log(1)');
+    engine = new FakeEngine({
+      'workspace.info': () => info,
+      'runs.show': ({ run }) => {
+        throw new EngineError('not-found', `run ${run} does not exist`, { run });
+      },
+      'jobs.cancel': ({ jobId }) => ({ cancelled: jobId === 'job-1' }),
+    });
+    server = await startServer({ engine, port: 0, host: '127.0.0.1', staticDir });
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const post = (name: string, body: unknown, token: string | null = server.token) =>
+    fetch(`${server.origin}/api/${name}${token === null ? '' : `?token=${token}`}`, { method: 'POST', body: body === undefined ? '' : JSON.stringify(body) });
+
+  it('listens on loopback with a random token in the printed url', async () => {
+    expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.url).toBe(`${server.origin}/?token=${server.token}`);
+    expect(server.token.length).toBeGreaterThanOrEqual(32);
+    const other = await startServer({ engine, port: 0, staticDir });
+    expect(other.token).not.toBe(server.token);
+    await other.close();
+  });
+
+  it('refuses api requests without a token (401) and with a wrong one (401)', async () => {
+    expect((await post('workspace.info', undefined, null)).status).toBe(401);
+    expect((await post('workspace.info', undefined, 'x' + server.token.slice(1))).status).toBe(401);
+    expect((await post('workspace.info', undefined, server.token.slice(0, 5))).status).toBe(401);
+    expect(engine.calls).toHaveLength(0);
+  });
+
+  it('accepts the token as a bearer header', async () => {
+    const res = await fetch(`${server.origin}/api/workspace.info`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } });
+    expect(await res.json()).toEqual({ ok: true, value: info });
+  });
+
+  it('round-trips a request and its argument', async () => {
+    const res = await post('jobs.cancel', { jobId: 'job-1' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, value: { cancelled: true } });
+    expect(engine.calls).toEqual([{ name: 'jobs.cancel', arg: { jobId: 'job-1' } }]);
+  });
+
+  it('returns engine errors as data with kind and details', async () => {
+    const res = await post('runs.show', { run: 'run_x' });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { ok: false; error: { kind: string; message: string; details: unknown } };
+    expect(body.ok).toBe(false);
+    expect(body.error).toMatchObject({ kind: 'not-found', message: 'run run_x does not exist', details: { run: 'run_x' } });
+  });
+
+  it('rejects unknown request names, bad JSON and other methods', async () => {
+    const unknown = await post('fs.readFile', {});
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { kind: string } }).error.kind).toBe('not-found');
+    const bad = await fetch(`${server.origin}/api/jobs.cancel?token=${server.token}`, { method: 'POST', body: '{oops' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+    expect((await fetch(`${server.origin}/api/workspace.info?token=${server.token}`)).status).toBe(405);
+    expect(engine.calls).toHaveLength(0);
+  });
+
+  it('validates arguments against the request schema before the engine sees them', async () => {
+    const res = await post('jobs.cancel', { jobId: 5, extra: true });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { kind: string; message: string } };
+    expect(body.error.kind).toBe('invalid-input');
+    expect(body.error.message).toContain('jobs.cancel');
+    expect(body.error.message).toContain('jobId');
+    expect(body.error.message).toMatch(/extra/);
+    expect((await post('recommend', { user: 'u1', mode: 'magic' })).status).toBe(400);
+    expect(engine.calls).toHaveLength(0);
+  });
+
+  it('serves the renderer with a CSP, falls back to index.html, and blocks path traversal', async () => {
+    const page = await fetch(`${server.origin}/runs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Trainyard</title>');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${server.origin}/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${server.origin}/missing.js`)).status).toBe(404);
+    expect((await fetch(`${server.origin}/..%2f..%2fetc%2fpasswd`)).status).toBe(404);
+  });
+
+  it('forwards engine events over the websocket only with the token', async () => {
+    const wsUrl = `${server.origin.replace('http', 'ws')}/api/events`;
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(wsUrl);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => {});
+    });
+    expect(refused).toBe(401);
+
+    const ws = new WebSocket(`${wsUrl}?token=${server.token}`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const received = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
+    const progress = { jobId: 'job-1', stage: 'als', current: 3, total: 10, unit: 'iter', metrics: { loss: 0.5 } };
+    engine.emit('job.progress', progress);
+    expect(await received).toEqual({ event: 'job.progress', payload: progress });
+    ws.close();
+  });
+
+  it('unsubscribes from the engine on close', async () => {
+    for (const e of ENGINE_EVENTS) expect(engine.listenerCount(e)).toBe(1);
+    await server.close();
+    for (const e of ENGINE_EVENTS) expect(engine.listenerCount(e)).toBe(0);
+    server = await startServer({ engine, port: 0, staticDir });
+  });
+});
+
+describe('isLoopback', () => {
+  it('accepts loopback addresses only', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a)).toBe(true);
+    for (const a of ['10.0.0.2', '192.168.1.1', '::ffff:10.0.0.1', 'fe80::1', '', undefined]) expect(isLoopback(a)).toBe(false);
+  });
+});
