@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EngineError } from '../contracts/errors.ts';
+
+/**
+ * Loading and memory layout for the ALS WebAssembly kernel (native/als/kernel.ts, built to
+ * native/build/als.wasm by `node native/build-als.mjs`). The module imports one shared memory so that
+ * worker threads run the same code on the same factor matrices.
+ */
+
+/** Minimal typing of the WebAssembly global (the engine compiles without DOM typings). */
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+}
+interface WasmModule {
+  readonly __brand: 'WasmModule';
+}
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: true }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+export type AlsWasmModule = WasmModule;
+
+/** The kernel's exports; pointers are byte offsets into the shared memory. */
+export interface AlsKernel {
+  /** withLoss 1: returns the observed-entry loss terms of the updated rows */
+  solveRows(x: number, y: number, g: number, indptr: number, indices: number, cm1: number, r0: number, r1: number, k: number, reg: number, cgSteps: number, scratch: number, withLoss: number): number;
+  gram(a: number, r0: number, r1: number, k: number, out: number): void;
+  scoreUsers(users: number, nUsers: number, panels: number, nPanels: number, k: number, out: number, outStride: number): void;
+  heapBase(): number;
+}
+export type AlsKernelFunction = Exclude<keyof AlsKernel, 'heapBase'>;
+
+const WASM_PATH = fileURLToPath(new URL('../../../native/build/als.wasm', import.meta.url));
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 65536;
+/** The first page is left to the module's own static data; buffers start above it. */
+const RESERVED_BYTES = PAGE_BYTES;
+
+let compiled: WasmModule | undefined;
+
+/** The compiled kernel module (compiled once per thread, cheap: the module is a few kB). */
+export function alsKernelModule(): WasmModule {
+  if (!compiled) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(WASM_PATH);
+    } catch {
+      throw new EngineError('internal', `ALS kernel ${WASM_PATH} is missing: build it with \`node native/build-als.mjs\` (npm run build:native)`);
+    }
+    compiled = new wasm.Module(bytes);
+  }
+  return compiled;
+}
+
+export function instantiateAlsKernel(module: WasmModule, memory: WasmMemory): AlsKernel {
+  const kernel = new wasm.Instance(module, { env: { memory } }).exports as AlsKernel;
+  if (kernel.heapBase() > RESERVED_BYTES) throw new EngineError('internal', `ALS kernel static data (${kernel.heapBase()} bytes) overlaps the buffers`);
+  return kernel;
+}
+
+/** Factors are padded with zero columns to a multiple of 16 so that every kernel loop runs over whole SIMD blocks. */
+export function paddedFactors(factors: number): number {
+  return Math.ceil(factors / 16) * 16;
+}
+
+/**
+ * Plans buffers in a memory: `alloc` hands out 64-byte aligned byte offsets, `create` makes a memory large
+ * enough for everything planned (memories never grow, so typed-array views over them stay valid).
+ */
+export class MemoryPlan {
+  private end = RESERVED_BYTES;
+
+  alloc(bytes: number): number {
+    const at = this.end;
+    this.end += Math.ceil(bytes / 64) * 64;
+    return at;
+  }
+
+  get bytes(): number {
+    return this.end;
+  }
+
+  create(purpose: string): WasmMemory {
+    const pages = Math.ceil(this.end / PAGE_BYTES);
+    if (pages > MAX_PAGES) {
+      throw new EngineError('invalid-input', `${purpose} needs ${(this.end / 2 ** 30).toFixed(2)} GiB, above the 4 GiB a WebAssembly memory can hold: use fewer factors or a smaller interaction log`, { bytes: this.end });
+    }
+    return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  }
+}
+
+export function f32View(memory: WasmMemory, at: number, length: number): Float32Array {
+  return new Float32Array(memory.buffer, at, length);
+}
+
+export function i32View(memory: WasmMemory, at: number, length: number): Int32Array {
+  return new Int32Array(memory.buffer, at, length);
+}

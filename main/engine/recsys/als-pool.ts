@@ -1,0 +1,89 @@
+import { Worker } from 'node:worker_threads';
+import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
+import type { AlsKernelFunction, AlsWasmModule, WasmMemory } from './als-kernel.ts';
+
+export interface KernelCall {
+  fn: AlsKernelFunction;
+  args: number[];
+}
+
+export type AlsWorkerRequest =
+  | { type: 'init'; module: AlsWasmModule; memory: WasmMemory }
+  | { type: 'calls'; calls: KernelCall[] };
+
+export type AlsWorkerReply = { type: 'results'; results: number[] } | { type: 'error'; error: EngineErrorData };
+
+interface Pending {
+  resolve(results: number[]): void;
+  reject(err: Error): void;
+}
+
+/** Worker threads that run ALS kernel calls on one shared memory; worker t always gets batch t. */
+export class AlsWorkerPool {
+  private readonly workers: Worker[];
+  private readonly pending: (Pending | undefined)[];
+  private failure: Error | undefined;
+
+  private constructor(count: number) {
+    this.workers = [];
+    this.pending = new Array<Pending | undefined>(count).fill(undefined);
+    for (let t = 0; t < count; t++) {
+      const worker = new Worker(new URL('../workers/als-worker.ts', import.meta.url));
+      worker.on('message', (reply: AlsWorkerReply) => this.settle(t, reply));
+      worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `ALS worker ${t} crashed: ${err.message}`)));
+      worker.on('exit', (code) => {
+        if (this.pending[t]) this.fail(new EngineError('worker-crashed', `ALS worker ${t} exited with code ${code}`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  static async start(count: number, module: AlsWasmModule, memory: WasmMemory): Promise<AlsWorkerPool> {
+    const pool = new AlsWorkerPool(count);
+    try {
+      await Promise.all(pool.workers.map((_, t) => pool.send(t, { type: 'init', module, memory })));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs batches[t] on worker t (all in parallel) and returns each call's result. */
+  run(batches: KernelCall[][]): Promise<number[][]> {
+    return Promise.all(batches.map((calls, t) => this.send(t, { type: 'calls', calls })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private send(t: number, request: AlsWorkerRequest): Promise<number[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending[t] = { resolve, reject };
+      this.workers[t]!.postMessage(request);
+    });
+  }
+
+  private settle(t: number, reply: AlsWorkerReply): void {
+    const p = this.pending[t];
+    this.pending[t] = undefined;
+    if (!p) return;
+    if (reply.type === 'results') p.resolve(reply.results);
+    else p.reject(EngineError.fromData(reply.error));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (let t = 0; t < this.pending.length; t++) {
+      const p = this.pending[t];
+      this.pending[t] = undefined;
+      p?.reject(err);
+    }
+  }
+}

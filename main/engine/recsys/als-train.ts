@@ -1,0 +1,206 @@
+import { availableParallelism } from 'node:os';
+import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { Csr } from '../data/types.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import type { AlsModel, AlsParams } from './als.ts';
+import { alsKernelModule, f32View, i32View, MemoryPlan, paddedFactors, type WasmMemory } from './als-kernel.ts';
+import { extractFactors, initFactors, partitionRows, planLayout, writeMatrices, type Layout, type Side } from './als-layout.ts';
+import { AlsWorkerPool, type KernelCall } from './als-pool.ts';
+
+/**
+ * Implicit-feedback ALS (Hu, Koren & Volinsky 2008) with the conjugate-gradient row solver (Takács et al.
+ * 2011), structured as setup → iterations (users half-step, items half-step, loss) → finalize. The kernel
+ * calls run on `threads` workers sharing one WebAssembly memory, each worker on a contiguous row slice.
+ */
+
+const MAX_THREADS = 64;
+
+export function validateAlsParams(p: AlsParams): void {
+  const bad = (field: string, rule: string): never => {
+    throw new EngineError('invalid-input', `ALS parameter ${field} = ${String(p[field as keyof AlsParams])}: ${rule}`, { field });
+  };
+  const isInt = (v: number): boolean => Number.isInteger(v);
+  if (!isInt(p.factors) || p.factors < 1 || p.factors > 1024) bad('factors', 'use a whole number from 1 to 1024');
+  if (!Number.isFinite(p.regularization) || p.regularization < 0) bad('regularization', 'use a number >= 0');
+  if (!Number.isFinite(p.alpha) || p.alpha < 0) bad('alpha', 'use a number >= 0');
+  if (p.confidence !== 'linear' && p.confidence !== 'log') bad('confidence', "use 'linear' or 'log'");
+  if (!Number.isFinite(p.eps) || p.eps <= 0) bad('eps', 'use a number > 0');
+  if (!isInt(p.iterations) || p.iterations < 1) bad('iterations', 'use a whole number >= 1');
+  if (!isInt(p.cgSteps) || p.cgSteps < 1) bad('cgSteps', 'use a whole number >= 1');
+  if (!Number.isSafeInteger(p.seed)) bad('seed', 'use a whole number');
+  if (!isInt(p.threads) || p.threads < 0 || p.threads > MAX_THREADS) bad('threads', `use a whole number from 0 (all cores) to ${MAX_THREADS}`);
+}
+
+function validateCsr(m: Csr): void {
+  const bad = (message: string): never => {
+    throw new EngineError('invalid-input', `ALS user-item matrix: ${message}`);
+  };
+  if (!Number.isInteger(m.nRows) || m.nRows < 1 || !Number.isInteger(m.nCols) || m.nCols < 1) bad(`needs at least one user and one item (got ${m.nRows} x ${m.nCols})`);
+  if (m.indptr.length !== m.nRows + 1 || m.indptr[0] !== 0) bad('indptr must have nRows + 1 entries starting at 0');
+  const nnz = m.indptr[m.nRows]!;
+  if (m.indices.length < nnz || m.data.length < nnz) bad(`indptr ends at ${nnz} but indices/data are shorter`);
+  for (let r = 0; r < m.nRows; r++) if (m.indptr[r + 1]! < m.indptr[r]!) bad(`indptr decreases at row ${r}`);
+  for (let e = 0; e < nnz; e++) {
+    const c = m.indices[e]!;
+    if (c < 0 || c >= m.nCols) bad(`item index ${c} at entry ${e} is outside 0..${m.nCols - 1}`);
+    const v = m.data[e]!;
+    if (!(v >= 0) || v === Infinity) bad(`interaction value ${v} at entry ${e} must be a finite number >= 0`);
+  }
+}
+
+function resolveThreads(threads: number): number {
+  return threads > 0 ? threads : Math.min(availableParallelism(), 8);
+}
+
+/** Seeded standard normals (mulberry32 + Box-Muller). */
+function normalSource(seed: number): () => number {
+  let s = (seed ^ 0x9e3779b9) >>> 0;
+  const uniform = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const z = spare;
+      spare = undefined;
+      return z;
+    }
+    const radius = Math.sqrt(-2 * Math.log(uniform()));
+    const angle = 2 * Math.PI * uniform();
+    spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  };
+}
+
+/**
+ * Sub-ranges for the kernel calls of one worker. WebAssembly code starts in V8's baseline tier and is
+ * optimised for the *next* call of a hot function, so a slice goes as several calls rather than one.
+ */
+function subRanges(r0: number, r1: number): [number, number][] {
+  const parts = 32;
+  const out: [number, number][] = [];
+  for (let i = 0; i < parts; i++) {
+    const a = r0 + Math.floor(((r1 - r0) * i) / parts);
+    const b = r0 + Math.floor(((r1 - r0) * (i + 1)) / parts);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
+
+interface HalfStep {
+  /** gram of the side just solved, as now set in the kernel memory */
+  gram: Float64Array;
+  /** observed-entry loss terms summed over the solved rows (0 unless asked for) */
+  observedLoss: number;
+}
+
+class AlsTrainer {
+  private readonly memory: WasmMemory;
+  private readonly pool: AlsWorkerPool;
+  private readonly lay: Layout;
+  private readonly params: AlsParams;
+  private readonly lossDenominator: number;
+
+  constructor(memory: WasmMemory, pool: AlsWorkerPool, lay: Layout, params: AlsParams, lossDenominator: number) {
+    this.memory = memory;
+    this.pool = pool;
+    this.lay = lay;
+    this.params = params;
+    this.lossDenominator = lossDenominator;
+  }
+
+  /**
+   * Runs each worker's calls, then has it add up the gram A^T A of its rows of `side`; the partial grams
+   * are summed in a fixed order into the shared gram. Returns the gram and the sum of the calls' results.
+   */
+  private async runThenGram(side: Side, calls: (t: number) => KernelCall[]): Promise<HalfStep> {
+    const { k } = this.lay;
+    const results = await this.pool.run(
+      this.lay.partials.map((partial, t) => [...calls(t), { fn: 'gram', args: [side.factors, side.bounds[t]!, side.bounds[t + 1]!, k, partial] }]),
+    );
+    const gram = new Float64Array(k * k);
+    for (const partial of this.lay.partials) {
+      const view = f32View(this.memory, partial, k * k);
+      for (let i = 0; i < gram.length; i++) gram[i]! += view[i]!;
+    }
+    f32View(this.memory, this.lay.gram, k * k).set(gram);
+    let observedLoss = 0;
+    for (const perWorker of results) for (const value of perWorker) observedLoss += value;
+    return { gram, observedLoss };
+  }
+
+  /** Makes the shared gram that of `side`'s factors. */
+  async gram(side: Side): Promise<Float64Array> {
+    return (await this.runThenGram(side, () => [])).gram;
+  }
+
+  /** Solves every row of `solve` against `other` (whose gram is current), then makes the gram `solve`'s. */
+  halfStep(solve: Side, other: Side, withLoss: boolean): Promise<HalfStep> {
+    const { k } = this.lay;
+    const { regularization, cgSteps } = this.params;
+    return this.runThenGram(solve, (t) =>
+      subRanges(solve.bounds[t]!, solve.bounds[t + 1]!).map(([r0, r1]) => ({
+        fn: 'solveRows',
+        args: [solve.factors, other.factors, this.lay.gram, solve.indptr, solve.indices, solve.cm1, r0, r1, k, regularization, cgSteps, this.lay.scratch[t]!, withLoss ? 1 : 0],
+      })),
+    );
+  }
+
+  /** One ALS iteration; returns implicit's calculate_loss for the factors it leaves. */
+  async iterate(): Promise<number> {
+    const { users, items, k } = this.lay;
+    const x = await this.halfStep(users, items, false);
+    const y = await this.halfStep(items, users, true);
+    // sum over all pairs of p^2 is trace(X^T X Y^T Y); |X|^2 + |Y|^2 = trace X^T X + trace Y^T Y
+    let total = y.observedLoss;
+    for (let i = 0; i < k * k; i++) total += x.gram[i]! * y.gram[i]!;
+    for (let f = 0; f < k; f++) total += this.params.regularization * (x.gram[f * k + f]! + y.gram[f * k + f]!);
+    return total / this.lossDenominator;
+  }
+}
+
+export async function trainAls(userItems: Csr, params: AlsParams, ctx: TaskContext): Promise<AlsModel> {
+  validateAlsParams(params);
+  validateCsr(userItems);
+  throwIfCancelled(ctx.signal);
+  const threads = resolveThreads(params.threads);
+  const k = paddedFactors(params.factors);
+  const { nRows: nUsers, nCols: nItems } = userItems;
+  const nnz = userItems.indptr[nUsers]!;
+
+  const plan = new MemoryPlan();
+  const lay = planLayout(plan, nUsers, nItems, nnz, k, threads);
+  const memory = plan.create('ALS training');
+  ctx.log('info', `ALS: ${nUsers} users x ${nItems} items, ${nnz} interactions, ${params.factors} factors, ${threads} threads, ${(plan.bytes / 2 ** 20).toFixed(0)} MiB kernel memory`);
+  const { userRank, itemRank, sumCm1 } = writeMatrices(memory, userItems, lay, params);
+  lay.users.bounds = partitionRows(i32View(memory, lay.users.indptr, nUsers + 1), nUsers, threads, k);
+  lay.items.bounds = partitionRows(i32View(memory, lay.items.indptr, nItems + 1), nItems, threads, k);
+  const normal = normalSource(params.seed);
+  initFactors(memory, lay.users, userRank, k, params.factors, normal);
+  initFactors(memory, lay.items, itemRank, k, params.factors, normal);
+
+  const pool = await AlsWorkerPool.start(threads, alsKernelModule(), memory);
+  try {
+    const trainer = new AlsTrainer(memory, pool, lay, params, sumCm1 + nUsers * nItems);
+    await trainer.gram(lay.items);
+    for (let it = 1; it <= params.iterations; it++) {
+      throwIfCancelled(ctx.signal);
+      const start = performance.now();
+      const loss = await trainer.iterate();
+      ctx.progress({ stage: 'als', current: it, total: params.iterations, unit: 'iteration', metrics: { loss, seconds: (performance.now() - start) / 1000 } });
+    }
+  } finally {
+    await pool.close();
+  }
+  return {
+    nUsers,
+    nItems,
+    factors: params.factors,
+    userFactors: extractFactors(memory, lay.users, userRank, k, params.factors),
+    itemFactors: extractFactors(memory, lay.items, itemRank, k, params.factors),
+  };
+}
