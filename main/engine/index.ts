@@ -36,7 +36,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     size: options.workers ?? threads,
     emit: bus.emit,
   });
-  const api: EngineApi = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
+  const { api, dispose } = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
   return {
     workspace: paths,
     request: (name, arg) => (api[name] as (a: typeof arg) => ReturnType<EngineApi[typeof name]>)(arg),
@@ -44,6 +44,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     waitForJob: (jobId) => runner.wait(jobId),
     async close() {
       await runner.close();
+      await dispose();
       db.close();
     },
   };

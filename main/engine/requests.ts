@@ -1,10 +1,11 @@
-import type { EngineApi } from './contracts/api.ts';
+import type { EngineApi, RecommendedItem } from './contracts/api.ts';
 import { EngineError } from './contracts/errors.ts';
 import type { RunMetrics } from './contracts/runs.ts';
 import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { similarItems } from './recsys/als.ts';
 import { recommendFor, type ServingRun } from './recsys/recommend.ts';
+import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
 import { silentContext } from './jobs/context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
@@ -25,14 +26,28 @@ interface Deps {
   threads: number;
 }
 
-/** The request map: quick requests answer in-process; long work becomes a job in the worker pool. */
-export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): EngineApi {
+/**
+ * The request map: quick requests answer in-process; long work becomes a job in the worker pool.
+ * `dispose` releases what serving holds open (the semantic index and its query encoder).
+ */
+export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): { api: EngineApi; dispose(): Promise<void> } {
   let serving: ServingRun | null = null;
   let classifier: { runId: string; model: LoadedClassifier } | null = null;
   const servingRun = (ref: string | undefined): ServingRun => {
     const runId = resolveRunId(paths, ref);
-    if (serving?.runId !== runId) serving = loadServingRun(paths, db, runId);
+    if (serving?.runId !== runId) {
+      void serving?.semantic?.close();
+      serving = loadServingRun(paths, db, runId);
+    }
     return serving;
+  };
+  const semanticIndex = (run: ServingRun): SemanticIndex => {
+    if (!run.semantic) throw new EngineError('invalid-input', `run ${run.runId} has no semantic index: train with --stages semantic`, { field: 'run' });
+    return run.semantic;
+  };
+  const titled = (run: ServingRun, item: string, score: number): RecommendedItem => {
+    const title = run.titles.get(item);
+    return { item, score, ...(title === undefined ? {} : { title }) };
   };
   const runsChanged = (runId: string): void => emit('runs.changed', { runId });
   runner.onFinished((info) => {
@@ -42,7 +57,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     }
   });
 
-  return {
+  const api: EngineApi = {
     'workspace.info': async () => ({ path: paths.root, latestRunId: latestRunId(paths), threads, version: PACKAGE_VERSION }),
     'data.generate': async (arg) => ({ jobId: runner.start('data.generate', `generate sample into ${arg.out}`, arg).jobId }),
     'data.import': async (arg) => {
@@ -79,18 +94,17 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     recommend: async (arg) => recommendFor(servingRun(arg.run), arg),
     similar: async (arg) => {
       const run = servingRun(arg.run);
-      if (arg.by === 'content') throw new EngineError('invalid-input', 'similar items by content need the semantic stage, which this run does not have');
-      if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items come from item factors`);
+      const k = arg.k ?? 10;
+      const by = arg.by ?? (run.als ? 'cf' : 'content');
+      if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
+      if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items by co-interaction come from item factors`);
       const i = run.itemIndex.get(arg.item);
       if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
-      return similarItems(run.als, i, arg.k ?? 10).map((s) => {
-        const item = run.itemIds[s.item]!;
-        const title = run.titles.get(item);
-        return { item, score: s.score, ...(title === undefined ? {} : { title }) };
-      });
+      return similarItems(run.als, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
     },
-    search: async () => {
-      throw new EngineError('invalid-input', 'semantic search needs the semantic stage, which is not part of this build yet');
+    search: async (arg) => {
+      const hits = await semanticIndex(servingRun(arg.run)).search(arg.query, arg.k ?? 10, arg.filters);
+      return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
     },
     'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'fasttext'} ${arg.data}`, arg).jobId }),
     'classify.predict': async ({ run, text }) => {
@@ -103,4 +117,5 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       return classifier.model.predict(text);
     },
   };
+  return { api, dispose: async () => serving?.semantic?.close() };
 }

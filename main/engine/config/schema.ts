@@ -67,6 +67,37 @@ export const configSchema = z
       })
       .strict()
       .default({ factors: 64, regularization: 0.01, alpha: 40, confidence: 'linear', eps: 1, iterations: 15, cgSteps: 3 }),
+    semantic: z
+      .object({
+        /** sentence encoder: builtin (LSA fitted on the catalogue, no download), transformers (local ONNX), gemini, openai */
+        provider: z.enum(['builtin', 'transformers', 'gemini', 'openai']).default('builtin'),
+        /** transformers: hub id (default Xenova/all-MiniLM-L6-v2); gemini/openai: API model name */
+        model: z.string().min(1).optional(),
+        /** transformers: a local model folder (no network access at all) */
+        modelPath: z.string().min(1).optional(),
+        /** transformers execution provider; falls back to cpu (recorded in the manifest) */
+        device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
+        /** builtin: LSA dimensions; gemini/openai: requested output size */
+        dimensions: z.number().int().positive().optional(),
+        batchSize: z.number().int().positive().optional(),
+        /** the text embedded per item: {column} placeholders over catalogue columns */
+        template: z.string().min(1).default('{title}. {description}'),
+        /** vector store: vss (sqlite-vss, Faiss) or vec (sqlite-vec); default vss, vec on Windows */
+        store: z.enum(['vss', 'vec']).optional(),
+        /** sqlite-vss index factory: Flat,IDMap2 (exact), HNSW32,IDMap2 (large catalogues), IVF<n>,Flat,IDMap2 */
+        index: z.string().min(1).default('Flat,IDMap2'),
+      })
+      .strict()
+      .default({ provider: 'builtin', template: '{title}. {description}', index: 'Flat,IDMap2' }),
+    hybrid: z
+      .object({
+        /** weight of CF in the blend (content gets 1 - weight); null tunes it on a validation split */
+        weight: z.number().min(0).max(1).nullable().default(null),
+        /** validation users scored per candidate weight when tuning */
+        validationUsers: z.number().int().positive().default(2000),
+      })
+      .strict()
+      .default({ weight: null, validationUsers: 2000 }),
     recommend: z
       .object({
         /** auto mode answers with CF for users with at least this many training events */

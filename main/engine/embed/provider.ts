@@ -6,6 +6,8 @@ export interface EmbeddingEffective {
   model: string;
   dimensions: number;
   device: string;
+  /** the device asked for, when it differs from `device` (it was unavailable and cpu ran instead) */
+  requestedDevice?: string;
   /** texts cut at the model's maximum length */
   truncated: number;
 }

@@ -3,7 +3,15 @@ import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
 import { explainAls, type AlsModel } from './als.ts';
+import { createBlendScorer } from './blend.ts';
 import type { Scorer } from './scorer.ts';
+import { createSemanticScorer, type SemanticIndex } from './semantic.ts';
+
+export interface ContentVectors {
+  vectors: Float32Array;
+  present: Uint8Array;
+  dimensions: number;
+}
 
 /** A finished run loaded for serving: id mappings, full histories, titles and its models. */
 export interface ServingRun {
@@ -18,6 +26,12 @@ export interface ServingRun {
   historyTs: Float64Array;
   titles: Map<string, string>;
   scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als', Scorer>>;
+  /** the run's semantic index (search, similar by content), when it has one */
+  semantic: SemanticIndex | null;
+  /** item vectors of the semantic index in the run's item order */
+  content: ContentVectors | null;
+  /** CF weight of the hybrid blend, when the run has a hybrid stage */
+  hybridWeight: number | null;
   als: AlsModel | null;
   alsRegularization: number;
   /** ALS confidence c = 1 + f(value) of history values, as the model was trained */
@@ -33,15 +47,57 @@ function baselineScorer(run: ServingRun): Scorer {
   return s;
 }
 
-/** Which model answers: auto uses CF for users with enough history, the baseline otherwise. */
-function chooseMode(run: ServingRun, mode: RecommendMode, userIdx: number | undefined, historyLength: number): 'baseline' | 'cf' {
-  if (mode === 'baseline') return 'baseline';
-  if (mode === 'cf') {
-    if (!run.scorers.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: train with --stages als or use --mode baseline`);
-    return userIdx === undefined ? 'baseline' : 'cf';
+type AnsweringMode = Exclude<RecommendMode, 'auto'>;
+
+/**
+ * Which model answers. A user nobody has seen gets the baseline. auto: users with enough
+ * history get hybrid (or CF), users with a little history get content (their few items still say
+ * what they like), everyone else the baseline.
+ */
+function chooseMode(run: ServingRun, mode: RecommendMode, historyLength: number): AnsweringMode {
+  const need = (ok: boolean, stage: string): void => {
+    if (!ok) throw new EngineError('invalid-input', `run ${run.runId} has no ${stage} stage: train with --stages ${stage} or use another mode`, { field: 'mode' });
+  };
+  if (mode === 'cf') need(run.scorers.als !== undefined, 'als');
+  if (mode === 'semantic') need(run.content !== null, 'semantic');
+  if (mode === 'hybrid') need(run.hybridWeight !== null, 'hybrid');
+  if (mode === 'baseline' || historyLength === 0) return 'baseline';
+  if (mode !== 'auto') return mode;
+  if (historyLength >= run.minHistory && run.hybridWeight !== null) return 'hybrid';
+  if (historyLength >= run.minHistory && run.scorers.als) return 'cf';
+  return run.content ? 'semantic' : 'baseline';
+}
+
+/** Content scores of one user, whatever index is asked for: their profile is the mean of their history's item vectors. */
+function contentScorerFor(run: ServingRun, history: Int32Array, values: Float32Array): Scorer {
+  const { vectors, present, dimensions: d } = run.content!;
+  const profile = new Float32Array(d);
+  history.forEach((i, h) => {
+    for (let k = 0; k < d; k++) profile[k]! += values[h]! * vectors[i * d + k]!;
+  });
+  const norm = Math.hypot(...profile) || 1;
+  for (let k = 0; k < d; k++) profile[k]! /= norm;
+  const single = createSemanticScorer(profile, vectors, present, d);
+  const only = Int32Array.of(0);
+  return {
+    nItems: single.nItems,
+    scoreUsers(users, out) {
+      for (let b = 0; b < users.length; b++) single.scoreUsers(only, out.subarray(b * single.nItems, (b + 1) * single.nItems));
+    },
+  };
+}
+
+function scorerFor(run: ServingRun, used: AnsweringMode, history: Int32Array, values: Float32Array): Scorer {
+  switch (used) {
+    case 'baseline':
+      return baselineScorer(run);
+    case 'cf':
+      return run.scorers.als!;
+    case 'semantic':
+      return contentScorerFor(run, history, values);
+    case 'hybrid':
+      return createBlendScorer(run.scorers.als!, contentScorerFor(run, history, values), run.hybridWeight!);
   }
-  if (mode === 'auto') return run.scorers.als && userIdx !== undefined && historyLength >= run.minHistory ? 'cf' : 'baseline';
-  throw new EngineError('invalid-input', `mode ${mode} needs the semantic stage, which this run does not have`);
 }
 
 export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendResult {
@@ -51,8 +107,10 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
   const userIdx = run.userIndex.get(args.user);
   const start = userIdx === undefined ? 0 : run.history.indptr[userIdx]!;
   const end = userIdx === undefined ? 0 : run.history.indptr[userIdx + 1]!;
-  const used = chooseMode(run, mode, userIdx, end - start);
-  const scorer = used === 'cf' ? run.scorers.als! : baselineScorer(run);
+  const historyItems = run.history.indices.slice(start, end);
+  const historyValues = run.history.data.slice(start, end);
+  const used = chooseMode(run, mode, end - start);
+  const scorer = scorerFor(run, used, historyItems, historyValues);
 
   const scores = new Float32Array(run.itemIds.length);
   scorer.scoreUsers(Int32Array.of(userIdx ?? 0), scores);
@@ -64,15 +122,15 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
   const top = new Int32Array(Math.min(k, scores.length));
   const n = new TopK(top.length).select(scores, 0, scores.length, top);
 
-  const historyItems = run.history.indices.slice(start, end);
-  const confidences = used === 'cf' ? run.alsConfidence(run.history.data.slice(start, end)) : null;
+  const explained = used === 'cf' || used === 'hybrid';
+  const confidences = explained ? run.alsConfidence(historyValues) : null;
   const items: RecommendedItem[] = [];
   for (let r = 0; r < n; r++) {
     const i = top[r]!;
     if (scores[i] === -Infinity) break;
     const item = run.itemIds[i]!;
     const rec: RecommendedItem = { item, score: scores[i]!, ...titled(run, item) };
-    if (used === 'cf' && run.als && confidences) {
+    if (explained && run.als && confidences) {
       rec.because = explainAls(run.als, historyItems, confidences, i, EXPLAIN_ITEMS, { regularization: run.alsRegularization }).map((c) => ({
         item: run.itemIds[c.item]!,
         weight: c.weight,

@@ -1,35 +1,62 @@
-import type { TrainyardConfig, StageName } from '../config/schema.ts';
-import type { Split } from '../eval/split.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../contracts/errors.ts';
+import type { StageName, TrainyardConfig } from '../config/schema.ts';
+import type { ItemCatalog } from '../data/types.ts';
+import { evaluate } from '../eval/evaluate.ts';
+import { splitInteractions, type Split } from '../eval/split.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls } from './als.ts';
+import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
+import { createBlendScorer } from './blend.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity, loadPopularity, savePopularity } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
+import { buildSemanticIndex, semanticScorerFromIndex } from './semantic.ts';
 
 export interface StageInput {
-  split: Split;
+  /** null for a catalogue-only run: nothing to train on or evaluate with */
+  split: Split | null;
+  userIds: readonly string[];
   itemIds: readonly string[];
+  catalog: ItemCatalog | null;
   config: TrainyardConfig;
   threads: number;
+  /** the run folder: stages that build on earlier ones read their artifacts from here */
+  runDir: string;
 }
 
 /**
- * A trainable model stage: a pure function of (training data, params) that writes its artifact
- * into a folder, and a way to rank items from that artifact.
+ * A trainable stage: a pure function of (data, params) that writes its artifact into a folder,
+ * and a recommender built from that artifact.
  */
 export interface ModelStage {
   readonly name: StageName;
+  /** what it trains on */
+  readonly needs: 'interactions' | 'catalog';
+  /** stages whose artifacts it builds on (they run first, in the same run) */
+  readonly after: readonly StageName[];
   /** the config this stage depends on: part of its cache key */
   params(config: TrainyardConfig): unknown;
   /** trains and writes the artifact into dir; returns what really ran (for the manifest) */
   train(input: StageInput, dir: string, ctx: TaskContext): Promise<Record<string, unknown>>;
-  scorer(dir: string): Scorer;
+  scorer(dir: string, input: StageInput & { split: Split }): Scorer;
+}
+
+function requireSplit(input: StageInput, stage: string): Split {
+  if (!input.split) throw new EngineError('invalid-input', `stage ${stage} needs an interaction log`, { field: 'stages', hint: 'pass --interactions FILE, or train only the semantic stage on a catalogue' });
+  return input.split;
+}
+
+function alsParams(config: TrainyardConfig, threads: number): typeof ALS_DEFAULTS {
+  return { ...ALS_DEFAULTS, ...config.als, seed: config.seed, threads };
 }
 
 const popularity: ModelStage = {
   name: 'popularity',
+  needs: 'interactions',
+  after: [],
   params: () => ({}),
   async train(input, dir) {
-    const model = fitCountPopularity(input.split);
+    const model = fitCountPopularity(requireSplit(input, 'popularity'));
     savePopularity(dir, model, input.itemIds);
     return model.effective;
   },
@@ -38,9 +65,11 @@ const popularity: ModelStage = {
 
 const bayesPopularity: ModelStage = {
   name: 'bayes-popularity',
+  needs: 'interactions',
+  after: [],
   params: (config) => config['bayes-popularity'],
   async train(input, dir) {
-    const model = fitBayesPopularity(input.split, input.config['bayes-popularity']);
+    const model = fitBayesPopularity(requireSplit(input, 'bayes-popularity'), input.config['bayes-popularity']);
     savePopularity(dir, model, input.itemIds);
     return model.effective;
   },
@@ -49,19 +78,119 @@ const bayesPopularity: ModelStage = {
 
 const als: ModelStage = {
   name: 'als',
+  needs: 'interactions',
+  after: [],
   params: (config) => ({ ...config.als, seed: config.seed }),
   async train(input, dir, ctx) {
-    const params = { ...ALS_DEFAULTS, ...input.config.als, seed: input.config.seed, threads: input.threads };
-    const model = await trainAls(input.split.trainCsr, params, ctx);
+    const params = alsParams(input.config, input.threads);
+    const model = await trainAls(requireSplit(input, 'als').trainCsr, params, ctx);
     saveAls(dir, model);
     return { factors: params.factors, iterations: params.iterations, threads: params.threads, kernel: 'wasm-simd' };
   },
   scorer: (dir) => createAlsScorer(loadAls(dir)),
 };
 
-/** Model stages trained on interactions, by name. */
-export const MODEL_STAGES: Partial<Record<StageName, ModelStage>> = {
-  popularity,
-  'bayes-popularity': bayesPopularity,
-  als,
+const semantic: ModelStage = {
+  name: 'semantic',
+  needs: 'catalog',
+  after: [],
+  params: (config) => ({ ...config.semantic, seed: config.seed }),
+  async train(input, dir, ctx) {
+    if (!input.catalog) throw new EngineError('invalid-input', 'the semantic stage needs an item catalogue', { field: 'data.items', hint: 'pass --items FILE' });
+    const s = input.config.semantic;
+    const info = await buildSemanticIndex(
+      {
+        catalog: input.catalog,
+        template: s.template,
+        embedding: {
+          provider: s.provider,
+          seed: input.config.seed,
+          ...(s.model ? { model: s.model } : {}),
+          ...(s.modelPath ? { modelPath: s.modelPath } : {}),
+          ...(s.device ? { device: s.device } : {}),
+          ...(s.dimensions ? { dimensions: s.dimensions } : {}),
+          ...(s.batchSize ? { batchSize: s.batchSize } : {}),
+        },
+        ...(s.store ? { storeKind: s.store } : {}),
+        factory: s.index,
+        dir,
+      },
+      ctx,
+    );
+    return { items: info.items, ...info.effective, store: info.store };
+  },
+  scorer: (dir, input) => semanticScorerFromIndex(dir, input.itemIds, input.split.train, input.split.nUsers),
 };
+
+const HYBRID_FILE = 'hybrid.json';
+const WEIGHTS = Array.from({ length: 11 }, (_, i) => i / 10);
+
+/** Keeps every n-th test user so tuning scores a bounded number of users. */
+function thinTestUsers(split: Split, max: number): Split {
+  const n = split.test.users.length;
+  if (n <= max) return split;
+  const step = n / max;
+  const keep = Array.from({ length: max }, (_, j) => Math.floor(j * step));
+  const indptr = new Int32Array(max + 1);
+  const items: number[] = [];
+  keep.forEach((t, j) => {
+    for (let p = split.test.indptr[t]!; p < split.test.indptr[t + 1]!; p++) items.push(split.test.items[p]!);
+    indptr[j + 1] = items.length;
+  });
+  const ratings = split.test.ratings;
+  const keptRatings = ratings ? Float32Array.from(keep.flatMap((t) => Array.from(ratings.subarray(split.test.indptr[t]!, split.test.indptr[t + 1]!)))) : null;
+  return { ...split, test: { users: Int32Array.from(keep, (t) => split.test.users[t]!), indptr, items: Int32Array.from(items), ratings: keptRatings } };
+}
+
+const hybrid: ModelStage = {
+  name: 'hybrid',
+  needs: 'interactions',
+  after: ['als', 'semantic'],
+  params: (config) => ({ hybrid: config.hybrid, als: config.als, semantic: config.semantic, seed: config.seed }),
+  /**
+   * Tunes the CF weight without touching the test period: the training part is split again
+   * (last event per user = validation), ALS is trained on the rest, and each candidate weight is
+   * scored by NDCG@10 on the validation events.
+   */
+  async train(input, dir, ctx) {
+    const split = requireSplit(input, 'hybrid');
+    const fixed = input.config.hybrid.weight;
+    if (fixed !== null) {
+      writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ weight: fixed, tuned: false }, null, 2) + '\n');
+      return { weight: fixed, tuned: false };
+    }
+    const inner = thinTestUsers(
+      splitInteractions({ userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train }, { method: 'last1', minUserEvents: input.config.split.minUserEvents }),
+      input.config.hybrid.validationUsers,
+    );
+    const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), ctx);
+    const cf = createAlsScorer(innerAls);
+    const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, inner.train, inner.nUsers);
+    const validation = WEIGHTS.map((weight) => ({
+      weight,
+      ndcg10: evaluate(createBlendScorer(cf, content, weight), inner, { ks: [10], stage: 'hybrid.tune' }, ctx).metrics['ndcg@10']!,
+    }));
+    const best = validation.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
+    writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n');
+    ctx.log('info', `hybrid: CF weight ${best.weight} (validation NDCG@10 ${best.ndcg10.toFixed(4)})`);
+    return { weight: best.weight, tuned: true };
+  },
+  scorer(dir, input) {
+    const { weight } = JSON.parse(readFileSync(join(dir, HYBRID_FILE), 'utf8')) as { weight: number };
+    const cf = createAlsScorer(loadAls(join(input.runDir, 'als')));
+    const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, input.split.train, input.split.nUsers);
+    return createBlendScorer(cf, content, weight);
+  },
+};
+
+/** Every stage, in the order a run trains them. */
+export const STAGE_ORDER: readonly ModelStage[] = [popularity, bayesPopularity, als, semantic, hybrid];
+
+export function stageByName(name: StageName): ModelStage {
+  return STAGE_ORDER.find((s) => s.name === name)!;
+}
+
+/** The hybrid blend weight a run's hybrid stage chose. */
+export function readHybridWeight(dir: string): number {
+  return (JSON.parse(readFileSync(join(dir, HYBRID_FILE), 'utf8')) as { weight: number }).weight;
+}

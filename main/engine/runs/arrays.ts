@@ -63,11 +63,12 @@ export function loadFloat32(path: string): NpyArray<Float32Array> {
 
 /** Id mappings (index → external id) are plain text, one id per line. */
 export function saveIds(path: string, ids: readonly string[]): void {
-  writeFileSync(path, ids.join('\n') + '\n');
+  writeFileSync(path, ids.length ? ids.join('\n') + '\n' : '');
 }
 
 export function loadIds(path: string): string[] {
   const text = readFileSync(path, 'utf8');
+  if (text === '') return [];
   const ids = text.split('\n');
   ids.pop();
   return ids;

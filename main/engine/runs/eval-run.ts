@@ -5,7 +5,7 @@ import { configSchema, type StageName } from '../config/schema.ts';
 import { toRunMetrics } from '../eval/report.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { MODEL_STAGES } from '../recsys/stages.ts';
+import { stageByName } from '../recsys/stages.ts';
 import type { Db } from '../store/db.ts';
 import { loadInteractions } from '../store/datasets.ts';
 import { readManifest, resolveRunId, runDir } from './registry.ts';
@@ -22,11 +22,14 @@ export async function evaluateRun(args: { run: string; ks?: number[] }, env: { p
   if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only finished runs can be evaluated`);
   if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction data to evaluate on`);
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0, ...(args.ks ? { eval: { ks: args.ks } } : {}) });
-  const split = splitFor(loadInteractions(env.db, manifest.dataset.id), config);
+  if (manifest.dataset.interactions === 0) throw new EngineError('invalid-input', `run ${runId} was trained on a catalogue alone: there are no interactions to evaluate with`);
+  const table = loadInteractions(env.db, manifest.dataset.id);
+  const dir = runDir(env.paths, runId);
+  const input = { split: splitFor(table, config), userIds: table.userIds, itemIds: table.itemIds, catalog: null, config, threads: 1, runDir: dir };
   const evaluations: Record<string, ModelEvaluation> = {};
   for (const record of manifest.stages) {
-    const stage = MODEL_STAGES[record.name as StageName];
-    if (stage) evaluations[stage.name] = await evaluateStage(stage, join(runDir(env.paths, runId), stage.name), split, config, ctx);
+    const stage = stageByName(record.name as StageName);
+    evaluations[stage.name] = await evaluateStage(stage, join(dir, stage.name), input, ctx);
   }
   return toRunMetrics(evaluations);
 }

@@ -6,6 +6,9 @@ import { csrFromCoo } from '../data/csr.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
 import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
 import type { ServingRun } from '../recsys/recommend.ts';
+import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
+import { readHybridWeight } from '../recsys/stages.ts';
+import { silentContext } from '../jobs/context.ts';
 import type { Db } from '../store/db.ts';
 import { loadCatalog, loadInteractions } from '../store/datasets.ts';
 import { loadIds } from './arrays.ts';
@@ -20,7 +23,7 @@ function indexOf(ids: readonly string[]): Map<string, number> {
 export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): ServingRun {
   const manifest = readManifest(paths, runId);
   if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only succeeded runs can serve`);
-  if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction data`);
+  if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} is not a recommender run`);
   const dir = runDir(paths, runId);
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0 });
   const userIds = loadIds(join(dir, 'users.txt'));
@@ -56,6 +59,8 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
   const alsDir = join(dir, 'als');
   const als = stages.has('als') && existsSync(alsDir) ? loadAls(alsDir) : null;
   if (als) scorers.als = createAlsScorer(als);
+  const semantic = stages.has('semantic') ? openSemanticIndex(join(dir, 'semantic'), silentContext(), { embedInWorker: true }) : null;
+  const content = semantic ? { ...itemVectorsInOrder(semantic, itemIds), dimensions: semantic.info.dimensions } : null;
   return {
     runId,
     userIds,
@@ -70,5 +75,8 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
     alsRegularization: config.als.regularization,
     alsConfidence: (values) => Float32Array.from(values, (v) => 1 + confidenceMinusOne(v, config.als)),
     minHistory: config.recommend.minHistory,
+    semantic,
+    content,
+    hybridWeight: stages.has('hybrid') ? readHybridWeight(join(dir, 'hybrid')) : null,
   };
 }

@@ -11,9 +11,9 @@ import { evaluateInParallel, type ModelEvaluation } from '../eval/evaluate.ts';
 import { writePerUserCsv, toRunMetrics } from '../eval/report.ts';
 import { splitInteractions, type Split } from '../eval/split.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { MODEL_STAGES, type ModelStage } from '../recsys/stages.ts';
+import { STAGE_ORDER, stageByName, type ModelStage, type StageInput } from '../recsys/stages.ts';
 import type { Db } from '../store/db.ts';
-import { getProfile, importDataset, loadInteractions } from '../store/datasets.ts';
+import { getProfile, importDataset, loadCatalog, loadInteractions } from '../store/datasets.ts';
 import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { stageCacheKey } from './cache-key.ts';
@@ -28,11 +28,24 @@ export interface TrainEnv {
   threads: number;
 }
 
-/** Popularity is always trained and evaluated beside every model, so each run has its baseline. */
-function stagesToRun(config: TrainyardConfig): StageName[] {
-  const stages = new Set<StageName>(config.stages);
-  if ([...stages].some((s) => s !== 'semantic')) stages.add('popularity');
-  return [...stages].sort((a, b) => (a === 'popularity' ? -1 : b === 'popularity' ? 1 : 0));
+/**
+ * The stages a run trains, in order: the requested ones, the stages they build on, and popularity
+ * beside every interaction model so each run has its baseline. A catalogue-only run has no
+ * interactions, so only catalogue stages can run.
+ */
+function stagesToRun(config: TrainyardConfig, hasInteractions: boolean): ModelStage[] {
+  const wanted = new Set<StageName>(config.stages);
+  for (const name of config.stages) for (const dep of stageByName(name).after) wanted.add(dep);
+  if (hasInteractions) wanted.add('popularity');
+  const stages = STAGE_ORDER.filter((s) => wanted.has(s.name));
+  const needsLog = stages.filter((s) => s.needs === 'interactions' && !hasInteractions);
+  if (needsLog.length) {
+    throw new EngineError('invalid-input', `the dataset has no interactions, which stages ${needsLog.map((s) => s.name).join(', ')} need`, {
+      field: 'stages',
+      hint: 'pass --interactions FILE, or train only the semantic stage on a catalogue (--stages semantic)',
+    });
+  }
+  return stages;
 }
 
 async function datasetFor(config: TrainyardConfig, db: Db, ctx: TaskContext): Promise<DatasetProfile> {
@@ -76,7 +89,8 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
   const profile = await datasetFor(config, env.db, ctx);
   const runId = newRunId(env.paths);
   const dir = runDir(env.paths, runId);
-  const stages = stagesToRun(config);
+  const hasInteractions = profile.interactions > 0;
+  const stages = stagesToRun(config, hasInteractions);
   const threads = config.threads || env.threads;
   const manifest: RunManifest = {
     runId,
@@ -87,38 +101,39 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     resolvedParams: { ...config, threads },
     dataset: { id: profile.datasetId, fingerprint: profile.fingerprint, users: profile.users, items: profile.items, interactions: profile.interactions },
     split: null,
-    stages: stages.map((name): StageRecord => ({ name, status: 'pending' })),
+    stages: stages.map((s): StageRecord => ({ name: s.name, status: 'pending' })),
     timings: {},
   };
   createRun(env.paths, manifest);
-  ctx.log('info', `run ${runId}: stages ${stages.join(', ')}`);
+  ctx.log('info', `run ${runId}: stages ${stages.map((s) => s.name).join(', ')}`);
   const newCacheEntries: { key: string; stage: string }[] = [];
   try {
     const table = loadInteractions(env.db, profile.datasetId);
-    if (table.user.length === 0) throw new EngineError('invalid-input', 'the dataset has no interactions: recommender stages need an interaction log', { hint: 'pass --interactions FILE' });
-    const split = splitFor(table, config);
-    manifest.split = {
-      method: config.split.method,
-      trainEvents: split.train.user.length,
-      testUsers: split.test.users.length,
-      skippedUsers: split.skippedUsers,
-      repeatOnlyUsers: split.repeatOnlyUsers,
-      droppedAfterCutoff: split.droppedAfterCutoff,
-    };
+    const split = hasInteractions ? splitFor(table, config) : null;
+    if (split) {
+      manifest.split = {
+        method: config.split.method,
+        trainEvents: split.train.user.length,
+        testUsers: split.test.users.length,
+        skippedUsers: split.skippedUsers,
+        repeatOnlyUsers: split.repeatOnlyUsers,
+        droppedAfterCutoff: split.droppedAfterCutoff,
+      };
+    }
+    const input: StageInput = { split, userIds: table.userIds, itemIds: table.itemIds, catalog: loadCatalog(env.db, profile.datasetId), config, threads, runDir: dir };
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
     saveManifest(env.paths, manifest);
 
     const evaluations: Record<string, ModelEvaluation> = {};
-    for (const record of manifest.stages) {
+    for (const [index, stage] of stages.entries()) {
       throwIfCancelled(ctx.signal);
-      const stage = MODEL_STAGES[record.name as StageName];
-      if (!stage) throw new EngineError('invalid-input', `stage ${record.name} is not available in this version`, { field: 'stages' });
+      const record = manifest.stages[index]!;
       const key = stageCacheKey({
         stage: stage.name,
         version: PACKAGE_VERSION,
         dataset: profile.fingerprint,
-        inputs: { split: config.split },
+        inputs: { split: config.split, after: stage.after.map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
         params: stage.params(config),
       });
       record.cacheKey = key;
@@ -134,25 +149,27 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         saveManifest(env.paths, manifest);
         mkdirSync(stageDir, { recursive: true });
         const t0 = performance.now();
-        record.effective = await stage.train({ split, itemIds: table.itemIds, config, threads }, stageDir, ctx);
+        record.effective = await stage.train(input, stageDir, ctx);
         record.seconds = (performance.now() - t0) / 1000;
         manifest.timings[stage.name] = record.seconds;
         record.status = 'succeeded';
         newCacheEntries.push({ key, stage: stage.name });
       }
       saveManifest(env.paths, manifest);
-      evaluations[stage.name] = await evaluateStage(stage, stageDir, split, config, ctx);
-      writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, table.userIds);
+      if (split) {
+        evaluations[stage.name] = await evaluateStage(stage, stageDir, { ...input, split }, ctx);
+        writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, table.userIds);
+      }
     }
-    const metrics = toRunMetrics(evaluations);
-    writeJson(join(dir, 'metrics.json'), metrics);
+    const metrics = split ? toRunMetrics(evaluations) : null;
+    if (metrics) writeJson(join(dir, 'metrics.json'), metrics);
     manifest.status = 'succeeded';
     manifest.finishedAt = new Date().toISOString();
     saveManifest(env.paths, manifest);
     for (const e of newCacheEntries) recordCachedStage(env.db, e.key, e.stage, runId);
     promoteRun(env.paths, runId);
     ctx.log('info', `run ${runId} succeeded and is now LATEST`);
-    return { runId, runDir: dir, metrics: metrics.models, timings: manifest.timings };
+    return { runId, runDir: dir, metrics: metrics?.models ?? {}, timings: manifest.timings };
   } catch (err) {
     const error = toErrorData(err);
     manifest.status = error.kind === 'cancelled' ? 'cancelled' : 'failed';
@@ -170,6 +187,6 @@ export function splitFor(table: InteractionTable, config: TrainyardConfig): Spli
 }
 
 /** Full-ranking evaluation of a stage's artifact; ranking runs on a second thread while the next batch is scored. */
-export function evaluateStage(stage: ModelStage, stageDir: string, split: Split, config: TrainyardConfig, ctx: TaskContext): Promise<ModelEvaluation> {
-  return evaluateInParallel(stage.scorer(stageDir), split, { ks: config.eval.ks, stage: `evaluate ${stage.name}` }, ctx);
+export function evaluateStage(stage: ModelStage, stageDir: string, input: StageInput & { split: Split }, ctx: TaskContext): Promise<ModelEvaluation> {
+  return evaluateInParallel(stage.scorer(stageDir, input), input.split, { ks: input.config.eval.ks, stage: `evaluate ${stage.name}` }, ctx);
 }

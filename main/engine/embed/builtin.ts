@@ -1,0 +1,204 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { csrFromCoo } from '../data/csr.ts';
+import type { Csr } from '../data/types.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import { loadFloat32, loadIds, saveIds, saveNpy } from '../runs/arrays.ts';
+import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
+import { randomizedSvd } from './randomized-svd.ts';
+import { wordTokens } from './tokenize.ts';
+
+export interface BuiltinOptions {
+  /** target dimensions; the fitted model may have fewer (capped by the rank of the corpus) */
+  dimensions?: number;
+  seed?: number;
+  /** minimum document frequency of a word; default 2, or 1 for catalogues under 1000 texts */
+  minDf?: number;
+  /** most frequent words kept */
+  maxVocabulary?: number;
+  powerIterations?: number;
+}
+
+interface Fitted {
+  vocabulary: Map<string, number>;
+  idf: Float32Array;
+  /** vocabulary × dimensions, row-major: the LSA fold-in projection */
+  projection: Float32Array;
+  dimensions: number;
+}
+
+const FILES = { params: 'builtin.json', vocabulary: 'builtin-vocabulary.txt', idf: 'builtin-idf.npy', projection: 'builtin-projection.npy' };
+
+/**
+ * The offline default: TF-IDF (sublinear tf, smoothed idf, L2-normalised rows) over the catalogue,
+ * reduced to `dimensions` by a randomized truncated SVD — latent semantic analysis. Unseen text is
+ * folded in with the learned projection, so queries embed into the same space as the catalogue.
+ */
+export class BuiltinLsaProvider implements EmbeddingProvider {
+  readonly name = 'builtin';
+  readonly options: Required<Omit<BuiltinOptions, 'minDf'>> & { minDf: number | null };
+  private fitted: Fitted | null = null;
+
+  constructor(options: BuiltinOptions = {}) {
+    const dimensions = options.dimensions ?? 128;
+    if (!Number.isInteger(dimensions) || dimensions < 1) {
+      throw new EngineError('invalid-input', `semantic.dimensions must be a positive integer, got ${dimensions}`, { field: 'dimensions' });
+    }
+    this.options = {
+      dimensions,
+      seed: options.seed ?? 42,
+      minDf: options.minDf ?? null,
+      maxVocabulary: options.maxVocabulary ?? 100_000,
+      powerIterations: options.powerIterations ?? 2,
+    };
+  }
+
+  get dimensions(): number {
+    return this.fitted?.dimensions ?? this.options.dimensions;
+  }
+
+  get vocabularySize(): number {
+    return this.fitted?.vocabulary.size ?? 0;
+  }
+
+  async fit(corpus: readonly string[], ctx: TaskContext): Promise<void> {
+    const docs = corpus.map(wordTokens);
+    throwIfCancelled(ctx.signal);
+    const minDf = this.options.minDf ?? (corpus.length < 1000 ? 1 : 2);
+    const vocabulary = selectVocabulary(docs, minDf, this.options.maxVocabulary);
+    if (vocabulary.size === 0) {
+      throw new EngineError('invalid-input', `the ${corpus.length} catalogue texts contain no word that occurs in at least ${minDf} of them: check the item text template and the catalogue columns`, { field: 'template' });
+    }
+    const df = new Float64Array(vocabulary.size);
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const counts: number[] = [];
+    docs.forEach((tokens, d) => {
+      for (const [term, tf] of termCounts(tokens, vocabulary)) {
+        rows.push(d);
+        cols.push(term);
+        counts.push(tf);
+        df[term]!++;
+      }
+    });
+    const idf = new Float32Array(vocabulary.size);
+    for (let t = 0; t < idf.length; t++) idf[t] = Math.log((1 + docs.length) / (1 + df[t]!)) + 1;
+    const x = csrFromCoo(docs.length, vocabulary.size, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(counts));
+    weightRows(x, idf);
+
+    const svd = randomizedSvd(x, {
+      rank: this.options.dimensions,
+      seed: this.options.seed,
+      powerIterations: this.options.powerIterations,
+      onPass: (pass, total) => {
+        throwIfCancelled(ctx.signal);
+        ctx.progress({ stage: 'embed.fit', current: pass, total, unit: 'passes' });
+      },
+    });
+    if (svd.rank === 0) throw new EngineError('invalid-input', 'the catalogue texts have no variation to learn from (all empty or identical)', { field: 'template' });
+    this.fitted = { vocabulary, idf, projection: Float32Array.from(svd.components), dimensions: svd.rank };
+    ctx.log('info', `builtin LSA: ${docs.length} texts, ${vocabulary.size} words (min df ${minDf}), ${svd.rank} dimensions`);
+  }
+
+  async embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array> {
+    const f = this.requireFitted();
+    const d = f.dimensions;
+    const out = new Float32Array(texts.length * d);
+    const acc = new Float64Array(d);
+    for (let i = 0; i < texts.length; i++) {
+      if (i % 1024 === 0) throwIfCancelled(ctx.signal);
+      const terms = termCounts(wordTokens(texts[i]!), f.vocabulary);
+      let norm = 0;
+      const weights: [number, number][] = [];
+      for (const [t, tf] of terms) {
+        const w = (1 + Math.log(tf)) * f.idf[t]!;
+        weights.push([t, w]);
+        norm += w * w;
+      }
+      if (norm === 0) continue;
+      acc.fill(0);
+      for (const [t, w] of weights) {
+        const o = t * d;
+        for (let k = 0; k < d; k++) acc[k]! += w * f.projection[o + k]!;
+      }
+      let len = 0;
+      for (let k = 0; k < d; k++) len += acc[k]! * acc[k]!;
+      if (len === 0) continue;
+      const inv = 1 / Math.sqrt(len);
+      for (let k = 0; k < d; k++) out[i * d + k] = acc[k]! * inv;
+    }
+    return out;
+  }
+
+  effective(): EmbeddingEffective {
+    return { provider: 'builtin', model: 'tfidf-lsa', dimensions: this.dimensions, device: 'cpu', truncated: 0 };
+  }
+
+  /** Writes the fitted state: vocabulary as text, idf and projection as .npy, parameters as JSON. */
+  save(dir: string): void {
+    const f = this.requireFitted();
+    const words = [...f.vocabulary.keys()];
+    saveIds(join(dir, FILES.vocabulary), words);
+    saveNpy(join(dir, FILES.idf), f.idf, [f.idf.length]);
+    saveNpy(join(dir, FILES.projection), f.projection, [words.length, f.dimensions]);
+    writeFileSync(join(dir, FILES.params), JSON.stringify({ ...this.options, fittedDimensions: f.dimensions }, null, 2));
+  }
+
+  static isSavedIn(dir: string): boolean {
+    return existsSync(join(dir, FILES.params));
+  }
+
+  static load(dir: string): BuiltinLsaProvider {
+    const params = JSON.parse(readFileSync(join(dir, FILES.params), 'utf8')) as BuiltinOptions & { minDf: number | null };
+    const provider = new BuiltinLsaProvider({ ...params, minDf: params.minDf ?? undefined });
+    const words = loadIds(join(dir, FILES.vocabulary));
+    const idf = loadFloat32(join(dir, FILES.idf));
+    const projection = loadFloat32(join(dir, FILES.projection));
+    const [rows, dims] = projection.shape;
+    if (rows !== words.length || idf.data.length !== words.length || !dims) {
+      throw new EngineError('invalid-input', `${dir}: builtin embedding files disagree (${words.length} words, idf ${idf.data.length}, projection ${projection.shape.join('x')}); rebuild the semantic index`);
+    }
+    provider.fitted = { vocabulary: new Map(words.map((w, i) => [w, i])), idf: idf.data, projection: projection.data, dimensions: dims };
+    return provider;
+  }
+
+  private requireFitted(): Fitted {
+    if (!this.fitted) throw new EngineError('invalid-input', 'the builtin embedding provider must be fitted on the catalogue (fit) or loaded from a saved index before it can embed');
+    return this.fitted;
+  }
+}
+
+function termCounts(tokens: readonly string[], vocabulary: Map<string, number>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const tok of tokens) {
+    const t = vocabulary.get(tok);
+    if (t !== undefined) counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Words with document frequency ≥ minDf, the maxVocabulary most frequent (ties alphabetical), indexed alphabetically. */
+function selectVocabulary(docs: readonly string[][], minDf: number, maxVocabulary: number): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const tokens of docs) for (const w of new Set(tokens)) df.set(w, (df.get(w) ?? 0) + 1);
+  const kept = [...df].filter(([, n]) => n >= minDf);
+  kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const words = kept.slice(0, maxVocabulary).map(([w]) => w).sort();
+  return new Map(words.map((w, i) => [w, i]));
+}
+
+/** In place: counts → (1 + ln tf) · idf, each row scaled to unit length. */
+function weightRows(x: Csr, idf: Float32Array): void {
+  for (let r = 0; r < x.nRows; r++) {
+    let norm = 0;
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
+      const w = (1 + Math.log(x.data[p]!)) * idf[x.indices[p]!]!;
+      x.data[p] = w;
+      norm += w * w;
+    }
+    if (norm === 0) continue;
+    const inv = 1 / Math.sqrt(norm);
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) x.data[p]! *= inv;
+  }
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { EngineError } from '../contracts/errors.ts';
+import { silentContext } from '../jobs/context.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import { BuiltinLsaProvider } from './builtin.ts';
+import { CloudEmbeddingProvider } from './cloud.ts';
+import type { EmbeddingProvider } from './provider.ts';
+import { TransformersProvider } from './transformers.ts';
+import { WorkerEmbeddingProvider } from './worker-provider.ts';
+
+export const EMBEDDING_PROVIDERS = ['builtin', 'transformers', 'gemini', 'openai'] as const;
+
+/** Embedding settings (semantic.* in the pipeline config). Holds no secret: API keys come from the environment. */
+export const embeddingConfigSchema = z
+  .object({
+    provider: z.enum(EMBEDDING_PROVIDERS).default('builtin'),
+    /** hub id (transformers) or API model name (gemini, openai) */
+    model: z.string().min(1).optional(),
+    /** transformers: a local model folder; no network access */
+    modelPath: z.string().min(1).optional(),
+    device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
+    dtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
+    /** builtin: LSA dimensions (default 128); gemini/openai: requested output size */
+    dimensions: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
+    seed: z.number().int().optional(),
+    /** gemini/openai: API host override (proxy, tests) */
+    baseUrl: z.string().url().optional(),
+    /** gemini/openai: .env file consulted when the key is not in the environment */
+    envFile: z.string().optional(),
+    /** transformers: hub cache folder */
+    cacheDir: z.string().optional(),
+  })
+  .strict();
+
+export type EmbeddingConfig = z.input<typeof embeddingConfigSchema>;
+
+/** Validates embedding settings; the error names the field. */
+export function parseEmbeddingConfig(config: EmbeddingConfig): z.output<typeof embeddingConfigSchema> {
+  const parsed = embeddingConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new EngineError('invalid-input', `semantic.${field}: ${issue.message}`, { field });
+  }
+  return parsed.data;
+}
+
+/** Builds the configured provider; pretrained models are loaded here (errors say what to do when missing). */
+export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
+  const c = parseEmbeddingConfig(config);
+  switch (c.provider) {
+    case 'builtin':
+      return new BuiltinLsaProvider({ dimensions: c.dimensions, seed: c.seed });
+    case 'transformers':
+      return TransformersProvider.load({ model: c.model, modelPath: c.modelPath, dtype: c.dtype, device: c.device, batchSize: c.batchSize, cacheDir: c.cacheDir }, ctx);
+    case 'openai':
+      return CloudEmbeddingProvider.openai({ model: c.model, dimensions: c.dimensions, batchSize: c.batchSize, baseUrl: c.baseUrl, envFile: c.envFile });
+    case 'gemini':
+      return CloudEmbeddingProvider.gemini({ model: c.model, dimensions: c.dimensions, batchSize: c.batchSize, baseUrl: c.baseUrl, envFile: c.envFile });
+  }
+}
+
+/**
+ * The provider that can embed queries for an index built with `config`: the fitted builtin model
+ * saved in `stateDir`, or a freshly loaded pretrained/remote one.
+ */
+export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir: string, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
+  const c = parseEmbeddingConfig(config);
+  if (c.provider === 'builtin') {
+    if (!BuiltinLsaProvider.isSavedIn(stateDir)) throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
+    return BuiltinLsaProvider.load(stateDir);
+  }
+  return createEmbeddingProvider(c, ctx);
+}
+
+/** Saves what a provider learned (only builtin learns) next to the index, also from inside a worker. */
+export async function saveEmbeddingState(provider: EmbeddingProvider, stateDir: string): Promise<void> {
+  if (provider instanceof BuiltinLsaProvider) provider.save(stateDir);
+  else if (provider instanceof WorkerEmbeddingProvider) await provider.save(stateDir);
+}

@@ -1,0 +1,279 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { ItemCatalog } from '../data/types.ts';
+import type { TrainEvents } from '../eval/split.ts';
+import { silentContext } from '../jobs/context.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState } from '../embed/factory.ts';
+import type { EmbeddingConfig } from '../embed/factory.ts';
+import type { EmbeddingEffective, EmbeddingProvider } from '../embed/provider.ts';
+import { WorkerEmbeddingProvider } from '../embed/worker-provider.ts';
+import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
+import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
+import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind } from '../store/vector-store.ts';
+import type { Scorer } from './scorer.ts';
+
+export const DEFAULT_TEMPLATE = '{title}. {description}';
+const INDEX_FILE = 'index.db';
+const INFO_FILE = 'semantic.json';
+/** texts per embed call: the unit of progress and cancellation */
+const EMBED_CHUNK = 512;
+
+export interface SemanticBuildOptions {
+  catalog: ItemCatalog;
+  /** item text: `{column}` placeholders over catalogue columns; a missing or empty column gives an empty string */
+  template?: string;
+  embedding: EmbeddingConfig;
+  /** default: vss, or vec on Windows (no sqlite-vss build there) */
+  storeKind?: VectorStoreKind;
+  /** vss only: Faiss index factory (Flat,IDMap2 | HNSW32,IDMap2 | IVF<n>,Flat,IDMap2) */
+  factory?: string;
+  batchRows?: number;
+  /** run the provider in its own worker thread (keeps model inference off this thread) */
+  embedInWorker?: boolean;
+  /** the stage artifact folder: index.db, semantic.json and the provider state go here */
+  dir: string;
+}
+
+/** semantic.json: how the index was built, without secrets. */
+export interface SemanticIndexInfo {
+  items: number;
+  dimensions: number;
+  template: string;
+  idColumn: string;
+  embedding: EmbeddingConfig;
+  effective: EmbeddingEffective;
+  store: { kind: VectorStoreKind; factory: string | null };
+}
+
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+/** Renders `{column}` placeholders against a row (exact name first, then case-insensitive), whitespace collapsed. */
+export function renderTemplate(template: string, row: Record<string, string>): string {
+  const lower = new Map(Object.keys(row).map((k) => [k.toLowerCase(), k]));
+  return template
+    .replace(PLACEHOLDER, (_, name: string) => {
+      const key = name.trim();
+      return row[key] ?? row[lower.get(key.toLowerCase()) ?? ''] ?? '';
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function checkTemplate(template: string, columns: readonly string[]): void {
+  const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!.trim());
+  const known = new Set(columns.map((c) => c.toLowerCase()));
+  if (!names.some((n) => known.has(n.toLowerCase()))) {
+    throw new EngineError('invalid-input', `semantic.template "${template}" names none of the catalogue columns (${columns.join(', ')}): use {column} placeholders, e.g. "{${columns.find((c) => /title|name/i.test(c)) ?? columns[0] ?? 'title'}}"`, {
+      field: 'template',
+    });
+  }
+}
+
+/**
+ * The semantic stage: one text per catalogue item from the template, embedded by the configured
+ * provider (fitted on the catalogue first when it learns, like builtin LSA), stored with every
+ * catalogue column as metadata in a new `index.db` in `dir`.
+ */
+export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: TaskContext): Promise<SemanticIndexInfo> {
+  const { catalog, dir } = options;
+  const template = options.template ?? DEFAULT_TEMPLATE;
+  checkTemplate(template, catalog.columns);
+  if (catalog.rows.length === 0) throw new EngineError('invalid-input', 'the catalogue has no items to index');
+  const items = catalog.rows.map((row, i) => {
+    const id = row[catalog.idColumn]?.trim();
+    if (!id) throw new EngineError('invalid-input', `catalogue row ${i + 1}: the id column "${catalog.idColumn}" is empty`, { line: i + 1, field: catalog.idColumn });
+    return id;
+  });
+  const texts = catalog.rows.map((row) => renderTemplate(template, row));
+  const embedding = parseEmbeddingConfig(options.embedding);
+  const provider = options.embedInWorker ? await WorkerEmbeddingProvider.start(embedding, null, ctx) : await createEmbeddingProvider(embedding, ctx);
+  let store: VectorStore | null = null;
+  try {
+    if (provider.fit) await provider.fit(texts, ctx);
+    const vectors = await embedAll(provider, texts, ctx);
+    const dims = provider.dimensions;
+    mkdirSync(dir, { recursive: true });
+    store = createVectorStore(join(dir, INDEX_FILE), dims, { kind: options.storeKind ?? defaultVectorStoreKind(), factory: options.factory, batchRows: options.batchRows });
+    if (store.needsTraining) await store.train(vectors, ctx);
+    const rows = items.map((item, i) => ({ item, vector: vectors.subarray(i * dims, (i + 1) * dims), metadata: catalog.rows[i]! }));
+    await store.addBatch(rows, ctx);
+    await saveEmbeddingState(provider, dir);
+    const info: SemanticIndexInfo = {
+      items: items.length,
+      dimensions: dims,
+      template,
+      idColumn: catalog.idColumn,
+      embedding,
+      effective: provider.effective(),
+      store: { kind: store.kind, factory: store.kind === 'vss' ? (options.factory ?? DEFAULT_VSS_FACTORY) : null },
+    };
+    writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2));
+    return info;
+  } finally {
+    store?.close();
+    await provider.dispose?.();
+  }
+}
+
+async function embedAll(provider: EmbeddingProvider, texts: readonly string[], ctx: TaskContext): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < texts.length; start += EMBED_CHUNK) {
+    throwIfCancelled(ctx.signal);
+    parts.push(await provider.embed(texts.slice(start, start + EMBED_CHUNK), ctx));
+    ctx.progress({ stage: 'semantic.embed', current: Math.min(texts.length, start + EMBED_CHUNK), total: texts.length, unit: 'items' });
+  }
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function readSemanticInfo(dir: string): SemanticIndexInfo {
+  try {
+    return JSON.parse(readFileSync(join(dir, INFO_FILE), 'utf8')) as SemanticIndexInfo;
+  } catch {
+    throw new EngineError('not-found', `${dir}: no semantic index here (semantic.json missing); train the semantic stage first`);
+  }
+}
+
+export interface SemanticIndex {
+  readonly info: SemanticIndexInfo;
+  /** text → top-k items by cosine similarity, with every catalogue column */
+  search(query: string, k: number, filter?: SearchFilter): Promise<VectorHit[]>;
+  /** items most similar in content to `item` (itself excluded) */
+  similar(item: string, k: number, filter?: SearchFilter): VectorHit[];
+  vectorOf(item: string): Float32Array | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a built index. The embedding provider (needed only to embed query text) is restored on
+ * the first `search`, so similar/vectorOf/scoring work without a model download or an API key.
+ */
+export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(), options: { embedInWorker?: boolean } = {}): SemanticIndex {
+  const info = readSemanticInfo(dir);
+  const store = openVectorStore(join(dir, INDEX_FILE));
+  let provider: Promise<EmbeddingProvider> | null = null;
+  return {
+    info,
+    async search(query, k, filter) {
+      if (!query.trim()) throw new EngineError('invalid-input', 'the search query is empty', { field: 'query' });
+      provider ??= (options.embedInWorker ? WorkerEmbeddingProvider.start(info.embedding, dir, ctx) : restoreEmbeddingProvider(info.embedding, dir, ctx)).catch((err: unknown) => {
+        provider = null; // a failed load (missing model, no key) is retried by the next search
+        throw err;
+      });
+      const [vector] = splitRows(await (await provider).embed([query], ctx), info.dimensions);
+      return store.search(vector!, k, filter);
+    },
+    similar(item, k, filter) {
+      const vector = store.get(item);
+      if (!vector) throw new EngineError('not-found', `item "${item}" is not in the semantic index`, { item });
+      return store.search(vector, k + 1, filter).filter((h) => h.item !== item).slice(0, k);
+    },
+    vectorOf: (item) => store.get(item),
+    async close() {
+      store.close();
+      if (provider) await (await provider).dispose?.();
+    },
+  };
+}
+
+function splitRows(v: Float32Array, d: number): Float32Array[] {
+  return Array.from({ length: v.length / d }, (_, i) => v.subarray(i * d, (i + 1) * d));
+}
+
+/** Item vectors in the caller's item order (nItems × d); items absent from the index are flagged and left zero. */
+export function itemVectorsInOrder(index: Pick<SemanticIndex, 'vectorOf' | 'info'>, itemIds: readonly string[]): { vectors: Float32Array; present: Uint8Array } {
+  const d = index.info.dimensions;
+  const vectors = new Float32Array(itemIds.length * d);
+  const present = new Uint8Array(itemIds.length);
+  itemIds.forEach((id, i) => {
+    const v = index.vectorOf(id);
+    if (!v) return;
+    vectors.set(v, i * d);
+    present[i] = 1;
+  });
+  return { vectors, present };
+}
+
+export interface ProfileOptions {
+  /** halves an event's weight for every this many days it lies before the user's last event; off when absent */
+  recencyHalfLifeDays?: number;
+}
+
+/**
+ * User profiles: the weighted mean of the user's history embeddings, weight = interaction value
+ * (the rating, or 1 for implicit events) times an optional recency decay, L2-normalised.
+ */
+export function buildUserProfiles(events: TrainEvents, nUsers: number, itemVectors: Float32Array, d: number, options: ProfileOptions = {}): Float32Array {
+  const halfLife = options.recencyHalfLifeDays;
+  if (halfLife !== undefined && !(halfLife > 0)) throw new EngineError('invalid-input', `recencyHalfLifeDays must be positive, got ${halfLife}`, { field: 'recencyHalfLifeDays' });
+  const last = new Float64Array(nUsers).fill(-Infinity);
+  if (halfLife) for (let e = 0; e < events.user.length; e++) last[events.user[e]!] = Math.max(last[events.user[e]!]!, events.ts[e]!);
+  const profiles = new Float64Array(nUsers * d);
+  for (let e = 0; e < events.user.length; e++) {
+    const u = events.user[e]!;
+    let w = events.rating ? events.rating[e]! : 1;
+    if (halfLife) w *= 0.5 ** ((last[u]! - events.ts[e]!) / (halfLife * 86_400));
+    const io = events.item[e]! * d;
+    const uo = u * d;
+    for (let k = 0; k < d; k++) profiles[uo + k]! += w * itemVectors[io + k]!;
+  }
+  const out = new Float32Array(nUsers * d);
+  for (let u = 0; u < nUsers; u++) {
+    let len = 0;
+    for (let k = 0; k < d; k++) len += profiles[u * d + k]! ** 2;
+    if (len === 0) continue;
+    const inv = 1 / Math.sqrt(len);
+    for (let k = 0; k < d; k++) out[u * d + k] = profiles[u * d + k]! * inv;
+  }
+  return out;
+}
+
+/**
+ * Content scorer: cosine between the user profile and each item vector. Items without a vector
+ * (not in the index) get -Infinity; users without history score 0 everywhere.
+ */
+export function createSemanticScorer(profiles: Float32Array, itemVectors: Float32Array, present: Uint8Array, d: number): Scorer {
+  const nItems = present.length;
+  const nUsers = profiles.length / d;
+  return {
+    nItems,
+    scoreUsers(users, out) {
+      if (out.length < users.length * nItems) throw new EngineError('invalid-input', `semantic scoreUsers: out holds ${out.length} floats, needs ${users.length} users x ${nItems} items`);
+      for (let b = 0; b < users.length; b++) {
+        const u = users[b]!;
+        if (!Number.isInteger(u) || u < 0 || u >= nUsers) throw new EngineError('invalid-input', `semantic scoreUsers: user index ${u} is outside 0..${nUsers - 1}`);
+        const p = profiles.subarray(u * d, (u + 1) * d);
+        const row = b * nItems;
+        for (let i = 0; i < nItems; i++) {
+          if (!present[i]) {
+            out[row + i] = -Infinity;
+            continue;
+          }
+          let s = 0;
+          const o = i * d;
+          for (let k = 0; k < d; k++) s += p[k]! * itemVectors[o + k]!;
+          out[row + i] = s;
+        }
+      }
+    },
+  };
+}
+
+/** The `semantic` recommender for a split: profiles from the training events over the index's vectors. */
+export function semanticScorerFromIndex(dir: string, itemIds: readonly string[], events: TrainEvents, nUsers: number, options: ProfileOptions = {}): Scorer {
+  const index = openSemanticIndex(dir);
+  try {
+    const { vectors, present } = itemVectorsInOrder(index, itemIds);
+    const d = index.info.dimensions;
+    return createSemanticScorer(buildUserProfiles(events, nUsers, vectors, d, options), vectors, present, d);
+  } finally {
+    void index.close();
+  }
+}

@@ -1,0 +1,47 @@
+import Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import { EngineError } from '../contracts/errors.ts';
+import { VecVectorStore } from './vector-vec.ts';
+import type { VectorStore, VectorStoreOptions } from './vector-store.ts';
+import { VssVectorStore } from './vector-vss.ts';
+
+/**
+ * Creates a vector store in a NEW database file: an existing file at `path` (and its WAL/SHM) is
+ * removed first, so a rebuilt index never keeps rows of items that left the catalogue.
+ */
+export function createVectorStore(path: string, dims: number, options: VectorStoreOptions): VectorStore {
+  if (!Number.isInteger(dims) || dims < 1) throw new EngineError('invalid-input', `vector dimensions must be a positive integer, got ${dims}`);
+  if (options.batchRows !== undefined && (!Number.isInteger(options.batchRows) || options.batchRows < 1)) {
+    throw new EngineError('invalid-input', `batchRows must be a positive integer, got ${options.batchRows}`, { field: 'batchRows' });
+  }
+  if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
+    throw new EngineError('invalid-input', `efSearch must be a positive integer, got ${options.efSearch}`, { field: 'efSearch' });
+  }
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+  switch (options.kind) {
+    case 'vss':
+      return VssVectorStore.create(path, dims, options);
+    case 'vec':
+      return VecVectorStore.create(path, dims, options);
+    default:
+      throw new EngineError('invalid-input', `unknown vector store "${String(options.kind)}": use vss or vec`, { field: 'store' });
+  }
+}
+
+/** Opens an existing vector store; the backend is read from the file's meta table. */
+export function openVectorStore(path: string): VectorStore {
+  if (!existsSync(path)) throw new EngineError('not-found', `${path}: no vector index here; build the semantic stage first`);
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    const kind = db.prepare("SELECT value FROM meta WHERE key = 'kind'").pluck().get() as string | undefined;
+    if (kind === 'vss') return VssVectorStore.open(db, path);
+    if (kind === 'vec') return VecVectorStore.open(db, path);
+    throw new EngineError('invalid-input', `${path}: not a Trainyard vector index (meta.kind is ${String(kind)})`);
+  } catch (err) {
+    db.close();
+    if (err instanceof Error && /no such table: meta/.test(err.message)) {
+      throw new EngineError('invalid-input', `${path}: not a Trainyard vector index (no meta table)`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import { generateSample } from '../../main/engine/data/generate.ts';
+import { createEngine, type Engine } from '../../main/engine/index.ts';
+import { silentContext } from '../../main/engine/jobs/context.ts';
+
+describe('engine: semantic index, search and hybrid recommendations', () => {
+  let engine: Engine;
+  let sample: { interactions: string; items: string };
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-semantic-'));
+    sample = await generateSample({ out: join(dir, 'sample'), users: 600, items: 300, interactions: 15_000, seed: 9 }, silentContext());
+    engine = await createEngine({ workspace: join(dir, 'ws'), workers: 1 });
+  });
+  afterAll(async () => engine.close());
+
+  async function train(config: Record<string, unknown>, set: string[] = []): Promise<TrainResult> {
+    const done = await engine.waitForJob((await engine.request('train.start', { config, set })).jobId);
+    expect(done.error?.message).toBeUndefined();
+    return done.result as TrainResult;
+  }
+
+  it('a catalogue alone is a valid run: index it, then search returns items with all their metadata', async () => {
+    const run = await train({ data: { items: sample.items }, stages: ['semantic'] });
+    expect(run.metrics).toEqual({});
+    const hits = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5 });
+    expect(hits).toHaveLength(5);
+    expect(Object.keys(hits[0]!.metadata).sort()).toEqual(['category', 'description', 'item_id', 'title']);
+    const category = hits[0]!.metadata.category!;
+    const filtered = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5, filters: { category } });
+    expect(filtered.every((h) => h.metadata.category === category)).toBe(true);
+    const similar = await engine.request('similar', { run: run.runId, item: hits[0]!.item, k: 3 });
+    expect(similar.map((s) => s.item)).not.toContain(hits[0]!.item);
+  });
+
+  it('trains semantic and hybrid beside CF, evaluates them all and answers every mode', async () => {
+    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'hybrid'] }, ['als.factors=16', 'als.iterations=6', 'hybrid.validationUsers=300']);
+    expect(Object.keys(run.metrics).sort()).toEqual(['als', 'hybrid', 'popularity', 'semantic']);
+    for (const m of Object.values(run.metrics)) expect(m['ndcg@10']).toBeGreaterThanOrEqual(0);
+    const detail = await engine.request('runs.show', { run: run.runId });
+    const hybrid = detail.manifest.stages.find((s) => s.name === 'hybrid')!;
+    expect(hybrid.effective?.tuned).toBe(true);
+    expect(hybrid.effective?.weight).toBeGreaterThanOrEqual(0);
+
+    const user = 'u00001';
+    for (const mode of ['baseline', 'cf', 'semantic', 'hybrid', 'auto'] as const) {
+      const rec = await engine.request('recommend', { user, k: 5, mode });
+      expect(rec.items, mode).toHaveLength(5);
+      const seen = new Set(rec.history.map((h) => h.item));
+      expect(rec.items.some((i) => seen.has(i.item)), mode).toBe(false);
+    }
+    const byContent = await engine.request('similar', { item: 'i00001', k: 3, by: 'content' });
+    expect(byContent).toHaveLength(3);
+  });
+});

@@ -1,0 +1,182 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { unpackedPath } from '../../native/extensions.ts';
+import { silentContext } from '../../main/engine/jobs/context.ts';
+import type { ProgressUpdate, TaskContext } from '../../main/engine/jobs/context.ts';
+import { mulberry32 } from '../../main/engine/embed/rng.ts';
+import { createVectorStore, openVectorStore } from '../../main/engine/store/vector-open.ts';
+import { defaultVectorStoreKind } from '../../main/engine/store/vector-store.ts';
+import type { VectorRow, VectorStore, VectorStoreKind } from '../../main/engine/store/vector-store.ts';
+
+const DIMS = 16;
+const ctx = silentContext();
+
+function unitVectors(n: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(n * DIMS);
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    for (let k = 0; k < DIMS; k++) {
+      const v = rand() * 2 - 1;
+      out[i * DIMS + k] = v;
+      len += v * v;
+    }
+    for (let k = 0; k < DIMS; k++) out[i * DIMS + k]! /= Math.sqrt(len);
+  }
+  return out;
+}
+
+const GENRES = ['Drama', 'Comedy|Drama', 'Sci-Fi', 'Comedy'];
+
+function rowsOf(vectors: Float32Array, prefix = 'i'): VectorRow[] {
+  const n = vectors.length / DIMS;
+  return Array.from({ length: n }, (_, i) => ({
+    item: `${prefix}${i}`,
+    vector: vectors.slice(i * DIMS, (i + 1) * DIMS),
+    metadata: { id: `${prefix}${i}`, title: `Title ${i}`, genres: GENRES[i % 4]! },
+  }));
+}
+
+function bruteForce(vectors: Float32Array, query: Float32Array, k: number, keep: (i: number) => boolean = () => true): { item: string; score: number }[] {
+  const scored: { item: string; score: number }[] = [];
+  for (let i = 0; i < vectors.length / DIMS; i++) {
+    if (!keep(i)) continue;
+    let s = 0;
+    for (let d = 0; d < DIMS; d++) s += vectors[i * DIMS + d]! * query[d]!;
+    scored.push({ item: `i${i}`, score: s });
+  }
+  return scored.sort((a, b) => b.score - a.score).slice(0, k);
+}
+
+const open: VectorStore[] = [];
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+});
+
+function track<T extends VectorStore>(s: T): T {
+  open.push(s);
+  return s;
+}
+
+describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
+  const dir = mkdtempSync(join(tmpdir(), `ty-vec-${kind}-`));
+
+  it('stores vectors with metadata and finds the exact nearest neighbours', async () => {
+    const vectors = unitVectors(300, 1);
+    const store = track(createVectorStore(join(dir, 'a.db'), DIMS, { kind, batchRows: 64 }));
+    const updates: ProgressUpdate[] = [];
+    await store.addBatch(rowsOf(vectors), { ...ctx, progress: (u) => updates.push(u) });
+    expect(store.count()).toBe(300);
+    expect(updates.map((u) => u.current)).toEqual([64, 128, 192, 256, 300]);
+    const query = unitVectors(1, 99);
+    const hits = store.search(query, 10);
+    const expected = bruteForce(vectors, query, 10);
+    expect(hits.map((h) => h.item)).toEqual(expected.map((e) => e.item));
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 5));
+    expect(hits[0]!.metadata).toEqual({ id: expected[0]!.item, title: `Title ${expected[0]!.item.slice(1)}`, genres: GENRES[Number(expected[0]!.item.slice(1)) % 4] });
+    expect(Array.from(store.get('i7')!)).toEqual(Array.from(vectors.slice(7 * DIMS, 8 * DIMS)));
+    expect(store.get('missing')).toBeNull();
+    expect(store.search(query, 1000)).toHaveLength(300);
+  });
+
+  it('filters by category (multi-valued, case-insensitive) with exact results', async () => {
+    const vectors = unitVectors(200, 2);
+    const store = track(createVectorStore(join(dir, 'b.db'), DIMS, { kind }));
+    await store.addBatch(rowsOf(vectors), ctx);
+    const query = unitVectors(1, 5);
+    const hits = store.search(query, 8, { category: 'drama' });
+    const expected = bruteForce(vectors, query, 8, (i) => i % 4 === 0 || i % 4 === 1);
+    expect(hits.map((h) => h.item)).toEqual(expected.map((e) => e.item));
+    expect(hits.every((h) => /Drama/.test(h.metadata.genres!))).toBe(true);
+    expect(store.search(query, 5, { category: 'Western' })).toEqual([]);
+  });
+
+  it('reopens from the file and rebuilding at the same path leaves no stale rows', async () => {
+    const path = join(dir, 'c.db');
+    const first = createVectorStore(path, DIMS, { kind });
+    await first.addBatch(rowsOf(unitVectors(50, 3), 'old'), ctx);
+    first.close();
+    const vectors = unitVectors(20, 4);
+    const rebuilt = createVectorStore(path, DIMS, { kind });
+    await rebuilt.addBatch(rowsOf(vectors), ctx);
+    rebuilt.close();
+    const reopened = track(openVectorStore(path));
+    expect(reopened.kind).toBe(kind);
+    expect(reopened.dims).toBe(DIMS);
+    expect(reopened.count()).toBe(20);
+    expect(reopened.get('old0')).toBeNull();
+    const query = unitVectors(1, 6);
+    expect(reopened.search(query, 3).map((h) => h.item)).toEqual(bruteForce(vectors, query, 3).map((e) => e.item));
+    expect(reopened.search(query, 3, { category: 'sci-fi' }).every((h) => h.metadata.genres === 'Sci-Fi')).toBe(true);
+  });
+
+  it('rejects bad rows and queries with invalid-input, and an empty index returns nothing', async () => {
+    const store = track(createVectorStore(join(dir, 'd.db'), DIMS, { kind }));
+    expect(store.search(unitVectors(1, 1), 5)).toEqual([]);
+    const rows = rowsOf(unitVectors(3, 1));
+    await expect(store.addBatch([...rows, rows[0]!], ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('i0') });
+    expect(store.count()).toBe(0);
+    await expect(store.addBatch([{ item: 'x', vector: new Float32Array(3), metadata: {} }], ctx)).rejects.toMatchObject({ kind: 'invalid-input' });
+    await expect(store.addBatch([{ item: 'x', vector: new Float32Array(DIMS).fill(NaN), metadata: {} }], ctx)).rejects.toMatchObject({ kind: 'invalid-input' });
+    expect(() => store.search(new Float32Array(4), 5)).toThrow(/dimensions/);
+    expect(() => store.search(unitVectors(1, 1), 0)).toThrow(/k must be/);
+  });
+
+  it('stops between transactions when cancelled, keeping whole batches only', async () => {
+    const store = track(createVectorStore(join(dir, 'e.db'), DIMS, { kind, batchRows: 10 }));
+    const ac = new AbortController();
+    const cancelling: TaskContext = { ...silentContext(ac.signal), progress: (u) => u.current >= 30 && ac.abort() };
+    await expect(store.addBatch(rowsOf(unitVectors(100, 7)), cancelling)).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(store.count()).toBe(30);
+  });
+});
+
+describe('vss index factories', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ty-vss-'));
+
+  it('builds an HNSW index that finds the exact top hit on easy data', async () => {
+    const vectors = unitVectors(500, 8);
+    const store = track(createVectorStore(join(dir, 'h.db'), DIMS, { kind: 'vss', factory: 'HNSW32,IDMap2' }));
+    await store.addBatch(rowsOf(vectors), ctx);
+    for (let i = 0; i < 20; i++) {
+      const q = vectors.slice(i * DIMS, (i + 1) * DIMS);
+      expect(store.search(q, 1)[0]!.item).toBe(`i${i}`);
+    }
+  });
+
+  it('requires IVF training before adding, and enough training vectors', async () => {
+    const vectors = unitVectors(400, 9);
+    const store = track(createVectorStore(join(dir, 'ivf.db'), DIMS, { kind: 'vss', factory: 'IVF8,Flat,IDMap2' }));
+    expect(store.needsTraining).toBe(true);
+    await expect(store.addBatch(rowsOf(vectors), ctx)).rejects.toMatchObject({ kind: 'invalid-input' });
+    await expect(store.train(vectors.slice(0, 4 * DIMS), ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('at least 8') });
+    await store.train(vectors, ctx);
+    expect(store.needsTraining).toBe(false);
+    await store.addBatch(rowsOf(vectors), ctx);
+    const q = vectors.slice(3 * DIMS, 4 * DIMS);
+    expect(store.search(q, 1)[0]!.item).toBe('i3');
+  });
+
+  it('rejects factory strings that are not Faiss factories or lack IDMap2', () => {
+    expect(() => createVectorStore(join(dir, 'x.db'), DIMS, { kind: 'vss', factory: 'Flat") ; DROP' })).toThrow(/factory/);
+    expect(() => createVectorStore(join(dir, 'y.db'), DIMS, { kind: 'vss', factory: 'HNSW32' })).toThrow(/IDMap2/);
+  });
+});
+
+describe('extension paths', () => {
+  it('defaults to sqlite-vec on Windows, where sqlite-vss has no build', () => {
+    expect(defaultVectorStoreKind('win32')).toBe('vec');
+    expect(defaultVectorStoreKind('linux')).toBe('vss');
+    expect(defaultVectorStoreKind('darwin')).toBe('vss');
+  });
+
+  it('redirects paths inside app.asar to app.asar.unpacked', () => {
+    expect(unpackedPath('/opt/Trainyard/resources/app.asar/node_modules/sqlite-vec-linux-x64/vec0.so')).toBe(
+      '/opt/Trainyard/resources/app.asar.unpacked/node_modules/sqlite-vec-linux-x64/vec0.so',
+    );
+    expect(unpackedPath('C:\\Trainyard\\resources\\app.asar\\node_modules\\x.dll')).toBe('C:\\Trainyard\\resources\\app.asar.unpacked\\node_modules\\x.dll');
+    expect(unpackedPath('/home/me/trainyard/node_modules/x.so')).toBe('/home/me/trainyard/node_modules/x.so');
+  });
+});
