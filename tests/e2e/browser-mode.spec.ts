@@ -47,8 +47,9 @@ describe('browser mode end to end', () => {
   };
 
   /** Trains through the form with the given ALS size and returns the run id the page shows. */
-  async function trainFromForm(factors: number, iterations: number): Promise<string> {
+  async function trainFromForm(factors: number, iterations: number, extraStages: string[] = []): Promise<string> {
     await nav('train');
+    for (const stage of extraStages) await page.getByTestId(`stage-${stage}`).check();
     await page.getByTestId('als-factors').fill(String(factors));
     await page.getByTestId('als-iterations').fill(String(iterations));
     const finished = jobFinished(engine, 'train');
@@ -88,7 +89,7 @@ describe('browser mode end to end', () => {
   });
 
   it('trains from the form with live per-stage progress and the ALS loss chart', async () => {
-    runs.push(await trainFromForm(16, 6));
+    runs.push(await trainFromForm(16, 6, ['semantic']));
     await page.getByTestId('stage-progress-als').waitFor();
     expect(await page.getByTestId('stage-progress-als').textContent()).toContain('6 / 6 iteration');
     expect(await page.locator('[data-testid=chart-loss-als] svg .recharts-line-dot').count()).toBe(6);
@@ -132,13 +133,7 @@ describe('browser mode end to end', () => {
     await screenshot(page, '05-sandbox');
   });
 
-  it('searches the semantic index when this build has one', async (ctx) => {
-    const probe = await engine.request('search', { query: 'probe', k: 1 }).then(
-      () => null,
-      (err: Error) => err.message,
-    );
-    if (probe !== null) ctx.skip(`semantic search is not available from the engine yet: ${probe}`);
-    await nav('sandbox');
+  it('searches the semantic index of the run from the sandbox', async () => {
     await page.getByTestId('search-input').fill('adventure');
     await page.getByTestId('search-input').press('Enter');
     await page.getByTestId('search-results').waitFor();

@@ -1,0 +1,82 @@
+/**
+ * Import throughput: writes an N-row interaction CSV to a temp dir, imports it into a fresh
+ * workspace DB and prints rows/s, CPU seconds per stage, the time to load the events back and peak RSS.
+ *   node tests/bench/import.bench.ts [--rows N]   (default 10M)
+ */
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { mulberry32 } from '../../main/engine/data/prng.ts';
+import { silentContext } from '../../main/engine/jobs/context.ts';
+import { importDataset, loadInteractions } from '../../main/engine/store/datasets.ts';
+import { openWorkspaceDb } from '../../main/engine/store/db.ts';
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' } } });
+const rows = Number(values.rows);
+const dir = mkdtempSync(join(tmpdir(), 'trainyard-import-bench-'));
+
+async function writeCsv(path: string): Promise<void> {
+  const rand = mulberry32(7);
+  const users = Math.max(10, Math.round(rows / 50));
+  const items = Math.max(10, Math.round(rows / 200));
+  const out = createWriteStream(path);
+  out.write('user_id,item_id,rating,timestamp\n');
+  let chunk = '';
+  for (let k = 0; k < rows; k++) {
+    const u = Math.floor(rand() * users);
+    const i = Math.floor(items * rand() ** 2);
+    chunk += `u${u},i${i},${1 + Math.floor(rand() * 5)},${1_600_000_000 + k * 3}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+try {
+  const csv = join(dir, 'interactions.csv');
+  await writeCsv(csv);
+  const db = await openWorkspaceDb(join(dir, 'workspace.db'));
+  const ctx = silentContext();
+  // wall and CPU seconds per stage ('fingerprint' runs until the first progress report)
+  const stages: Record<string, { wall: number; cpu: number }> = {};
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  let last = { wall: performance.now(), cpu: cpu() };
+  let stage = 'fingerprint';
+  const close = () => {
+    const now = { wall: performance.now(), cpu: cpu() };
+    stages[stage] = { wall: (now.wall - last.wall) / 1e3, cpu: now.cpu - last.cpu };
+    last = now;
+  };
+  ctx.progress = (u) => {
+    if (u.stage !== stage) {
+      close();
+      stage = u.stage;
+    }
+  };
+  const start = { wall: performance.now(), cpu: cpu() };
+  const profile = await importDataset(db, { interactions: csv }, ctx);
+  const seconds = (performance.now() - start.wall) / 1e3;
+  const cpuSeconds = cpu() - start.cpu;
+  close();
+  const loadStart = performance.now();
+  const table = loadInteractions(db, profile.datasetId);
+  const loadSeconds = (performance.now() - loadStart) / 1e3;
+  db.close();
+  const mb = (statSync(csv).size / 2 ** 20).toFixed(0);
+  console.log(`rows: ${rows} (${mb} MiB CSV) → ${profile.interactions} interactions, ${profile.users} users, ${profile.items} items, ${profile.duplicatesDropped} duplicates dropped`);
+  const perStage = Object.entries(stages).map(([s, t]) => `${s} ${t.wall.toFixed(2)} s wall / ${t.cpu.toFixed(2)} s cpu`);
+  console.log(`import: ${seconds.toFixed(2)} s wall, ${Math.round(rows / seconds).toLocaleString('en')} rows/s (${perStage.join('; ')})`);
+  console.log(`cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(rows / cpuSeconds).toLocaleString('en')} rows per cpu-second; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+  console.log(`loadInteractions: ${table.user.length} events in ${loadSeconds.toFixed(2)} s`);
+  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

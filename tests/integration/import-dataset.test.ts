@@ -1,0 +1,151 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { generateSample } from '../../main/engine/data/generate.ts';
+import { silentContext, type TaskContext } from '../../main/engine/jobs/context.ts';
+import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions } from '../../main/engine/store/datasets.ts';
+import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
+
+const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
+let dir: string;
+let db: Db;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ty-import-'));
+  db = await openWorkspaceDb(join(dir, 'workspace.db'));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function recording(): TaskContext & { logs: string[]; stages: Set<string> } {
+  const logs: string[] = [];
+  const stages = new Set<string>();
+  return { ...silentContext(), logs, stages, log: (_l, m) => logs.push(m), progress: (u) => stages.add(u.stage) };
+}
+
+const counts = () =>
+  Object.fromEntries(
+    ['datasets', 'interactions', 'items', 'dataset_users', 'dataset_items'].map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+  );
+
+describe('importDataset', () => {
+  it('imports interactions with a catalog; loads them back with catalog items first', async () => {
+    const ctx = recording();
+    const profile = await importDataset(db, { interactions: fixture('good/with-unknown.csv'), items: fixture('good/catalog.csv') }, ctx);
+    expect(profile).toMatchObject({ users: 2, items: 3, interactions: 2, unknownItems: 3, catalog: { items: 3, columns: ['item_id', 'title', 'description', 'brand'] } });
+    expect(profile.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(ctx.logs.join('\n')).toMatch(/3 interactions refer to items missing from the catalog \(e\.g\. zz9, zz8\)/);
+    expect(ctx.stages).toEqual(new Set(['import', 'store']));
+
+    const t = loadInteractions(db, profile.datasetId);
+    expect(t.itemIds).toEqual(['i1', 'i2', 'i3']);
+    expect(t.userIds).toEqual(['u1', 'u2']);
+    expect(Array.from(t.user)).toEqual([0, 1]);
+    expect(Array.from(t.item)).toEqual([0, 1]);
+    expect(Array.from(t.rating!)).toEqual([4, 3]);
+    expect(Array.from(t.ts)).toEqual([1700000000, 1700000002]);
+
+    const catalog = loadCatalog(db, profile.datasetId)!;
+    expect(catalog.idColumn).toBe('item_id');
+    expect(catalog.rows[0]!.description).toBe('A mug.\nDishwasher safe, 300 ml.');
+    expect(getProfile(db, profile.datasetId)).toEqual(profile);
+  });
+
+  it('returns the existing dataset when the same files and mapping are imported again', async () => {
+    const first = await importDataset(db, { interactions: fixture('good/duplicates.csv') }, silentContext());
+    const copy = join(dir, 'same-bytes.csv');
+    copyFileSync(fixture('good/duplicates.csv'), copy);
+    const again = await importDataset(db, { interactions: copy }, silentContext());
+    expect(again.datasetId).toBe(first.datasetId);
+    expect(listDatasets(db)).toHaveLength(1);
+    const mapped = await importDataset(db, { interactions: copy, map: { rating: 'rating' } }, silentContext());
+    expect(mapped.datasetId).not.toBe(first.datasetId);
+    expect(listDatasets(db).map((d) => d.datasetId)).toEqual([mapped.datasetId, first.datasetId]);
+    expect(getProfile(db)!.datasetId).toBe(mapped.datasetId);
+    expect(first).toMatchObject({ interactions: 3, duplicatesDropped: 3 });
+  });
+
+  it('accepts a catalog alone and interactions alone', async () => {
+    const catalogOnly = await importDataset(db, { items: fixture('good/ml-100k/u.item') }, silentContext());
+    expect(catalogOnly).toMatchObject({ users: 0, items: 3, interactions: 0 });
+    expect(loadInteractions(db, catalogOnly.datasetId).itemIds).toEqual(['242', '302', '303']);
+    expect(loadCatalog(db, catalogOnly.datasetId)!.rows[2]!.title).toBe('Misérables, Les (1995)');
+
+    const eventsOnly = await importDataset(db, { interactions: fixture('good/ratings.tsv') }, silentContext());
+    expect(eventsOnly).toMatchObject({ users: 2, items: 2, interactions: 3, ratingHistogram: null, catalog: null });
+    expect(loadCatalog(db, eventsOnly.datasetId)).toBeNull();
+    expect(loadInteractions(db, eventsOnly.datasetId).rating).toBeNull();
+  });
+
+  it('imports MovieLens ml-100k u.data with its u.item', async () => {
+    const p = await importDataset(db, { interactions: fixture('good/ml-100k/u.data'), items: fixture('good/ml-100k/u.item') }, silentContext());
+    expect(p).toMatchObject({ users: 2, items: 3, interactions: 3, unknownItems: 0 });
+    expect(p.catalog!.columns).toEqual(['movie_id', 'title', 'release_date', 'video_release_date', 'imdb_url', 'genres']);
+    expect(loadInteractions(db, p.datasetId).itemIds).toEqual(['242', '302', '303']);
+  });
+
+  it('imports MovieLens ml-1m ratings.dat with its Latin-1 movies.dat', async () => {
+    const p = await importDataset(db, { interactions: fixture('good/ml-1m/ratings.dat'), items: fixture('good/ml-1m/movies.dat') }, silentContext());
+    expect(p).toMatchObject({ users: 2, items: 3, interactions: 3, unknownItems: 0 });
+    expect(loadCatalog(db, p.datasetId)!.rows.map((r) => r.title)).toContain('Cité des enfants perdus, La (1995)');
+  });
+
+  it('leaves nothing behind when an import fails', async () => {
+    await importDataset(db, { interactions: fixture('good/ratings-pipe.txt') }, silentContext());
+    const before = counts();
+    const err = await importDataset(db, { interactions: fixture('bad/bad-rating.csv'), items: fixture('good/catalog.csv') }, silentContext()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(counts()).toEqual(before);
+  });
+
+  it('rolls back a cancelled import while it is writing rows', async () => {
+    const sample = await generateSample({ out: dir, users: 3000, items: 2000, interactions: 600_000, seed: 3 }, silentContext());
+    const controller = new AbortController();
+    const ctx: TaskContext = {
+      signal: controller.signal,
+      log: () => {},
+      progress: (u) => {
+        if (u.stage === 'store' && u.current > 0) controller.abort();
+      },
+    };
+    const err = (await importDataset(db, { interactions: sample.interactions, items: sample.items }, ctx).catch((e: unknown) => e)) as EngineError;
+    expect(err.kind).toBe('cancelled');
+    expect(counts()).toEqual({ datasets: 0, interactions: 0, items: 0, dataset_users: 0, dataset_items: 0 });
+    expect(getProfile(db)).toBeNull();
+  });
+
+  it('names the missing file and rejects an empty request', async () => {
+    await expect(importDataset(db, {}, silentContext())).rejects.toThrow(/nothing to import/);
+    await expect(importDataset(db, { interactions: join(dir, 'nope.csv') }, silentContext())).rejects.toThrow(/nope\.csv: cannot read the interactions file/);
+    await expect(importDataset(db, { interactions: fixture('good/ratings.tsv'), map: { usr: 'x' } }, silentContext())).rejects.toThrow(/mapping key "usr"/);
+  });
+
+  it('profiles the generated sample', async () => {
+    const sample = await generateSample({ out: dir }, silentContext());
+    const p = await importDataset(db, { interactions: sample.interactions, items: sample.items }, silentContext());
+    expect(p).toMatchObject({ users: 2000, items: 1000, interactions: 60000, duplicatesDropped: 0, unknownItems: 0 });
+    expect(p.timeRange!.min.startsWith('2024-')).toBe(true);
+    expect(p.ratingHistogram!.map((r) => r.value)).toEqual([1, 2, 3, 4, 5]);
+    expect(p.popularityCurve[0]!.rank).toBe(1);
+    expect(p.perUser.min).toBeGreaterThanOrEqual(5);
+    const t = loadInteractions(db, p.datasetId);
+    expect(t.user.length).toBe(60000);
+    expect(t.itemIds.length).toBe(1000);
+  });
+});
+
+describe('importDataset with a stale staging row', () => {
+  it('removes datasets whose importing process died', async () => {
+    db.prepare(
+      `INSERT INTO datasets (name, fingerprint, state, owner_pid, created_at, sources, mapping) VALUES ('x', 'f', 'staging', 2147483646, '2020-01-01', '[]', '{}')`,
+    ).run();
+    db.prepare('INSERT INTO interactions VALUES (1, 0, 0, NULL, 0)').run();
+    writeFileSync(join(dir, 'one.csv'), 'user,item,ts\na,b,1\n');
+    await importDataset(db, { interactions: join(dir, 'one.csv') }, silentContext());
+    expect(counts()).toMatchObject({ datasets: 1, interactions: 1 });
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { catalogColumns, checkMapping, interactionColumns, parseRating, parseTimestamp } from '../../main/engine/data/columns.ts';
+import { scanUtf8 } from '../../main/engine/data/decode.ts';
+
+describe('parseTimestamp', () => {
+  it('tells epoch seconds, milliseconds and microseconds apart by magnitude', () => {
+    expect(parseTimestamp('1700000000')).toBe(1700000000);
+    expect(parseTimestamp('1700000000123')).toBeCloseTo(1700000000.123, 6);
+    expect(parseTimestamp('1700000000123456')).toBeCloseTo(1700000000.123456, 3);
+    expect(parseTimestamp('881250949')).toBe(881250949);
+  });
+
+  it('reads ISO dates as UTC unless a zone is given', () => {
+    expect(parseTimestamp('2024-01-02')).toBe(Date.UTC(2024, 0, 2) / 1e3);
+    expect(parseTimestamp('2024-01-02 03:04:05')).toBe(Date.UTC(2024, 0, 2, 3, 4, 5) / 1e3);
+    expect(parseTimestamp('2024-01-02T03:04:05.250Z')).toBe(Date.UTC(2024, 0, 2, 3, 4, 5, 250) / 1e3);
+    expect(parseTimestamp('2024-01-02T03:04:05+0100')).toBe(Date.UTC(2024, 0, 2, 2, 4, 5) / 1e3);
+  });
+
+  it('returns NaN for text that is not a time', () => {
+    for (const bad of ['', 'yesterday', '2024-13-45', '01/02/2024', 'NaN']) expect(parseTimestamp(bad)).toBeNaN();
+  });
+});
+
+describe('parseRating', () => {
+  it('reads numbers and rejects everything else', () => {
+    expect(parseRating('4.5')).toBe(4.5);
+    expect(parseRating('-1')).toBe(-1);
+    expect(parseRating('')).toBeNaN();
+    expect(parseRating('five')).toBeNaN();
+  });
+});
+
+describe('column detection', () => {
+  it('recognises common names regardless of case and separators', () => {
+    expect(interactionColumns('f.csv', ['Customer ID', 'SKU', 'Score', 'Event-Time'])).toEqual({ user: 0, item: 1, rating: 2, ts: 3 });
+    expect(interactionColumns('f.csv', ['ts', 'movieId', 'userId'])).toEqual({ user: 2, item: 1, rating: null, ts: 0 });
+  });
+
+  it('prefers timestamp over a date column', () => {
+    expect(interactionColumns('f.csv', ['user', 'item', 'date', 'timestamp']).ts).toBe(3);
+  });
+
+  it('finds catalog id and title columns, or none', () => {
+    expect(catalogColumns('f.csv', ['movieId', 'title', 'genres'])).toEqual({ id: 0, title: 1 });
+    expect(catalogColumns('f.csv', ['name', 'text'])).toEqual({ id: null, title: 0 });
+    expect(catalogColumns('f.csv', ['sku_code', 'label'], { id: 'sku_code', title: 'label' })).toEqual({ id: 0, title: 1 });
+  });
+
+  it('asks for a header line when the first row holds values', () => {
+    expect(() => interactionColumns('f.tsv', ['196', '242', '3', '881250949'])).toThrow(/first line holds values.*add a header line/);
+  });
+
+  it('rejects unknown mapping keys', () => {
+    expect(() => checkMapping({ usr: 'x' })).toThrow(/mapping key "usr" is not known/);
+    expect(() => checkMapping({ user: 'x', ts: 'y' })).not.toThrow();
+  });
+});
+
+describe('scanUtf8', () => {
+  it('finds the first invalid byte and a sequence cut off at the end', () => {
+    expect(scanUtf8(Buffer.from('héllo', 'utf8'))).toEqual({ bad: -1, end: 6 });
+    expect(scanUtf8(Buffer.from([0x61, 0xe9, 0x62]))).toEqual({ bad: 1, end: 3 });
+    expect(scanUtf8(Buffer.from([0x61, 0xe2, 0x82]))).toEqual({ bad: -1, end: 1 });
+    expect(scanUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toEqual({ bad: 0, end: 3 }); // surrogate
+    expect(scanUtf8(Buffer.from([0xc0, 0xaf]))).toEqual({ bad: 0, end: 2 }); // overlong
+  });
+});
