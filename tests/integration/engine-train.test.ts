@@ -26,7 +26,7 @@ function writeLog(dir: string): string {
   return file;
 }
 
-const ALS = ['als.factors=16', 'als.iterations=8', 'eval.ks=[5,10,20]'];
+const ALS = ['als.factors=16', 'als.iterations=8', 'als.alpha=10', 'als.regularization=1', 'eval.ks=[5,10,20]'];
 
 describe('engine: train, evaluate, publish', () => {
   let engine: Engine;
