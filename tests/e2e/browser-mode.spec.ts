@@ -141,7 +141,7 @@ describe('browser mode end to end', () => {
   });
 
   it('compares two runs: only the differing parameter, and metric bars', async () => {
-    runs.push(await trainFromForm(8, 6));
+    runs.push(await trainFromForm(8, 6, ['semantic']));
     await nav('runs');
     await page.getByTestId('runs-table').waitFor();
     await page.getByTestId(`select-${runs[0]}`).check();
