@@ -38,6 +38,24 @@ describe('engine: text classifier runs', () => {
     });
   }
 
+  it('cancelling a classifier job stops training and keeps the run as cancelled', async () => {
+    const big = join(tmpdir(), `ty-topics-${process.pid}.jsonl`);
+    writeFileSync(big, topicTexts(3000, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const { jobId } = await engine.request('classify.train', { data: big, set: ['train.epochs=50', 'train.patience=50'] });
+    await new Promise<void>((resolve) => {
+      const off = engine.on('job.progress', (p) => {
+        if (p.jobId === jobId && p.stage === 'classify') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await engine.request('jobs.cancel', { jobId });
+    expect((await engine.waitForJob(jobId)).state).toBe('cancelled');
+    const runs = await engine.request('runs.list', undefined);
+    expect(runs[0]).toMatchObject({ kind: 'classifier', status: 'cancelled' });
+  });
+
   it('rejects a file without a label column with where and what to do', async () => {
     const bad = join(tmpdir(), `ty-nolabel-${process.pid}.csv`);
     writeFileSync(bad, 'text\nhello\n');

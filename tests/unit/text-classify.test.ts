@@ -7,7 +7,6 @@ import { silentContext } from '../../main/engine/jobs/context.ts';
 import { crossValidate, loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { hashToken, tokenize } from '../../main/engine/text/tokenize.ts';
-import { classifyTrainJob } from '../../main/engine/workers/classify-worker.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `ty-clf-${name}-`));
@@ -123,19 +122,11 @@ describe('cross-validation', () => {
   });
 });
 
-describe('parameters and the job handler', () => {
+describe('parameters', () => {
   it('fills documented defaults and rejects bad values with the field name', () => {
     const p = parseClassifyParams({});
     expect(p).toMatchObject({ model: 'fasttext', seed: 42, split: { test: 0.2, validation: 0.1 }, features: { buckets: 2 ** 20, wordNgrams: 2 }, train: { metric: 'loss', patience: 3 } });
     expect(() => parseClassifyParams({ train: { lr: -1 } })).toThrow(/train\.lr/);
     expect(() => parseClassifyParams({ modle: 'x' })).toThrow(/classifier parameter/);
-  });
-
-  it('classify.train job handler trains with the job context', async () => {
-    const events: string[] = [];
-    const ctx = { ...silentContext(), progress: (u: { stage: string }) => events.push(u.stage) };
-    const result = (await classifyTrainJob()({ data, outDir: tmp('job'), params: { train: { epochs: 2 } } }, ctx, { workspace: tmp('ws') })) as { metrics: { accuracy: number } };
-    expect(result.metrics.accuracy).toBeGreaterThan(0.5);
-    expect(events).toContain('classify');
   });
 });
