@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als.ts';
+import { mulberry32 } from '../../main/engine/random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,15 +25,6 @@ const nUsers = Number(values.users);
 const nItems = Number(values.items);
 const target = Number(values.nnz);
 const seed = Number(values.seed);
-
-function mulberry32(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled(n: number, rnd: () => number): Int32Array {
   const p = new Int32Array(n);

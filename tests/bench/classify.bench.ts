@@ -10,14 +10,14 @@ import { parseArgs } from 'node:util';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import type { LabelledText } from '../../main/engine/text/dataset.ts';
-import { rng } from '../../main/engine/text/random.ts';
+import { mulberry32 } from '../../main/engine/random.ts';
 
 const { values } = parseArgs({ options: { docs: { type: 'string', default: '100000' }, epochs: { type: 'string', default: '5' } } });
 const nDocs = Number(values.docs);
 const epochs = Number(values.epochs);
 
 function generate(n: number, seed: number): LabelledText[] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const vocab = 20_000;
   const topics = 10;
   // Zipf(1) sampling by inverse CDF over a precomputed table

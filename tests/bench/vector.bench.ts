@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gaussianFill } from '../../main/engine/embed/rng.ts';
+import { gaussianFill } from '../../main/engine/random.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { createVectorStore } from '../../main/engine/store/vector-open.ts';
 import type { VectorRow, VectorStore, VectorStoreOptions } from '../../main/engine/store/vector-store.ts';

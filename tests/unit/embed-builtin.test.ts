@@ -7,7 +7,7 @@ import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { orthonormalizeColumns, randomizedSvd, symmetricEigen } from '../../main/engine/embed/randomized-svd.ts';
-import { mulberry32 } from '../../main/engine/embed/rng.ts';
+import { mulberry32 } from '../../main/engine/random.ts';
 
 const ctx = silentContext();
 

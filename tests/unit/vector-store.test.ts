@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { unpackedPath } from '../../native/extensions.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { ProgressUpdate, TaskContext } from '../../main/engine/jobs/context.ts';
-import { mulberry32 } from '../../main/engine/embed/rng.ts';
+import { mulberry32 } from '../../main/engine/random.ts';
 import { createVectorStore, openVectorStore } from '../../main/engine/store/vector-open.ts';
 import { defaultVectorStoreKind } from '../../main/engine/store/vector-store.ts';
 import type { VectorRow, VectorStore, VectorStoreKind } from '../../main/engine/store/vector-store.ts';

@@ -1,4 +1,4 @@
-import { rng } from './random.ts';
+import { mulberry32 } from '../random.ts';
 
 export interface AugmentOptions {
   copies: number;
@@ -24,7 +24,7 @@ export function augmentText(text: string, opts: AugmentOptions, random: () => nu
 
 /** Augmented copies of training rows only (never validation or test); variants equal to their source are skipped. */
 export function augmentRows<T extends { text: string; label: string }>(rows: readonly T[], opts: AugmentOptions, seed: number): { text: string; label: string }[] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const out: { text: string; label: string }[] = [];
   for (const row of rows) {
     for (let c = 0; c < opts.copies; c++) {

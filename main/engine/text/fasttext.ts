@@ -1,6 +1,6 @@
 import { featureBuckets, tokenize } from './tokenize.ts';
 import type { Grad, Param } from './optimizer.ts';
-import { rng } from './random.ts';
+import { mulberry32 } from '../random.ts';
 
 export interface FeatureOptions {
   lowercase: boolean;
@@ -134,7 +134,7 @@ export class FastTextModel {
     // random, which breaks the symmetry; the untrained model predicts the uniform distribution.
     this.embeddings = { name: 'embeddings', data: new Float32Array(nRows * dim), shape: [nRows, dim], rowSparse: true, decay: true };
     const out = new Float32Array(nClasses * dim);
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const scale = 1 / Math.sqrt(dim);
     for (let i = 0; i < out.length; i++) out[i] = (random() * 2 - 1) * scale;
     this.output = { name: 'output', data: out, shape: [nClasses, dim], rowSparse: false, decay: true };

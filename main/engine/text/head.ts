@@ -1,6 +1,6 @@
 import type { Grad, Param } from './optimizer.ts';
 import { softmaxLinear } from './fasttext.ts';
-import { rng } from './random.ts';
+import { mulberry32 } from '../random.ts';
 
 /** Fixed-width input vectors (frozen sentence embeddings), row-major n × dim. */
 export interface DenseRows {
@@ -32,7 +32,7 @@ export class HeadModel {
     this.params = [];
     if (hidden > 0) {
       const w1 = new Float32Array(hidden * inputDim);
-      const random = rng(seed);
+      const random = mulberry32(seed);
       const limit = Math.sqrt(6 / inputDim); // He-uniform for ReLU
       for (let i = 0; i < w1.length; i++) w1[i] = (random() * 2 - 1) * limit;
       this.params.push(matrix('hidden_weight', hidden, inputDim, w1), vector('hidden_bias', hidden));

@@ -1,4 +1,4 @@
-import { rng, shuffleInPlace } from './random.ts';
+import { mulberry32, shuffleInPlace } from '../random.ts';
 
 export interface SplitIndices {
   train: number[];
@@ -22,7 +22,7 @@ function byClass(labels: readonly string[]): number[][] {
  * one training row.
  */
 export function stratifiedSplit(labels: readonly string[], test: number, validation: number, seed: number): SplitIndices {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const out: SplitIndices = { train: [], validation: [], test: [] };
   for (const group of byClass(labels)) {
     shuffleInPlace(group, random);
@@ -39,7 +39,7 @@ export function stratifiedSplit(labels: readonly string[], test: number, validat
 
 /** Stratified k folds: returns the held-out indices of each fold; every row is held out exactly once. */
 export function stratifiedKFold(labels: readonly string[], nSplits: number, seed: number): number[][] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const folds: number[][] = Array.from({ length: nSplits }, () => []);
   let next = 0;
   for (const group of byClass(labels)) {

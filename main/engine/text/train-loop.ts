@@ -3,7 +3,7 @@ import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type EpochRecord, type LoopState } from './checkpoint.ts';
 import { ADAM_DEFAULTS, AdamW, gradientNorm, gradientsFor, learningRate, resetGradients, type Grad, type Param } from './optimizer.ts';
-import { rng, shuffleInPlace, subSeed } from './random.ts';
+import { mulberry32, shuffleInPlace, subSeed } from '../random.ts';
 
 /** A model bound to its training data. */
 export interface Trainable {
@@ -113,7 +113,7 @@ export async function trainLoop(args: TrainLoopArgs): Promise<LoopResult> {
   for (let epoch = state.epoch + 1; epoch < o.epochs && !stoppedEarly; epoch++) {
     const started = performance.now();
     for (let i = 0; i < nTrain; i++) order[i] = i;
-    shuffleInPlace(order, rng(subSeed(o.seed, epoch)));
+    shuffleInPlace(order, mulberry32(subSeed(o.seed, epoch)));
     let lossSum = 0;
     let lr = 0;
     let lastReport = 0;
