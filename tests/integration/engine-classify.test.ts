@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,21 @@ describe('engine: text classifier runs', () => {
       expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     });
   }
+
+  it('cross-validates on request and compares against an earlier run by id', async () => {
+    const first = await engine.waitForJob((await engine.request('classify.train', { data, set: ['train.epochs=2'] })).jobId);
+    const firstId = (first.result as { runId: string }).runId;
+    const { jobId } = await engine.request('classify.train', { data, cv: 3, set: ['train.epochs=3', `compareTo=${firstId}`] });
+    const done = await engine.waitForJob(jobId);
+    expect(done.error?.message).toBeUndefined();
+    const result = done.result as { runId: string; runDir: string; cv: Record<string, { mean: number; std: number }> };
+    expect(result.cv.accuracy!.mean).toBeGreaterThan(0.7);
+    expect(result.cv.accuracy!.std).toBeGreaterThanOrEqual(0);
+    const stored = JSON.parse(readFileSync(join(result.runDir, 'fasttext', 'metrics.json'), 'utf8')) as { previous: { run: string; delta: Record<string, number> } | null };
+    expect(stored.previous?.run).toContain(firstId);
+    expect(typeof stored.previous?.delta.accuracy).toBe('number');
+    expect(JSON.parse(readFileSync(join(result.runDir, 'fasttext', 'cv.json'), 'utf8')).folds).toHaveLength(3);
+  });
 
   it('cancelling a classifier job stops training and keeps the run as cancelled', async () => {
     const big = join(tmpdir(), `ty-topics-${process.pid}.jsonl`);

@@ -122,7 +122,10 @@ export interface ClassifyTrainArgs {
   textCol?: string;
   labelCol?: string;
   model?: 'fasttext' | 'encoder';
+  /** dotted parameter overrides, e.g. ["train.epochs=5", "compareTo=run_…"] */
   set?: string[];
+  /** also run k-fold cross-validation with this many folds */
+  cv?: number;
 }
 
 export interface ClassifyPrediction {

@@ -1,33 +1,48 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState, type EmbeddingConfig } from '../embed/factory.ts';
+import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { loadClassifier, trainClassifier, type LoadedClassifier } from '../text/classify.ts';
-import type { TrainClassifierFn } from './classify-run.ts';
+import { crossValidate, loadClassifier, trainClassifier, type LoadedClassifier } from '../text/classify.ts';
+import type { ClassifierJob, ClassifierTrainer } from './classify-run.ts';
 
 const EMBEDDING_DIR = 'embedding';
 const EMBEDDING_CONFIG = 'embedding.json';
 
 /**
- * Trains a classifier; the encoder model gets its sentence encoder from `params.embedding`
- * (default builtin LSA, fitted on the training texts), whose config and learned state are kept
- * beside the head so predictions embed text the same way.
+ * Runs `work` with the sentence encoder an encoder classifier needs: from `params.embedding`
+ * (default builtin LSA, fitted on the training texts). fasttext needs none.
  */
-export const trainClassifierWithEmbedding: TrainClassifierFn = async (opts, ctx) => {
-  const { embedding, ...params } = opts.params as { embedding?: EmbeddingConfig };
-  const model = opts.model ?? (params as { model?: string }).model ?? 'fasttext';
-  if (model !== 'encoder') return trainClassifier({ ...opts, params }, ctx);
+async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (params: Record<string, unknown>, provider: EmbeddingProvider | null, config: EmbeddingConfig | null) => Promise<T>): Promise<T> {
+  const { embedding, ...params } = job.params as { embedding?: EmbeddingConfig };
+  const model = job.model ?? (params as { model?: string }).model ?? 'fasttext';
+  if (model !== 'encoder') return work(params, null, null);
   const config = parseEmbeddingConfig(embedding ?? {});
   const provider = await createEmbeddingProvider(config, ctx);
   try {
-    const result = await trainClassifier({ ...opts, params, provider }, ctx);
-    mkdirSync(join(opts.outDir, EMBEDDING_DIR), { recursive: true });
-    await saveEmbeddingState(provider, join(opts.outDir, EMBEDDING_DIR));
-    writeFileSync(join(opts.outDir, EMBEDDING_CONFIG), JSON.stringify(config, null, 2) + '\n');
-    return result;
+    return await work(params, provider, config);
   } finally {
     await provider.dispose?.();
   }
+}
+
+/**
+ * Trains classifiers for classifier runs. An encoder's embedding config and learned state are kept
+ * beside its head, so predictions embed text the same way.
+ */
+export const classifierTrainer: ClassifierTrainer = {
+  train: (job, ctx) =>
+    withEmbedding(job, ctx, async (params, provider, config) => {
+      const result = await trainClassifier({ ...job, params, ...(provider ? { provider } : {}) }, ctx);
+      if (provider && config) {
+        mkdirSync(join(job.outDir, EMBEDDING_DIR), { recursive: true });
+        await saveEmbeddingState(provider, join(job.outDir, EMBEDDING_DIR));
+        writeFileSync(join(job.outDir, EMBEDDING_CONFIG), JSON.stringify(config, null, 2) + '\n');
+      }
+      return result;
+    }),
+  crossValidate: (job, nSplits, ctx) =>
+    withEmbedding(job, ctx, (params, provider) => crossValidate({ ...job, params, nSplits, ...(provider ? { provider } : {}) }, ctx)),
 };
 
 export async function loadClassifierWithEmbedding(dir: string, ctx: TaskContext): Promise<LoadedClassifier> {

@@ -4,9 +4,9 @@ import { toErrorData } from '../contracts/errors.ts';
 import type { RunManifest } from '../contracts/runs.ts';
 import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import type { TrainClassifierResult } from '../text/classify.ts';
+import type { CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { createRun, newRunId, runDir, saveManifest } from './registry.ts';
+import { createRun, newRunId, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 export interface ClassifyRunResult {
@@ -14,9 +14,23 @@ export interface ClassifyRunResult {
   runDir: string;
   metrics: TrainClassifierResult['metrics'];
   baseline: TrainClassifierResult['metrics'];
+  /** k-fold cross-validation: mean, spread, min and max of every metric over the folds */
+  cv?: CrossValidationResult['summary'];
 }
 
-export type TrainClassifierFn = (opts: { data: string; textCol?: string; labelCol?: string; model?: 'fasttext' | 'encoder'; params: Record<string, unknown>; outDir: string }, ctx: TaskContext) => Promise<TrainClassifierResult>;
+export interface ClassifierJob {
+  data: string;
+  textCol?: string;
+  labelCol?: string;
+  model?: 'fasttext' | 'encoder';
+  params: Record<string, unknown>;
+  outDir: string;
+}
+
+export interface ClassifierTrainer {
+  train(job: ClassifierJob, ctx: TaskContext): Promise<TrainClassifierResult>;
+  crossValidate(job: ClassifierJob, nSplits: number, ctx: TaskContext): Promise<CrossValidationResult>;
+}
 
 /** `--set train.epochs=5` style overrides → the classifier's params object. */
 export function classifyParams(set: readonly string[] | undefined): Record<string, unknown> {
@@ -27,9 +41,10 @@ export function classifyParams(set: readonly string[] | undefined): Record<strin
  * A classifier run: a run folder like any other (manifest, metrics), its model under `<model>/`.
  * Classifier runs never move LATEST, which names the recommender run that serves.
  */
-export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths, train: TrainClassifierFn, ctx: TaskContext): Promise<ClassifyRunResult> {
+export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths, trainer: ClassifierTrainer, ctx: TaskContext): Promise<ClassifyRunResult> {
   const model = args.model ?? 'fasttext';
   const params = classifyParams(args.set);
+  if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
   const runId = newRunId(paths);
   const dir = runDir(paths, runId);
   const manifest: RunManifest = {
@@ -49,10 +64,10 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const stage = manifest.stages[0]!;
   try {
     const t0 = performance.now();
-    const result = await train(
-      { data: args.data, model, params, outDir: join(dir, model), ...(args.textCol ? { textCol: args.textCol } : {}), ...(args.labelCol ? { labelCol: args.labelCol } : {}) },
-      ctx,
-    );
+    const job: ClassifierJob = { data: args.data, model, params, outDir: join(dir, model), ...(args.textCol ? { textCol: args.textCol } : {}), ...(args.labelCol ? { labelCol: args.labelCol } : {}) };
+    const result = await trainer.train(job, ctx);
+    const cv = args.cv ? await trainer.crossValidate(job, args.cv, ctx) : null;
+    if (cv) writeJson(join(job.outDir, 'cv.json'), cv);
     stage.seconds = (performance.now() - t0) / 1000;
     stage.status = 'succeeded';
     stage.effective = { epochs: result.training.epochs, bestEpoch: result.training.bestEpoch, examplesPerSec: result.training.examplesPerSec };
@@ -60,7 +75,7 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
     manifest.status = 'succeeded';
     manifest.finishedAt = new Date().toISOString();
     saveManifest(paths, manifest);
-    return { runId, runDir: dir, metrics: result.metrics, baseline: result.baseline };
+    return { runId, runDir: dir, metrics: result.metrics, baseline: result.baseline, ...(cv ? { cv: cv.summary } : {}) };
   } catch (err) {
     manifest.error = toErrorData(err);
     manifest.status = manifest.error.kind === 'cancelled' ? 'cancelled' : 'failed';

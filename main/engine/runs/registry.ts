@@ -5,7 +5,7 @@ import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contract
 import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
-const RUN_ID = /^run_\d{8}T\d{6}(_\d+)?$/;
+export const RUN_ID = /^run_\d{8}T\d{6}(_\d+)?$/;
 
 /** Writes a file so readers see either the old or the new content, never a torn one. */
 export function writeFileAtomic(path: string, content: string): void {

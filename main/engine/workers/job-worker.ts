@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { ClassifyTrainArgs, GenerateArgs, ImportArgs, TrainArgs } from '../contracts/api.ts';
 import { generateSample } from '../data/generate.ts';
 import { serveJobs } from '../jobs/worker-host.ts';
-import { trainClassifierWithEmbedding } from '../runs/classifier-embedding.ts';
+import { classifierTrainer } from '../runs/classifier-embedding.ts';
 import { classifyRun } from '../runs/classify-run.ts';
 import { evaluateRun } from '../runs/eval-run.ts';
 import { trainRun } from '../runs/train-run.ts';
@@ -23,6 +23,6 @@ serveJobs({
   'data.generate': (arg, ctx) => generateSample(arg as GenerateArgs, ctx),
   'data.import': async (arg, ctx, env) => importDataset(await workspaceDb(env.workspace), arg as ImportArgs, ctx),
   train: async (arg, ctx, env) => trainRun(arg as TrainArgs, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace), threads }, ctx),
-  'classify.train': (arg, ctx, env) => classifyRun(arg as ClassifyTrainArgs, workspacePaths(env.workspace), trainClassifierWithEmbedding, ctx),
+  'classify.train': (arg, ctx, env) => classifyRun(arg as ClassifyTrainArgs, workspacePaths(env.workspace), classifierTrainer, ctx),
   eval: async (arg, ctx, env) => evaluateRun(arg as { run: string; ks?: number[] }, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace) }, ctx),
 });
