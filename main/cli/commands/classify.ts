@@ -10,7 +10,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
 
   classify
     .command('train')
-    .requiredOption('--data <file>', 'labelled CSV or JSONL')
+    .requiredOption('--data <file>', 'labelled CSV/TSV/JSONL, or builtin:spam-assassin')
     .option('--text-col <name>', 'text column (detected when omitted)')
     .option('--label-col <name>', 'label column (detected when omitted)')
     .option('--model <kind>', 'fasttext or encoder', 'fasttext')
@@ -20,7 +20,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
       withEngine(async (engine, g) => {
         if (o.model !== 'fasttext' && o.model !== 'encoder') throw new Error(`--model ${o.model}: expected fasttext or encoder`);
         const { jobId } = await engine.request('classify.train', {
-          data: resolve(o.data),
+          data: o.data.startsWith('builtin:') ? o.data : resolve(o.data),
           model: o.model,
           set: o.set,
           ...(o.cv ? { cv: o.cv } : {}),
