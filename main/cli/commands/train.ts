@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TrainResult } from '../../engine/contracts/api.ts';
 import type { RunMetrics } from '../../engine/contracts/runs.ts';
@@ -31,7 +32,7 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
   program
     .command('train')
     .description('train the configured stages, evaluate them and publish the run as LATEST')
-    .option('--config <file>', 'trainyard.yaml')
+    .option('--config <file>', 'pipeline config (default: ./trainyard.yaml when it exists)')
     .option('--interactions <file>', 'interaction log (overrides data.interactions)')
     .option('--items <file>', 'item catalogue (overrides data.items)')
     .option('--stages <list>', 'comma-separated stages, e.g. popularity,als')
@@ -46,8 +47,9 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
         if (Object.keys(data).length) inline.data = data;
         if (o.stages) inline.stages = o.stages.split(',').map((s) => s.trim());
         if (o.split) inline.split = { method: o.split };
+        const configPath = o.config ?? (existsSync('trainyard.yaml') ? 'trainyard.yaml' : undefined);
         const { jobId } = await engine.request('train.start', {
-          ...(o.config ? { configPath: resolve(o.config) } : {}),
+          ...(configPath ? { configPath: resolve(configPath) } : {}),
           config: inline,
           set: o.set,
         });
