@@ -1,6 +1,8 @@
 import type { EngineApi, RecommendedItem } from './contracts/api.ts';
 import { EngineError } from './contracts/errors.ts';
 import type { RunMetrics } from './contracts/runs.ts';
+import { previewFile } from './data/preview.ts';
+import { readPerUserCsv } from './eval/per-user.ts';
 import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { similarItems } from './recsys/als.ts';
@@ -13,6 +15,7 @@ import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, read
 import type { LoadedClassifier } from './text/classify.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
+import { listDatasetUsers } from './store/dataset-users.ts';
 import { getProfile } from './store/datasets.ts';
 import type { Db } from './store/db.ts';
 import { forgetRunStages } from './store/stage-cache.ts';
@@ -65,6 +68,13 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       return { jobId: runner.start('data.import', `import ${[arg.interactions, arg.items].filter(Boolean).join(' + ')}`, arg).jobId };
     },
     'data.profile': async (arg) => getProfile(db, arg?.datasetId),
+    'data.preview': async ({ file, kind }) => previewFile(file, kind),
+    'data.users': async ({ run, query, limit }) => {
+      const runId = resolveRunId(paths, run);
+      const dataset = readManifest(paths, runId).dataset;
+      if (!dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction dataset: pick a recommender run`, { field: 'run' });
+      return listDatasetUsers(db, dataset.id, { ...(query === undefined ? {} : { query }), ...(limit === undefined ? {} : { limit }) });
+    },
     'train.start': async (arg) => ({ jobId: runner.start('train', 'train', arg).jobId }),
     'jobs.list': async () => runner.list(),
     'jobs.get': async ({ jobId }) => runner.get(jobId),
@@ -90,6 +100,10 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       const done = await runner.wait(job.jobId);
       if (done.state !== 'succeeded') throw EngineError.fromData(done.error ?? { kind: 'internal', message: `evaluation ${done.state}` });
       return done.result as RunMetrics;
+    },
+    'eval.perUser': async ({ run, model }) => {
+      const runId = resolveRunId(paths, run);
+      return readPerUserCsv(runDir(paths, runId), runId, model);
     },
     recommend: async (arg) => recommendFor(servingRun(arg.run), arg),
     similar: async (arg) => {

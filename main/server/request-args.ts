@@ -13,6 +13,8 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'data.generate': z.object({ out: id, users: count.optional(), items: count.optional(), interactions: count.optional(), seed: z.number().int().nonnegative().optional() }).strict(),
   'data.import': z.object({ interactions: id.optional(), items: id.optional(), map: z.record(z.string(), z.string()).optional() }).strict(),
   'data.profile': z.object({ datasetId: id.optional() }).strict(),
+  'data.preview': z.object({ file: id, kind: z.enum(['interactions', 'items']) }).strict(),
+  'data.users': z.object({ run: id.optional(), query: z.string().optional(), limit: count.max(1000).optional() }).strict(),
   'train.start': z.object({ configPath: id.optional(), config: z.unknown().optional(), set: z.array(z.string()).optional() }).strict(),
   'jobs.list': none,
   'jobs.get': z.object({ jobId: id }).strict(),
@@ -22,12 +24,13 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'runs.promote': runRef,
   'runs.delete': runRef,
   'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional() }).strict(),
+  'eval.perUser': z.object({ run: id, model: id }).strict(),
   recommend: z
     .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
     .strict(),
   similar: z.object({ run: id.optional(), item: id, k: count.max(1000).optional(), by: z.enum(['cf', 'content']).optional() }).strict(),
   search: z.object({ run: id.optional(), query: z.string(), k: count.max(1000).optional(), filters: z.object({ category: z.string().optional() }).strict().optional() }).strict(),
-  'classify.train': z.object({ data: id, textCol: id.optional(), labelCol: id.optional(), model: z.enum(['fasttext', 'encoder']).optional(), set: z.array(z.string()).optional() }).strict(),
+  'classify.train': z.object({ data: id, textCol: id.optional(), labelCol: id.optional(), model: z.enum(['fasttext', 'encoder']).optional(), set: z.array(z.string()).optional(), cv: z.number().int().min(2).optional() }).strict(),
   'classify.predict': z.object({ run: id, text: z.string() }).strict(),
 };
 

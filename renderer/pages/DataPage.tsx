@@ -1,5 +1,5 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
-import type { DatasetProfile } from '../../main/engine/contracts/api.ts';
+import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
 import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
 import type { PageProps } from '../App.tsx';
 import { useApi, useCall, useEvent, useRequest } from '../api/context.tsx';
@@ -8,6 +8,7 @@ import { formatNumber } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, Stat } from '../components/ui.tsx';
 import { isFinished, useJobs } from '../state/jobs.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
+import { ColumnMapping, initialChoice, mappingOverrides } from './data/ColumnMapping.tsx';
 
 /** Paths a finished generate job reports, when it leaves importing to the caller. */
 function generatedFiles(result: unknown): { interactions?: string; items?: string } {
@@ -81,11 +82,35 @@ export function DataPage({ navigate }: PageProps) {
 
 function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args: { interactions?: string; items?: string; map?: Record<string, string> }) => void }) {
   const api = useApi();
+  const callApi = useCall();
   const [interactions, setInteractions] = useState('');
   const [items, setItems] = useState('');
   const [map, setMap] = useState('');
   const [over, setOver] = useState(false);
   const [mapError, setMapError] = useState<string | null>(null);
+  const [previews, setPreviews] = useState<Partial<Record<PreviewKind, { preview: FilePreview; choice: Record<string, string> }>>>({});
+  const [previewError, setPreviewError] = useState<unknown>();
+  const [previewing, setPreviewing] = useState(false);
+  const paths: Record<PreviewKind, string> = { interactions, items };
+  // A preview belongs to the path it was made for; editing the path hides it.
+  const shown = (['interactions', 'items'] as const).flatMap((kind) => {
+    const p = previews[kind];
+    return p && p.preview.file === paths[kind] ? [{ kind, ...p }] : [];
+  });
+
+  const preview = () => {
+    const wanted = (['interactions', 'items'] as const).filter((kind) => paths[kind]);
+    setPreviewing(true);
+    setPreviewError(undefined);
+    Promise.all(wanted.map((kind) => callApi('data.preview', { file: paths[kind], kind })))
+      .then((results) => setPreviews(Object.fromEntries(results.map((p) => [p.kind, { preview: p, choice: initialChoice(p) }]))), setPreviewError)
+      .finally(() => setPreviewing(false));
+  };
+  const choose = (kind: PreviewKind, field: string, column: string) =>
+    setPreviews((all) => {
+      const p = all[kind];
+      return p ? { ...all, [kind]: { ...p, choice: { ...p.choice, [field]: column } } } : all;
+    });
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -97,7 +122,9 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // Typed field=column pairs win over the preview's selects.
     const mapping: Record<string, string> = {};
+    for (const p of shown) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
     for (const pair of map.split(',').map((s) => s.trim()).filter(Boolean)) {
       const [field, column] = pair.split('=').map((s) => s.trim());
       if (!field || !column) {
@@ -133,7 +160,14 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
           </label>
         </div>
         {mapError && <div className="error" role="alert">{mapError}</div>}
-        <div>
+        <ErrorBanner error={previewError} />
+        {shown.map((p) => (
+          <ColumnMapping key={p.kind} preview={p.preview} choice={p.choice} onChoice={(field, column) => choose(p.kind, field, column)} />
+        ))}
+        <div className="row">
+          <button type="button" className="secondary" onClick={preview} disabled={previewing || (!interactions && !items)} data-testid="preview-columns">
+            {previewing ? 'Reading…' : 'Preview columns'}
+          </button>
           <button type="submit" className="secondary" disabled={disabled || (!interactions && !items)}>
             Import
           </button>

@@ -7,6 +7,7 @@ import { formatMetric, formatNumber } from '../components/format.ts';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { mergeRunMetrics, shortRunLabel } from './evaluate/merge.ts';
+import { PerUserCard } from './evaluate/PerUserCard.tsx';
 
 const HEADLINE = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate'];
 
@@ -55,10 +56,13 @@ export function EvaluatePage({ param, navigate }: PageProps) {
         </Card>
       )}
       {metrics && runId && (
-        <MetricsView
-          runId={runId}
-          metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
-        />
+        <>
+          <MetricsView
+            runId={runId}
+            metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
+          />
+          <PerUserCard key={runId} runId={runId} models={Object.keys(metrics.models)} />
+        </>
       )}
     </>
   );

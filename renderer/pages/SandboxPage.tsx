@@ -4,6 +4,7 @@ import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
+import { UserPicker } from './sandbox/UserPicker.tsx';
 
 const MODES: RecommendMode[] = ['baseline', 'cf', 'auto', 'semantic', 'hybrid'];
 
@@ -44,14 +45,13 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
   const [results, setResults] = useState<{ mode: RecommendMode; result?: RecommendResult; error?: unknown }[]>([]);
   const [busy, setBusy] = useState(false);
 
-  const ask = (e: FormEvent) => {
-    e.preventDefault();
-    if (!user.trim()) return;
+  const recommend = (who: string) => {
+    if (!who) return;
     setBusy(true);
     // One request per mode; a mode the run cannot answer (e.g. no semantic stage) shows its own error.
     Promise.all(
       modes.map((mode) =>
-        callApi('recommend', { run: runId, user: user.trim(), k, mode }).then(
+        callApi('recommend', { run: runId, user: who, k, mode }).then(
           (result) => ({ mode, result }),
           (error: unknown) => ({ mode, error }),
         ),
@@ -60,15 +60,20 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
       .then(setResults)
       .finally(() => setBusy(false));
   };
+  const ask = (e: FormEvent) => {
+    e.preventDefault();
+    recommend(user.trim());
+  };
+  const pick = (who: string) => {
+    setUser(who);
+    recommend(who);
+  };
   const history = results.find((r) => r.result)?.result;
 
   return (
     <Card title="Recommendations for a user">
       <form className="row" onSubmit={ask} data-testid="recommend-form">
-        <label className="field">
-          User id
-          <input value={user} onChange={(e) => setUser(e.target.value)} data-testid="sandbox-user" placeholder="e.g. u42" />
-        </label>
+        <UserPicker runId={runId} value={user} onChange={setUser} onPick={pick} />
         <label className="field">
           K
           <input type="number" min={1} max={100} value={k} onChange={(e) => setK(e.target.valueAsNumber || 10)} style={{ width: 70 }} />

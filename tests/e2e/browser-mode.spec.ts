@@ -88,6 +88,20 @@ describe('browser mode end to end', () => {
     await screenshot(page, '02-data-profile');
   });
 
+  it('previews the columns of a file before importing it, with the detected mapping', async () => {
+    await page.getByTestId('import-interactions').fill(sampleInteractions);
+    await page.getByTestId('preview-columns').click();
+    await page.getByTestId('preview-interactions-table').waitFor();
+    const header = readFileSync(sampleInteractions, 'utf8').split('\n', 1)[0]!.split(',');
+    const shown = await page.locator('[data-testid=preview-interactions-table] thead th').evaluateAll((ths) => ths.map((th) => th.firstChild?.textContent ?? ''));
+    expect(shown).toEqual(header);
+    expect(await page.locator('[data-testid=preview-interactions-table] tbody tr').count()).toBe(20);
+    const userColumn = await page.getByTestId('map-interactions-user').inputValue();
+    expect(header).toContain(userColumn);
+    expect(await page.getByTestId('preview-interactions-missing').count()).toBe(0);
+    await screenshot(page, '02b-data-preview');
+  });
+
   it('trains from the form with live per-stage progress and the ALS loss chart', async () => {
     runs.push(await trainFromForm(16, 6, ['semantic']));
     await page.getByTestId('stage-progress-als').waitFor();
@@ -111,6 +125,16 @@ describe('browser mode end to end', () => {
     for (const metric of ['recall', 'ndcg']) {
       expect(await page.locator(`[data-testid=chart-curve-${metric}] svg .recharts-line-curve`).count()).toBe(Object.keys(detail.metrics!.models).length);
     }
+    const summary = page.getByTestId('per-user-summary');
+    await summary.waitFor();
+    expect(Number(await summary.getAttribute('data-users'))).toBe(detail.metrics!.users.evaluated);
+    expect(Number(await summary.getAttribute('data-mean'))).toBeCloseTo(detail.metrics!.models.als!['ndcg@10']!, 6);
+    expect(await page.locator('[data-testid=chart-per-user-metric] svg .recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('per-user-export').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe(`${runs[0]}-als-per_user.csv`);
+    expect(readFileSync((await file.path())!, 'utf8')).toBe(readFileSync(join(engine.workspace.root, 'runs', runs[0]!, 'als', 'per_user.csv'), 'utf8'));
     await screenshot(page, '04-evaluate');
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();
@@ -119,14 +143,15 @@ describe('browser mode end to end', () => {
     await page.getByTestId('theme-toggle').click();
   });
 
-  it('recommends for a user in the sandbox, per mode, with explanations', async () => {
-    const [header, first] = readFileSync(sampleInteractions, 'utf8').split('\n', 2);
-    const userCol = header!.split(',').findIndex((c) => /^user/i.test(c));
-    const user = first!.split(',')[userCol]!;
+  it('recommends for a user picked from the most active ones in the sandbox, per mode, with explanations', async () => {
     await nav('sandbox');
-    await page.getByTestId('sandbox-user').fill(user);
-    await page.getByTestId('recommend-submit').click();
+    const top = await engine.request('data.users', { limit: 50 });
+    await page.locator('[data-testid=user-quick-picks] button').first().waitFor();
+    expect(await page.locator('[data-testid=sandbox-user-list] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(top.map((u) => u.user));
+    await page.locator('[data-testid=user-quick-picks] button').first().click();
     await page.getByTestId('recommend-results').waitFor();
+    expect(await page.getByTestId('sandbox-user').inputValue()).toBe(top[0]!.user);
+    expect(await page.locator('[data-testid=user-history] li').count()).toBe(Math.min(20, top[0]!.events));
     expect(await page.locator('[data-testid=recs-cf] [data-testid=rec-item]').count()).toBe(10);
     expect(await page.locator('[data-testid=recs-baseline] [data-testid=rec-item]').count()).toBe(10);
     expect(await page.locator('[data-testid=recs-cf] .because').count()).toBeGreaterThan(0);

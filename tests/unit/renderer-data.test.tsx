@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DatasetProfile } from '../../main/engine/contracts/api.ts';
+import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { App } from '../../renderer/App.tsx';
 import { inProcessApi } from '../e2e/support/fake-api.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
@@ -65,6 +66,75 @@ describe('Data page', () => {
     fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer, item=sku' } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', map: { user: 'customer', item: 'sku' } }));
+  });
+
+  it('previews the columns, lets the analyst fix the mapping, and imports with only the changed fields', async () => {
+    const preview = (file: string, kind: PreviewKind): FilePreview =>
+      kind === 'items'
+        ? { file, kind, layout: 'csv', columns: ['sku', 'name'], rows: [['p1', 'Lamp']], detected: { id: 'sku', title: 'name' } }
+        : {
+            file,
+            kind,
+            layout: 'tsv',
+            columns: ['customer', 'sku', 'stars', 'when', 'shop'],
+            rows: [
+              ['c1', 'p1', '5', '2024-01-01', 'north'],
+              ['c2', 'p2', '3', '2024-01-02', 'south'],
+            ],
+            detected: { user: 'customer', item: 'sku', rating: 'stars', ts: null },
+          };
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => null,
+      'data.preview': ({ file, kind }) => preview(file, kind),
+      'data.import': () => ({ jobId: 'imp-4' }),
+    });
+    renderApp(engine, 'data');
+    fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/shop.tsv' } });
+    fireEvent.change(screen.getByPlaceholderText('/path/to/items.csv'), { target: { value: '/data/products.csv' } });
+    fireEvent.click(screen.getByTestId('preview-columns'));
+
+    const table = await screen.findByTestId('preview-interactions-table');
+    expect([...table.querySelectorAll('th')].map((th) => th.textContent)).toEqual(['customeruser', 'skuitem', 'starsrating', 'when', 'shop']);
+    expect(table.querySelectorAll('tbody tr')).toHaveLength(2);
+    expect(screen.getByTestId('preview-interactions').textContent).toContain('read as tsv');
+    expect((screen.getByTestId('map-interactions-user') as HTMLSelectElement).value).toBe('customer');
+    expect((screen.getByTestId('map-interactions-ts') as HTMLSelectElement).value).toBe('');
+    expect(screen.getByTestId('preview-interactions-missing').textContent).toContain('timestamp');
+    expect((screen.getByTestId('map-items-id') as HTMLSelectElement).value).toBe('sku');
+    expect(engine.calls.filter((c) => c.name === 'data.preview').map((c) => c.arg)).toEqual([
+      { file: '/data/shop.tsv', kind: 'interactions' },
+      { file: '/data/products.csv', kind: 'items' },
+    ]);
+
+    fireEvent.change(screen.getByTestId('map-interactions-ts'), { target: { value: 'when' } });
+    fireEvent.change(screen.getByTestId('map-items-title'), { target: { value: 'sku' } });
+    expect(screen.queryByTestId('preview-interactions-missing')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await waitFor(() =>
+      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/shop.tsv', items: '/data/products.csv', map: { ts: 'when', title: 'sku' } }),
+    );
+
+    // Editing a path drops its preview and the mapping chosen on it.
+    fireEvent.change(screen.getByTestId('import-interactions'), { target: { value: '/data/other.tsv' } });
+    expect(screen.queryByTestId('preview-interactions')).toBeNull();
+    expect(screen.getByTestId('preview-items')).toBeTruthy();
+  });
+
+  it('shows why a file cannot be previewed', async () => {
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => null,
+      'data.preview': ({ file }) => {
+        throw new EngineError('invalid-input', `${file}: the file is gzip-compressed; decompress it`, { file });
+      },
+    });
+    renderApp(engine, 'data');
+    fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/log.csv.gz' } });
+    fireEvent.click(screen.getByTestId('preview-columns'));
+    expect((await screen.findByRole('alert')).textContent).toContain('/data/log.csv.gz: the file is gzip-compressed');
   });
 
   it('shows engine errors as data', async () => {

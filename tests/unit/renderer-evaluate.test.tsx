@@ -1,12 +1,32 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { metricCurve } from '../../renderer/charts/MetricCharts.tsx';
+import { histogram, metricColumns, numericColumn, parseCsv, summarize } from '../../renderer/pages/evaluate/per-user.ts';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
 import { metricsFixture, runDetail, runSummary } from '../e2e/support/fixtures.ts';
 import { renderApp } from '../e2e/support/render-app.tsx';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+const PER_USER_COLUMNS = ['user', 'n_test', 'n_train', 'segment', 'ndcg@10', 'recall@10'];
+
+/** Per-user rows whose ndcg@10 mean is 0.48 for als and 0.24 for popularity; one user id needs quoting. */
+function perUserCsv(model: string): string {
+  const scale = model === 'als' ? 1 : 0.5;
+  const rows = [
+    ['"user, quoted"', 1, 9, 'light', 0, 0],
+    ['u2', 1, 12, 'light', 0.4 * scale, 1],
+    ['u3', 2, 30, 'heavy', 0.6 * scale, 0.5],
+    ['u4', 1, 40, 'heavy', 1 * scale, 1],
+    ['u5', 1, 8, 'light', 0.4 * scale, 1],
+  ];
+  return [PER_USER_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
 
 function engine() {
   return new FakeEngine({
@@ -15,6 +35,7 @@ function engine() {
     'runs.list': () => [runSummary('run_a', 1, { isLatest: true }), runSummary('run_b', 2)],
     'runs.show': ({ run }) => runDetail(run, run === 'run_a' ? 1 : 2, 64),
     'eval.run': () => metricsFixture(2),
+    'eval.perUser': ({ run, model }) => ({ run, model, columns: PER_USER_COLUMNS, csv: perUserCsv(model) }),
   });
 }
 
@@ -57,10 +78,81 @@ describe('Evaluate page', () => {
     await waitFor(() => expect(screen.getByTestId('chart-curve-ndcg').querySelectorAll('.recharts-line-curve').length).toBe(4));
   });
 
+  it('draws the per-user distribution of a picked model and metric', async () => {
+    const e = engine();
+    renderApp(e, 'evaluate/run_a');
+    const summary = await screen.findByTestId('per-user-summary');
+    expect(e.calls.find((c) => c.name === 'eval.perUser')?.arg).toEqual({ run: 'run_a', model: 'als' });
+    expect(Number(summary.getAttribute('data-mean'))).toBeCloseTo(0.48);
+    expect(summary.getAttribute('data-users')).toBe('5');
+    expect(summary.textContent).toContain('1 users at 0');
+    const chart = screen.getByTestId('chart-per-user-metric');
+    await waitFor(() => expect(chart.querySelectorAll('.recharts-bar-rectangle').length).toBeGreaterThan(0));
+
+    fireEvent.change(screen.getByTestId('per-user-metric'), { target: { value: 'recall@10' } });
+    await waitFor(() => expect(Number(screen.getByTestId('per-user-summary').getAttribute('data-mean'))).toBeCloseTo(0.7));
+    fireEvent.change(screen.getByTestId('per-user-model'), { target: { value: 'popularity' } });
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'eval.perUser' && (c.arg as { model: string }).model === 'popularity')).toBe(true));
+    fireEvent.change(screen.getByTestId('per-user-metric'), { target: { value: 'ndcg@10' } });
+    await waitFor(() => expect(Number(screen.getByTestId('per-user-summary').getAttribute('data-mean'))).toBeCloseTo(0.24));
+  });
+
+  it('exports the per-user CSV as a file download', async () => {
+    const blobs: Blob[] = [];
+    const downloads: string[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => (blobs.push(b), 'blob:per-user'), revokeObjectURL: () => {} });
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push(`${this.download} ${this.href}`);
+    });
+    renderApp(engine(), 'evaluate/run_a');
+    await screen.findByTestId('per-user-summary');
+    fireEvent.click(screen.getByTestId('per-user-export'));
+    expect(downloads).toEqual(['run_a-als-per_user.csv blob:per-user']);
+    expect(await blobs[0]!.text()).toBe(perUserCsv('als'));
+    expect(blobs[0]!.type).toBe('text/csv');
+  });
+
+  it('shows why a model has no per-user results', async () => {
+    const e = new FakeEngine({
+      'jobs.list': () => [],
+      'workspace.info': () => ({ path: '/ws', latestRunId: 'run_a', threads: 2, version: '0.1.0' }),
+      'runs.list': () => [runSummary('run_a', 1, { isLatest: true })],
+      'runs.show': ({ run }) => runDetail(run, 1, 64),
+      'eval.perUser': ({ run }) => {
+        throw new EngineError('not-found', `run ${run} has no per-user results for model "als"`);
+      },
+    });
+    renderApp(e, 'evaluate/run_a');
+    const card = await screen.findByTestId('per-user');
+    await waitFor(() => expect(card.textContent).toContain('has no per-user results for model "als"'));
+    expect((screen.getByTestId('per-user-export') as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it('has an empty state without runs', async () => {
     const e = new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }), 'runs.list': () => [] });
     renderApp(e, 'evaluate');
     expect(await screen.findByTestId('evaluate-empty')).toBeTruthy();
+  });
+});
+
+describe('per-user helpers', () => {
+  it('parse quoted CSV cells, numeric columns and the metric columns', () => {
+    const rows = parseCsv(perUserCsv('als'));
+    expect(rows[1]![0]).toBe('user, quoted');
+    expect(parseCsv('a,"b ""c""\nd"\r\n1,2')).toEqual([['a', 'b "c"\nd'], ['1', '2']]);
+    expect(numericColumn(rows, 'recall@10')).toEqual([0, 1, 0.5, 1, 1]);
+    expect(numericColumn(rows, 'missing')).toEqual([]);
+    expect(metricColumns(PER_USER_COLUMNS)).toEqual(['ndcg@10', 'recall@10']);
+  });
+
+  it('bin values into exactly 0, then (lo, hi] over (0, 1], and summarize them', () => {
+    const bins = histogram([0, 0, 0.05, 0.1, 0.5, 0.99, 1], 10);
+    expect(bins).toHaveLength(11);
+    expect(bins.map((b) => b.count)).toEqual([2, 2, 0, 0, 0, 1, 0, 0, 0, 0, 2]);
+    expect(bins.slice(0, 2).map((b) => b.label)).toEqual(['0', '0.0–0.1']);
+    expect(histogram([3], 2).map((b) => [b.lo, b.hi, b.count])).toEqual([[0, 0, 0], [0, 1.5, 0], [1.5, 3, 1]]);
+    expect(summarize([0, 1, 0.5, 0.25])).toEqual({ n: 4, mean: 0.4375, median: 0.375, zeros: 1 });
+    expect(summarize([])).toBeNull();
   });
 });
 

@@ -29,8 +29,18 @@ function engine() {
     },
     search: ({ query }) => [{ item: 'i9', score: 0.8, metadata: { title: `About ${query}`, category: 'docs' } }],
     similar: ({ item }) => [{ item: `${item}-twin`, score: 0.7 }],
+    'data.users': ({ query = '', limit = 50 }) => USERS.filter((u) => u.user.startsWith(query.toLowerCase())).slice(0, limit),
   });
 }
+
+const USERS = [
+  { user: 'u7', events: 120 },
+  { user: 'u12', events: 80 },
+  { user: 'u1', events: 40 },
+  { user: 'u3', events: 9 },
+  { user: 'w2', events: 5 },
+  { user: 'u9', events: 2 },
+];
 
 describe('Sandbox page', () => {
   it('shows history and recommendations per mode side by side with scores, explanations and per-mode errors', async () => {
@@ -52,6 +62,29 @@ describe('Sandbox page', () => {
       { run: 'run_a', user: 'u1', k: 10, mode: 'cf' },
       { run: 'run_a', user: 'u1', k: 10, mode: 'semantic' },
     ]);
+  });
+
+  it('suggests the run users, most active first, filters them as one types, and recommends for a picked one', async () => {
+    const e = engine();
+    renderApp(e, 'sandbox');
+    const list = await screen.findByTestId('sandbox-user-list');
+    await waitFor(() => expect([...list.querySelectorAll('option')].map((o) => o.value)).toEqual(USERS.map((u) => u.user)));
+    expect(list.querySelector('option')!.textContent).toBe('120 events');
+    expect((screen.getByTestId('sandbox-user') as HTMLInputElement).getAttribute('list')).toBe(list.id);
+    const quick = screen.getByTestId('user-quick-picks');
+    expect(within(quick).getAllByRole('button').map((b) => b.textContent)).toEqual(['u7 (120)', 'u12 (80)', 'u1 (40)', 'u3 (9)', 'w2 (5)']);
+
+    fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'U' } });
+    fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'U1' } });
+    await waitFor(() => expect([...list.querySelectorAll('option')].map((o) => o.value)).toEqual(['u12', 'u1']));
+    expect(e.calls.filter((c) => c.name === 'data.users').map((c) => c.arg)).toContainEqual({ run: 'run_a', query: 'U1', limit: 50 });
+    // Each keystroke does not reach the engine: only the settled text does.
+    expect(e.calls.filter((c) => c.name === 'data.users')).toHaveLength(2);
+
+    fireEvent.click(within(screen.getByTestId('user-quick-picks')).getByRole('button', { name: 'u12 (80)' }));
+    await screen.findByTestId('recommend-results');
+    expect((screen.getByTestId('sandbox-user') as HTMLInputElement).value).toBe('u12');
+    expect(e.calls.filter((c) => c.name === 'recommend').map((c) => (c.arg as { user: string }).user)).toEqual(['u12', 'u12']);
   });
 
   it('searches and finds similar items', async () => {

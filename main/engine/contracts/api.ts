@@ -133,12 +133,43 @@ export interface ClassifyPrediction {
   probabilities: Record<string, number>;
 }
 
+/** One model's per-user evaluation rows: the CSV as written in the run (user, n_test, n_train, segment, metrics…). */
+export interface PerUserTable {
+  run: string;
+  model: string;
+  /** the CSV header: user, n_test, n_train, segment, then one column per metric (e.g. ndcg@10) */
+  columns: string[];
+  csv: string;
+}
+
+export interface DatasetUser {
+  user: string;
+  /** distinct items the user interacted with in the run's dataset */
+  events: number;
+}
+
+export type PreviewKind = 'interactions' | 'items';
+
+/** The first rows of a source file and the columns the importer would use for each canonical field. */
+export interface FilePreview {
+  file: string;
+  kind: PreviewKind;
+  /** e.g. "csv", "tsv", "jsonl", "MovieLens u.data" */
+  layout: string;
+  columns: string[];
+  rows: string[][];
+  /** canonical field (user/item/rating/ts, or id/title for items) → detected column, null when none is recognised */
+  detected: Record<string, string | null>;
+}
+
 /** The request map: every request takes one serialisable argument and resolves to data. */
 export interface EngineApi {
   'workspace.info': (arg: void) => Promise<WorkspaceInfo>;
   'data.generate': (arg: GenerateArgs) => Promise<JobStarted>;
   'data.import': (arg: ImportArgs) => Promise<JobStarted>;
   'data.profile': (arg: { datasetId?: string }) => Promise<DatasetProfile | null>;
+  'data.preview': (arg: { file: string; kind: PreviewKind }) => Promise<FilePreview>;
+  'data.users': (arg: { run?: string; query?: string; limit?: number }) => Promise<DatasetUser[]>;
   'train.start': (arg: TrainArgs) => Promise<JobStarted>;
   'jobs.list': (arg: void) => Promise<JobInfo[]>;
   'jobs.get': (arg: { jobId: string }) => Promise<JobInfo>;
@@ -148,6 +179,7 @@ export interface EngineApi {
   'runs.promote': (arg: { run: string }) => Promise<RunSummary>;
   'runs.delete': (arg: { run: string }) => Promise<{ deleted: string }>;
   'eval.run': (arg: { run: string; ks?: number[] }) => Promise<RunMetrics>;
+  'eval.perUser': (arg: { run: string; model: string }) => Promise<PerUserTable>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
   similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;
   search: (arg: SearchArgs) => Promise<SearchHit[]>;
