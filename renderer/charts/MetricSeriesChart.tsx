@@ -5,7 +5,11 @@ import { ChartFrame, axisProps, tooltipProps } from './ChartFrame.tsx';
 export function MetricSeriesChart({ stage, metric, points }: { stage: string; metric: string; points: { step: number; value: number }[] }) {
   const last = points.at(-1);
   return (
-    <ChartFrame testId={`chart-${metric}-${stage}`} height={200} description={`${stage} ${metric} over ${points.length} steps${last ? `, last ${last.value}` : ''}`}>
+    <>
+      <div className="small muted">
+        {stage} · {metric}
+      </div>
+      <ChartFrame testId={`chart-${metric}-${stage}`} height={200} description={`${stage} ${metric} over ${points.length} steps${last ? `, last ${last.value}` : ''}`}>
       <LineChart data={points} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} {...axisProps} />
@@ -13,6 +17,7 @@ export function MetricSeriesChart({ stage, metric, points }: { stage: string; me
         <Tooltip {...tooltipProps} />
         <Line dataKey="value" stroke="var(--series-1)" isAnimationActive={false} name={metric} />
       </LineChart>
-    </ChartFrame>
+      </ChartFrame>
+    </>
   );
 }

@@ -86,7 +86,7 @@ function TrainClassifier({ onDone }: { onDone: (runId: string) => void }) {
             <option value="encoder">head over sentence embeddings</option>
           </select>
         </label>
-        <button type="submit" className="primary" disabled={!data || job.running}>
+        <button type="submit" className="primary" disabled={!data || job.running} data-testid="classify-train">
           Train
         </button>
       </form>

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -8,6 +8,7 @@ import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { startServer, type RunningServer } from '../../main/server/index.ts';
 import { launchChromium, screenshot } from './support/browser.ts';
 import { buildRenderer } from './support/build-renderer.ts';
+import { topicTexts } from '../fixtures/text/synthetic.ts';
 import { jobFinished } from './support/engine-events.ts';
 
 /**
@@ -196,10 +197,28 @@ describe('browser mode end to end', () => {
     await screenshot(page, '08-train-cancelled');
   });
 
-  it('shows the classifier and settings pages with the workspace', async () => {
+  it('trains a text classifier from the Classifier page and shows before → after', async () => {
+    const data = join(dir, 'topics.jsonl');
+    writeFileSync(data, topicTexts(600, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
     await nav('classifier');
     await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
+    await page.getByTestId('classify-data').fill(data);
+    const finished = jobFinished(engine, 'classify.train');
+    await page.getByTestId('classify-train').click();
+    const info = await finished;
+    expect(info.error?.message).toBeUndefined();
+    await page.getByTestId('classifier-run').waitFor();
+    const detail = await engine.request('runs.show', { run: (info.result as { runId: string }).runId });
+    expect(await page.getByTestId('classifier-metrics').textContent()).toContain(detail.classifier!.metrics.accuracy!.toFixed(4));
+    expect(await page.locator('[data-testid=confusion-heatmap] td').count()).toBe(9);
+    expect(await page.locator('[data-testid=chart-confidence] svg .recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await page.getByTestId('classify-text').fill('the coach praised the team after the goal');
+    await page.getByRole('button', { name: 'Classify' }).click();
+    expect(await page.getByTestId('classify-prediction').textContent()).toContain('sport');
     await screenshot(page, '09-classifier');
+  });
+
+  it('shows the workspace on the Settings page', async () => {
     await nav('settings');
     expect(await page.getByTestId('workspace-path').textContent()).toBe(engine.workspace.root);
     await screenshot(page, '10-settings');
