@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alsKernelModule, f32View, i32View, instantiateAlsKernel, MemoryPlan } from '../../main/engine/recsys/als-kernel.ts';
+import { alsKernelModule, f32View, i32View, instantiateAlsKernel, MemoryPlan, solveScratchBytes } from '../../main/engine/recsys/als-kernel.ts';
 import { createAlsScorer, type AlsModel } from '../../main/engine/recsys/als.ts';
 
 function rng(seed: number): () => number {
@@ -42,7 +42,7 @@ function setup(k: number, nItems: number, cols: number[], cm1: number[]) {
     indptr: plan.alloc(8),
     indices: plan.alloc(cols.length * 4),
     cm1: plan.alloc(cols.length * 4),
-    scratch: plan.alloc(3 * k * 4),
+    scratch: plan.alloc(solveScratchBytes(k, cols.length)),
   };
   const memory = plan.create('test');
   const kernel = instantiateAlsKernel(alsKernelModule(), memory);
@@ -64,7 +64,7 @@ const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0
 describe('ALS kernel', () => {
   const k = 16;
   const nItems = 40;
-  // 13 entries: one block of eight, one of four and a single one in the kernel's sparse loops
+  // 13 entries: three blocks of four and a single one in the kernel's sparse loops
   const cols = [1, 2, 4, 6, 9, 11, 17, 22, 23, 27, 30, 38, 39];
   const cm1 = [40, 9, 3, 80, 0.5, 12, 2, 40, 7, 200, 1, 15, 4];
 
@@ -74,6 +74,18 @@ describe('ALS kernel', () => {
       let s = 0;
       for (let i = 0; i < nItems; i++) s += y[i * k + a]! * y[i * k + b]!;
       expect(g[a * k + b]!).toBeCloseTo(s, 4);
+    }
+  });
+
+  it('computes every entry of a gram with several 16-lane blocks (lower blocks mirrored)', () => {
+    const wide = 48;
+    const { y, g } = setup(wide, nItems, cols, cm1);
+    for (let a = 0; a < wide; a++) {
+      for (let b = 0; b < wide; b++) {
+        let s = 0;
+        for (let i = 0; i < nItems; i++) s += y[i * wide + a]! * y[i * wide + b]!;
+        expect(g[a * wide + b]!).toBeCloseTo(s, 4);
+      }
     }
   });
 
@@ -128,6 +140,45 @@ describe('ALS kernel', () => {
     });
     expect(loss).toBeCloseTo(expected, 3);
     expect(kernel.solveRows(at.x, at.y, at.g, at.indptr, at.indices, at.cm1, 0, 1, k, 0.05, 3, at.scratch, 0)).toBe(0);
+  });
+
+  it('solves rows in pairs exactly as one at a time (odd row count, empty row, loss included)', () => {
+    const rowCols = [cols, [0, 3, 5, 8, 9, 30], [], [2, 4, 6, 7, 11, 12, 13, 20, 21, 33, 35], [1, 38]];
+    const nRows = rowCols.length;
+    const nnz = rowCols.reduce((s, c) => s + c.length, 0);
+    const run = (calls: [number, number][]) => {
+      const plan = new MemoryPlan();
+      const at = {
+        x: plan.alloc(nRows * k * 4),
+        y: plan.alloc(nItems * k * 4),
+        g: plan.alloc(k * k * 4),
+        indptr: plan.alloc((nRows + 1) * 4),
+        indices: plan.alloc(nnz * 4),
+        cm1: plan.alloc(nnz * 4),
+        scratch: plan.alloc(solveScratchBytes(k, cols.length)),
+      };
+      const memory = plan.create('test');
+      const kernel = instantiateAlsKernel(alsKernelModule(), memory);
+      const rnd = rng(5);
+      const y = f32View(memory, at.y, nItems * k);
+      for (let i = 0; i < y.length; i++) y[i] = rnd();
+      const x = f32View(memory, at.x, nRows * k);
+      for (let i = 0; i < x.length; i++) x[i] = 0.1 * rnd();
+      const indptr = i32View(memory, at.indptr, nRows + 1);
+      rowCols.forEach((c, u) => (indptr[u + 1] = indptr[u]! + c.length));
+      i32View(memory, at.indices, nnz).set(rowCols.flat());
+      f32View(memory, at.cm1, nnz).set(rowCols.flat().map((j) => (j * 7) % 13));
+      kernel.gram(at.y, 0, nItems, k, at.g);
+      let loss = 0;
+      for (const [r0, r1] of calls) loss += kernel.solveRows(at.x, at.y, at.g, at.indptr, at.indices, at.cm1, r0, r1, k, 0.05, 3, at.scratch, 1);
+      return { x: Array.from(x), loss };
+    };
+    const together = run([[0, nRows]]);
+    const alone = run(rowCols.map((_, u) => [u, u + 1]));
+    expect(together.x).toEqual(alone.x);
+    expect(together.x.slice(2 * k, 3 * k).every((v) => v === 0)).toBe(true);
+    expect(together.loss).toBeCloseTo(alone.loss, 9);
+    expect(together.x).not.toEqual(run([]).x);
   });
 });
 

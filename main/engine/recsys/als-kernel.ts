@@ -25,7 +25,7 @@ export type AlsWasmModule = WasmModule;
 
 /** The kernel's exports; pointers are byte offsets into the shared memory. */
 export interface AlsKernel {
-  /** withLoss 1: returns the observed-entry loss terms of the updated rows */
+  /** scratch: solveScratchBytes(k, most entries of a row) bytes; withLoss 1: returns the observed-entry loss terms of the updated rows */
   solveRows(x: number, y: number, g: number, indptr: number, indices: number, cm1: number, r0: number, r1: number, k: number, reg: number, cgSteps: number, scratch: number, withLoss: number): number;
   gram(a: number, r0: number, r1: number, k: number, out: number): void;
   scoreUsers(users: number, nUsers: number, panels: number, nPanels: number, k: number, out: number, outStride: number): void;
@@ -59,6 +59,11 @@ export function instantiateAlsKernel(module: WasmModule, memory: WasmMemory): Al
   const kernel = new wasm.Instance(module, { env: { memory } }).exports as AlsKernel;
   if (kernel.heapBase() > RESERVED_BYTES) throw new EngineError('internal', `ALS kernel static data (${kernel.heapBase()} bytes) overlaps the buffers`);
   return kernel;
+}
+
+/** Bytes of solveRows scratch for k (padded) factors and rows of up to maxDegree entries. */
+export function solveScratchBytes(k: number, maxDegree: number): number {
+  return 128 + 2 * (3 * k + 2 * (maxDegree + 4)) * 4;
 }
 
 /** Factors are padded with zero columns to a multiple of 16 so that every kernel loop runs over whole SIMD blocks. */

@@ -1,6 +1,6 @@
 import type { Csr } from '../data/types.ts';
 import type { AlsParams } from './als.ts';
-import { f32View, i32View, type MemoryPlan, type WasmMemory } from './als-kernel.ts';
+import { f32View, i32View, solveScratchBytes, type MemoryPlan, type WasmMemory } from './als-kernel.ts';
 
 /**
  * Where ALS training data sits in kernel memory: both orientations of the interaction matrix (rows in
@@ -33,7 +33,10 @@ export interface Side {
   indptr: number;
   indices: number;
   cm1: number;
+  /** each worker's contiguous row slice (for the gram) */
   bounds: number[];
+  /** row chunks of about equal solve cost that the workers share out while solving */
+  chunks: number[];
 }
 
 export interface Layout {
@@ -45,7 +48,17 @@ export interface Layout {
   scratch: number[];
 }
 
-export function planLayout(plan: MemoryPlan, nUsers: number, nItems: number, nnz: number, k: number, threads: number): Layout {
+/** The most interactions of any user or item. */
+export function maxDegree(m: Csr): number {
+  let most = 0;
+  for (let u = 0; u < m.nRows; u++) most = Math.max(most, m.indptr[u + 1]! - m.indptr[u]!);
+  const itemDegree = new Int32Array(m.nCols);
+  for (let e = 0; e < m.indptr[m.nRows]!; e++) most = Math.max(most, ++itemDegree[m.indices[e]!]!);
+  return most;
+}
+
+/** maxDegree: the most entries of any row of either side (sizes the solvers' scratch). */
+export function planLayout(plan: MemoryPlan, nUsers: number, nItems: number, nnz: number, k: number, threads: number, maxDegree: number): Layout {
   const side = (rows: number): Side => ({
     rows,
     factors: plan.alloc(rows * k * 4),
@@ -53,12 +66,13 @@ export function planLayout(plan: MemoryPlan, nUsers: number, nItems: number, nnz
     indices: plan.alloc(nnz * 4),
     cm1: plan.alloc(nnz * 4),
     bounds: [],
+    chunks: [],
   });
   const users = side(nUsers);
   const items = side(nItems);
   const gram = plan.alloc(k * k * 4);
   const partials = Array.from({ length: threads }, () => plan.alloc(k * k * 4));
-  const scratch = Array.from({ length: threads }, () => plan.alloc(3 * k * 4));
+  const scratch = Array.from({ length: threads }, () => plan.alloc(solveScratchBytes(k, maxDegree)));
   return { k, users, items, gram, partials, scratch };
 }
 

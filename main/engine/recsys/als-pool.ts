@@ -7,9 +7,23 @@ export interface KernelCall {
   args: number[];
 }
 
+/**
+ * Row chunks of one solveRows half-step, shared out at run time: each worker takes the next untaken chunk
+ * until none is left, so that the workers finish together however unevenly rows cost.
+ */
+export interface SolveQueue {
+  /** solveRows arguments; r0 and r1 (indices 6 and 7) are set to each chunk's rows */
+  args: number[];
+  /** chunk i is rows bounds[i] .. bounds[i + 1] */
+  bounds: number[];
+  /** Int32 next-chunk counter (0 at the start) at byte 0, then chunk i's result as a Float64 at byte 8 + 8 i */
+  sync: SharedArrayBuffer;
+}
+
 export type AlsWorkerRequest =
   | { type: 'init'; module: AlsWasmModule; memory: WasmMemory }
-  | { type: 'calls'; calls: KernelCall[] };
+  | { type: 'calls'; calls: KernelCall[] }
+  | { type: 'queue'; queue: SolveQueue };
 
 export type AlsWorkerReply = { type: 'results'; results: number[] } | { type: 'error'; error: EngineErrorData };
 
@@ -56,6 +70,11 @@ export class AlsWorkerPool {
   /** Runs batches[t] on worker t (all in parallel) and returns each call's result. */
   run(batches: KernelCall[][]): Promise<number[][]> {
     return Promise.all(batches.map((calls, t) => this.send(t, { type: 'calls', calls })));
+  }
+
+  /** Has worker t work through queues[t] (all queues share one chunk counter); resolves when all are done. */
+  async runQueues(queues: SolveQueue[]): Promise<void> {
+    await Promise.all(queues.map((queue, t) => this.send(t, { type: 'queue', queue })));
   }
 
   async close(): Promise<void> {

@@ -4,13 +4,14 @@ import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import type { AlsModel, AlsParams } from './als.ts';
 import { alsKernelModule, f32View, i32View, MemoryPlan, paddedFactors, type WasmMemory } from './als-kernel.ts';
-import { extractFactors, initFactors, partitionRows, planLayout, writeMatrices, type Layout, type Side } from './als-layout.ts';
-import { AlsWorkerPool, type KernelCall } from './als-pool.ts';
+import { extractFactors, initFactors, maxDegree, partitionRows, planLayout, writeMatrices, type Layout, type Side } from './als-layout.ts';
+import { AlsWorkerPool } from './als-pool.ts';
 
 /**
  * Implicit-feedback ALS (Hu, Koren & Volinsky 2008) with the conjugate-gradient row solver (Takács et al.
  * 2011), structured as setup → iterations (users half-step, items half-step, loss) → finalize. The kernel
- * calls run on `threads` workers sharing one WebAssembly memory, each worker on a contiguous row slice.
+ * calls run on `threads` workers sharing one WebAssembly memory: solves over row chunks the workers share
+ * out as they go, grams over one fixed row slice per worker.
  */
 
 const MAX_THREADS = 64;
@@ -77,19 +78,11 @@ function normalSource(seed: number): () => number {
 }
 
 /**
- * Sub-ranges for the kernel calls of one worker. WebAssembly code starts in V8's baseline tier and is
- * optimised for the *next* call of a hot function, so a slice goes as several calls rather than one.
+ * Solve chunks per worker: enough that the workers finish a half-step together (the last chunk taken
+ * is short), and that each worker calls the kernel several times (WebAssembly code starts in V8's
+ * baseline tier and is optimised for the *next* call of a hot function).
  */
-function subRanges(r0: number, r1: number): [number, number][] {
-  const parts = 32;
-  const out: [number, number][] = [];
-  for (let i = 0; i < parts; i++) {
-    const a = r0 + Math.floor(((r1 - r0) * i) / parts);
-    const b = r0 + Math.floor(((r1 - r0) * (i + 1)) / parts);
-    if (b > a) out.push([a, b]);
-  }
-  return out;
-}
+const CHUNKS_PER_THREAD = 32;
 
 interface HalfStep {
   /** gram of the side just solved, as now set in the kernel memory */
@@ -104,8 +97,11 @@ class AlsTrainer {
   private readonly lay: Layout;
   private readonly params: AlsParams;
   private readonly lossDenominator: number;
+  /** the solve queues' chunk counter and per-chunk results (see SolveQueue) */
+  private readonly sync: SharedArrayBuffer;
 
   constructor(memory: WasmMemory, pool: AlsWorkerPool, lay: Layout, params: AlsParams, lossDenominator: number) {
+    this.sync = new SharedArrayBuffer(8 + 8 * Math.max(lay.users.chunks.length, lay.items.chunks.length));
     this.memory = memory;
     this.pool = pool;
     this.lay = lay;
@@ -114,40 +110,37 @@ class AlsTrainer {
   }
 
   /**
-   * Runs each worker's calls, then has it add up the gram A^T A of its rows of `side`; the partial grams
-   * are summed in a fixed order into the shared gram. Returns the gram and the sum of the calls' results.
+   * Makes the shared gram that of `side`'s factors: each worker adds up A^T A over its row slice, and
+   * the partial grams are summed in a fixed order.
    */
-  private async runThenGram(side: Side, calls: (t: number) => KernelCall[]): Promise<HalfStep> {
+  async gram(side: Side): Promise<Float64Array> {
     const { k } = this.lay;
-    const results = await this.pool.run(
-      this.lay.partials.map((partial, t) => [...calls(t), { fn: 'gram', args: [side.factors, side.bounds[t]!, side.bounds[t + 1]!, k, partial] }]),
-    );
+    await this.pool.run(this.lay.partials.map((partial, t) => [{ fn: 'gram', args: [side.factors, side.bounds[t]!, side.bounds[t + 1]!, k, partial] }]));
     const gram = new Float64Array(k * k);
     for (const partial of this.lay.partials) {
       const view = f32View(this.memory, partial, k * k);
       for (let i = 0; i < gram.length; i++) gram[i]! += view[i]!;
     }
     f32View(this.memory, this.lay.gram, k * k).set(gram);
-    let observedLoss = 0;
-    for (const perWorker of results) for (const value of perWorker) observedLoss += value;
-    return { gram, observedLoss };
-  }
-
-  /** Makes the shared gram that of `side`'s factors. */
-  async gram(side: Side): Promise<Float64Array> {
-    return (await this.runThenGram(side, () => [])).gram;
+    return gram;
   }
 
   /** Solves every row of `solve` against `other` (whose gram is current), then makes the gram `solve`'s. */
-  halfStep(solve: Side, other: Side, withLoss: boolean): Promise<HalfStep> {
+  async halfStep(solve: Side, other: Side, withLoss: boolean): Promise<HalfStep> {
     const { k } = this.lay;
     const { regularization, cgSteps } = this.params;
-    return this.runThenGram(solve, (t) =>
-      subRanges(solve.bounds[t]!, solve.bounds[t + 1]!).map(([r0, r1]) => ({
-        fn: 'solveRows',
-        args: [solve.factors, other.factors, this.lay.gram, solve.indptr, solve.indices, solve.cm1, r0, r1, k, regularization, cgSteps, this.lay.scratch[t]!, withLoss ? 1 : 0],
+    new Int32Array(this.sync, 0, 1)[0] = 0;
+    await this.pool.runQueues(
+      this.lay.scratch.map((scratch) => ({
+        args: [solve.factors, other.factors, this.lay.gram, solve.indptr, solve.indices, solve.cm1, 0, 0, k, regularization, cgSteps, scratch, withLoss ? 1 : 0],
+        bounds: solve.chunks,
+        sync: this.sync,
       })),
     );
+    // summed in chunk order, whichever worker solved which chunk
+    let observedLoss = 0;
+    for (const value of new Float64Array(this.sync, 8, solve.chunks.length - 1)) observedLoss += value;
+    return { gram: await this.gram(solve), observedLoss };
   }
 
   /** One ALS iteration; returns implicit's calculate_loss for the factors it leaves. */
@@ -173,12 +166,15 @@ export async function trainAls(userItems: Csr, params: AlsParams, ctx: TaskConte
   const nnz = userItems.indptr[nUsers]!;
 
   const plan = new MemoryPlan();
-  const lay = planLayout(plan, nUsers, nItems, nnz, k, threads);
+  const lay = planLayout(plan, nUsers, nItems, nnz, k, threads, maxDegree(userItems));
   const memory = plan.create('ALS training');
   ctx.log('info', `ALS: ${nUsers} users x ${nItems} items, ${nnz} interactions, ${params.factors} factors, ${threads} threads, ${(plan.bytes / 2 ** 20).toFixed(0)} MiB kernel memory`);
   const { userRank, itemRank, sumCm1 } = writeMatrices(memory, userItems, lay, params);
-  lay.users.bounds = partitionRows(i32View(memory, lay.users.indptr, nUsers + 1), nUsers, threads, k);
-  lay.items.bounds = partitionRows(i32View(memory, lay.items.indptr, nItems + 1), nItems, threads, k);
+  // a gram costs the same for every row
+  lay.users.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((nUsers * t) / threads));
+  lay.items.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((nItems * t) / threads));
+  lay.users.chunks = partitionRows(i32View(memory, lay.users.indptr, nUsers + 1), nUsers, threads * CHUNKS_PER_THREAD, k);
+  lay.items.chunks = partitionRows(i32View(memory, lay.items.indptr, nItems + 1), nItems, threads * CHUNKS_PER_THREAD, k);
   const normal = normalSource(params.seed);
   initFactors(memory, lay.users, userRank, k, params.factors, normal);
   initFactors(memory, lay.items, itemRank, k, params.factors, normal);

@@ -3,7 +3,10 @@ import { toErrorData } from '../contracts/errors.ts';
 import { instantiateAlsKernel, type AlsKernel } from '../recsys/als-kernel.ts';
 import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als-pool.ts';
 
-/** Runs batches of ALS kernel calls on the training memory it shares with the thread that started it. */
+/**
+ * Runs batches of ALS kernel calls, or its share of a queue of solveRows chunks, on the training memory it
+ * shares with the thread that started it.
+ */
 let kernel: AlsKernel | undefined;
 
 function handle(request: AlsWorkerRequest): AlsWorkerReply {
@@ -14,6 +17,18 @@ function handle(request: AlsWorkerRequest): AlsWorkerReply {
     }
     if (!kernel) throw new Error('ALS worker received calls before init');
     const k = kernel;
+    if (request.type === 'queue') {
+      const { args, bounds, sync } = request.queue;
+      const next = new Int32Array(sync, 0, 1);
+      const chunkResults = new Float64Array(sync, 8, bounds.length - 1);
+      const a = args.slice();
+      for (let i = Atomics.add(next, 0, 1); i < bounds.length - 1; i = Atomics.add(next, 0, 1)) {
+        a[6] = bounds[i]!;
+        a[7] = bounds[i + 1]!;
+        chunkResults[i] = (k.solveRows as (...args: number[]) => number)(...a);
+      }
+      return { type: 'results', results: [] };
+    }
     const results = request.calls.map((call) => (k[call.fn] as (...args: number[]) => number | undefined)(...call.args) ?? 0);
     return { type: 'results', results };
   } catch (err) {
