@@ -24,8 +24,8 @@ export interface HistogramBin {
   wrong: number;
 }
 
-export interface Evaluation {
-  n: number;
+/** The scalar metrics of an evaluation (what metrics.json headlines and comparisons use). */
+export type HeadlineMetrics = {
   accuracy: number;
   macro_precision: number;
   macro_recall: number;
@@ -36,6 +36,10 @@ export interface Evaluation {
   mean_true_prob: number;
   ece: number;
   loss: number;
+};
+
+export interface Evaluation extends HeadlineMetrics {
+  n: number;
   perClass: ClassMetrics[];
   /** rows: true class, columns: predicted class, in `labels` order */
   confusion: { labels: string[]; matrix: number[][] };
@@ -144,17 +148,6 @@ export function evaluate(probs: Float32Array, y: Int32Array, labels: readonly st
   };
 }
 
-/** The scalar metrics of an evaluation (what metrics.json headlines and comparisons use). */
-export type HeadlineMetrics = {
-  accuracy: number;
-  macro_precision: number;
-  macro_recall: number;
-  macro_f1: number;
-  mean_confidence: number;
-  mean_true_prob: number;
-  ece: number;
-  loss: number;
-};
 
 export function headline(e: Evaluation): HeadlineMetrics {
   return {
