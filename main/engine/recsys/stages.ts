@@ -8,7 +8,7 @@ import { splitInteractions, type Split } from '../eval/split.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
-import { createPopularityScorer, fitBayesPopularity, fitCountPopularity, loadPopularity, savePopularity } from './popularity.ts';
+import { createPopularityScorer, fitBayesPopularity, fitCountPopularity, loadPopularity, savePopularity, type PopularityModel } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
 import { buildSemanticIndex, semanticScorerFromIndex } from './semantic.ts';
 
@@ -50,31 +50,24 @@ function alsParams(config: TrainyardConfig, threads: number): typeof ALS_DEFAULT
   return { ...ALS_DEFAULTS, ...config.als, seed: config.seed, threads };
 }
 
-const popularity: ModelStage = {
-  name: 'popularity',
-  needs: 'interactions',
-  after: [],
-  params: () => ({}),
-  async train(input, dir) {
-    const model = fitCountPopularity(requireSplit(input, 'popularity'));
-    savePopularity(dir, model, input.itemIds);
-    return model.effective;
-  },
-  scorer: (dir) => createPopularityScorer(loadPopularity(dir)),
-};
+/** A popularity baseline: one score per item, fitted on the training part. */
+function popularityStage(name: 'popularity' | 'bayes-popularity', params: (config: TrainyardConfig) => unknown, fit: (split: Split, config: TrainyardConfig) => PopularityModel): ModelStage {
+  return {
+    name,
+    needs: 'interactions',
+    after: [],
+    params,
+    async train(input, dir) {
+      const model = fit(requireSplit(input, name), input.config);
+      savePopularity(dir, model, input.itemIds);
+      return model.effective;
+    },
+    scorer: (dir) => createPopularityScorer(loadPopularity(dir)),
+  };
+}
 
-const bayesPopularity: ModelStage = {
-  name: 'bayes-popularity',
-  needs: 'interactions',
-  after: [],
-  params: (config) => config['bayes-popularity'],
-  async train(input, dir) {
-    const model = fitBayesPopularity(requireSplit(input, 'bayes-popularity'), input.config['bayes-popularity']);
-    savePopularity(dir, model, input.itemIds);
-    return model.effective;
-  },
-  scorer: (dir) => createPopularityScorer(loadPopularity(dir)),
-};
+const popularity = popularityStage('popularity', () => ({}), (split) => fitCountPopularity(split));
+const bayesPopularity = popularityStage('bayes-popularity', (config) => config['bayes-popularity'], (split, config) => fitBayesPopularity(split, config['bayes-popularity']));
 
 const als: ModelStage = {
   name: 'als',
