@@ -83,7 +83,7 @@ describe('JobRunner', () => {
     expect([runner.get(a.jobId).state, runner.get(b.jobId).state]).toEqual(['running', 'running']);
     const t0 = performance.now();
     await new Promise((r) => setImmediate(r));
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(250);
     runner.cancel(a.jobId);
     runner.cancel(b.jobId);
     await Promise.all([runner.wait(a.jobId), runner.wait(b.jobId)]);
