@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alsKernelModule, f32View, i32View, instantiateAlsKernel, MemoryPlan, solveScratchBytes } from '../../main/engine/recsys/als-kernel.ts';
 import { createAlsScorer, type AlsModel } from '../../main/engine/recsys/als.ts';
+import { denseSolve } from '../fixtures/als/dense-solve.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -8,28 +9,6 @@ function rng(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296 - 0.5;
   };
-}
-
-/** Dense Gaussian elimination with partial pivoting, in float64. */
-function denseSolve(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let j = c; j <= n; j++) m[r]![j]! -= f * m[c]![j]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = m[r]![n]!;
-    for (let j = r + 1; j < n; j++) s -= m[r]![j]! * x[j]!;
-    x[r] = s / m[r]![r]!;
-  }
-  return x;
 }
 
 /** One user row (items `cols` with c - 1 = `cm1`) against random item factors, laid out as trainAls does. */

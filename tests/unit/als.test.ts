@@ -18,6 +18,7 @@ import {
   type AlsModel,
   type AlsParams,
 } from '../../main/engine/recsys/als.ts';
+import { denseSolve } from '../fixtures/als/dense-solve.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -177,7 +178,7 @@ describe('ALS on planted structure', () => {
         for (let q = 0; q < k; q++) a[p]![q]! += c * y(i, p) * y(i, q);
       }
     }
-    const x = solve(a, b);
+    const x = denseSolve(a, b);
     const score = x.reduce((s, v, f) => s + v * y(item, f), 0);
     const total = all.reduce((s, w) => s + w.weight, 0);
     expect(total).toBeCloseTo(score, 4);
@@ -218,21 +219,3 @@ function objective(m: Csr, model: AlsModel, p: AlsParams): number {
   return (total + p.regularization * (sq(model.userFactors) + sq(model.itemFactors))) / norm;
 }
 
-/** Gaussian elimination (the systems here are small and well conditioned). */
-function solve(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let j = c; j <= n; j++) m[r]![j]! -= f * m[c]![j]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = m[r]![n]!;
-    for (let j = r + 1; j < n; j++) s -= m[r]![j]! * x[j]!;
-    x[r] = s / m[r]![r]!;
-  }
-  return x;
-}
