@@ -1,11 +1,12 @@
 /**
  * Vector store benchmark: insert rate and query latency (p50/p95) for 384-dimensional vectors,
- * exact (sqlite-vss Flat, sqlite-vec) and approximate (sqlite-vss HNSW32, with recall@10 against exact).
+ * exact (sqlite-vss Flat, sqlite-vec) and approximate (sqlite-vss HNSW32, with recall@10 against exact),
+ * and the process's peak RSS.
  * Data: unit vectors drawn around 200 random centroids (clustered, like sentence embeddings);
  * queries are catalogue vectors with fresh noise added (a text near, not equal to, an item).
  *
- *   node tests/bench/vector.bench.ts [--sizes 10000,100000] [--queries 200] [--dims 384] [--batch-rows 500] [--ef 128]
- *                                    [--stores flat,vec,hnsw]
+ *   node tests/bench/vector.bench.ts [--sizes 10000,100000] [--queries 200] [--dims 384] [--batch-rows 500]
+ *                                    [--ef-construction 128] [--ef-search 128] [--stores flat,vec,hnsw]
  * recall@10 is measured against exact top-10 lists computed by brute force in JavaScript.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { gaussianFill } from '../../main/engine/random.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { createVectorStore } from '../../main/engine/store/vector-open.ts';
+import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH } from '../../main/engine/store/vector-store.ts';
 import type { VectorRow, VectorStore, VectorStoreOptions } from '../../main/engine/store/vector-store.ts';
 
 const { values } = parseArgs({
@@ -23,12 +25,14 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     dims: { type: 'string', default: '384' },
     'batch-rows': { type: 'string', default: '500' },
-    ef: { type: 'string', default: '128' },
+    'ef-construction': { type: 'string', default: String(DEFAULT_EF_CONSTRUCTION) },
+    'ef-search': { type: 'string', default: String(DEFAULT_EF_SEARCH) },
     stores: { type: 'string', default: 'flat,vec,hnsw' },
   },
 });
 const batchRows = Number(values['batch-rows']);
-const efSearch = Number(values.ef);
+const efConstruction = Number(values['ef-construction']);
+const efSearch = Number(values['ef-search']);
 const stores = new Set(values.stores.split(','));
 const sizes = values.sizes.split(',').map(Number);
 const nQueries = Number(values.queries);
@@ -112,7 +116,7 @@ function recallAt10(approx: string[][], exact: string[][]): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-vector-bench-'));
 const fmt = (x: number) => x.toFixed(2);
-console.log(`vector bench: ${dims} dims, ${nQueries} queries, k=10, ${batchRows} rows per transaction, HNSW efSearch ${efSearch}; node ${process.version}, ${process.platform}-${process.arch}`);
+console.log(`vector bench: ${dims} dims, ${nQueries} queries, k=10, ${batchRows} rows per transaction, HNSW efConstruction ${efConstruction} efSearch ${efSearch}; node ${process.version}, ${process.platform}-${process.arch}`);
 for (const n of sizes) {
   const vectors = clustered(n, 1);
   const queries = queriesNear(vectors, nQueries, 99);
@@ -120,7 +124,7 @@ for (const n of sizes) {
     [
       ['flat', 'vss Flat (exact)', { kind: 'vss', factory: 'Flat,IDMap2', batchRows }],
       ['vec', 'vec (exact)', { kind: 'vec', batchRows }],
-      ['hnsw', 'vss HNSW32', { kind: 'vss', factory: 'HNSW32,IDMap2', batchRows, efSearch }],
+      ['hnsw', 'vss HNSW32', { kind: 'vss', factory: 'HNSW32,IDMap2', batchRows, efConstruction, efSearch }],
     ] satisfies [string, string, VectorStoreOptions][]
   ).filter(([key]) => stores.has(key));
   const exact = exactTop10(vectors, queries);
@@ -135,3 +139,4 @@ for (const n of sizes) {
   }
 }
 rmSync(dir, { recursive: true, force: true });
+console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -153,9 +153,9 @@ describe('semantic index with the transformers provider (tiny BERT fixture)', ()
   it('builds and searches offline, recording what ran', async () => {
     const modelPath = writeTinyBert(join(mkdtempSync(join(tmpdir(), 'ty-sem-bert-')), 'tiny-bert'));
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-tr-'));
-    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, storeKind: 'vss', factory: 'HNSW32,IDMap2', dir }, ctx);
+    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, storeKind: 'vss', factory: 'HNSW32,IDMap2', efSearch: 40, dir }, ctx);
     expect(info.effective).toMatchObject({ provider: 'transformers', model: modelPath, device: 'cpu', dimensions: 32 });
-    expect(info.store).toEqual({ kind: 'vss', factory: 'HNSW32,IDMap2' });
+    expect(info.store).toEqual({ kind: 'vss', factory: 'HNSW32,IDMap2', efConstruction: 128, efSearch: 40 });
     const index = openSemanticIndex(dir);
     const hits = await index.search('the rocket orbit', 3);
     expect(hits).toHaveLength(3);

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { unpackedPath } from '../../native/extensions.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { ProgressUpdate, TaskContext } from '../../main/engine/jobs/context.ts';
 import { mulberry32 } from '../../main/engine/random.ts';
+import { withHnswParameters } from '../../main/engine/store/faiss-index-blob.ts';
 import { createVectorStore, openVectorStore } from '../../main/engine/store/vector-open.ts';
 import { defaultVectorStoreKind } from '../../main/engine/store/vector-store.ts';
 import type { VectorRow, VectorStore, VectorStoreKind } from '../../main/engine/store/vector-store.ts';
@@ -128,8 +130,26 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
     const store = track(createVectorStore(join(dir, 'e.db'), DIMS, { kind, batchRows: 10 }));
     const ac = new AbortController();
     const cancelling: TaskContext = { ...silentContext(ac.signal), progress: (u) => u.current >= 30 && ac.abort() };
-    await expect(store.addBatch(rowsOf(unitVectors(100, 7)), cancelling)).rejects.toMatchObject({ kind: 'cancelled' });
+    const vectors = unitVectors(100, 7);
+    await expect(store.addBatch(rowsOf(vectors), cancelling)).rejects.toMatchObject({ kind: 'cancelled' });
     expect(store.count()).toBe(30);
+    const query = unitVectors(1, 8);
+    expect(store.search(query, 100).map((h) => h.item)).toEqual(bruteForce(vectors, query, 30, (i) => i < 30).map((e) => e.item));
+  });
+
+  it('appends a later batch to the same index, also after reopening', async () => {
+    const path = join(dir, 'f.db');
+    const vectors = unitVectors(120, 10);
+    const rows = rowsOf(vectors);
+    const first = createVectorStore(path, DIMS, { kind, batchRows: 25 });
+    await first.addBatch(rows.slice(0, 70), ctx);
+    first.close();
+    const store = track(openVectorStore(path));
+    await store.addBatch(rows.slice(70), ctx);
+    expect(store.count()).toBe(120);
+    const query = unitVectors(1, 11);
+    expect(store.search(query, 15).map((h) => h.item)).toEqual(bruteForce(vectors, query, 15).map((e) => e.item));
+    expect(Array.from(store.get('i100')!)).toEqual(Array.from(vectors.slice(100 * DIMS, 101 * DIMS)));
   });
 });
 
@@ -144,6 +164,17 @@ describe('vss index factories', () => {
       const q = vectors.slice(i * DIMS, (i + 1) * DIMS);
       expect(store.search(q, 1)[0]!.item).toBe(`i${i}`);
     }
+  });
+
+  it('writes the configured HNSW efConstruction and efSearch into the Faiss index', async () => {
+    const path = join(dir, 'ef.db');
+    const store = createVectorStore(path, DIMS, { kind: 'vss', factory: 'HNSW16,IDMap2', efConstruction: 60, efSearch: 30, batchRows: 100 });
+    await store.addBatch(rowsOf(unitVectors(300, 12)), ctx);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    const blob = db.prepare('SELECT idx FROM vss_items_index WHERE rowid = 0').pluck().get() as Buffer;
+    db.close();
+    expect(withHnswParameters(blob, { efConstruction: 60, efSearch: 30 }).equals(blob)).toBe(true);
   });
 
   it('requires IVF training before adding, and enough training vectors', async () => {

@@ -86,6 +86,10 @@ export const configSchema = z
         store: z.enum(['vss', 'vec']).optional(),
         /** sqlite-vss index factory: Flat,IDMap2 (exact), HNSW32,IDMap2 (large catalogues), IVF<n>,Flat,IDMap2 */
         index: z.string().min(1).default('Flat,IDMap2'),
+        /** HNSW indexes only: candidate list size while building the graph (Faiss default 40; engine default 128) */
+        efConstruction: z.number().int().positive().optional(),
+        /** HNSW indexes only: candidate list size per query (Faiss default 16; engine default 128) */
+        efSearch: z.number().int().positive().optional(),
       })
       .strict()
       .default({ provider: 'builtin', template: '{title}. {description}', index: 'Flat,IDMap2' }),

@@ -10,8 +10,8 @@ import type { EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from '../embed/provider.ts';
 import { WorkerEmbeddingProvider } from '../embed/worker-provider.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
-import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
-import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind } from '../store/vector-store.ts';
+import { defaultVectorStoreKind } from '../store/vector-store.ts';
+import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStoreSettings } from '../store/vector-store.ts';
 import type { Scorer } from './scorer.ts';
 
 export const DEFAULT_TEMPLATE = '{title}. {description}';
@@ -29,6 +29,9 @@ export interface SemanticBuildOptions {
   storeKind?: VectorStoreKind;
   /** vss only: Faiss index factory (Flat,IDMap2 | HNSW32,IDMap2 | IVF<n>,Flat,IDMap2) */
   factory?: string;
+  /** vss HNSW only */
+  efConstruction?: number;
+  efSearch?: number;
   batchRows?: number;
   /** run the provider in its own worker thread (keeps model inference off this thread) */
   embedInWorker?: boolean;
@@ -44,7 +47,7 @@ export interface SemanticIndexInfo {
   idColumn: string;
   embedding: EmbeddingConfig;
   effective: EmbeddingEffective;
-  store: { kind: VectorStoreKind; factory: string | null };
+  store: VectorStoreSettings;
 }
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
@@ -95,7 +98,13 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
     const vectors = await embedAll(provider, texts, ctx);
     const dims = provider.dimensions;
     mkdirSync(dir, { recursive: true });
-    store = createVectorStore(join(dir, INDEX_FILE), dims, { kind: options.storeKind ?? defaultVectorStoreKind(), factory: options.factory, batchRows: options.batchRows });
+    store = createVectorStore(join(dir, INDEX_FILE), dims, {
+      kind: options.storeKind ?? defaultVectorStoreKind(),
+      factory: options.factory,
+      efConstruction: options.efConstruction,
+      efSearch: options.efSearch,
+      batchRows: options.batchRows,
+    });
     if (store.needsTraining) await store.train(vectors, ctx);
     const rows = items.map((item, i) => ({ item, vector: vectors.subarray(i * dims, (i + 1) * dims), metadata: catalog.rows[i]! }));
     await store.addBatch(rows, ctx);
@@ -107,7 +116,7 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
       idColumn: catalog.idColumn,
       embedding,
       effective: provider.effective(),
-      store: { kind: store.kind, factory: store.kind === 'vss' ? (options.factory ?? DEFAULT_VSS_FACTORY) : null },
+      store: store.settings,
     };
     writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2));
     return info;

@@ -106,6 +106,8 @@ const semantic: ModelStage = {
         },
         ...(s.store ? { storeKind: s.store } : {}),
         factory: s.index,
+        ...(s.efConstruction ? { efConstruction: s.efConstruction } : {}),
+        ...(s.efSearch ? { efSearch: s.efSearch } : {}),
         dir,
       },
       ctx,

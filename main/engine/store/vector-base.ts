@@ -1,7 +1,7 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import type { SearchFilter, VectorHit, VectorRow, VectorStore, VectorStoreKind } from './vector-store.ts';
+import type { SearchFilter, VectorHit, VectorRow, VectorStore, VectorStoreKind, VectorStoreSettings } from './vector-store.ts';
 
 export type Db = Database.Database;
 
@@ -60,23 +60,51 @@ function categoriesOf(metadata: Record<string, string>, columns: readonly string
  */
 export abstract class SqliteVectorStore implements VectorStore {
   abstract readonly kind: VectorStoreKind;
-  readonly db: Db;
+  abstract readonly settings: VectorStoreSettings;
   readonly path: string;
   readonly dims: number;
   protected readonly batchRows: number;
   protected readonly categoryColumns: string[];
-  private readonly itemStmt: Database.Statement<[number], { item: string; metadata: string }>;
-  private readonly rowidStmt: Database.Statement<[string], number>;
+  private connection: Db;
+  private readonly statements = new Map<string, Database.Statement>();
 
   protected constructor(db: Db, path: string, dims: number, batchRows: number, categoryColumns: string[]) {
-    this.db = db;
+    this.connection = db;
     this.path = path;
     this.dims = dims;
     this.batchRows = batchRows;
     this.categoryColumns = categoryColumns;
-    this.itemStmt = db.prepare<[number], { item: string; metadata: string }>('SELECT item, metadata FROM items WHERE rowid = ?');
-    this.rowidStmt = db.prepare<[string], number>('SELECT rowid FROM items WHERE item = ?').pluck();
   }
+
+  protected get db(): Db {
+    return this.connection;
+  }
+
+  /** prepared once per connection */
+  protected statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt as Database.Statement<P, R>;
+  }
+
+  /** Opens a fresh connection to the file (sqlite-vss reads its Faiss index only when a connection first uses the table). */
+  protected reconnect(): void {
+    this.statements.clear();
+    this.connection.close();
+    const db = new Database(this.path, { fileMustExist: true });
+    try {
+      this.loadExtension(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.connection = db;
+  }
+
+  protected abstract loadExtension(db: Db): void;
 
   get needsTraining(): boolean {
     return false;
@@ -84,14 +112,17 @@ export abstract class SqliteVectorStore implements VectorStore {
 
   async train(_vectors: Float32Array, _ctx: TaskContext): Promise<void> {}
 
-  protected abstract insertVector(rowid: number, blob: Buffer): void;
+  /** runs inside the transaction that inserts the item's row */
+  protected abstract insertVector(rowid: number, vector: Float32Array): void;
+  /** runs once after addBatch's transactions, also when one failed or the job was cancelled */
+  protected finishBatch(): void {}
   /** k nearest by cosine, best first; k ≤ count() */
   protected abstract nearest(query: Buffer, k: number): Neighbour[];
   protected abstract vectorBlob(rowid: number): Buffer | undefined;
 
   /** k nearest among the rowids of one category; the default over-fetches and filters */
   protected nearestInCategory(query: Buffer, k: number, category: string): Neighbour[] {
-    const allowed = new Set(this.db.prepare('SELECT rowid FROM item_categories WHERE category = ?').pluck().all(category) as number[]);
+    const allowed = new Set(this.statement('SELECT rowid FROM item_categories WHERE category = ?').pluck().all(category) as number[]);
     if (allowed.size === 0) return [];
     const total = this.count();
     let fetch = Math.min(total, k * Math.ceil((2 * total) / allowed.size));
@@ -110,9 +141,9 @@ export abstract class SqliteVectorStore implements VectorStore {
       }
       if (!r.vector.every(Number.isFinite)) throw new EngineError('invalid-input', `row ${i} (item ${r.item}): vector contains NaN or infinity`, { field: 'vector' });
     });
-    const insertItem = this.db.prepare('INSERT INTO items (rowid, item, metadata) VALUES (?, ?, ?)');
-    const insertCategory = this.db.prepare('INSERT OR IGNORE INTO item_categories (category, rowid) VALUES (?, ?)');
-    let next = ((this.db.prepare('SELECT max(rowid) FROM items').pluck().get() as number | null) ?? 0) + 1;
+    const insertItem = this.statement('INSERT INTO items (rowid, item, metadata) VALUES (?, ?, ?)');
+    const insertCategory = this.statement('INSERT OR IGNORE INTO item_categories (category, rowid) VALUES (?, ?)');
+    let next = ((this.statement('SELECT max(rowid) FROM items').pluck().get() as number | null) ?? 0) + 1;
     const writeChunk = this.db.transaction((chunk: readonly VectorRow[]) => {
       for (const r of chunk) {
         const rowid = next++;
@@ -125,22 +156,26 @@ export abstract class SqliteVectorStore implements VectorStore {
           throw err;
         }
         for (const c of categoriesOf(r.metadata, this.categoryColumns)) insertCategory.run(c, rowid);
-        this.insertVector(rowid, toBlob(r.vector));
+        this.insertVector(rowid, r.vector);
       }
     });
-    for (let start = 0; start < rows.length; start += this.batchRows) {
-      throwIfCancelled(ctx.signal);
-      const before = next;
-      try {
-        writeChunk(rows.slice(start, start + this.batchRows));
-      } catch (err) {
-        next = before;
-        throw err;
+    try {
+      for (let start = 0; start < rows.length; start += this.batchRows) {
+        throwIfCancelled(ctx.signal);
+        const before = next;
+        try {
+          writeChunk(rows.slice(start, start + this.batchRows));
+        } catch (err) {
+          next = before;
+          throw err;
+        }
+        const done = Math.min(rows.length, start + this.batchRows);
+        ctx.progress({ stage: 'index', current: done, total: rows.length, unit: 'vectors' });
+        // let cancellation and progress events through between transactions
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      const done = Math.min(rows.length, start + this.batchRows);
-      ctx.progress({ stage: 'index', current: done, total: rows.length, unit: 'vectors' });
-      // let cancellation and progress events through between transactions
-      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      this.finishBatch();
     }
   }
 
@@ -153,21 +188,22 @@ export abstract class SqliteVectorStore implements VectorStore {
     if (total === 0) return [];
     const query = toBlob(vector);
     const hits = filter.category !== undefined ? this.nearestInCategory(query, Math.min(k, total), filter.category) : this.nearest(query, Math.min(k, total));
+    const itemStmt = this.statement<[number], { item: string; metadata: string }>('SELECT item, metadata FROM items WHERE rowid = ?');
     return hits.map((h) => {
-      const row = this.itemStmt.get(h.rowid)!;
+      const row = itemStmt.get(h.rowid)!;
       return { item: row.item, score: h.score, metadata: JSON.parse(row.metadata) as Record<string, string> };
     });
   }
 
   get(item: string): Float32Array | null {
-    const rowid = this.rowidStmt.get(item);
+    const rowid = this.statement<[string], number>('SELECT rowid FROM items WHERE item = ?').pluck().get(item);
     if (rowid === undefined) return null;
     const blob = this.vectorBlob(rowid);
     return blob ? fromBlob(blob) : null;
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM items').pluck().get() as number;
+    return this.statement('SELECT count(*) FROM items').pluck().get() as number;
   }
 
   close(): void {

@@ -14,8 +14,11 @@ export function createVectorStore(path: string, dims: number, options: VectorSto
   if (options.batchRows !== undefined && (!Number.isInteger(options.batchRows) || options.batchRows < 1)) {
     throw new EngineError('invalid-input', `batchRows must be a positive integer, got ${options.batchRows}`, { field: 'batchRows' });
   }
-  if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
-    throw new EngineError('invalid-input', `efSearch must be a positive integer, got ${options.efSearch}`, { field: 'efSearch' });
+  for (const field of ['efConstruction', 'efSearch'] as const) {
+    const value = options[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new EngineError('invalid-input', `${field} must be a positive integer, got ${value}`, { field });
+    }
   }
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
   switch (options.kind) {

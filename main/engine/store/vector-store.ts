@@ -15,10 +15,11 @@ export interface VectorStoreOptions {
    */
   factory?: string;
   /**
-   * vss HNSW only: results requested per query, of which the best k are kept. sqlite-vss exposes
-   * no efSearch; Faiss widens the HNSW beam to the number of results asked for (measured: recall@10
-   * 0.981 → 0.990 at 10k vectors; no gain at 100k, where the graph built with efConstruction 40 limits it).
+   * vss HNSW only: candidate list size while building the graph (Faiss's default is 40). Larger
+   * builds slower and finds more of the true neighbours.
    */
+  efConstruction?: number;
+  /** vss HNSW only: candidate list size per query (Faiss's default is 16; Faiss uses at least k) */
   efSearch?: number;
   /** rows per transaction (each sqlite-vss commit rewrites the Faiss index) */
   batchRows?: number;
@@ -44,8 +45,19 @@ export interface SearchFilter {
   category?: string;
 }
 
+/** How a store was built, as recorded in the run (semantic.json). */
+export interface VectorStoreSettings {
+  kind: VectorStoreKind;
+  /** vss: the Faiss index factory; null for vec */
+  factory: string | null;
+  /** vss HNSW only */
+  efConstruction?: number;
+  efSearch?: number;
+}
+
 export interface VectorStore {
   readonly kind: VectorStoreKind;
+  readonly settings: VectorStoreSettings;
   readonly dims: number;
   readonly path: string;
   /** true for an IVF index that has not been trained yet */
@@ -68,4 +80,5 @@ export function defaultVectorStoreKind(platform: NodeJS.Platform = process.platf
 export const DEFAULT_CATEGORY_COLUMNS = ['category', 'categories', 'genre', 'genres'];
 export const DEFAULT_VSS_FACTORY = 'Flat,IDMap2';
 export const DEFAULT_BATCH_ROWS = 500;
+export const DEFAULT_EF_CONSTRUCTION = 128;
 export const DEFAULT_EF_SEARCH = 128;

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVec } from '../../../native/extensions.ts';
 import { EngineError } from '../contracts/errors.ts';
-import { createSchema, readMeta, SqliteVectorStore } from './vector-base.ts';
+import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';
 import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS } from './vector-store.ts';
-import type { VectorStoreOptions } from './vector-store.ts';
+import type { VectorStoreOptions, VectorStoreSettings } from './vector-store.ts';
 
 /** sqlite-vec's ceiling on k in one KNN query */
 const MAX_K = 4096;
@@ -21,19 +21,10 @@ function loadVecInto(db: Db): void {
 /** sqlite-vec: an exact (brute-force) vec0 table with the cosine metric; runs on every platform. */
 export class VecVectorStore extends SqliteVectorStore {
   readonly kind = 'vec';
-  private readonly insertStmt: Database.Statement<[bigint, Buffer]>;
-  private readonly searchStmt: Database.Statement<[Buffer, number], { rowid: number; distance: number }>;
-  private readonly categoryStmt: Database.Statement<[Buffer, number, string], { rowid: number; distance: number }>;
-  private readonly vectorStmt: Database.Statement<[bigint], Buffer>;
+  readonly settings: VectorStoreSettings = { kind: 'vec', factory: null };
 
   private constructor(db: Db, path: string, dims: number, options: Partial<VectorStoreOptions>) {
     super(db, path, dims, options.batchRows ?? DEFAULT_BATCH_ROWS, options.categoryColumns ?? DEFAULT_CATEGORY_COLUMNS);
-    this.insertStmt = db.prepare('INSERT INTO vec_items (rowid, embedding) VALUES (?, ?)');
-    this.searchStmt = db.prepare('SELECT rowid, distance FROM vec_items WHERE embedding MATCH ? AND k = ?');
-    this.categoryStmt = db.prepare(
-      'SELECT rowid, distance FROM vec_items WHERE embedding MATCH ? AND k = ? AND rowid IN (SELECT rowid FROM item_categories WHERE category = ?)',
-    );
-    this.vectorStmt = db.prepare<[bigint], Buffer>('SELECT embedding FROM vec_items WHERE rowid = ?').pluck();
   }
 
   static create(path: string, dims: number, options: VectorStoreOptions): VecVectorStore {
@@ -55,26 +46,36 @@ export class VecVectorStore extends SqliteVectorStore {
     return new VecVectorStore(db, path, Number(meta.dims), { categoryColumns: JSON.parse(meta.categoryColumns ?? '[]') as string[] });
   }
 
+  protected loadExtension(db: Db): void {
+    loadVecInto(db);
+  }
+
   private checkK(k: number): void {
     if (k > MAX_K) throw new EngineError('invalid-input', `k is at most ${MAX_K} with the vec store, got ${k}`, { field: 'k' });
   }
 
-  protected insertVector(rowid: number, blob: Buffer): void {
+  protected insertVector(rowid: number, vector: Float32Array): void {
     // vec0 rejects rowids bound as JavaScript numbers (REAL); BigInt binds as INTEGER
-    this.insertStmt.run(BigInt(rowid), blob);
+    this.statement('INSERT INTO vec_items (rowid, embedding) VALUES (?, ?)').run(BigInt(rowid), toBlob(vector));
   }
 
   protected nearest(query: Buffer, k: number): Neighbour[] {
     this.checkK(k);
-    return this.searchStmt.all(query, k).map((r) => ({ rowid: r.rowid, score: 1 - r.distance }));
+    return this.statement<[Buffer, number], { rowid: number; distance: number }>('SELECT rowid, distance FROM vec_items WHERE embedding MATCH ? AND k = ?')
+      .all(query, k)
+      .map((r) => ({ rowid: r.rowid, score: 1 - r.distance }));
   }
 
   protected override nearestInCategory(query: Buffer, k: number, category: string): Neighbour[] {
     this.checkK(k);
-    return this.categoryStmt.all(query, k, category).map((r) => ({ rowid: r.rowid, score: 1 - r.distance }));
+    return this.statement<[Buffer, number, string], { rowid: number; distance: number }>(
+      'SELECT rowid, distance FROM vec_items WHERE embedding MATCH ? AND k = ? AND rowid IN (SELECT rowid FROM item_categories WHERE category = ?)',
+    )
+      .all(query, k, category)
+      .map((r) => ({ rowid: r.rowid, score: 1 - r.distance }));
   }
 
   protected vectorBlob(rowid: number): Buffer | undefined {
-    return this.vectorStmt.get(BigInt(rowid));
+    return this.statement<[bigint], Buffer>('SELECT embedding FROM vec_items WHERE rowid = ?').pluck().get(BigInt(rowid));
   }
 }
