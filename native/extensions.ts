@@ -5,6 +5,7 @@
  * (electron-builder's asarUnpack puts the binaries there).
  */
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { getLoadablePath as sqliteVecPath } from 'sqlite-vec';
 
 /** What a database connection must offer to load an extension (better-sqlite3's Database does). */
@@ -76,13 +77,33 @@ function loadOrExplain(extension: VectorExtension, db: ExtensionHost, path: stri
   }
 }
 
+/** dlopen's RTLD_NODELETE, which os.constants.dlopen does not list */
+const RTLD_NODELETE = process.platform === 'darwin' ? 0x80 : 0x1000;
+let vssPinned = false;
+
+/**
+ * Faiss parallelises with OpenMP. SQLite dlcloses an extension when a connection that loaded it
+ * closes; when the last one goes, vss0 and libgomp are unmapped while OpenMP's idle worker threads
+ * still run in them, and the process segfaults. Opening vss0 once with RTLD_NODELETE keeps it (and
+ * libgomp) mapped for the life of the process. process.dlopen then reports that vss0 is no Node
+ * addon; the library stays loaded all the same.
+ */
+function pinVss(path: string): void {
+  if (vssPinned) return;
+  try {
+    process.dlopen({ exports: {} }, path, constants.dlopen.RTLD_NOW | RTLD_NODELETE);
+  } catch (err) {
+    if (!/did not self-register/.test((err as Error).message)) {
+      throw new ExtensionLoadError('vss', `loading ${path} failed (${(err as Error).message})`, HINTS.vss);
+    }
+  }
+  vssPinned = true;
+}
+
 /** Loads sqlite-vss into a connection: vector0 first (vss0 depends on it), then vss0. */
 export function loadVss(db: ExtensionHost): void {
   const paths = vssLoadablePaths();
-  // Faiss parallelises with OpenMP. SQLite dlcloses the extension (and with it libgomp) when the last
-  // connection that loaded it closes; idle OpenMP worker threads then run in unmapped code and the
-  // process segfaults. With one OpenMP thread no pool exists. libgomp reads this when it is loaded.
-  process.env.OMP_NUM_THREADS = '1';
+  pinVss(paths.vss);
   loadOrExplain('vss', db, paths.vector);
   loadOrExplain('vss', db, paths.vss);
 }

@@ -1,9 +1,10 @@
 /**
- * The Faiss index serialisation that sqlite-vss keeps in its `<table>_index` shadow table (Faiss
- * 1.7.4's index_write.cpp, as bundled with sqlite-vss 0.1.2), for two things sqlite-vss cannot do
- * through SQL: bulk-loading an exact index (every vss0 commit re-serialises the whole index, and
- * one transaction's buffer grows by copying, so row inserts are quadratic either way), and setting
- * HNSW's efConstruction and efSearch (serialised with the graph; vss0 exposes neither).
+ * The Faiss index serialisation that sqlite-vss keeps in its `<table>_index` shadow table
+ * (Faiss 1.7.3's index_write.cpp, as bundled with sqlite-vss 0.1.2: `SELECT vss_debug()` names
+ * the version), for two things sqlite-vss cannot do through SQL: bulk-loading an exact index
+ * (every vss0 commit re-serialises the whole index, and one transaction's buffer grows by
+ * copying, so row inserts are quadratic either way), and setting HNSW's efConstruction and
+ * efSearch (serialised with the graph; vss0 exposes neither).
  *
  * Layout of the index kinds handled here (all little-endian):
  *   header   = fourcc[4] d:i32 ntotal:i64 unused:i64 unused:i64 is_trained:u8 metric_type:i32
