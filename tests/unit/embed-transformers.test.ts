@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -61,7 +61,22 @@ describe('transformers provider on the tiny BERT fixture', () => {
     await provider.embed([TEXTS[5]!, TEXTS[4]!, 'space '.repeat(40)], ctx);
     const eff = provider.effective();
     expect(eff.truncated - before).toBe(2);
-    expect(eff).toMatchObject({ provider: 'transformers', model: folder, dimensions: TINY_BERT_HIDDEN, device: 'cpu' });
+    expect(eff).toMatchObject({ provider: 'transformers', model: folder, dimensions: TINY_BERT_HIDDEN, device: 'cpu', maxLength: 16 });
+  });
+
+  it('cuts texts at the sequence length a sentence-transformers folder was trained with', async () => {
+    const trained = join(mkdtempSync(join(tmpdir(), 'ty-bert-st-')), 'tiny-bert');
+    writeTinyBert(trained, { maxLength: 16 });
+    writeFileSync(join(trained, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 8, do_lower_case: false }));
+    const shorter = await TransformersProvider.load({ modelPath: trained, dtype: 'fp32' }, ctx);
+    try {
+      await shorter.embed(['space rocket', 'space rocket orbit moon star planet galaxy telescope launch'], ctx);
+      expect(shorter.effective()).toMatchObject({ maxLength: 8, truncated: 1 });
+    } finally {
+      await shorter.dispose();
+    }
+    writeFileSync(join(trained, 'sentence_bert_config.json'), '{ not json');
+    await expect(TransformersProvider.load({ modelPath: trained, dtype: 'fp32' }, ctx)).rejects.toThrow(/sentence_bert_config\.json is not valid JSON/);
   });
 
   it('falls back to cpu when the requested execution provider is unavailable, and records it', async () => {

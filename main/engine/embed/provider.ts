@@ -8,8 +8,10 @@ export interface EmbeddingEffective {
   device: string;
   /** the device asked for, when it differs from `device` (it was unavailable and cpu ran instead) */
   requestedDevice?: string;
-  /** texts cut at the model's maximum length */
+  /** texts cut at `maxLength` tokens (transformers) */
   truncated: number;
+  /** transformers: the token limit applied */
+  maxLength?: number;
 }
 
 /**

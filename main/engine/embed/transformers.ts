@@ -1,7 +1,7 @@
 import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
-import { existsSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
@@ -32,6 +32,22 @@ interface Loaded {
   dimensions: number;
   maxLength: number;
   modelName: string;
+}
+
+/**
+ * sentence-transformers folders name the sequence length the model was trained with
+ * (all-MiniLM-L6-v2: 256, where its tokenizer allows 512); that library cuts texts there, and so do we.
+ */
+function sentenceTransformersMaxLength(folder: string): number | undefined {
+  const file = join(folder, 'sentence_bert_config.json');
+  if (!existsSync(file)) return undefined;
+  let config: { max_seq_length?: unknown };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as { max_seq_length?: unknown };
+  } catch (err) {
+    throw new EngineError('invalid-input', `${file} is not valid JSON (${(err as Error).message}): fix or delete it`, { field: 'modelPath' });
+  }
+  return typeof config.max_seq_length === 'number' ? config.max_seq_length : undefined;
 }
 
 function modelNotFound(options: TransformersOptions, cause: string): EngineError {
@@ -107,7 +123,8 @@ export class TransformersProvider implements EmbeddingProvider {
     const config = model.config as unknown as { hidden_size?: number; dim?: number; d_model?: number; max_position_embeddings?: number };
     const dimensions = config.hidden_size ?? config.dim ?? config.d_model;
     if (!dimensions) throw new EngineError('invalid-input', `${modelId}: config.json has no hidden_size, so the embedding size is unknown`, { field: 'model' });
-    const limits = [tokenizer.model_max_length as number, config.max_position_embeddings, options.maxLength].filter((n): n is number => typeof n === 'number' && n > 0 && Number.isFinite(n));
+    const trainedLength = options.modelPath ? sentenceTransformersMaxLength(resolve(options.modelPath)) : undefined;
+    const limits = [tokenizer.model_max_length as number, config.max_position_embeddings, trainedLength, options.maxLength].filter((n): n is number => typeof n === 'number' && n > 0 && Number.isFinite(n));
     const maxLength = Math.min(...limits, 512);
     ctx.log('info', `transformers: ${modelId} (${dtype}) on ${device}, ${dimensions} dimensions, max ${maxLength} tokens`);
     return new TransformersProvider({ tokenizer, model, device, dimensions, maxLength, modelName: options.modelPath ? resolve(options.modelPath) : modelId }, batchSize, requested);
@@ -144,6 +161,7 @@ export class TransformersProvider implements EmbeddingProvider {
       device: this.loaded.device,
       ...(this.loaded.device !== this.requestedDevice ? { requestedDevice: this.requestedDevice } : {}),
       truncated: this.truncated,
+      maxLength: this.loaded.maxLength,
     };
   }
 
