@@ -17,3 +17,19 @@ export function evenSample<T>(texts: readonly T[], count: number): T[] {
   const n = Math.min(count, texts.length);
   return Array.from({ length: n }, (_, i) => texts[Math.floor((i * texts.length) / n)]!);
 }
+
+/**
+ * Distinct sentences of the mail bodies (six words or more, quoted lines dropped), then each
+ * sentence joined with the next: short item texts, over 100k of them.
+ */
+export function mailSentences(): string[] {
+  const sentences = new Set<string>();
+  for (const body of mailBodies()) {
+    for (const part of body.split(/(?<=[.!?])\s+|\n\s*\n/)) {
+      const s = part.replace(/\s+/g, ' ').trim();
+      if (s.split(' ').length >= 6 && /[a-z]{3}/.test(s) && !/^[>|]/.test(s)) sentences.add(s);
+    }
+  }
+  const list = [...sentences];
+  return [...list, ...list.slice(0, -1).map((s, i) => `${s} ${list[i + 1]}`)];
+}
