@@ -39,6 +39,11 @@ export interface SemanticBuildOptions {
   dir: string;
 }
 
+interface StoreFallback {
+  kind: VectorStoreKind;
+  reason: string;
+}
+
 /** semantic.json: how the index was built, without secrets. */
 export interface SemanticIndexInfo {
   items: number;
@@ -47,7 +52,8 @@ export interface SemanticIndexInfo {
   idColumn: string;
   embedding: EmbeddingConfig;
   effective: EmbeddingEffective;
-  store: VectorStoreSettings;
+  /** fallbackFrom: the default store (vss) could not be loaded, so vec was used; why */
+  store: VectorStoreSettings & { fallbackFrom?: StoreFallback };
 }
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
@@ -98,13 +104,8 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
     const vectors = await embedAll(provider, texts, ctx);
     const dims = provider.dimensions;
     mkdirSync(dir, { recursive: true });
-    store = createVectorStore(join(dir, INDEX_FILE), dims, {
-      kind: options.storeKind ?? defaultVectorStoreKind(),
-      factory: options.factory,
-      efConstruction: options.efConstruction,
-      efSearch: options.efSearch,
-      batchRows: options.batchRows,
-    });
+    const opened = createIndexStore(join(dir, INDEX_FILE), dims, options, ctx);
+    store = opened.store;
     if (store.needsTraining) await store.train(vectors, ctx);
     const rows = items.map((item, i) => ({ item, vector: vectors.subarray(i * dims, (i + 1) * dims), metadata: catalog.rows[i]! }));
     await store.addBatch(rows, ctx);
@@ -116,13 +117,29 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
       idColumn: catalog.idColumn,
       embedding,
       effective: provider.effective(),
-      store: store.settings,
+      store: { ...store.settings, ...(opened.fallbackFrom ? { fallbackFrom: opened.fallbackFrom } : {}) },
     };
     writeFileSync(join(dir, INFO_FILE), JSON.stringify(info, null, 2));
     return info;
   } finally {
     store?.close();
     await provider.dispose?.();
+  }
+}
+
+/**
+ * The configured store, or else the platform default; when that default is sqlite-vss and it cannot
+ * be loaded (missing libgomp/libblas/liblapack, say), sqlite-vec, with the reason recorded.
+ */
+function createIndexStore(path: string, dims: number, options: SemanticBuildOptions, ctx: TaskContext): { store: VectorStore; fallbackFrom?: StoreFallback } {
+  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, batchRows: options.batchRows };
+  const kind = options.storeKind ?? defaultVectorStoreKind();
+  try {
+    return { store: createVectorStore(path, dims, { kind, ...storeOptions }) };
+  } catch (err) {
+    if (options.storeKind || kind !== 'vss' || !(err instanceof EngineError) || err.details?.extension !== 'vss') throw err;
+    ctx.log('warn', `${err.message}; indexing with sqlite-vec instead (set semantic.store to choose)`);
+    return { store: createVectorStore(path, dims, { kind: 'vec', batchRows: options.batchRows }), fallbackFrom: { kind: 'vss', reason: err.message } };
   }
 }
 

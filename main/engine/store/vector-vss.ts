@@ -15,7 +15,7 @@ export function loadVssInto(db: Db): void {
   try {
     loadVss(db);
   } catch (err) {
-    if (err instanceof ExtensionLoadError) throw new EngineError('invalid-input', err.message, { hint: err.hint });
+    if (err instanceof ExtensionLoadError) throw new EngineError('invalid-input', err.message, { hint: err.hint, extension: 'vss' });
     throw err;
   }
 }
