@@ -1,6 +1,6 @@
 /**
  * Vector store benchmark: insert rate and query latency (p50/p95) for 384-dimensional vectors,
- * exact (sqlite-vss Flat, sqlite-vec) and approximate (sqlite-vss HNSW32, with recall@10 against exact),
+ * exact (sqlite-vss Flat, in one table or split into shards scanned by one thread each; sqlite-vec) and approximate (sqlite-vss HNSW32, with recall@10 against exact),
  * and the process's peak RSS.
  * Two data sets (--data):
  * - text: real short texts (SpamAssassin mail sentences, and pairs of them) embedded by the builtin
@@ -10,8 +10,9 @@
  *   true neighbours 2..10 are decided by noise: a worst case for HNSW, kept as a stress test.
  *
  *   node tests/bench/vector.bench.ts [--sizes 10000,100000] [--queries 200] [--dims 384] [--batch-rows 500]
- *                                    [--ef-construction 128] [--ef-search 128] [--stores flat,vec,hnsw]
- *                                    [--data text,synthetic]
+ *                                    [--ef-construction 128] [--ef-search 128] [--stores flat,flat-sharded,vec,hnsw]
+ *                                    [--data text,synthetic] [--shards n]
+ * flat-sharded uses --shards, default the semantic stage's choice for a large catalogue (exactIndexShards).
  * recall@10 is measured against exact top-10 lists computed by brute force in JavaScript.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { gaussianFill } from '../../main/engine/random.ts';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
+import { exactIndexShards } from '../../main/engine/recsys/semantic.ts';
 import { createVectorStore } from '../../main/engine/store/vector-open.ts';
 import { DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH } from '../../main/engine/store/vector-store.ts';
 import type { VectorRow, VectorStore, VectorStoreOptions } from '../../main/engine/store/vector-store.ts';
@@ -34,13 +36,15 @@ const { values } = parseArgs({
     'batch-rows': { type: 'string', default: '500' },
     'ef-construction': { type: 'string', default: String(DEFAULT_EF_CONSTRUCTION) },
     'ef-search': { type: 'string', default: String(DEFAULT_EF_SEARCH) },
-    stores: { type: 'string', default: 'flat,vec,hnsw' },
+    stores: { type: 'string', default: 'flat,flat-sharded,vec,hnsw' },
+    shards: { type: 'string' },
     data: { type: 'string', default: 'text,synthetic' },
   },
 });
 const batchRows = Number(values['batch-rows']);
 const efConstruction = Number(values['ef-construction']);
 const efSearch = Number(values['ef-search']);
+const shards = values.shards !== undefined ? Number(values.shards) : exactIndexShards(Number.MAX_SAFE_INTEGER);
 const stores = new Set(values.stores.split(','));
 const sizes = values.sizes.split(',').map(Number);
 const nQueries = Number(values.queries);
@@ -161,6 +165,7 @@ for (const dataName of values.data.split(',')) {
     const configs = (
       [
         ['flat', 'vss Flat (exact)', { kind: 'vss', factory: 'Flat,IDMap2', batchRows }],
+        ['flat-sharded', `vss Flat ×${shards} shards (exact)`, { kind: 'vss', factory: 'Flat,IDMap2', batchRows, shards }],
         ['vec', 'vec (exact)', { kind: 'vec', batchRows }],
         ['hnsw', 'vss HNSW32', { kind: 'vss', factory: 'HNSW32,IDMap2', batchRows, efConstruction, efSearch }],
       ] satisfies [string, string, VectorStoreOptions][]
@@ -171,7 +176,7 @@ for (const dataName of values.data.split(',')) {
       const { store, rate } = await build(path, vectors, options);
       const q = queryAll(store, queries);
       const recall = `  recall@10 ${recallAt10(q.results, exact).toFixed(3)}`;
-      console.log(`${dataName.padEnd(9)} ${String(n).padStart(7)} ${name.padEnd(17)} insert ${Math.round(rate).toString().padStart(6)} vectors/s   query p50 ${fmt(q.p50)} ms  p95 ${fmt(q.p95)} ms${recall}`);
+      console.log(`${dataName.padEnd(9)} ${String(n).padStart(7)} ${name.padEnd(28)} insert ${Math.round(rate).toString().padStart(6)} vectors/s   query p50 ${fmt(q.p50)} ms  p95 ${fmt(q.p95)} ms${recall}`);
       store.close();
       rmSync(path, { force: true });
     }

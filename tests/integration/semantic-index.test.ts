@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { ItemCatalog } from '../../main/engine/data/types.ts';
@@ -12,7 +12,7 @@ const fetchSpy = vi.fn(async () => {
   throw new Error('network access attempted');
 });
 vi.stubGlobal('fetch', fetchSpy);
-const { buildSemanticIndex, buildUserProfiles, createSemanticScorer, openSemanticIndex, renderTemplate, semanticScorerFromIndex } = await import(
+const { buildSemanticIndex, buildUserProfiles, createSemanticScorer, exactIndexShards, openSemanticIndex, renderTemplate, semanticScorerFromIndex } = await import(
   '../../main/engine/recsys/semantic.ts'
 );
 
@@ -146,6 +146,16 @@ describe('semantic recommendations', () => {
     scorer.scoreUsers(Int32Array.from([0]), out);
     expect(out[1]!).toBeGreaterThan(out[0]!);
     expect(() => scorer.scoreUsers(Int32Array.from([5]), new Float32Array(2))).toThrow(/outside/);
+  });
+});
+
+describe('exact index shards', () => {
+  it('splits a vss Flat index over up to 4 threads from 50,000 items, and records the choice only then', async () => {
+    expect(exactIndexShards(49_999)).toBe(1);
+    expect(exactIndexShards(50_000)).toBe(Math.min(availableParallelism(), 4));
+    const dir = mkdtempSync(join(tmpdir(), 'ty-sem-shards-'));
+    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, storeKind: 'vss', dir }, ctx);
+    expect(info.store).toEqual({ kind: 'vss', factory: 'Flat,IDMap2' });
   });
 });
 

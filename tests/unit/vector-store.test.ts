@@ -1,16 +1,18 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { unpackedPath } from '../../native/extensions.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { ProgressUpdate, TaskContext } from '../../main/engine/jobs/context.ts';
 import { mulberry32 } from '../../main/engine/random.ts';
 import { withHnswParameters } from '../../main/engine/store/faiss-index-blob.ts';
+import { toBlob } from '../../main/engine/store/vector-base.ts';
 import { createVectorStore, openVectorStore } from '../../main/engine/store/vector-open.ts';
+import { liveShardWorkers, VssShardPool } from '../../main/engine/store/vss-shard-pool.ts';
 import { defaultVectorStoreKind } from '../../main/engine/store/vector-store.ts';
-import type { VectorRow, VectorStore, VectorStoreKind } from '../../main/engine/store/vector-store.ts';
+import type { VectorRow, VectorStore, VectorStoreOptions } from '../../main/engine/store/vector-store.ts';
 
 const DIMS = 16;
 const ctx = silentContext();
@@ -62,12 +64,19 @@ function track<T extends VectorStore>(s: T): T {
   return s;
 }
 
-describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
+const STORES: [string, VectorStoreOptions][] = [
+  ['vss', { kind: 'vss' }],
+  ['vss with 3 shards', { kind: 'vss', shards: 3 }],
+  ['vec', { kind: 'vec' }],
+];
+
+describe.each(STORES)('%s vector store', (_name, config) => {
+  const kind = config.kind;
   const dir = mkdtempSync(join(tmpdir(), `ty-vec-${kind}-`));
 
   it('stores vectors with metadata and finds the exact nearest neighbours', async () => {
     const vectors = unitVectors(300, 1);
-    const store = track(createVectorStore(join(dir, 'a.db'), DIMS, { kind, batchRows: 64 }));
+    const store = track(createVectorStore(join(dir, 'a.db'), DIMS, { ...config, batchRows: 64 }));
     const updates: ProgressUpdate[] = [];
     await store.addBatch(rowsOf(vectors), { ...ctx, progress: (u) => updates.push(u) });
     expect(store.count()).toBe(300);
@@ -85,7 +94,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
 
   it('filters by category (multi-valued, case-insensitive) with exact results', async () => {
     const vectors = unitVectors(200, 2);
-    const store = track(createVectorStore(join(dir, 'b.db'), DIMS, { kind }));
+    const store = track(createVectorStore(join(dir, 'b.db'), DIMS, config));
     await store.addBatch(rowsOf(vectors), ctx);
     const query = unitVectors(1, 5);
     const hits = store.search(query, 8, { category: 'drama' });
@@ -97,11 +106,11 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
 
   it('reopens from the file and rebuilding at the same path leaves no stale rows', async () => {
     const path = join(dir, 'c.db');
-    const first = createVectorStore(path, DIMS, { kind });
+    const first = createVectorStore(path, DIMS, config);
     await first.addBatch(rowsOf(unitVectors(50, 3), 'old'), ctx);
     first.close();
     const vectors = unitVectors(20, 4);
-    const rebuilt = createVectorStore(path, DIMS, { kind });
+    const rebuilt = createVectorStore(path, DIMS, config);
     await rebuilt.addBatch(rowsOf(vectors), ctx);
     rebuilt.close();
     const reopened = track(openVectorStore(path));
@@ -115,7 +124,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
   });
 
   it('rejects bad rows and queries with invalid-input, and an empty index returns nothing', async () => {
-    const store = track(createVectorStore(join(dir, 'd.db'), DIMS, { kind }));
+    const store = track(createVectorStore(join(dir, 'd.db'), DIMS, config));
     expect(store.search(unitVectors(1, 1), 5)).toEqual([]);
     const rows = rowsOf(unitVectors(3, 1));
     await expect(store.addBatch([...rows, rows[0]!], ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('i0') });
@@ -127,7 +136,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
   });
 
   it('stops between transactions when cancelled, keeping whole batches only', async () => {
-    const store = track(createVectorStore(join(dir, 'e.db'), DIMS, { kind, batchRows: 10 }));
+    const store = track(createVectorStore(join(dir, 'e.db'), DIMS, { ...config, batchRows: 10 }));
     const ac = new AbortController();
     const cancelling: TaskContext = { ...silentContext(ac.signal), progress: (u) => u.current >= 30 && ac.abort() };
     const vectors = unitVectors(100, 7);
@@ -141,7 +150,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
     const path = join(dir, 'f.db');
     const vectors = unitVectors(120, 10);
     const rows = rowsOf(vectors);
-    const first = createVectorStore(path, DIMS, { kind, batchRows: 25 });
+    const first = createVectorStore(path, DIMS, { ...config, batchRows: 25 });
     await first.addBatch(rows.slice(0, 70), ctx);
     first.close();
     const store = track(openVectorStore(path));
@@ -150,6 +159,83 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('%s vector store', (kind) => {
     const query = unitVectors(1, 11);
     expect(store.search(query, 15).map((h) => h.item)).toEqual(bruteForce(vectors, query, 15).map((e) => e.item));
     expect(Array.from(store.get('i100')!)).toEqual(Array.from(vectors.slice(100 * DIMS, 101 * DIMS)));
+  });
+});
+
+describe('sharded vss store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ty-vss-shards-'));
+  /** workers report their exit asynchronously, also those that earlier tests' stores ended */
+  const noShardWorkers = () => vi.waitFor(() => expect(liveShardWorkers()).toBe(0), { timeout: 15_000 });
+  beforeEach(noShardWorkers);
+
+  it('puts row r in shard r % S and finds and gets rows of any shard, also when shards are empty', async () => {
+    const path = join(dir, 'layout.db');
+    const vectors = unitVectors(40, 21);
+    const store = track(createVectorStore(path, DIMS, { kind: 'vss', shards: 3, batchRows: 7 }));
+    expect(store.settings).toEqual({ kind: 'vss', factory: 'Flat,IDMap2', shards: 3 });
+    await store.addBatch(rowsOf(vectors), ctx);
+    const db = new Database(path, { readonly: true });
+    const shardOf = ['vss_items', 'vss_items_s1', 'vss_items_s2'].map((t) => db.prepare(`SELECT rowid FROM ${t}_data ORDER BY rowid`).pluck().all() as number[]);
+    db.close();
+    shardOf.forEach((rowids, s) => expect(rowids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1).filter((r) => r % 3 === s)));
+    for (const i of [0, 1, 2, 39]) expect(Array.from(store.get(`i${i}`)!)).toEqual(Array.from(vectors.slice(i * DIMS, (i + 1) * DIMS)));
+
+    // one row: rowid 1 lives in shard 1, shards 0 and 2 are empty (vss0 aborts on an empty search)
+    const single = track(createVectorStore(join(dir, 'single.db'), DIMS, { kind: 'vss', shards: 3 }));
+    await single.addBatch(rowsOf(vectors.slice(0, DIMS)), ctx);
+    expect(single.search(unitVectors(1, 3), 5).map((h) => h.item)).toEqual(['i0']);
+    expect(single.search(unitVectors(1, 3), 5, { category: 'drama' }).map((h) => h.item)).toEqual(['i0']);
+    expect(Array.from(single.get('i0')!)).toEqual(Array.from(vectors.slice(0, DIMS)));
+  });
+
+  it('sees rows appended after a search (the workers restart) and close() ends the workers', async () => {
+    const path = join(dir, 'workers.db');
+    const vectors = unitVectors(90, 22);
+    const rows = rowsOf(vectors);
+    const store = createVectorStore(path, DIMS, { kind: 'vss', shards: 3 });
+    await store.addBatch(rows.slice(0, 60), ctx);
+    const query = unitVectors(1, 23);
+    expect(store.search(query, 5).map((h) => h.item)).toEqual(bruteForce(vectors, query, 5, (i) => i < 60).map((e) => e.item));
+    expect(liveShardWorkers()).toBe(2);
+    await store.addBatch(rows.slice(60), ctx);
+    expect(store.search(query, 5).map((h) => h.item)).toEqual(bruteForce(vectors, query, 5).map((e) => e.item));
+    expect(Array.from(store.get('i88')!)).toEqual(Array.from(vectors.slice(88 * DIMS, 89 * DIMS)));
+    store.close();
+    await noShardWorkers();
+    const reopened = openVectorStore(path);
+    expect(reopened.settings.shards).toBe(3);
+    expect(reopened.search(query, 5).map((h) => h.item)).toEqual(bruteForce(vectors, query, 5).map((e) => e.item));
+    reopened.close();
+    await noShardWorkers();
+  });
+
+  it('reports a shard whose worker fails or does not answer as an internal error', async () => {
+    const path = join(dir, 'fail.db');
+    const store = createVectorStore(path, DIMS, { kind: 'vss', shards: 2 });
+    await store.addBatch(rowsOf(unitVectors(10, 24)), ctx);
+    store.close();
+    const pool = new VssShardPool({ path, dims: DIMS, tables: new Map([[1, 'vss_items_s1']]), startTimeoutMs: 1 });
+    const ks = new Map([[1, 3]]);
+    expect(() => pool.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1: .*did not answer/) }));
+    const broken = new VssShardPool({ path, dims: DIMS, tables: new Map([[1, 'no_such_table']]) });
+    expect(() => broken.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1 failed: .*no_such_table/) }));
+    await noShardWorkers();
+
+    // the store starts new workers after a failure
+    const reopened = track(openVectorStore(path));
+    renameSync(path, `${path}.away`);
+    expect(() => reopened.search(unitVectors(1, 26), 3)).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringContaining('shard 1 failed') }));
+    renameSync(`${path}.away`, path);
+    expect(reopened.search(unitVectors(1, 26), 3)).toHaveLength(3);
+  });
+
+  it('rejects bad shard counts, and shards for other indexes than vss Flat', () => {
+    for (const shards of [0, -1, 1.5, 17, Number.NaN]) {
+      expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', shards })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
+    }
+    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', factory: 'HNSW32,IDMap2', shards: 2 })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
+    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vec', shards: 2 })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
+    track(createVectorStore(join(dir, 'one.db'), DIMS, { kind: 'vec', shards: 1 }));
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { ItemCatalog } from '../data/types.ts';
@@ -10,7 +11,7 @@ import type { EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from '../embed/provider.ts';
 import { WorkerEmbeddingProvider } from '../embed/worker-provider.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
-import { defaultVectorStoreKind } from '../store/vector-store.ts';
+import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
 import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStoreSettings } from '../store/vector-store.ts';
 import type { Scorer } from './scorer.ts';
 
@@ -127,13 +128,20 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
   }
 }
 
+/** Shards of an exact vss index: one thread per shard scans its vectors, worth it once a scan takes milliseconds. */
+export function exactIndexShards(items: number): number {
+  return items >= 50_000 ? Math.min(availableParallelism(), 4) : 1;
+}
+
 /**
  * The configured store, or else the platform default; when that default is sqlite-vss and it cannot
  * be loaded (missing libgomp/libblas/liblapack, say), sqlite-vec, with the reason recorded.
  */
 function createIndexStore(path: string, dims: number, options: SemanticBuildOptions, ctx: TaskContext): { store: VectorStore; fallbackFrom?: StoreFallback } {
-  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, batchRows: options.batchRows };
   const kind = options.storeKind ?? defaultVectorStoreKind();
+  const factory = options.factory ?? DEFAULT_VSS_FACTORY;
+  const shards = kind === 'vss' && factory === DEFAULT_VSS_FACTORY ? exactIndexShards(options.catalog.rows.length) : undefined;
+  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, batchRows: options.batchRows, shards };
   try {
     return { store: createVectorStore(path, dims, { kind, ...storeOptions }) };
   } catch (err) {

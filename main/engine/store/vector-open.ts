@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
 import { EngineError } from '../contracts/errors.ts';
 import { VecVectorStore } from './vector-vec.ts';
+import { DEFAULT_VSS_FACTORY, MAX_SHARDS } from './vector-store.ts';
 import type { VectorStore, VectorStoreOptions } from './vector-store.ts';
 import { VssVectorStore } from './vector-vss.ts';
 
@@ -18,6 +19,14 @@ export function createVectorStore(path: string, dims: number, options: VectorSto
     const value = options[field];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new EngineError('invalid-input', `${field} must be a positive integer, got ${value}`, { field });
+    }
+  }
+  if (options.shards !== undefined) {
+    if (!Number.isInteger(options.shards) || options.shards < 1 || options.shards > MAX_SHARDS) {
+      throw new EngineError('invalid-input', `shards must be an integer from 1 to ${MAX_SHARDS}, got ${options.shards}`, { field: 'shards' });
+    }
+    if (options.shards > 1 && (options.kind !== 'vss' || (options.factory ?? DEFAULT_VSS_FACTORY) !== DEFAULT_VSS_FACTORY)) {
+      throw new EngineError('invalid-input', `shards applies to the exact sqlite-vss index (${DEFAULT_VSS_FACTORY}) only, not ${options.kind === 'vss' ? `vss ${options.factory}` : options.kind}`, { field: 'shards' });
     }
   }
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });

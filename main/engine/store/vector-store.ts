@@ -21,6 +21,11 @@ export interface VectorStoreOptions {
   efConstruction?: number;
   /** vss HNSW only: candidate list size per query (Faiss's default is 16; Faiss uses at least k) */
   efSearch?: number;
+  /**
+   * vss Flat,IDMap2 only: splits the index into this many vss0 tables (1..16, default 1) that are
+   * scanned at the same time, one thread each (worker threads for shards ≥ 1)
+   */
+  shards?: number;
   /** rows per transaction (each sqlite-vss commit rewrites the Faiss index) */
   batchRows?: number;
   /** metadata columns whose values (split on | ; ,) are the item's categories for filtered search */
@@ -53,6 +58,8 @@ export interface VectorStoreSettings {
   /** vss HNSW only */
   efConstruction?: number;
   efSearch?: number;
+  /** vss Flat only, when the index is split into more than one shard */
+  shards?: number;
 }
 
 export interface VectorStore {
@@ -82,3 +89,4 @@ export const DEFAULT_VSS_FACTORY = 'Flat,IDMap2';
 export const DEFAULT_BATCH_ROWS = 500;
 export const DEFAULT_EF_CONSTRUCTION = 128;
 export const DEFAULT_EF_SEARCH = 128;
+export const MAX_SHARDS = 16;

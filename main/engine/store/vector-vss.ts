@@ -8,6 +8,7 @@ import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base
 import type { Db, Neighbour } from './vector-base.ts';
 import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_VSS_FACTORY } from './vector-store.ts';
 import type { VectorStoreOptions, VectorStoreSettings } from './vector-store.ts';
+import { VssShardPool } from './vss-shard-pool.ts';
 
 const FACTORY = /^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$/;
 
@@ -28,8 +29,11 @@ function ivfLists(factory: string): number {
 
 const isHnsw = (factory: string) => /^HNSW\d+,IDMap2$/.test(factory);
 
-function readIndexBlob(db: Db): Buffer {
-  return db.prepare('SELECT idx FROM vss_items_index WHERE rowid = 0').pluck().get() as Buffer;
+/** vss0 table of shard s: shard 0 is the table of unsharded stores */
+export const shardTable = (shard: number): string => (shard === 0 ? 'vss_items' : `vss_items_s${shard}`);
+
+function readIndexBlob(db: Db, table = 'vss_items'): Buffer {
+  return db.prepare(`SELECT idx FROM ${table}_index WHERE rowid = 0`).pluck().get() as Buffer;
 }
 
 /**
@@ -51,6 +55,13 @@ function writeShadowTables(db: Db, write: () => void): void {
  * index once, after its item transactions (see faiss-index-blob.ts for why). Other factories insert
  * through vss0, one index rewrite per transaction; HNSW gets its efConstruction and efSearch set in
  * the serialised empty index before the first vector goes in.
+ *
+ * A Flat index can be split into S shards (vss0 tables; row r lives in shard r % S) that are
+ * scanned at the same time: shard 0 by this thread, shards 1..S−1 by worker threads with their own
+ * connections (vss-shard-pool.ts), started on the first search. vss0 scans on one thread, memory
+ * bound, so S threads on S cores cut a query's latency nearly S-fold. This thread never uses the
+ * vss0 tables of shards ≥ 1 (that would load their vectors here too); their index and data shadow
+ * tables are written directly, and `get` asks the shard's worker.
  */
 export class VssVectorStore extends SqliteVectorStore {
   readonly kind = 'vss';
@@ -59,12 +70,17 @@ export class VssVectorStore extends SqliteVectorStore {
   private trained: boolean;
   /** Flat,IDMap2: vectors of rows inserted since the last finishBatch */
   private readonly pending: { rowid: number; vector: Float32Array }[] = [];
+  readonly shards: number;
+  private shardPool: VssShardPool | undefined;
+  /** rows in each shard's index, read once per connection */
+  private shardCounts: number[] | undefined;
 
   private constructor(db: Db, path: string, dims: number, factory: string, trained: boolean, hnsw: HnswSearchParameters | null, options: Partial<VectorStoreOptions>) {
     super(db, path, dims, options.batchRows ?? DEFAULT_BATCH_ROWS, options.categoryColumns ?? DEFAULT_CATEGORY_COLUMNS);
     this.factory = factory;
     this.trained = trained;
-    this.settings = { kind: 'vss', factory, ...hnsw };
+    this.shards = options.shards ?? 1;
+    this.settings = { kind: 'vss', factory, ...hnsw, ...(this.shards > 1 ? { shards: this.shards } : {}) };
   }
 
   static create(path: string, dims: number, options: VectorStoreOptions): VssVectorStore {
@@ -74,6 +90,10 @@ export class VssVectorStore extends SqliteVectorStore {
     }
     if (!/IDMap2/.test(factory)) {
       throw new EngineError('invalid-input', `semantic.index "${factory}" must include IDMap2 (sqlite-vss maps rows to Faiss ids through it)`, { field: 'index' });
+    }
+    const shards = options.shards ?? 1;
+    if (shards > 1 && factory !== DEFAULT_VSS_FACTORY) {
+      throw new EngineError('invalid-input', `shards (${shards}) needs the exact index ${DEFAULT_VSS_FACTORY}, not ${factory}`, { field: 'shards' });
     }
     const hnsw: HnswSearchParameters | null = isHnsw(factory)
       ? { efConstruction: options.efConstruction ?? DEFAULT_EF_CONSTRUCTION, efSearch: options.efSearch ?? DEFAULT_EF_SEARCH }
@@ -88,9 +108,12 @@ export class VssVectorStore extends SqliteVectorStore {
         factory,
         categoryColumns: JSON.stringify(categoryColumns),
         trained: String(ivfLists(factory) === 0),
+        shards: String(shards),
         ...(hnsw ? { efConstruction: String(hnsw.efConstruction), efSearch: String(hnsw.efSearch) } : {}),
       });
-      db.exec(`CREATE VIRTUAL TABLE vss_items USING vss0(embedding(${dims}) factory="${factory}" metric_type=INNER_PRODUCT)`);
+      for (let s = 0; s < shards; s++) {
+        db.exec(`CREATE VIRTUAL TABLE ${shardTable(s)} USING vss0(embedding(${dims}) factory="${factory}" metric_type=INNER_PRODUCT)`);
+      }
       if (hnsw) {
         const blob = withHnswParameters(readIndexBlob(db), hnsw);
         writeShadowTables(db, () => db.prepare('UPDATE vss_items_index SET idx = ? WHERE rowid = 0').run(blob));
@@ -100,8 +123,9 @@ export class VssVectorStore extends SqliteVectorStore {
       throw err;
     }
     const store = new VssVectorStore(db, path, dims, factory, ivfLists(factory) === 0, hnsw, options);
-    // this connection's vss0 table still holds the index it created, with Faiss's default ef values
-    if (hnsw) store.reconnect();
+    // this connection's vss0 table still holds the index it created, with Faiss's default ef values;
+    // a sharded store's connection must not hold the vss0 tables of shards ≥ 1
+    if (hnsw || shards > 1) store.reconnect();
     return store;
   }
 
@@ -111,11 +135,29 @@ export class VssVectorStore extends SqliteVectorStore {
     const hnsw = meta.efConstruction && meta.efSearch ? { efConstruction: Number(meta.efConstruction), efSearch: Number(meta.efSearch) } : null;
     return new VssVectorStore(db, path, Number(meta.dims), meta.factory ?? DEFAULT_VSS_FACTORY, meta.trained === 'true', hnsw, {
       categoryColumns: JSON.parse(meta.categoryColumns ?? '[]') as string[],
+      shards: Number(meta.shards ?? 1),
     });
   }
 
   protected loadExtension(db: Db): void {
     loadVssInto(db);
+  }
+
+  /** the shard workers read the file as it was when they started */
+  protected override reconnect(): void {
+    this.closeShardPool();
+    super.reconnect();
+  }
+
+  override close(): void {
+    this.closeShardPool();
+    super.close();
+  }
+
+  private closeShardPool(): void {
+    this.shardPool?.close();
+    this.shardPool = undefined;
+    this.shardCounts = undefined;
   }
 
   private get bulkLoaded(): boolean {
@@ -155,38 +197,79 @@ export class VssVectorStore extends SqliteVectorStore {
     const committed = new Set(this.statement('SELECT rowid FROM items WHERE rowid >= ?').pluck().all(this.pending[0]!.rowid) as number[]);
     const rows = this.pending.splice(0).filter((r) => committed.has(r.rowid));
     if (rows.length === 0) return;
-    const current = decodeFlatIndex(readIndexBlob(this.db));
-    const before = current.ids.length;
-    const vectors = new Float32Array((before + rows.length) * this.dims);
-    vectors.set(current.vectors);
-    const ids = new BigInt64Array(before + rows.length);
-    ids.set(current.ids);
-    rows.forEach((r, i) => {
-      vectors.set(r.vector, (before + i) * this.dims);
-      ids[before + i] = BigInt(r.rowid);
-    });
-    const blob = encodeFlatIndex({ dims: this.dims, vectors, ids });
+    const byShard = Array.from({ length: this.shards }, () => [] as typeof rows);
+    for (const r of rows) byShard[r.rowid % this.shards]!.push(r);
+    // one transaction for all shards; one shard's copy of its index in memory at a time
     writeShadowTables(this.db, () => {
-      const insertData = this.db.prepare('INSERT INTO vss_items_data (rowid, _) VALUES (?, NULL)');
-      for (const r of rows) insertData.run(r.rowid);
-      this.db.prepare('UPDATE vss_items_index SET idx = ? WHERE rowid = 0').run(blob);
+      byShard.forEach((shardRows, s) => {
+        if (shardRows.length === 0) return;
+        const table = shardTable(s);
+        const current = decodeFlatIndex(readIndexBlob(this.db, table));
+        const before = current.ids.length;
+        const vectors = new Float32Array((before + shardRows.length) * this.dims);
+        vectors.set(current.vectors);
+        const ids = new BigInt64Array(before + shardRows.length);
+        ids.set(current.ids);
+        shardRows.forEach((r, i) => {
+          vectors.set(r.vector, (before + i) * this.dims);
+          ids[before + i] = BigInt(r.rowid);
+        });
+        const insertData = this.db.prepare(`INSERT INTO ${table}_data (rowid, _) VALUES (?, NULL)`);
+        for (const r of shardRows) insertData.run(r.rowid);
+        this.db.prepare(`UPDATE ${table}_index SET idx = ? WHERE rowid = 0`).run(encodeFlatIndex({ dims: this.dims, vectors, ids }));
+      });
     });
     this.reconnect();
   }
 
-  /** rows in the Faiss index: vss0 aborts the process when asked to search an empty one */
-  override count(): number {
-    return this.statement('SELECT count(*) FROM vss_items_data').pluck().get() as number;
+  /** rows in each shard's Faiss index: vss0 aborts the process when asked to search an empty one */
+  private countsByShard(): number[] {
+    this.shardCounts ??= Array.from({ length: this.shards }, (_, s) => this.statement(`SELECT count(*) FROM ${shardTable(s)}_data`).pluck().get() as number);
+    return this.shardCounts;
   }
 
-  protected nearest(query: Buffer, k: number): Neighbour[] {
+  override count(): number {
+    if (this.shards === 1) return this.statement('SELECT count(*) FROM vss_items_data').pluck().get() as number;
+    return this.countsByShard().reduce((a, b) => a + b, 0);
+  }
+
+  /** k nearest in shard 0 (this connection's vss0 table), best first */
+  private nearestInShard0(query: Buffer, k: number): Neighbour[] {
     // inner product of unit vectors is the cosine; Faiss returns it as the "distance", best first
     return this.statement<[Buffer, number], { rowid: number; distance: number }>('SELECT rowid, distance FROM vss_items WHERE vss_search(embedding, ?) LIMIT ?')
       .all(query, k)
       .map((r) => ({ rowid: r.rowid, score: r.distance }));
   }
 
+  protected nearest(query: Buffer, k: number): Neighbour[] {
+    if (this.shards === 1) return this.nearestInShard0(query, k);
+    const counts = this.countsByShard();
+    const ks = new Map<number, number>();
+    for (let s = 1; s < this.shards; s++) if (counts[s]! > 0) ks.set(s, Math.min(k, counts[s]!));
+    const scanOwn = () => (counts[0]! > 0 ? this.nearestInShard0(query, Math.min(k, counts[0]!)) : []);
+    const parts = ks.size > 0 ? this.pool().search(query, ks, scanOwn) : [scanOwn()];
+    return parts
+      .flat()
+      .sort((a, b) => b.score - a.score || a.rowid - b.rowid)
+      .slice(0, k);
+  }
+
+  /** the shard workers, started on first use and again after a failure (which closed them) */
+  private pool(): VssShardPool {
+    if (this.shardPool?.isClosed) this.shardPool = undefined;
+    this.shardPool ??= new VssShardPool({
+      path: this.path,
+      dims: this.dims,
+      tables: new Map(Array.from({ length: this.shards - 1 }, (_, i) => [i + 1, shardTable(i + 1)])),
+    });
+    return this.shardPool;
+  }
+
   protected vectorBlob(rowid: number): Buffer | undefined {
+    const shard = rowid % this.shards;
+    // an empty vss0 index is left alone (see countsByShard)
+    if (this.shards > 1 && this.countsByShard()[shard] === 0) return undefined;
+    if (shard !== 0) return this.pool().vectorBlob(shard, rowid, this.dims);
     return this.statement<[number], Buffer>('SELECT embedding FROM vss_items WHERE rowid = ?').pluck().get(rowid);
   }
 }
