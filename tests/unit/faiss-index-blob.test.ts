@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadVss } from '../../native/extensions.ts';
-import { decodeFlatIndex, encodeFlatIndex, withHnswParameters } from '../../main/engine/store/faiss-index-blob.ts';
+import { decodeFlatIndex, encodeFlatIndex, withHnswParameters, withIvfProbes } from '../../main/engine/store/faiss-index-blob.ts';
 
 const DIMS = 6;
 const open: Database.Database[] = [];
@@ -95,5 +95,27 @@ describe('HNSW index blobs', () => {
 
   it('refuses a blob that is not HNSW', () => {
     expect(() => withHnswParameters(indexBlob(vssTable('Flat,IDMap2')), { efConstruction: 1, efSearch: 1 })).toThrow(/expected IHNf/);
+  });
+});
+
+describe('IVF index blobs', () => {
+  it('sets nprobe, which vss0 keeps through training and inserts, and refuses more probes than lists', () => {
+    const db = vssTable('IVF4,Flat,IDMap2');
+    expect(() => withIvfProbes(indexBlob(db), 5)).toThrow(/1 to the index's 4 lists, got 5/);
+    db.unsafeMode(true);
+    db.prepare('UPDATE t_index SET idx = ? WHERE rowid = 0').run(withIvfProbes(indexBlob(db), 3));
+    db.unsafeMode(false);
+    const reopened = new Database(db.serialize());
+    open.push(reopened);
+    loadVss(reopened);
+    const data = vectors(40);
+    const train = reopened.prepare("INSERT INTO t (operation, e) VALUES ('training', ?)");
+    reopened.transaction(() => {
+      for (let i = 0; i < 40; i++) train.run(Buffer.from(data.buffer, i * DIMS * 4, DIMS * 4));
+    })();
+    insertThroughVss(reopened, data, Array.from({ length: 40 }, (_, i) => i + 1));
+    const committed = indexBlob(reopened);
+    expect(withIvfProbes(committed, 3).equals(committed)).toBe(true);
+    expect(withIvfProbes(committed, 1).equals(committed)).toBe(false);
   });
 });

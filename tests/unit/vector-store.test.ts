@@ -274,6 +274,23 @@ describe('vss index factories', () => {
     await store.addBatch(rowsOf(vectors), ctx);
     const q = vectors.slice(3 * DIMS, 4 * DIMS);
     expect(store.search(q, 1)[0]!.item).toBe('i3');
+    // nprobe defaults to every list here (16, capped at 8): the search is exhaustive
+    expect(store.settings).toEqual({ kind: 'vss', factory: 'IVF8,Flat,IDMap2', nprobe: 8 });
+    const query = unitVectors(1, 21);
+    expect(store.search(query, 10).map((h) => h.item)).toEqual(bruteForce(vectors, query, 10).map((e) => e.item));
+  });
+
+  it('sets IVF nprobe in the index, and refuses more probes than lists', async () => {
+    const vectors = unitVectors(400, 22);
+    const store = track(createVectorStore(join(dir, 'ivf-probe.db'), DIMS, { kind: 'vss', factory: 'IVF8,Flat,IDMap2', nprobe: 1 }));
+    await store.train(vectors, ctx);
+    await store.addBatch(rowsOf(vectors), ctx);
+    expect(store.settings).toMatchObject({ nprobe: 1 });
+    // one list of eight: most of the true top 10 lie in other lists
+    const query = unitVectors(1, 23);
+    const truth = new Set(bruteForce(vectors, query, 10).map((e) => e.item));
+    expect(store.search(query, 10).filter((h) => truth.has(h.item)).length).toBeLessThan(10);
+    expect(() => createVectorStore(join(dir, 'ivf-bad.db'), DIMS, { kind: 'vss', factory: 'IVF8,Flat,IDMap2', nprobe: 9 })).toThrow(/nprobe must be an integer from 1 to the index's 8 lists/);
   });
 
   it('rejects factory strings that are not Faiss factories or lack IDMap2', () => {

@@ -90,6 +90,8 @@ export const configSchema = z
         efConstruction: z.number().int().positive().optional(),
         /** HNSW indexes only: candidate list size per query (Faiss default 16; engine default 128) */
         efSearch: z.number().int().positive().optional(),
+        /** IVF indexes only: inverted lists visited per query (Faiss default 1; engine default 16, at most the lists) */
+        nprobe: z.number().int().positive().optional(),
       })
       .strict()
       .default({ provider: 'builtin', template: '{title}. {description}', index: 'Flat,IDMap2' }),

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
@@ -10,6 +10,7 @@ import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider
 import type { EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from '../embed/provider.ts';
 import { WorkerEmbeddingProvider } from '../embed/worker-provider.ts';
+import { loadFloat32, loadIds, saveIds, saveNpy } from '../runs/arrays.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
 import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
 import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStoreSettings } from '../store/vector-store.ts';
@@ -18,6 +19,9 @@ import type { Scorer } from './scorer.ts';
 export const DEFAULT_TEMPLATE = '{title}. {description}';
 const INDEX_FILE = 'index.db';
 const INFO_FILE = 'semantic.json';
+/** the item vectors again, in catalogue order, for scoring: one read instead of a store lookup per item */
+const VECTORS_FILE = 'item-vectors.npy';
+const IDS_FILE = 'item-ids.txt';
 /** texts per embed call: the unit of progress and cancellation */
 const EMBED_CHUNK = 512;
 
@@ -33,6 +37,8 @@ export interface SemanticBuildOptions {
   /** vss HNSW only */
   efConstruction?: number;
   efSearch?: number;
+  /** vss IVF only */
+  nprobe?: number;
   batchRows?: number;
   /** run the provider in its own worker thread (keeps model inference off this thread) */
   embedInWorker?: boolean;
@@ -110,6 +116,8 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
     if (store.needsTraining) await store.train(vectors, ctx);
     const rows = items.map((item, i) => ({ item, vector: vectors.subarray(i * dims, (i + 1) * dims), metadata: catalog.rows[i]! }));
     await store.addBatch(rows, ctx);
+    saveNpy(join(dir, VECTORS_FILE), vectors, [items.length, dims]);
+    saveIds(join(dir, IDS_FILE), items);
     await saveEmbeddingState(provider, dir);
     const info: SemanticIndexInfo = {
       items: items.length,
@@ -141,7 +149,7 @@ function createIndexStore(path: string, dims: number, options: SemanticBuildOpti
   const kind = options.storeKind ?? defaultVectorStoreKind();
   const factory = options.factory ?? DEFAULT_VSS_FACTORY;
   const shards = kind === 'vss' && factory === DEFAULT_VSS_FACTORY ? exactIndexShards(options.catalog.rows.length) : undefined;
-  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, batchRows: options.batchRows, shards };
+  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, nprobe: options.nprobe, batchRows: options.batchRows, shards };
   try {
     return { store: createVectorStore(path, dims, { kind, ...storeOptions }) };
   } catch (err) {
@@ -193,6 +201,12 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
   const info = readSemanticInfo(dir);
   const store = openVectorStore(join(dir, INDEX_FILE));
   let provider: Promise<EmbeddingProvider> | null = null;
+  let saved: { rows: Map<string, number>; vectors: Float32Array } | null = null;
+  const vectorOf = (item: string): Float32Array | null => {
+    saved ??= loadItemVectors(dir, info.dimensions);
+    const row = saved.rows.get(item);
+    return row === undefined ? null : saved.vectors.subarray(row * info.dimensions, (row + 1) * info.dimensions);
+  };
   return {
     info,
     async search(query, k, filter) {
@@ -205,16 +219,26 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
       return store.search(vector!, k, filter);
     },
     similar(item, k, filter) {
-      const vector = store.get(item);
+      const vector = vectorOf(item);
       if (!vector) throw new EngineError('not-found', `item "${item}" is not in the semantic index`, { item });
       return store.search(vector, k + 1, filter).filter((h) => h.item !== item).slice(0, k);
     },
-    vectorOf: (item) => store.get(item),
+    vectorOf,
     async close() {
       store.close();
       if (provider) await (await provider).dispose?.();
     },
   };
+}
+
+function loadItemVectors(dir: string, d: number): { rows: Map<string, number>; vectors: Float32Array } {
+  if (!existsSync(join(dir, VECTORS_FILE))) throw new EngineError('not-found', `${dir}: no ${VECTORS_FILE} (built by an older version); rebuild the semantic stage`);
+  const ids = loadIds(join(dir, IDS_FILE));
+  const { data, shape } = loadFloat32(join(dir, VECTORS_FILE));
+  if (shape[0] !== ids.length || shape[1] !== d) {
+    throw new EngineError('invalid-input', `${dir}: ${VECTORS_FILE} (${shape.join('x')}) does not match ${ids.length} items of ${d} dimensions; rebuild the semantic stage`);
+  }
+  return { rows: new Map(ids.map((id, i) => [id, i])), vectors: data };
 }
 
 function splitRows(v: Float32Array, d: number): Float32Array[] {

@@ -108,6 +108,7 @@ const semantic: ModelStage = {
         factory: s.index,
         ...(s.efConstruction ? { efConstruction: s.efConstruction } : {}),
         ...(s.efSearch ? { efSearch: s.efSearch } : {}),
+        ...(s.nprobe ? { nprobe: s.nprobe } : {}),
         dir,
       },
       ctx,

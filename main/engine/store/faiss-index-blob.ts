@@ -14,6 +14,7 @@
  *   HNSWFlat = "IHNf" header assign_probas:vector<f64> cum_nneighbor_per_level:vector<i32>
  *              levels:vector<i32> offsets:vector<u64> neighbors:vector<i32>
  *              entry_point:i32 max_level:i32 efConstruction:i32 efSearch:i32 upper_beam:i32 <storage>
+ *   IVFFlat  = "IwFl" header nlist:u64 nprobe:u64 <quantizer> <direct map> <inverted lists>
  */
 import { EngineError } from '../contracts/errors.ts';
 
@@ -142,6 +143,21 @@ export function decodeFlatIndex(blob: Buffer): FlatIndexContent {
   const ids = new BigInt64Array(n);
   blob.copy(Buffer.from(ids.buffer), 0, r.offset, r.offset + n * 8);
   return { dims, vectors, ids };
+}
+
+/** A copy of an `IVF<n>,Flat,IDMap2` index blob with nprobe (inverted lists visited per query) replaced. */
+export function withIvfProbes(blob: Buffer, nprobe: number): Buffer {
+  const r = new BlobReader(blob);
+  r.header('IxM2');
+  r.header('IwFl');
+  const nlist = r.count();
+  if (!Number.isInteger(nprobe) || nprobe < 1 || nprobe > nlist) {
+    throw new EngineError('invalid-input', `nprobe must be an integer from 1 to the index's ${nlist} lists, got ${nprobe}`, { field: 'nprobe' });
+  }
+  r.need(8);
+  const out = Buffer.from(blob);
+  out.writeBigUInt64LE(BigInt(nprobe), r.offset);
+  return out;
 }
 
 /** Offset of efConstruction in an `HNSW<M>,IDMap2` index blob; efSearch follows it. */

@@ -15,7 +15,7 @@ export function createVectorStore(path: string, dims: number, options: VectorSto
   if (options.batchRows !== undefined && (!Number.isInteger(options.batchRows) || options.batchRows < 1)) {
     throw new EngineError('invalid-input', `batchRows must be a positive integer, got ${options.batchRows}`, { field: 'batchRows' });
   }
-  for (const field of ['efConstruction', 'efSearch'] as const) {
+  for (const field of ['efConstruction', 'efSearch', 'nprobe'] as const) {
     const value = options[field];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new EngineError('invalid-input', `${field} must be a positive integer, got ${value}`, { field });

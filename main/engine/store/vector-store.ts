@@ -21,6 +21,8 @@ export interface VectorStoreOptions {
   efConstruction?: number;
   /** vss HNSW only: candidate list size per query (Faiss's default is 16; Faiss uses at least k) */
   efSearch?: number;
+  /** vss IVF only: inverted lists visited per query, at most the index's lists (Faiss's default is 1) */
+  nprobe?: number;
   /**
    * vss Flat,IDMap2 only: splits the index into this many vss0 tables (1..16, default 1) that are
    * scanned at the same time, one thread each (worker threads for shards ≥ 1)
@@ -58,6 +60,8 @@ export interface VectorStoreSettings {
   /** vss HNSW only */
   efConstruction?: number;
   efSearch?: number;
+  /** vss IVF only */
+  nprobe?: number;
   /** vss Flat only, when the index is split into more than one shard */
   shards?: number;
 }
@@ -89,4 +93,6 @@ export const DEFAULT_VSS_FACTORY = 'Flat,IDMap2';
 export const DEFAULT_BATCH_ROWS = 500;
 export const DEFAULT_EF_CONSTRUCTION = 128;
 export const DEFAULT_EF_SEARCH = 128;
+/** capped at the index's number of lists */
+export const DEFAULT_NPROBE = 16;
 export const MAX_SHARDS = 16;

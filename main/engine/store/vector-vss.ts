@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVss } from '../../../native/extensions.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { decodeFlatIndex, encodeFlatIndex, withHnswParameters } from './faiss-index-blob.ts';
+import { decodeFlatIndex, encodeFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';
 import type { HnswSearchParameters } from './faiss-index-blob.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';
-import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_VSS_FACTORY } from './vector-store.ts';
+import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_NPROBE, DEFAULT_VSS_FACTORY } from './vector-store.ts';
 import type { VectorStoreOptions, VectorStoreSettings } from './vector-store.ts';
 import { VssShardPool } from './vss-shard-pool.ts';
 
@@ -27,7 +27,23 @@ function ivfLists(factory: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-const isHnsw = (factory: string) => /^HNSW\d+,IDMap2$/.test(factory);
+/** search parameters written into the serialised empty index (vss0 exposes none of them) */
+type IndexTuning = Partial<HnswSearchParameters> & { nprobe?: number };
+
+function tuningFor(factory: string, options: VectorStoreOptions): IndexTuning {
+  if (/^HNSW\d+,IDMap2$/.test(factory)) {
+    return { efConstruction: options.efConstruction ?? DEFAULT_EF_CONSTRUCTION, efSearch: options.efSearch ?? DEFAULT_EF_SEARCH };
+  }
+  const lists = ivfLists(factory);
+  if (lists > 0 && /^IVF\d+,Flat,IDMap2$/.test(factory)) return { nprobe: options.nprobe ?? Math.min(DEFAULT_NPROBE, lists) };
+  return {};
+}
+
+function tuned(blob: Buffer, { efConstruction, efSearch, nprobe }: IndexTuning): Buffer {
+  if (nprobe !== undefined) return withIvfProbes(blob, nprobe);
+  if (efConstruction !== undefined && efSearch !== undefined) return withHnswParameters(blob, { efConstruction, efSearch });
+  return blob;
+}
 
 /** vss0 table of shard s: shard 0 is the table of unsharded stores */
 export const shardTable = (shard: number): string => (shard === 0 ? 'vss_items' : `vss_items_s${shard}`);
@@ -75,12 +91,12 @@ export class VssVectorStore extends SqliteVectorStore {
   /** rows in each shard's index, read once per connection */
   private shardCounts: number[] | undefined;
 
-  private constructor(db: Db, path: string, dims: number, factory: string, trained: boolean, hnsw: HnswSearchParameters | null, options: Partial<VectorStoreOptions>) {
+  private constructor(db: Db, path: string, dims: number, factory: string, trained: boolean, tuning: IndexTuning, options: Partial<VectorStoreOptions>) {
     super(db, path, dims, options.batchRows ?? DEFAULT_BATCH_ROWS, options.categoryColumns ?? DEFAULT_CATEGORY_COLUMNS);
     this.factory = factory;
     this.trained = trained;
     this.shards = options.shards ?? 1;
-    this.settings = { kind: 'vss', factory, ...hnsw, ...(this.shards > 1 ? { shards: this.shards } : {}) };
+    this.settings = { kind: 'vss', factory, ...tuning, ...(this.shards > 1 ? { shards: this.shards } : {}) };
   }
 
   static create(path: string, dims: number, options: VectorStoreOptions): VssVectorStore {
@@ -95,9 +111,8 @@ export class VssVectorStore extends SqliteVectorStore {
     if (shards > 1 && factory !== DEFAULT_VSS_FACTORY) {
       throw new EngineError('invalid-input', `shards (${shards}) needs the exact index ${DEFAULT_VSS_FACTORY}, not ${factory}`, { field: 'shards' });
     }
-    const hnsw: HnswSearchParameters | null = isHnsw(factory)
-      ? { efConstruction: options.efConstruction ?? DEFAULT_EF_CONSTRUCTION, efSearch: options.efSearch ?? DEFAULT_EF_SEARCH }
-      : null;
+    const tuning = tuningFor(factory, options);
+    const isTuned = Object.keys(tuning).length > 0;
     const db = new Database(path);
     try {
       loadVssInto(db);
@@ -109,31 +124,31 @@ export class VssVectorStore extends SqliteVectorStore {
         categoryColumns: JSON.stringify(categoryColumns),
         trained: String(ivfLists(factory) === 0),
         shards: String(shards),
-        ...(hnsw ? { efConstruction: String(hnsw.efConstruction), efSearch: String(hnsw.efSearch) } : {}),
+        tuning: JSON.stringify(tuning),
       });
       for (let s = 0; s < shards; s++) {
         db.exec(`CREATE VIRTUAL TABLE ${shardTable(s)} USING vss0(embedding(${dims}) factory="${factory}" metric_type=INNER_PRODUCT)`);
       }
-      if (hnsw) {
-        const blob = withHnswParameters(readIndexBlob(db), hnsw);
+      if (isTuned) {
+        const blob = tuned(readIndexBlob(db), tuning);
         writeShadowTables(db, () => db.prepare('UPDATE vss_items_index SET idx = ? WHERE rowid = 0').run(blob));
       }
     } catch (err) {
       db.close();
       throw err;
     }
-    const store = new VssVectorStore(db, path, dims, factory, ivfLists(factory) === 0, hnsw, options);
-    // this connection's vss0 table still holds the index it created, with Faiss's default ef values;
+    const store = new VssVectorStore(db, path, dims, factory, ivfLists(factory) === 0, tuning, options);
+    // this connection's vss0 table still holds the index it created, with Faiss's default parameters;
     // a sharded store's connection must not hold the vss0 tables of shards ≥ 1
-    if (hnsw || shards > 1) store.reconnect();
+    if (isTuned || shards > 1) store.reconnect();
     return store;
   }
 
   static open(db: Db, path: string): VssVectorStore {
     loadVssInto(db);
     const meta = readMeta(db);
-    const hnsw = meta.efConstruction && meta.efSearch ? { efConstruction: Number(meta.efConstruction), efSearch: Number(meta.efSearch) } : null;
-    return new VssVectorStore(db, path, Number(meta.dims), meta.factory ?? DEFAULT_VSS_FACTORY, meta.trained === 'true', hnsw, {
+    const tuning = JSON.parse(meta.tuning ?? '{}') as IndexTuning;
+    return new VssVectorStore(db, path, Number(meta.dims), meta.factory ?? DEFAULT_VSS_FACTORY, meta.trained === 'true', tuning, {
       categoryColumns: JSON.parse(meta.categoryColumns ?? '[]') as string[],
       shards: Number(meta.shards ?? 1),
     });
