@@ -107,10 +107,8 @@ export class VssVectorStore extends SqliteVectorStore {
     if (!/IDMap2/.test(factory)) {
       throw new EngineError('invalid-input', `semantic.index "${factory}" must include IDMap2 (sqlite-vss maps rows to Faiss ids through it)`, { field: 'index' });
     }
+    // createVectorStore has checked that shards > 1 comes with the Flat factory
     const shards = options.shards ?? 1;
-    if (shards > 1 && factory !== DEFAULT_VSS_FACTORY) {
-      throw new EngineError('invalid-input', `shards (${shards}) needs the exact index ${DEFAULT_VSS_FACTORY}, not ${factory}`, { field: 'shards' });
-    }
     const tuning = tuningFor(factory, options);
     const isTuned = Object.keys(tuning).length > 0;
     const db = new Database(path);
