@@ -88,7 +88,7 @@ export const configSchema = z
         index: z.string().min(1).default('Flat,IDMap2'),
         /** HNSW indexes only: candidate list size while building the graph (Faiss default 40; engine default 128) */
         efConstruction: z.number().int().positive().optional(),
-        /** HNSW indexes only: candidate list size per query (Faiss default 16; engine default 128) */
+        /** HNSW indexes only: candidate list size per query (Faiss default 16; engine default 64) */
         efSearch: z.number().int().positive().optional(),
         /** IVF indexes only: inverted lists visited per query (Faiss default 1; engine default 16, at most the lists) */
         nprobe: z.number().int().positive().optional(),

@@ -92,7 +92,7 @@ export const DEFAULT_CATEGORY_COLUMNS = ['category', 'categories', 'genre', 'gen
 export const DEFAULT_VSS_FACTORY = 'Flat,IDMap2';
 export const DEFAULT_BATCH_ROWS = 500;
 export const DEFAULT_EF_CONSTRUCTION = 128;
-export const DEFAULT_EF_SEARCH = 128;
+export const DEFAULT_EF_SEARCH = 64;
 /** capped at the index's number of lists */
 export const DEFAULT_NPROBE = 16;
 export const MAX_SHARDS = 16;
