@@ -145,6 +145,22 @@ export function decodeFlatIndex(blob: Buffer): FlatIndexContent {
   return { dims, vectors, ids };
 }
 
+/** A `Flat,IDMap2` index blob with `rows` (vectors and their ids) added after its own. */
+export function appendToFlatIndex(blob: Buffer, rows: readonly { id: number; vector: Float32Array }[]): Buffer {
+  const current = decodeFlatIndex(blob);
+  const { dims } = current;
+  const before = current.ids.length;
+  const vectors = new Float32Array((before + rows.length) * dims);
+  vectors.set(current.vectors);
+  const ids = new BigInt64Array(before + rows.length);
+  ids.set(current.ids);
+  rows.forEach((r, i) => {
+    vectors.set(r.vector, (before + i) * dims);
+    ids[before + i] = BigInt(r.id);
+  });
+  return encodeFlatIndex({ dims, vectors, ids });
+}
+
 /** A copy of an `IVF<n>,Flat,IDMap2` index blob with nprobe (inverted lists visited per query) replaced. */
 export function withIvfProbes(blob: Buffer, nprobe: number): Buffer {
   const r = new BlobReader(blob);

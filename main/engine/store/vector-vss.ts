@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVss } from '../../../native/extensions.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { decodeFlatIndex, encodeFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';
+import { appendToFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';
 import type { HnswSearchParameters } from './faiss-index-blob.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';
@@ -50,6 +50,11 @@ export const shardTable = (shard: number): string => (shard === 0 ? 'vss_items' 
 
 function readIndexBlob(db: Db, table = 'vss_items'): Buffer {
   return db.prepare(`SELECT idx FROM ${table}_index WHERE rowid = 0`).pluck().get() as Buffer;
+}
+
+/** inside writeShadowTables only */
+function writeIndexBlob(db: Db, blob: Buffer, table = 'vss_items'): void {
+  db.prepare(`UPDATE ${table}_index SET idx = ? WHERE rowid = 0`).run(blob);
 }
 
 /**
@@ -129,7 +134,7 @@ export class VssVectorStore extends SqliteVectorStore {
       }
       if (isTuned) {
         const blob = tuned(readIndexBlob(db), tuning);
-        writeShadowTables(db, () => db.prepare('UPDATE vss_items_index SET idx = ? WHERE rowid = 0').run(blob));
+        writeShadowTables(db, () => writeIndexBlob(db, blob));
       }
     } catch (err) {
       db.close();
@@ -217,19 +222,10 @@ export class VssVectorStore extends SqliteVectorStore {
       byShard.forEach((shardRows, s) => {
         if (shardRows.length === 0) return;
         const table = shardTable(s);
-        const current = decodeFlatIndex(readIndexBlob(this.db, table));
-        const before = current.ids.length;
-        const vectors = new Float32Array((before + shardRows.length) * this.dims);
-        vectors.set(current.vectors);
-        const ids = new BigInt64Array(before + shardRows.length);
-        ids.set(current.ids);
-        shardRows.forEach((r, i) => {
-          vectors.set(r.vector, (before + i) * this.dims);
-          ids[before + i] = BigInt(r.rowid);
-        });
         const insertData = this.db.prepare(`INSERT INTO ${table}_data (rowid, _) VALUES (?, NULL)`);
         for (const r of shardRows) insertData.run(r.rowid);
-        this.db.prepare(`UPDATE ${table}_index SET idx = ? WHERE rowid = 0`).run(encodeFlatIndex({ dims: this.dims, vectors, ids }));
+        const blob = appendToFlatIndex(readIndexBlob(this.db, table), shardRows.map((r) => ({ id: r.rowid, vector: r.vector })));
+        writeIndexBlob(this.db, blob, table);
       });
     });
     this.reconnect();
