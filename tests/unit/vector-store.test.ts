@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { unpackedPath } from '../../native/extensions.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { ProgressUpdate, TaskContext } from '../../main/engine/jobs/context.ts';
@@ -54,9 +54,13 @@ function bruteForce(vectors: Float32Array, query: Float32Array, k: number, keep:
   return scored.sort((a, b) => b.score - a.score).slice(0, k);
 }
 
+/** workers report their exit asynchronously */
+const noShardWorkers = () => vi.waitFor(() => expect(liveShardWorkers()).toBe(0), { timeout: 15_000 });
+
 const open: VectorStore[] = [];
-afterEach(() => {
+afterEach(async () => {
   while (open.length) open.pop()!.close();
+  await noShardWorkers();
 });
 
 function track<T extends VectorStore>(s: T): T {
@@ -164,9 +168,6 @@ describe.each(STORES)('%s vector store', (_name, config) => {
 
 describe('sharded vss store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ty-vss-shards-'));
-  /** workers report their exit asynchronously, also those that earlier tests' stores ended */
-  const noShardWorkers = () => vi.waitFor(() => expect(liveShardWorkers()).toBe(0), { timeout: 15_000 });
-  beforeEach(noShardWorkers);
 
   it('puts row r in shard r % S and finds and gets rows of any shard, also when shards are empty', async () => {
     const path = join(dir, 'layout.db');

@@ -15,6 +15,7 @@ import {
   OP_VECTOR,
   STATUS,
   STATUS_ERROR,
+  STOPPED,
 } from './vss-shard-protocol.ts';
 import type { ShardWorkerData, ShardWorkerMessage } from './vss-shard-protocol.ts';
 import type { Neighbour } from './vector-base.ts';
@@ -22,6 +23,8 @@ import type { Neighbour } from './vector-base.ts';
 /** the first request waits for the worker to start and read its shard's index */
 const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** how long close() waits for a worker to close its connection */
+const STOP_TIMEOUT_MS = 5_000;
 
 /** shard workers started and not yet exited, in this thread (for tests and diagnostics) */
 const live = new Set<Worker>();
@@ -31,7 +34,6 @@ export function liveShardWorkers(): number {
 
 interface ShardWorker {
   shard: number;
-  worker: Worker;
   port: MessagePort;
   /** where the worker writes its answers */
   results: SharedArrayBuffer;
@@ -84,7 +86,7 @@ export class VssShardPool {
       worker.on('exit', () => live.delete(worker));
       // errors reach the owner through shared memory; an 'error' event must not crash the process
       worker.on('error', () => {});
-      this.workers.push({ shard, worker, port: port1, results, started: false });
+      this.workers.push({ shard, port: port1, results, started: false });
       block++;
     }
   }
@@ -137,6 +139,12 @@ export class VssShardPool {
     return this.closed;
   }
 
+  /**
+   * Tells every worker to stop, and waits (boundedly) until those that have answered before have
+   * closed their connections; each then exits by itself, and a worker that is still starting does
+   * so as soon as it reaches its request loop. No terminate(): a thread stopped inside a native
+   * call (better-sqlite3, vss0) can abort the whole process.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -145,7 +153,15 @@ export class VssShardPool {
       Atomics.add(this.control, i * BLOCK_INTS + GEN, 1);
       Atomics.notify(this.control, i * BLOCK_INTS + GEN);
       w.port.close();
-      void w.worker.terminate();
+    });
+    const deadline = performance.now() + STOP_TIMEOUT_MS;
+    this.workers.forEach((w, i) => {
+      if (!w.started) return;
+      for (let done = Atomics.load(this.control, i * BLOCK_INTS + DONE); done !== STOPPED; done = Atomics.load(this.control, i * BLOCK_INTS + DONE)) {
+        const left = deadline - performance.now();
+        if (left <= 0) return;
+        Atomics.wait(this.control, i * BLOCK_INTS + DONE, done, left);
+      }
     });
   }
 

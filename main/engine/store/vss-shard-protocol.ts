@@ -9,7 +9,8 @@ import type { MessagePort } from 'node:worker_threads';
  * A request: the owner writes the query (SEARCH), the op and the argument, then bumps GEN and
  * notifies it. The worker answers into its results buffer, sets STATUS and COUNT, then stores
  * DONE = GEN and notifies DONE. An error text goes over the worker's MessagePort before DONE is
- * stored, so the owner can read it synchronously (receiveMessageOnPort).
+ * stored, so the owner can read it synchronously (receiveMessageOnPort). STOP is answered with
+ * DONE = STOPPED once the worker has closed its connection; it then returns and its thread ends.
  */
 
 /** Int32 fields of a worker's control block */
@@ -21,6 +22,8 @@ export const COUNT = 4;
 export const BLOCK_INTS = 8;
 /** DONE value of a worker that could not open its shard (STATUS is ERROR, the reason is on its port) */
 export const INIT_FAILED = -1;
+/** DONE value of a worker that was told to stop and has closed its connection */
+export const STOPPED = -2;
 
 export const OP_SEARCH = 1;
 export const OP_VECTOR = 2;

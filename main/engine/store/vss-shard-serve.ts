@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { loadVss } from '../../../native/extensions.ts';
-import { argsOffset, BLOCK_INTS, COUNT, DONE, GEN, INIT_FAILED, OP, OP_SEARCH, OP_STOP, OP_VECTOR, STATUS, STATUS_ERROR, STATUS_OK } from './vss-shard-protocol.ts';
+import { argsOffset, BLOCK_INTS, COUNT, DONE, GEN, INIT_FAILED, OP, OP_SEARCH, OP_STOP, OP_VECTOR, STATUS, STATUS_ERROR, STATUS_OK, STOPPED } from './vss-shard-protocol.ts';
 import type { ShardWorkerData, ShardWorkerMessage } from './vss-shard-protocol.ts';
 
 /**
@@ -85,5 +85,7 @@ export function serveShard(data: ShardWorkerData): void {
     }
   }
   db.close();
+  Atomics.store(control, base + DONE, STOPPED);
+  Atomics.notify(control, base + DONE);
   data.port.close();
 }
