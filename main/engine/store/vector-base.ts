@@ -35,12 +35,6 @@ export function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-export function fromBlob(b: Buffer): Float32Array {
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
-}
-
 function categoriesOf(metadata: Record<string, string>, columns: readonly string[]): string[] {
   const out = new Set<string>();
   const wanted = new Set(columns.map((c) => c.toLowerCase()));
@@ -118,7 +112,6 @@ export abstract class SqliteVectorStore implements VectorStore {
   protected finishBatch(): void {}
   /** k nearest by cosine, best first; k ≤ count() */
   protected abstract nearest(query: Buffer, k: number): Neighbour[];
-  protected abstract vectorBlob(rowid: number): Buffer | undefined;
 
   /** k nearest among the rowids of one category; the default over-fetches and filters */
   protected nearestInCategory(query: Buffer, k: number, category: string): Neighbour[] {
@@ -193,13 +186,6 @@ export abstract class SqliteVectorStore implements VectorStore {
       const row = itemStmt.get(h.rowid)!;
       return { item: row.item, score: h.score, metadata: JSON.parse(row.metadata) as Record<string, string> };
     });
-  }
-
-  get(item: string): Float32Array | null {
-    const rowid = this.statement<[string], number>('SELECT rowid FROM items WHERE item = ?').pluck().get(item);
-    if (rowid === undefined) return null;
-    const blob = this.vectorBlob(rowid);
-    return blob ? fromBlob(blob) : null;
   }
 
   count(): number {

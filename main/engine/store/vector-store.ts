@@ -78,7 +78,6 @@ export interface VectorStore {
   /** appends rows in transactions of `batchRows`, reporting progress and honouring cancellation between them */
   addBatch(rows: readonly VectorRow[], ctx: TaskContext): Promise<void>;
   search(vector: Float32Array, k: number, filter?: SearchFilter): VectorHit[];
-  get(item: string): Float32Array | null;
   count(): number;
   close(): void;
 }

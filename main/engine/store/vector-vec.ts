@@ -74,8 +74,4 @@ export class VecVectorStore extends SqliteVectorStore {
       .all(query, k, category)
       .map((r) => ({ rowid: r.rowid, score: 1 - r.distance }));
   }
-
-  protected vectorBlob(rowid: number): Buffer | undefined {
-    return this.statement<[bigint], Buffer>('SELECT embedding FROM vec_items WHERE rowid = ?').pluck().get(BigInt(rowid));
-  }
 }

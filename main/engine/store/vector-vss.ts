@@ -82,7 +82,7 @@ function writeShadowTables(db: Db, write: () => void): void {
  * connections (vss-shard-pool.ts), started on the first search. vss0 scans on one thread, memory
  * bound, so S threads on S cores cut a query's latency nearly S-fold. This thread never uses the
  * vss0 tables of shards ≥ 1 (that would load their vectors here too); their index and data shadow
- * tables are written directly, and `get` asks the shard's worker.
+ * tables are written directly.
  */
 export class VssVectorStore extends SqliteVectorStore {
   readonly kind = 'vss';
@@ -272,13 +272,5 @@ export class VssVectorStore extends SqliteVectorStore {
       tables: new Map(Array.from({ length: this.shards - 1 }, (_, i) => [i + 1, shardTable(i + 1)])),
     });
     return this.shardPool;
-  }
-
-  protected vectorBlob(rowid: number): Buffer | undefined {
-    const shard = rowid % this.shards;
-    // an empty vss0 index is left alone (see countsByShard)
-    if (this.shards > 1 && this.countsByShard()[shard] === 0) return undefined;
-    if (shard !== 0) return this.pool().vectorBlob(shard, rowid, this.dims);
-    return this.statement<[number], Buffer>('SELECT embedding FROM vss_items WHERE rowid = ?').pluck().get(rowid);
   }
 }

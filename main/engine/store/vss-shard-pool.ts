@@ -12,7 +12,6 @@ import {
   OP,
   OP_SEARCH,
   OP_STOP,
-  OP_VECTOR,
   STATUS,
   STATUS_ERROR,
   STOPPED,
@@ -77,7 +76,7 @@ export class VssShardPool {
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     let block = 0;
     for (const [shard, table] of options.tables) {
-      const results = new SharedArrayBuffer(Math.max(64 * 16, options.dims * 4));
+      const results = new SharedArrayBuffer(64 * 16);
       const { port1, port2 } = new MessageChannel();
       const data: ShardWorkerData = { path: options.path, table, dims: options.dims, control, block, workers: n, query, results, port: port2 };
       const worker = new Worker(new URL('../workers/vss-shard-worker.ts', import.meta.url), { workerData: data, transferList: [port2] });
@@ -122,16 +121,6 @@ export class VssShardPool {
       out.push(hits);
     }
     return out;
-  }
-
-  /** the stored vector of `rowid` in `shard`, as vss0 returns it */
-  vectorBlob(shard: number, rowid: number, dims: number): Buffer | undefined {
-    const i = this.workers.findIndex((w) => w.shard === shard);
-    if (i < 0) throw new EngineError('internal', `vector index shard ${shard} has no worker`);
-    const w = this.workers[i]!;
-    const floats = this.await(i, w, this.post(i, OP_VECTOR, rowid, dims * 4));
-    if (floats < 0) return undefined;
-    return Buffer.from(new Uint8Array(w.results, 0, floats * 4));
   }
 
   /** after close(), or after a request failed */

@@ -25,9 +25,9 @@ export const INIT_FAILED = -1;
 /** DONE value of a worker that was told to stop and has closed its connection */
 export const STOPPED = -2;
 
+/** argument: k */
 export const OP_SEARCH = 1;
-export const OP_VECTOR = 2;
-export const OP_STOP = 3;
+export const OP_STOP = 2;
 
 export const STATUS_OK = 0;
 export const STATUS_ERROR = 1;
@@ -43,7 +43,7 @@ export interface ShardWorkerData {
   workers: number;
   /** Float32 × dims */
   query: SharedArrayBuffer;
-  /** (rowid, score) Float64 pairs for SEARCH; Float32 × dims for VECTOR */
+  /** (rowid, score) Float64 pairs of a SEARCH */
   results: SharedArrayBuffer;
   port: MessagePort;
 }

@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { loadVss } from '../../../native/extensions.ts';
-import { argsOffset, BLOCK_INTS, COUNT, DONE, GEN, INIT_FAILED, OP, OP_SEARCH, OP_STOP, OP_VECTOR, STATUS, STATUS_ERROR, STATUS_OK, STOPPED } from './vss-shard-protocol.ts';
+import { argsOffset, BLOCK_INTS, COUNT, DONE, GEN, INIT_FAILED, OP, OP_SEARCH, OP_STOP, STATUS, STATUS_ERROR, STATUS_OK, STOPPED } from './vss-shard-protocol.ts';
 import type { ShardWorkerData, ShardWorkerMessage } from './vss-shard-protocol.ts';
 
 /**
  * Serves one shard of a sharded sqlite-vss Flat index (see vss-shard-pool.ts), in a worker thread:
  * its own connection to the file, so its vss0 table holds only this shard's vectors, answering the
- * search and vector requests that arrive through shared memory. The thread blocks in Atomics.wait
+ * search requests that arrive through shared memory. The thread blocks in Atomics.wait
  * between requests and returns only when told to stop.
  */
 export function serveShard(data: ShardWorkerData): void {
@@ -26,7 +26,6 @@ export function serveShard(data: ShardWorkerData): void {
 
   let db: Database.Database;
   let search: Database.Statement<[Buffer, number], { rowid: number; distance: number }>;
-  let vector: Database.Statement<[number], Buffer>;
   try {
     db = new Database(data.path, { fileMustExist: true });
   } catch (err) {
@@ -38,7 +37,6 @@ export function serveShard(data: ShardWorkerData): void {
     loadVss(db);
     // preparing makes vss0 read this shard's index into this thread
     search = db.prepare(`SELECT rowid, distance FROM ${data.table} WHERE vss_search(embedding, ?) LIMIT ?`);
-    vector = db.prepare<[number], Buffer>(`SELECT embedding FROM ${data.table} WHERE rowid = ?`).pluck();
   } catch (err) {
     db.close();
     fail((err as Error).message, INIT_FAILED);
@@ -55,12 +53,6 @@ export function serveShard(data: ShardWorkerData): void {
         out[2 * i + 1] = r.distance;
       });
       return rows.length;
-    }
-    if (op === OP_VECTOR) {
-      const blob = vector.get(arg);
-      if (!blob) return -1;
-      new Uint8Array(results, 0, blob.byteLength).set(blob);
-      return blob.byteLength / 4;
     }
     throw new Error(`unknown request ${op}`);
   }
