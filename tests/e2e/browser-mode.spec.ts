@@ -136,6 +136,11 @@ describe('browser mode end to end', () => {
     const file = await download;
     expect(file.suggestedFilename()).toBe(`${runs[0]}-als-per_user.csv`);
     expect(readFileSync((await file.path())!, 'utf8')).toBe(readFileSync(join(engine.workspace.root, 'runs', runs[0]!, 'als', 'per_user.csv'), 'utf8'));
+    // what really ran, per stage, from the run's manifest
+    for (const stage of detail.manifest.stages) await page.getByTestId(`stage-${stage.name}`).waitFor();
+    const semantic = detail.manifest.stages.find((s) => s.name === 'semantic')!;
+    const store = semantic.effective!.store as { kind: string };
+    expect(await page.getByTestId('stage-semantic').textContent()).toContain(`store.kind: ${store.kind}`);
     await screenshot(page, '04-evaluate');
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('theme-toggle').click();

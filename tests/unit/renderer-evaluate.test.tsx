@@ -3,7 +3,9 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { metricCurve } from '../../renderer/charts/MetricCharts.tsx';
 import { histogram, metricColumns, numericColumn, parseCsv, summarize } from '../../renderer/pages/evaluate/per-user.ts';
+import { effectiveEntries, fallbackNotes } from '../../renderer/pages/evaluate/stage-effective.ts';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
+import type { RunDetail } from '../../main/engine/contracts/runs.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
 import { metricsFixture, runDetail, runSummary } from '../e2e/support/fixtures.ts';
 import { renderApp } from '../e2e/support/render-app.tsx';
@@ -28,12 +30,12 @@ function perUserCsv(model: string): string {
   return [PER_USER_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
 }
 
-function engine() {
+function engine(show: (run: string) => RunDetail = (run) => runDetail(run, run === 'run_a' ? 1 : 2, 64)) {
   return new FakeEngine({
     'jobs.list': () => [],
     'workspace.info': () => ({ path: '/ws', latestRunId: 'run_a', threads: 2, version: '0.1.0' }),
     'runs.list': () => [runSummary('run_a', 1, { isLatest: true }), runSummary('run_b', 2)],
-    'runs.show': ({ run }) => runDetail(run, run === 'run_a' ? 1 : 2, 64),
+    'runs.show': ({ run }) => show(run),
     'eval.run': () => metricsFixture(2),
     'eval.perUser': ({ run, model }) => ({ run, model, columns: PER_USER_COLUMNS, csv: perUserCsv(model) }),
   });
@@ -128,6 +130,38 @@ describe('Evaluate page', () => {
     expect((screen.getByTestId('per-user-export') as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it("lists a run's stages with what really ran, and says where it fell back", async () => {
+    const semantic = {
+      name: 'semantic',
+      status: 'succeeded' as const,
+      seconds: 3.5,
+      effective: {
+        items: 1200,
+        provider: 'transformers',
+        model: 'all-MiniLM-L6-v2',
+        device: 'cpu',
+        requestedDevice: 'cuda',
+        store: { kind: 'vec', factory: null, fallbackFrom: { kind: 'vss', reason: 'loading vss0.so failed (libgomp.so.1: cannot open shared object file)' } },
+      },
+    };
+    const catalogueOnly = { ...runDetail('run_c', 1, 64), metrics: null };
+    catalogueOnly.manifest.stages = [semantic, { name: 'popularity', status: 'cached', cachedFrom: 'run_a', effective: { kind: 'count' } }];
+    renderApp(
+      engine(() => catalogueOnly),
+      'evaluate/run_c',
+    );
+    await screen.findByTestId('run-stages');
+    expect(screen.getByText('This run has no metrics')).toBeTruthy();
+    const row = screen.getByTestId('stage-semantic');
+    expect(screen.getAllByTestId('stage-fallback').map((n) => n.textContent)).toEqual([
+      'asked for device cuda, ran on cpu',
+      'the vss vector store could not be used (loading vss0.so failed (libgomp.so.1: cannot open shared object file)); used vec',
+    ]);
+    expect(row.textContent).toContain('store.kind: vec');
+    expect(row.textContent).toContain('3.5');
+    expect(screen.getByTestId('stage-popularity').textContent).toContain('from run_a');
+  });
+
   it('has an empty state without runs', async () => {
     const e = new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }), 'runs.list': () => [] });
     renderApp(e, 'evaluate');
@@ -166,5 +200,29 @@ describe('metricCurve', () => {
     const [below, above] = rows[1]!.als_err as [number, number];
     expect(below).toBeCloseTo(mean * 0.1);
     expect(above).toBeCloseTo(mean * 0.1);
+  });
+});
+
+describe('stage effective records', () => {
+  it('flattens nested records to dotted keys, rounds fractions, joins arrays, drops nulls and shortens long values', () => {
+    const entries = effectiveEntries({ provider: 'builtin', dims: 128, mean: 3.178103448275862, store: { kind: 'vss', factory: 'Flat,IDMap2', shards: 2, extra: null }, eps: ['cpu', 'cuda'], reason: 'x'.repeat(200) });
+    expect(entries.slice(0, 7)).toEqual([
+      { key: 'provider', value: 'builtin' },
+      { key: 'dims', value: '128' },
+      { key: 'mean', value: '3.178' },
+      { key: 'store.kind', value: 'vss' },
+      { key: 'store.factory', value: 'Flat,IDMap2' },
+      { key: 'store.shards', value: '2' },
+      { key: 'eps', value: 'cpu, cuda' },
+    ]);
+    expect(entries[7]!.value).toHaveLength(80);
+    expect(effectiveEntries(undefined)).toEqual([]);
+  });
+
+  it('names fallbacks only where they happened', () => {
+    expect(fallbackNotes({ name: 'als', status: 'succeeded', effective: { factors: 64 } })).toEqual([]);
+    expect(fallbackNotes({ name: 'bayes-popularity', status: 'succeeded', effective: { kind: 'bayes', fallback: 'count', reason: 'the interaction log has no ratings' } })).toEqual([
+      'fell back to count: the interaction log has no ratings',
+    ]);
   });
 });
