@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, renameSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -59,6 +59,17 @@ function expectFindsItself(store: VectorStore, vectors: Float32Array, i: number)
   const [hit] = store.search(vectors.slice(i * DIMS, (i + 1) * DIMS), 1);
   expect(hit?.item).toBe(`i${i}`);
   expect(hit?.score).toBeCloseTo(1, 5);
+}
+
+/** this process's open file descriptors on `path` (Linux) */
+function descriptorsOpenOn(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed since it was listed
+    }
+  }).length;
 }
 
 /** workers report their exit asynchronously */
@@ -195,7 +206,7 @@ describe('sharded vss store', () => {
     expectFindsItself(single, vectors, 0);
   });
 
-  it('sees rows appended after a search (the workers restart) and close() ends the workers', async () => {
+  it('sees rows appended after a search (the workers restart), and close() returns once the workers have closed the file', async () => {
     const path = join(dir, 'workers.db');
     const vectors = unitVectors(90, 22);
     const rows = rowsOf(vectors);
@@ -208,6 +219,7 @@ describe('sharded vss store', () => {
     expect(store.search(query, 5).map((h) => h.item)).toEqual(bruteForce(vectors, query, 5).map((e) => e.item));
     expectFindsItself(store, vectors, 88);
     store.close();
+    if (process.platform === 'linux') expect(descriptorsOpenOn(path)).toBe(0);
     await noShardWorkers();
     const reopened = openVectorStore(path);
     expect(reopened.settings.shards).toBe(3);
