@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    setupFiles: ['tests/support/trace-tests.ts'],
   },
 });
