@@ -20,6 +20,17 @@ function vssTable(factory: string): Database.Database {
 
 const indexBlob = (db: Database.Database) => db.prepare('SELECT idx FROM t_index WHERE rowid = 0').pluck().get() as Buffer;
 
+/** a copy of `db` whose table holds `blob` as its index; vss0 reads the index when a connection first uses the table */
+function reopenedWithIndex(db: Database.Database, blob: Buffer): Database.Database {
+  db.unsafeMode(true);
+  db.prepare('UPDATE t_index SET idx = ? WHERE rowid = 0').run(blob);
+  db.unsafeMode(false);
+  const reopened = new Database(db.serialize());
+  open.push(reopened);
+  loadVss(reopened);
+  return reopened;
+}
+
 function vectors(n: number): Float32Array {
   return Float32Array.from({ length: n * DIMS }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
 }
@@ -49,13 +60,7 @@ describe('Flat,IDMap2 index blobs', () => {
     expect(Array.from(decoded.ids)).toEqual(Array.from(ids));
 
     const db = vssTable('Flat,IDMap2');
-    db.unsafeMode(true);
-    db.prepare('UPDATE t_index SET idx = ? WHERE rowid = 0').run(blob);
-    db.unsafeMode(false);
-    // vss0 reads the index when a connection first uses the table
-    const reopened = new Database(db.serialize());
-    open.push(reopened);
-    loadVss(reopened);
+    const reopened = reopenedWithIndex(db, blob);
     const hits = reopened.prepare('SELECT rowid, distance FROM t WHERE vss_search(e, ?) LIMIT 4').all(Buffer.from(data.buffer, 2 * DIMS * 4, DIMS * 4)) as { rowid: number; distance: number }[];
     const q = data.subarray(2 * DIMS, 3 * DIMS);
     const expected = [0, 1, 2, 3]
@@ -79,12 +84,7 @@ describe('HNSW index blobs', () => {
     const params = { efConstruction: 77, efSearch: 55 };
     const patched = withHnswParameters(indexBlob(db), params);
     expect(patched.equals(indexBlob(db))).toBe(false);
-    db.unsafeMode(true);
-    db.prepare('UPDATE t_index SET idx = ? WHERE rowid = 0').run(patched);
-    db.unsafeMode(false);
-    const reopened = new Database(db.serialize());
-    open.push(reopened);
-    loadVss(reopened);
+    const reopened = reopenedWithIndex(db, patched);
     reopened.exec('SELECT count(*) FROM t');
     insertThroughVss(reopened, vectors(30), Array.from({ length: 30 }, (_, i) => i + 1));
     // vss0 re-serialised its in-memory index on commit: writing the same values again changes nothing
@@ -102,12 +102,7 @@ describe('IVF index blobs', () => {
   it('sets nprobe, which vss0 keeps through training and inserts, and refuses more probes than lists', () => {
     const db = vssTable('IVF4,Flat,IDMap2');
     expect(() => withIvfProbes(indexBlob(db), 5)).toThrow(/1 to the index's 4 lists, got 5/);
-    db.unsafeMode(true);
-    db.prepare('UPDATE t_index SET idx = ? WHERE rowid = 0').run(withIvfProbes(indexBlob(db), 3));
-    db.unsafeMode(false);
-    const reopened = new Database(db.serialize());
-    open.push(reopened);
-    loadVss(reopened);
+    const reopened = reopenedWithIndex(db, withIvfProbes(indexBlob(db), 3));
     const data = vectors(40);
     const train = reopened.prepare("INSERT INTO t (operation, e) VALUES ('training', ?)");
     reopened.transaction(() => {
