@@ -3,7 +3,6 @@ import type { EngineEvent, EngineEvents } from '../engine/contracts/api.ts';
 import type { BridgeResult } from '../engine/contracts/bridge.ts';
 import { toErrorData } from '../engine/contracts/errors.ts';
 import { ENGINE_EVENTS, ENGINE_REQUESTS } from '../engine/contracts/requests.ts';
-import { parseRequestArg } from '../server/request-args.ts';
 import type { ServedEngine } from '../server/served-engine.ts';
 import { EVENT_CHANNEL, requestChannel } from './channels.ts';
 import type { IpcSender } from './security.ts';
@@ -26,7 +25,7 @@ export function registerEngineIpc({ engine, ipc, isTrusted, send }: EngineIpcOpt
     ipc.handle(requestChannel(name), async (event: IpcMainInvokeEvent, raw: unknown): Promise<BridgeResult<typeof name>> => {
       if (!isTrusted(event)) return { ok: false, error: { kind: 'invalid-input', message: `request ${name} refused: it did not come from the Trainyard window` } };
       try {
-        return { ok: true, value: await engine.request(name, parseRequestArg(name, raw)) } as BridgeResult<typeof name>;
+        return { ok: true, value: await engine.request(name, raw) } as BridgeResult<typeof name>;
       } catch (err) {
         return { ok: false, error: toErrorData(err) };
       }

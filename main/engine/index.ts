@@ -3,6 +3,7 @@ import type { EngineApi, EngineRequest, RequestArg } from './contracts/api.ts';
 import type { JobInfo } from './contracts/jobs.ts';
 import { createEventBus, type Subscribe } from './events.ts';
 import { JobRunner } from './jobs/runner.ts';
+import { parseRequestArg } from './request-args.ts';
 import { createRequestHandlers } from './requests.ts';
 import { ensureWorkspace, type WorkspacePaths } from './runs/workspace.ts';
 import { openWorkspaceDb } from './store/db.ts';
@@ -39,7 +40,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const { api, dispose } = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
   return {
     workspace: paths,
-    request: (name, arg) => (api[name] as (a: typeof arg) => ReturnType<EngineApi[typeof name]>)(arg),
+    // Every host's arguments are validated here, once: the CLI, IPC and HTTP all pass through.
+    request: (name, arg) => {
+      const call = api[name] as (a: typeof arg) => ReturnType<EngineApi[typeof name]>;
+      let parsed: typeof arg;
+      try {
+        parsed = parseRequestArg(name, arg);
+      } catch (err) {
+        return Promise.reject(err) as ReturnType<EngineApi[typeof name]>;
+      }
+      return call(parsed);
+    },
     on: bus.on,
     waitForJob: (jobId) => runner.wait(jobId),
     async close() {

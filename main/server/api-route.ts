@@ -4,7 +4,6 @@ import type { BridgeResult } from '../engine/contracts/bridge.ts';
 import { EngineError, toErrorData } from '../engine/contracts/errors.ts';
 import type { EngineErrorData, ErrorKind } from '../engine/contracts/errors.ts';
 import { isEngineRequest } from '../engine/contracts/requests.ts';
-import { parseRequestArg } from './request-args.ts';
 import type { ServedEngine } from './served-engine.ts';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -59,7 +58,7 @@ export async function handleApiRequest(engine: ServedEngine, name: string, req: 
     return;
   }
   try {
-    const value = await engine.request(name, parseRequestArg(name, arg));
+    const value = await engine.request(name, arg);
     send(res, 200, { ok: true, value } as BridgeResult<EngineRequest>);
   } catch (err) {
     sendError(res, toErrorData(err));

@@ -30,6 +30,17 @@ export interface RunningServer {
 
 const EVENTS_PATH = '/api/events';
 
+/**
+ * The request target as a URL, or null when it is not an origin-form path. The target is joined to
+ * a fixed origin rather than resolved against one, so `//host` stays a path instead of a new host.
+ */
+export function parseRequestTarget(target: string | undefined): URL | null {
+  if (!target?.startsWith('/')) return null;
+  return URL.parse(`http://trainyard.local${target}`);
+}
+
+const BAD_TARGET = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
 function pageHeaders(origin: string): Record<string, string> {
   const wsOrigin = origin.replace(/^http/, 'ws');
   return {
@@ -55,7 +66,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let origin = '';
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('bad request target');
+      return;
+    }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
       const verdict = checkAccess(req, url, token);
       if (!verdict.allowed) {
@@ -80,7 +95,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      socket.end(BAD_TARGET);
+      return;
+    }
     const verdict = url.pathname === EVENTS_PATH ? checkAccess(req, url, token) : ({ allowed: false, status: 404, reason: 'not found' } as const);
     if (!verdict.allowed) {
       socket.end(`HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

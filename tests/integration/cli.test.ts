@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,5 +64,38 @@ describe('trainyard CLI', () => {
     const r = await trainyard(ws, 'train', '--set', 'als.factor=3');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unknown key als\.factor/);
+  });
+
+  it('accepts only run ids as runs: no paths, no trailing slash, not even to LATEST', async () => {
+    const latest = readFileSync(join(ws, 'LATEST'), 'utf8').trim();
+    const outside = join(dir, 'outside-run');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, 'manifest.json'), JSON.stringify({ runId: latest, status: 'succeeded', stages: [] }));
+    for (const args of [
+      ['runs', 'delete', `${latest}/`],
+      ['runs', 'delete', '../../outside-run'],
+      ['runs', 'promote', `../runs/${latest}`],
+      ['runs', 'show', '../../outside-run'],
+    ]) {
+      const r = await trainyard(ws, ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(/is not a run id/);
+    }
+    expect(existsSync(join(ws, 'runs', latest, 'manifest.json'))).toBe(true);
+    expect(existsSync(join(outside, 'manifest.json'))).toBe(true);
+    expect(readFileSync(join(ws, 'LATEST'), 'utf8').trim()).toBe(latest);
+  });
+
+  it('validates request arguments in the engine: a bad --k or --mode is an input error', async () => {
+    for (const args of [
+      ['similar', '--item', 'i1', '--k', 'abc'],
+      ['similar', '--item', 'i1', '--k', '2.5'],
+      ['recommend', '--user', 'u1', '--mode', 'bogus'],
+    ]) {
+      const r = await trainyard(ws, ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/\b(k|mode)\b/);
+      expect(r.stderr).not.toMatch(/internal/i);
+    }
   });
 });

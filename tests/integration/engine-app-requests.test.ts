@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
-import { parseRequestArg } from '../../main/server/request-args.ts';
+import { parseRequestArg } from '../../main/engine/request-args.ts';
 
 /** User k has 4 + (k % 7) events on distinct items, so activity is known exactly; two ids need LIKE escaping. */
 function writeLog(dir: string): { file: string; events: Map<string, number> } {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,25 @@ describe('engine: train, evaluate, publish', () => {
     expect(done.state).toBe('cancelled');
     const runs = await engine.request('runs.list', undefined);
     expect(runs[0]!.status).toBe('cancelled');
+    expect(readFileSync(join(engine.workspace.root, 'LATEST'), 'utf8')).toBe(before);
+  });
+
+  it('refuses to delete a running run, and a run whose folder vanished fails instead of being published', async () => {
+    const before = readFileSync(join(engine.workspace.root, 'LATEST'), 'utf8');
+    const { jobId } = await engine.request('train.start', { config: { data: { interactions: log } }, set: ['als.factors=32', 'als.iterations=200', 'seed=6'] });
+    await new Promise<void>((resolve) => {
+      const off = engine.on('job.progress', (p) => {
+        if (p.jobId === jobId && p.stage === 'als') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const running = (await engine.request('runs.list', undefined)).find((r) => r.status === 'running')!;
+    await expect(engine.request('runs.delete', { run: running.runId })).rejects.toThrow(/still running/);
+    rmSync(join(engine.workspace.runs, running.runId), { recursive: true, force: true });
+    const done = await engine.waitForJob(jobId);
+    expect(done.state).toBe('failed');
     expect(readFileSync(join(engine.workspace.root, 'LATEST'), 'utf8')).toBe(before);
   });
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describe('browser-mode server', () => {
     expect(engine.calls).toHaveLength(0);
   });
 
-  it('validates arguments against the request schema before the engine sees them', async () => {
+  it('answers the engine\'s argument validation errors with 400 naming the field', async () => {
     const res = await post('jobs.cancel', { jobId: 5, extra: true });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { kind: string; message: string } };
@@ -125,6 +126,27 @@ describe('browser-mode server', () => {
     engine.emit('job.progress', progress);
     expect(await received).toEqual({ event: 'job.progress', payload: progress });
     ws.close();
+  });
+
+  /** Sends raw bytes (no client-side URL parsing) and resolves with the status line the server answers. */
+  const rawStatusLine = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.origin).port), '127.0.0.1', () => socket.write(request));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += String(chunk)));
+      socket.on('end', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.on('error', reject);
+    });
+
+  it('answers odd request targets (the page, 4xx) before any token check, and keeps serving', async () => {
+    for (const target of ['//%', '//[', '//a%20b', '//[/api/x', '/api/%', '*']) {
+      expect(await rawStatusLine(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), target).toMatch(/^HTTP\/1\.1 (200|4\d\d)/);
+      const upgrade = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+      expect(await rawStatusLine(upgrade), target).toMatch(/^HTTP\/1\.1 4\d\d/);
+    }
+    expect(await rawStatusLine('GET * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(await rawStatusLine('GET //a b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect((await post('workspace.info', undefined)).status).toBe(200);
   });
 
   it('unsubscribes from the engine on close', async () => {

@@ -16,7 +16,6 @@ export function registerQueryCommands(program: Command, withEngine: WithEngine):
     .option('--exclude <items>', 'comma-separated item ids to leave out')
     .action((o: { user: string; run: string; k: number; mode: string; exclude?: string }) =>
       withEngine(async (engine, g) => {
-        if (!MODES.includes(o.mode as RecommendMode)) throw new Error(`--mode ${o.mode}: expected one of ${MODES.join(', ')}`);
         const res = await engine.request('recommend', {
           run: o.run,
           user: o.user,

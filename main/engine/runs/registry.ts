@@ -30,8 +30,17 @@ export function newRunId(paths: WorkspacePaths, now = new Date()): string {
   return id;
 }
 
+/** Throws unless `runId` is a run id (`run_<UTC stamp>`): ids name folders, so nothing else may reach a path. */
+export function checkRunId(runId: string, field = 'run'): string {
+  if (!RUN_ID.test(runId)) {
+    const shown = runId.length > 60 ? `${runId.slice(0, 60)}…` : runId;
+    throw new EngineError('invalid-input', `"${shown}" is not a run id: run ids look like run_20260101T120000`, { field, hint: 'trainyard runs list shows the runs' });
+  }
+  return runId;
+}
+
 export function runDir(paths: WorkspacePaths, runId: string): string {
-  return join(paths.runs, runId);
+  return join(paths.runs, checkRunId(runId));
 }
 
 /** Creates the run folder (reserving its id) and writes its first manifest. */
@@ -60,7 +69,7 @@ export function readMetrics(paths: WorkspacePaths, runId: string): RunMetrics | 
 export function latestRunId(paths: WorkspacePaths): string | null {
   if (!existsSync(paths.latest)) return null;
   const id = readFileSync(paths.latest, 'utf8').trim();
-  return id || null;
+  return RUN_ID.test(id) ? id : null;
 }
 
 /** Resolves "latest" (or nothing) to the LATEST run, and checks that a named run exists. */
@@ -70,7 +79,7 @@ export function resolveRunId(paths: WorkspacePaths, ref: string | undefined): st
     if (!id) throw new EngineError('not-found', 'no successful run yet: LATEST is not set', { hint: 'run `trainyard train` first' });
     return id;
   }
-  readManifest(paths, ref);
+  readManifest(paths, checkRunId(ref));
   return ref;
 }
 
@@ -133,7 +142,10 @@ export function showRun(paths: WorkspacePaths, runId: string): RunDetail {
 
 /** Deletes a run folder. The LATEST run cannot be deleted: promote another one first. */
 export function deleteRun(paths: WorkspacePaths, runId: string): void {
-  readManifest(paths, runId);
+  const manifest = readManifest(paths, runId);
+  if (manifest.status === 'running') {
+    throw new EngineError('conflict', `run ${runId} is still running; cancel its job before deleting it`, { hint: 'the Train page has Cancel; in a terminal, Ctrl-C stops the CLI job' });
+  }
   if (latestRunId(paths) === runId) {
     throw new EngineError('conflict', `run ${runId} is LATEST; promote another run before deleting it`);
   }

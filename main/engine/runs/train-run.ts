@@ -69,13 +69,21 @@ function cutoffSeconds(cutoff: string | number | null): number | undefined {
 
 /** Hard-links (or copies, across devices) a cached stage artifact into this run. */
 function reuseArtifact(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
+  mkdirSync(to);
   for (const name of readdirSync(from)) {
     try {
       linkSync(join(from, name), join(to, name));
     } catch {
       copyFileSync(join(from, name), join(to, name));
     }
+  }
+}
+
+/** Refuses to publish a run whose folder lost files while it trained (deleted or moved from outside). */
+function checkRunFolderComplete(dir: string, runId: string, stages: readonly ModelStage[]): void {
+  const missing = ['manifest.json', 'users.txt', 'items.txt', ...stages.map((s) => s.name)].filter((name) => !existsSync(join(dir, name)));
+  if (missing.length) {
+    throw new EngineError('conflict', `run ${runId} lost ${missing.join(', ')} while it trained (was its folder deleted?); it is not published`, { run: runId });
   }
 }
 
@@ -147,7 +155,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
       } else {
         record.status = 'running';
         saveManifest(env.paths, manifest);
-        mkdirSync(stageDir, { recursive: true });
+        mkdirSync(stageDir);
         const t0 = performance.now();
         record.effective = await stage.train(input, stageDir, ctx);
         record.seconds = (performance.now() - t0) / 1000;
@@ -161,6 +169,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, table.userIds);
       }
     }
+    checkRunFolderComplete(dir, runId, stages);
     const metrics = split ? toRunMetrics(evaluations) : null;
     if (metrics) writeJson(join(dir, 'metrics.json'), metrics);
     manifest.status = 'succeeded';
@@ -176,7 +185,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     manifest.error = error;
     manifest.finishedAt = new Date().toISOString();
     for (const s of manifest.stages) if (s.status === 'running' || s.status === 'pending') s.status = error.kind === 'cancelled' ? 'cancelled' : s.status === 'running' ? 'failed' : 'skipped';
-    saveManifest(env.paths, manifest);
+    if (existsSync(dir)) saveManifest(env.paths, manifest);
     throw err;
   }
 }

@@ -1,12 +1,13 @@
 import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../../main/engine/contracts/api.ts';
 import { EngineError } from '../../../main/engine/contracts/errors.ts';
+import { parseRequestArg } from '../../../main/engine/request-args.ts';
 
 type Handlers = { [K in keyof EngineApi]?: (arg: RequestArg<K>) => RequestResult<K> | Promise<RequestResult<K>> };
 type Listener = (payload: never) => void;
 
 /**
- * An in-memory engine with the `Engine` signatures: answers from the handlers it is given, records
- * every request, and emits events on demand. For host and renderer tests that must not train anything.
+ * An in-memory engine with the `Engine` signatures: validates each argument as the engine does,
+ * answers from the handlers it is given, records every valid request, and emits events on demand. For host and renderer tests that must not train anything.
  */
 export class FakeEngine {
   readonly calls: { name: keyof EngineApi; arg: unknown }[] = [];
@@ -17,10 +18,11 @@ export class FakeEngine {
     this.handlers = handlers;
   }
 
-  request<K extends keyof EngineApi>(name: K, arg: Parameters<EngineApi[K]>[0]): ReturnType<EngineApi[K]> {
-    this.calls.push({ name, arg });
+  request<K extends keyof EngineApi>(name: K, raw: unknown): ReturnType<EngineApi[K]> {
     const handler = this.handlers[name] as ((a: unknown) => unknown) | undefined;
     const run = async (): Promise<unknown> => {
+      const arg = parseRequestArg(name, raw);
+      this.calls.push({ name, arg });
       if (!handler) throw new EngineError('not-found', `fake engine has no handler for ${name}`);
       return handler(arg);
     };

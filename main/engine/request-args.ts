@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { EngineRequest, RequestArg } from '../engine/contracts/api.ts';
-import { EngineError } from '../engine/contracts/errors.ts';
+import type { EngineRequest, RequestArg } from './contracts/api.ts';
+import { EngineError } from './contracts/errors.ts';
 
 const id = z.string().min(1);
 const count = z.number().int().positive();
