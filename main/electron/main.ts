@@ -95,7 +95,7 @@ function registerSecretIpc(vault: SecretVault): void {
 
 async function start(): Promise<void> {
   if (!existsSync(PRELOAD) || !existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error(`the app is not built: ${PRELOAD} or ${RENDERER_DIR}/index.html is missing (npm run build:app)`);
+    throw new Error(`the app is not built: ${PRELOAD} or ${RENDERER_DIR}/index.html is missing (npm run build)`);
   }
   const vault = createSecretVault(join(app.getPath('userData'), 'secrets.json'), safeStorage);
   // Worker threads copy the environment when they start, so keys go in before the engine exists.
