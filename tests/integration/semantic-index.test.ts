@@ -6,6 +6,7 @@ import type { ItemCatalog } from '../../main/engine/data/types.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { TaskContext } from '../../main/engine/jobs/context.ts';
 import type { VectorStoreKind } from '../../main/engine/store/vector-store.ts';
+import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { writeTinyBert } from '../fixtures/make-tiny-bert.ts';
 
 const fetchSpy = vi.fn(async () => {
@@ -95,6 +96,38 @@ describe('semantic index with the provider in a worker thread', () => {
     hy.forEach((h, i) => expect(h.score).toBeCloseTo(hx[i]!.score, 6));
     await x.close();
     await y.close();
+  });
+});
+
+describe('a dead embedding worker', () => {
+  const killWorker = (p: WorkerEmbeddingProvider) => (p as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+
+  it('fails every later call at once with worker-crashed instead of hanging', async () => {
+    const p = await WorkerEmbeddingProvider.start({ provider: 'builtin', dimensions: 4, seed: 1 });
+    await p.fit(catalog().rows.map((r) => r.title!), ctx);
+    await killWorker(p);
+    await expect(p.embed(['rocket'], ctx)).rejects.toMatchObject({ kind: 'worker-crashed' });
+    await expect(p.embed(['rocket'], ctx)).rejects.toMatchObject({ kind: 'worker-crashed' });
+    expect(p.crashed).toBe(true);
+  });
+
+  it('is replaced by the next search of the index it served', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-sem-crash-'));
+    await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 6, seed: 4 }, storeKind: 'vec', dir }, ctx);
+    const started: WorkerEmbeddingProvider[] = [];
+    const start = WorkerEmbeddingProvider.start.bind(WorkerEmbeddingProvider);
+    const spy = vi.spyOn(WorkerEmbeddingProvider, 'start').mockImplementation(async (...args) => {
+      const p = await start(...args);
+      started.push(p);
+      return p;
+    });
+    const index = openSemanticIndex(dir, ctx, { embedInWorker: true });
+    const before = await index.search('bread and butter', 3);
+    await killWorker(started[0]!);
+    expect(await index.search('bread and butter', 3)).toEqual(before);
+    expect(started).toHaveLength(2);
+    await index.close();
+    spy.mockRestore();
   });
 });
 

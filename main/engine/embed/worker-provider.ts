@@ -19,13 +19,15 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   private nextId = 1;
   private readonly pending = new Map<number, { ctx: TaskContext; resolve: (m: Extract<FromEmbedWorker, { type: 'done' }>) => void; reject: (e: Error) => void }>();
   private state: { dimensions: number; effective: EmbeddingEffective } | null = null;
+  /** set once the worker has died or been disposed: every call after that fails at once */
+  private failure: EngineError | null = null;
 
   private constructor(name: string) {
     this.name = name;
     this.worker = new Worker(new URL('../workers/embed-worker.ts', import.meta.url));
     this.worker.on('message', (msg: FromEmbedWorker) => this.receive(msg));
-    this.worker.on('error', (err) => this.failAll(new EngineError('worker-crashed', `embedding worker crashed: ${err.message}`)));
-    this.worker.on('exit', (code) => code !== 0 && this.failAll(new EngineError('worker-crashed', `embedding worker exited with code ${code}`)));
+    this.worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `embedding worker crashed: ${err.message}`)));
+    this.worker.on('exit', (code) => this.fail(new EngineError('worker-crashed', `embedding worker exited with code ${code}`)));
   }
 
   /** Starts the worker and builds the provider there (restoring fitted state from `stateDir` when given). */
@@ -38,6 +40,11 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
       throw err;
     }
     return p;
+  }
+
+  /** true once the worker has exited: a new provider must be started to embed again */
+  get crashed(): boolean {
+    return this.failure !== null;
   }
 
   get dimensions(): number {
@@ -68,6 +75,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   }
 
   private call(body: CallBody, ctx: TaskContext): Promise<Extract<FromEmbedWorker, { type: 'done' }>> {
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToEmbedWorker);
@@ -95,7 +103,8 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     }
   }
 
-  private failAll(err: EngineError): void {
-    for (const call of [...this.pending.values()]) call.reject(err);
+  private fail(err: EngineError): void {
+    this.failure ??= err;
+    for (const call of [...this.pending.values()]) call.reject(this.failure);
   }
 }

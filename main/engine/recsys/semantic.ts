@@ -207,15 +207,24 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
     const row = saved.rows.get(item);
     return row === undefined ? null : saved.vectors.subarray(row * info.dimensions, (row + 1) * info.dimensions);
   };
+  const start = (): Promise<EmbeddingProvider> =>
+    (options.embedInWorker ? WorkerEmbeddingProvider.start(info.embedding, dir, ctx) : restoreEmbeddingProvider(info.embedding, dir, ctx)).catch((err: unknown) => {
+      provider = null; // a failed load (missing model, no key) is retried by the next search
+      throw err;
+    });
+  // A worker that died is replaced by the next search, instead of failing every search after it.
+  const embedder = async (): Promise<EmbeddingProvider> => {
+    const current = (provider ??= start());
+    const p = await current;
+    if (!(p instanceof WorkerEmbeddingProvider && p.crashed)) return p;
+    if (provider === current) provider = start();
+    return provider!;
+  };
   return {
     info,
     async search(query, k, filter) {
       if (!query.trim()) throw new EngineError('invalid-input', 'the search query is empty', { field: 'query' });
-      provider ??= (options.embedInWorker ? WorkerEmbeddingProvider.start(info.embedding, dir, ctx) : restoreEmbeddingProvider(info.embedding, dir, ctx)).catch((err: unknown) => {
-        provider = null; // a failed load (missing model, no key) is retried by the next search
-        throw err;
-      });
-      const [vector] = splitRows(await (await provider).embed([query], ctx), info.dimensions);
+      const [vector] = splitRows(await (await embedder()).embed([query], ctx), info.dimensions);
       return store.search(vector!, k, filter);
     },
     similar(item, k, filter) {
