@@ -6,7 +6,7 @@ import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import type { CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
 import { PACKAGE_VERSION } from '../version.ts';
-import { createRun, newRunId, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
+import { createRun, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 export interface ClassifyRunResult {
@@ -45,9 +45,7 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const model = args.model ?? 'fasttext';
   const params = classifyParams(args.set);
   if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
-  const runId = newRunId(paths);
-  const dir = runDir(paths, runId);
-  const manifest: RunManifest = {
+  const manifest = createRun(paths, (runId): RunManifest => ({
     runId,
     kind: 'classifier',
     status: 'running',
@@ -59,8 +57,9 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
     split: null,
     stages: [{ name: model, status: 'running' }],
     timings: {},
-  };
-  createRun(paths, manifest);
+  }));
+  const { runId } = manifest;
+  const dir = runDir(paths, runId);
   const stage = manifest.stages[0]!;
   try {
     const t0 = performance.now();

@@ -22,12 +22,10 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** run_YYYYMMDDTHHMMSS from a date, with a counter suffix when that second is taken. */
-export function newRunId(paths: WorkspacePaths, now = new Date()): string {
+/** run_YYYYMMDDTHHMMSS from a date, then the same stamp with _2, _3, … */
+function runIdCandidate(now: Date, n: number): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
-  let id = `run_${stamp}`;
-  for (let n = 2; existsSync(join(paths.runs, id)); n++) id = `run_${stamp}_${n}`;
-  return id;
+  return n === 1 ? `run_${stamp}` : `run_${stamp}_${n}`;
 }
 
 /** Throws unless `runId` is a run id (`run_<UTC stamp>`): ids name folders, so nothing else may reach a path. */
@@ -43,12 +41,23 @@ export function runDir(paths: WorkspacePaths, runId: string): string {
   return join(paths.runs, checkRunId(runId));
 }
 
-/** Creates the run folder (reserving its id) and writes its first manifest. */
-export function createRun(paths: WorkspacePaths, manifest: RunManifest): string {
-  const dir = runDir(paths, manifest.runId);
-  mkdirSync(dir, { recursive: false });
-  writeJson(join(dir, 'manifest.json'), manifest);
-  return dir;
+/**
+ * Creates a new run: picks its id from `now`, reserves it by creating the folder (mkdir is atomic,
+ * so two runs started in the same second get _2, _3, …), and writes the first manifest.
+ */
+export function createRun(paths: WorkspacePaths, build: (runId: string) => RunManifest, now = new Date()): RunManifest {
+  for (let n = 1; ; n++) {
+    const runId = runIdCandidate(now, n);
+    try {
+      mkdirSync(runDir(paths, runId), { recursive: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    const manifest = build(runId);
+    writeJson(join(runDir(paths, runId), 'manifest.json'), manifest);
+    return manifest;
+  }
 }
 
 export function saveManifest(paths: WorkspacePaths, manifest: RunManifest): void {

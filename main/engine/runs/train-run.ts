@@ -18,7 +18,7 @@ import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from './arrays.ts';
-import { createRun, newRunId, promoteRun, runDir, saveManifest, writeJson } from './registry.ts';
+import { createRun, promoteRun, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 export interface TrainEnv {
@@ -95,12 +95,10 @@ function checkRunFolderComplete(dir: string, runId: string, stages: readonly Mod
 export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext): Promise<TrainResult> {
   const { given, config } = resolveConfig(args);
   const profile = await datasetFor(config, env.db, ctx);
-  const runId = newRunId(env.paths);
-  const dir = runDir(env.paths, runId);
   const hasInteractions = profile.interactions > 0;
   const stages = stagesToRun(config, hasInteractions);
   const threads = config.threads || env.threads;
-  const manifest: RunManifest = {
+  const manifest = createRun(env.paths, (runId): RunManifest => ({
     runId,
     status: 'running',
     createdAt: new Date().toISOString(),
@@ -111,8 +109,9 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     split: null,
     stages: stages.map((s): StageRecord => ({ name: s.name, status: 'pending' })),
     timings: {},
-  };
-  createRun(env.paths, manifest);
+  }));
+  const { runId } = manifest;
+  const dir = runDir(env.paths, runId);
   ctx.log('info', `run ${runId}: stages ${stages.map((s) => s.name).join(', ')}`);
   const newCacheEntries: { key: string; stage: string }[] = [];
   try {
