@@ -5,7 +5,7 @@ import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { MetricBarsChart } from '../charts/MetricCharts.tsx';
 import { durationSeconds, formatDate, formatMetric, formatSeconds } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, StatusBadge } from '../components/ui.tsx';
-import { bestModel, differingParams, metricBars, sortRuns, type SortKey } from './runs/compare.ts';
+import { bestModel, datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns, type Difference, type SortKey } from './runs/compare.ts';
 
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: 'createdAt', label: 'created' },
@@ -90,7 +90,7 @@ export function RunsPage({ navigate }: PageProps) {
                       <input type="checkbox" checked={selected.includes(r.runId)} onChange={() => toggle(r.runId)} aria-label={`select ${r.runId}`} data-testid={`select-${r.runId}`} />
                     </td>
                     <td>
-                      <button type="button" className="secondary" onClick={() => navigate('evaluate', r.runId)} title="Evaluate">
+                      <button type="button" className="secondary" onClick={() => (r.kind === 'classifier' ? navigate('classifier') : navigate('evaluate', r.runId))} title={r.kind === 'classifier' ? 'Classifier' : 'Evaluate'}>
                         {r.runId}
                       </button>{' '}
                       {r.isLatest && <span className="badge" data-testid="latest-badge">LATEST</span>}
@@ -106,7 +106,14 @@ export function RunsPage({ navigate }: PageProps) {
                     <td className="small">{r.stages.join(', ')}</td>
                     <td>
                       <div className="row">
-                        <button type="button" className="secondary" disabled={r.isLatest || r.status !== 'succeeded'} onClick={() => act(callApi('runs.promote', { run: r.runId }))} data-testid={`promote-${r.runId}`}>
+                        <button
+                          type="button"
+                          className="secondary"
+                          disabled={r.isLatest || r.status !== 'succeeded' || r.kind === 'classifier'}
+                          title={r.kind === 'classifier' ? 'LATEST names the recommender run that serves; classifier runs are not promoted' : 'Make this run LATEST, the run that serves'}
+                          onClick={() => act(callApi('runs.promote', { run: r.runId }))}
+                          data-testid={`promote-${r.runId}`}
+                        >
                           Promote
                         </button>
                         <button type="button" className="danger" onClick={() => remove(r)} data-testid={`delete-${r.runId}`}>
@@ -131,45 +138,82 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
   const right = useRequest('runs.show', { run: b });
   if (left.error || right.error) return <ErrorBanner error={left.error ?? right.error} />;
   if (!left.data || !right.data) return <Card title="Comparing…">{null}</Card>;
-  const diffs = differingParams(left.data.manifest.resolvedParams, right.data.manifest.resolvedParams);
+  const dataDiffs = datasetDifferences(left.data.manifest, right.data.manifest);
+  const diffs = differingParams(left.data.manifest.resolvedParams, right.data.manifest.resolvedParams).filter((d) => d.key !== 'split' && !d.key.startsWith('split.'));
+  const ma = left.data.metrics?.models ?? {};
+  const mb = right.data.metrics?.models ?? {};
   const sides = [
-    { label: a, metrics: left.data.metrics?.models ?? {} },
-    { label: b, metrics: right.data.metrics?.models ?? {} },
+    { label: a, metrics: ma },
+    { label: b, metrics: mb },
   ];
   return (
-    <div className="grid-2" data-testid="compare">
-      <Card title="Parameters that differ">
-        {diffs.length === 0 ? (
-          <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p>
-        ) : (
-          <table className="data" data-testid="compare-params">
-            <thead>
-              <tr>
-                <th>parameter</th>
-                <th>{a}</th>
-                <th>{b}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diffs.map((d) => (
-                <tr key={d.key}>
-                  <td>{d.key}</td>
-                  <td>{d.a ?? '–'}</td>
-                  <td>{d.b ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
-      {COMPARED_METRICS.map((metric) => {
-        const rows = metricBars(sides, metric);
-        return (
-          <Card key={metric} title={metric}>
-            {rows.length ? <MetricBarsChart testId={`chart-compare-${metric}`} rows={rows} series={[a, b]} what={metric} /> : <p className="muted">Neither run has {metric}.</p>}
-          </Card>
-        );
-      })}
+    <div data-testid="compare">
+      {dataDiffs.length > 0 ? (
+        <div className="error" role="alert" data-testid="compare-data-differs">
+          <strong>These runs were trained and evaluated on different data: their metrics are not comparable.</strong>
+          <DiffTable diffs={dataDiffs} a={a} b={b} what="data" testId="compare-data" />
+        </div>
+      ) : (
+        <p className="muted small" data-testid="compare-same-data">
+          Same dataset and split in both runs.
+        </p>
+      )}
+      <div className="grid-2">
+        <Card title="Parameters that differ">
+          {diffs.length === 0 ? <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p> : <DiffTable diffs={diffs} a={a} b={b} what="parameter" testId="compare-params" />}
+        </Card>
+        {COMPARED_METRICS.map((metric) => {
+          const rows = metricBars(sides, metric);
+          return (
+            <Card key={metric} title={metric}>
+              {rows.length ? <MetricBarsChart testId={`chart-compare-${metric}`} rows={rows} series={[a, b]} what={metric} /> : <p className="muted">Neither run has {metric}.</p>}
+              <table className="data" data-testid={`compare-deltas-${metric}`}>
+                <thead>
+                  <tr>
+                    <th>model</th>
+                    <th className="num">{a}</th>
+                    <th className="num">{b}</th>
+                    <th className="num">change</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {metricDeltas(ma, mb, metric).map((d) => (
+                    <tr key={d.model}>
+                      <td>{d.model}</td>
+                      <td className="num">{formatMetric(d.a)}</td>
+                      <td className="num">{formatMetric(d.b)}</td>
+                      <td className="num">{d.delta === undefined ? '–' : `${d.delta >= 0 ? '+' : '−'}${formatMetric(Math.abs(d.delta))}`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Card>
+          );
+        })}
+      </div>
     </div>
+  );
+}
+
+function DiffTable({ diffs, a, b, what, testId }: { diffs: Difference[]; a: string; b: string; what: string; testId: string }) {
+  return (
+    <table className="data" data-testid={testId}>
+      <thead>
+        <tr>
+          <th>{what}</th>
+          <th>{a}</th>
+          <th>{b}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {diffs.map((d) => (
+          <tr key={d.key}>
+            <td>{d.key}</td>
+            <td>{d.a ?? '–'}</td>
+            <td>{d.b ?? '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

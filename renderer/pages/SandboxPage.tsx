@@ -10,20 +10,24 @@ const MODES: RecommendMode[] = ['baseline', 'cf', 'auto', 'semantic', 'hybrid'];
 
 export function SandboxPage({ param, navigate }: PageProps) {
   const runId = useSelectedRun(param);
-  const [similarTo, setSimilarTo] = useState<SimilarQuery | null>(null);
+  const [similarTo, setSimilarTo] = useState<{ runId: string | undefined; query: SimilarQuery | null }>({ runId, query: null });
+  if (similarTo.runId !== runId) setSimilarTo({ runId, query: null });
+  const similarQuery = similarTo.runId === runId ? similarTo.query : null;
+  const askSimilar = (query: SimilarQuery) => setSimilarTo({ runId, query });
   return (
     <>
       <PageHeader title="Sandbox" subtitle="Ask a trained run for recommendations, similar items and search results">
         <RunPicker value={runId} onChange={(r) => navigate('sandbox', r)} />
       </PageHeader>
       {runId ? (
-        <>
-          <Recommendations runId={runId} onPick={(item) => setSimilarTo({ item, by: similarTo?.by ?? 'cf' })} />
+        // Keyed by run: switching run starts every block afresh, so no answer of one run is shown under another's name.
+        <div key={runId}>
+          <Recommendations runId={runId} onPick={(item) => askSimilar({ item, by: similarQuery?.by ?? 'cf' })} />
           <div className="grid-2">
             <Search runId={runId} />
-            <Similar key={similarTo?.item ?? ''} runId={runId} query={similarTo} onQuery={setSimilarTo} />
+            <Similar key={similarQuery?.item ?? ''} runId={runId} query={similarQuery} onQuery={askSimilar} />
           </div>
-        </>
+        </div>
       ) : (
         <Card>
           <EmptyState title="No finished run yet">
@@ -42,7 +46,7 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
   const [user, setUser] = useState('');
   const [k, setK] = useState(10);
   const [modes, setModes] = useState<RecommendMode[]>(['baseline', 'cf']);
-  const [results, setResults] = useState<{ mode: RecommendMode; result?: RecommendResult; error?: unknown }[]>([]);
+  const [results, setResults] = useState<{ user: string; answers: { mode: RecommendMode; result?: RecommendResult; error?: unknown }[] } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const recommend = (who: string) => {
@@ -57,7 +61,7 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
         ),
       ),
     )
-      .then(setResults)
+      .then((answers) => setResults({ user: who, answers }))
       .finally(() => setBusy(false));
   };
   const ask = (e: FormEvent) => {
@@ -68,7 +72,7 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
     setUser(who);
     recommend(who);
   };
-  const history = results.find((r) => r.result)?.result;
+  const history = results?.answers.find((r) => r.result)?.result;
 
   return (
     <Card title="Recommendations for a user">
@@ -91,22 +95,27 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
           Recommend
         </button>
       </form>
-      {history && (
-        <div className="columns" style={{ marginTop: 16 }} data-testid="recommend-results">
+      {results && (
+        <p className="muted small" style={{ marginTop: 16 }} data-testid="recommend-source">
+          User {results.user} · run {runId}
+        </p>
+      )}
+      {results && (
+        <div className="columns" data-testid="recommend-results">
           <div>
-            <h4>History {history.known ? `(${history.history.length})` : '(unknown user: cold start)'}</h4>
+            <h4>History {!history ? '' : history.known ? `(${history.history.length})` : '(unknown user: cold start)'}</h4>
             <ol className="items" data-testid="user-history">
-              {history.history.slice(-20).reverse().map((h) => (
+              {(history?.history ?? []).slice(-20).reverse().map((h) => (
                 <li key={`${h.item}-${h.ts}`}>
                   <ItemName item={h.item} title={h.title} onPick={onPick} /> <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
                 </li>
               ))}
             </ol>
           </div>
-          {results.map((r) => (
+          {results.answers.map((r) => (
             <div key={r.mode} data-testid={`recs-${r.mode}`}>
               <h4>
-                {r.mode}
+                mode {r.mode}
                 {r.result && r.result.usedMode !== r.mode && <span className="muted small"> → answered by {r.result.usedMode}</span>}
               </h4>
               <ErrorBanner error={r.error} />
@@ -150,14 +159,15 @@ function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: (item:
 function Search({ runId }: { runId: string }) {
   const callApi = useCall();
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [hits, setHits] = useState<{ query: string; hits: SearchHit[] } | null>(null);
   const [error, setError] = useState<unknown>();
 
   const search = (e: FormEvent) => {
     e.preventDefault();
     if (!query.trim()) return;
     setError(undefined);
-    callApi('search', { run: runId, query: query.trim(), k: 10 }).then(setHits, (err: unknown) => {
+    const asked = query.trim();
+    callApi('search', { run: runId, query: asked, k: 10 }).then((found) => setHits({ query: asked, hits: found }), (err: unknown) => {
       setHits(null);
       setError(err);
     });
@@ -171,10 +181,15 @@ function Search({ runId }: { runId: string }) {
         </button>
       </form>
       <ErrorBanner error={error} />
-      {hits && hits.length === 0 && <p className="muted">Nothing found.</p>}
-      {hits && hits.length > 0 && (
+      {hits && (
+        <p className="muted small" data-testid="search-source">
+          “{hits.query}” · run {runId}
+        </p>
+      )}
+      {hits && hits.hits.length === 0 && <p className="muted">Nothing found.</p>}
+      {hits && hits.hits.length > 0 && (
         <ol className="items" data-testid="search-results">
-          {hits.map((h) => (
+          {hits.hits.map((h) => (
             <li key={h.item} data-testid="search-hit">
               <div>
                 {h.metadata.title ?? h.item} <span className="muted small">{h.score.toFixed(3)}</span>
@@ -222,6 +237,9 @@ function Similar({ runId, query, onQuery }: { runId: string; query: SimilarQuery
       <ErrorBanner error={result.error} />
       {result.data && (
         <div data-testid="similar-results">
+          <p className="muted small" data-testid="similar-source">
+            Similar to {query?.item} {query?.by === 'content' ? 'by content' : 'by co-interaction'} · run {runId}
+          </p>
           <ItemList items={result.data} onPick={(picked) => onQuery({ item: picked, by })} />
         </div>
       )}

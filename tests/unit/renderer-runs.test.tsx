@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunSummary } from '../../main/engine/contracts/runs.ts';
-import { differingParams, metricBars, sortRuns } from '../../renderer/pages/runs/compare.ts';
+import type { RunDetail, RunSummary } from '../../main/engine/contracts/runs.ts';
+import { datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns } from '../../renderer/pages/runs/compare.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
 import { runDetail, runSummary } from '../e2e/support/fixtures.ts';
 import { renderApp } from '../e2e/support/render-app.tsx';
@@ -12,11 +12,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function engine(runs: RunSummary[]) {
+function engine(runs: RunSummary[], details: Record<string, RunDetail> = { run_a: runDetail('run_a', 1, 32), run_b: runDetail('run_b', 2, 64) }) {
   return new FakeEngine({
     'jobs.list': () => [],
     'runs.list': () => runs,
-    'runs.show': ({ run }) => (run === 'run_a' ? runDetail('run_a', 1, 32) : runDetail('run_b', 2, 64)),
+    'runs.show': ({ run }) => details[run]!,
     'runs.promote': ({ run }) => {
       for (const r of runs) r.isLatest = r.runId === run;
       return runs.find((r) => r.runId === run)!;
@@ -55,6 +55,33 @@ describe('Runs page', () => {
     }
   });
 
+  it('shows the change of each model\'s metric, and says the data is the same', async () => {
+    renderApp(engine([runSummary('run_a', 1), runSummary('run_b', 2)]), 'runs');
+    fireEvent.click(await screen.findByTestId('select-run_a'));
+    fireEvent.click(screen.getByTestId('select-run_b'));
+    const deltas = await screen.findByTestId('compare-deltas-ndcg@10');
+    const als = within(deltas).getAllByRole('row').find((r) => r.textContent?.startsWith('als'))!;
+    const [va, vb] = [runDetail('run_a', 1, 32), runDetail('run_b', 2, 64)].map((d) => d.metrics!.models.als!['ndcg@10']!);
+    expect(als.textContent).toBe(`als${va.toFixed(4)}${vb.toFixed(4)}+${(vb - va).toFixed(4)}`);
+    expect(screen.getByTestId('compare-same-data')).toBeTruthy();
+    expect(screen.queryByTestId('compare-data-differs')).toBeNull();
+  });
+
+  it('warns first when two runs were trained on different data, and compares stage lists as sets', async () => {
+    const small = runDetail('run_a', 1, 32);
+    const big = runDetail('run_b', 1, 32);
+    big.manifest.dataset = { id: 'ds_2', fingerprint: 'def', users: 20_000, items: 200, interactions: 120_000 };
+    (big.manifest.resolvedParams as { stages: string[] }).stages = ['als', 'popularity'];
+    renderApp(engine([runSummary('run_a', 1), runSummary('run_b', 1)], { run_a: small, run_b: big }), 'runs');
+    fireEvent.click(await screen.findByTestId('select-run_a'));
+    fireEvent.click(screen.getByTestId('select-run_b'));
+    const warning = await screen.findByTestId('compare-data-differs');
+    expect(warning.textContent).toMatch(/not comparable/);
+    const rows = within(screen.getByTestId('compare-data')).getAllByRole('row').slice(1).map((r) => r.firstChild?.textContent);
+    expect(rows).toEqual(['dataset', 'users', 'interactions']);
+    expect(screen.getByTestId('compare-no-diff')).toBeTruthy();
+  });
+
   it('promotes and deletes, refreshing the table', async () => {
     vi.spyOn(window, 'confirm').mockReturnValue(true);
     const e = engine([runSummary('run_a', 1), runSummary('run_b', 2, { isLatest: true })]);
@@ -83,6 +110,24 @@ describe('run comparison helpers', () => {
   it('sorts by duration with unfinished runs last when descending', () => {
     const running = { ...runSummary('run_r', 1), status: 'running' as const, finishedAt: undefined };
     expect(sortRuns([running, runSummary('run_a', 1), runSummary('run_b', 2)], 'duration', true).map((r) => r.runId)).toEqual(['run_b', 'run_a', 'run_r']);
+  });
+
+  it('compares stage lists as sets and finds dataset and split differences', () => {
+    expect(differingParams({ stages: ['als', 'popularity'] }, { stages: ['popularity', 'als'] })).toEqual([]);
+    expect(differingParams({ stages: ['als'] }, { stages: ['popularity', 'als'] })).toHaveLength(1);
+    const a = runDetail('run_a', 1, 32).manifest;
+    const b = runDetail('run_b', 1, 32).manifest;
+    expect(datasetDifferences(a, b)).toEqual([]);
+    b.resolvedParams = { ...(b.resolvedParams as object), split: { method: 'lastpct:0.2' } };
+    b.split = { ...b.split!, testUsers: 400 };
+    expect(datasetDifferences(a, b).map((d) => d.key)).toEqual(['split', 'test users']);
+  });
+
+  it('lists each model\'s metric in both runs with the change', () => {
+    const [als, pop] = metricDeltas({ als: { m: 0.1 } }, { als: { m: 0.25 }, pop: { m: 0.05 } }, 'm');
+    expect(als).toMatchObject({ model: 'als', a: 0.1, b: 0.25 });
+    expect(als!.delta).toBeCloseTo(0.15, 12);
+    expect(pop).toEqual({ model: 'pop', a: undefined, b: 0.05, delta: undefined });
   });
 
   it('builds bar rows per model for one metric, leaving out models neither run has it for', () => {

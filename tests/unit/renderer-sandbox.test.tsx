@@ -12,7 +12,7 @@ function engine() {
   return new FakeEngine({
     'jobs.list': () => [],
     'workspace.info': () => ({ path: '/ws', latestRunId: 'run_a', threads: 2, version: '0.1.0' }),
-    'runs.list': () => [runSummary('run_a', 1, { isLatest: true })],
+    'runs.list': () => [runSummary('run_a', 1, { isLatest: true }), runSummary('run_b', 2), runSummary('run_c', 2, { kind: 'classifier' })],
     recommend: ({ user, mode = 'auto' }) => {
       if (mode === 'semantic') throw new EngineError('invalid-input', 'run run_a has no semantic stage');
       return {
@@ -108,5 +108,24 @@ describe('Sandbox page', () => {
     await waitFor(() => expect(screen.getByTestId('similar-results').textContent).toContain('cf-1-twin'));
     expect((screen.getByTestId('similar-input') as HTMLInputElement).value).toBe('cf-1');
     expect(e.calls.find((c) => c.name === 'similar')?.arg).toEqual({ run: 'run_a', item: 'cf-1', k: 10, by: 'cf' });
+  });
+
+  it('offers only recommender runs, and switching run clears every answer of the previous run', async () => {
+    renderApp(engine(), 'sandbox');
+    const picker = (await screen.findByTestId('run-picker')) as HTMLSelectElement;
+    await waitFor(() => expect([...picker.options].map((o) => o.value)).toEqual(['run_a', 'run_b']));
+    fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'u1' } });
+    fireEvent.click(screen.getByTestId('recommend-submit'));
+    await screen.findByTestId('recommend-results');
+    expect(screen.getByTestId('recommend-source').textContent).toBe('User u1 · run run_a');
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'space' } });
+    fireEvent.submit(screen.getByTestId('search-input').closest('form')!);
+    expect((await screen.findByTestId('search-source')).textContent).toContain('run run_a');
+
+    fireEvent.change(picker, { target: { value: 'run_b' } });
+    await waitFor(() => expect(screen.queryByTestId('recommend-results')).toBeNull());
+    expect(screen.queryByTestId('search-results')).toBeNull();
+    expect(screen.queryByTestId('similar-results')).toBeNull();
+    expect((screen.getByTestId('sandbox-user') as HTMLInputElement).value).toBe('');
   });
 });

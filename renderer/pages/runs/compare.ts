@@ -1,4 +1,4 @@
-import type { ModelMetrics, RunSummary } from '../../../main/engine/contracts/runs.ts';
+import type { ModelMetrics, RunManifest, RunSummary } from '../../../main/engine/contracts/runs.ts';
 import type { BarGroup } from '../../charts/MetricCharts.tsx';
 
 /** Flattens nested params to dotted keys: { als: { factors: 64 } } → { "als.factors": "64" }. */
@@ -11,10 +11,27 @@ export function flattenParams(value: unknown, prefix = '', out: Record<string, s
   return out;
 }
 
+/** Params whose order carries no meaning: compared as sets. */
+const SET_PARAMS = new Set(['stages']);
+
+function withSetsSorted(params: Record<string, string>): Record<string, string> {
+  for (const key of SET_PARAMS) {
+    const v = params[key];
+    if (v !== undefined) params[key] = JSON.stringify((JSON.parse(v) as unknown[]).map(String).sort());
+  }
+  return params;
+}
+
+export interface Difference {
+  key: string;
+  a: string | undefined;
+  b: string | undefined;
+}
+
 /** The parameters whose values differ between two runs (missing on one side counts as different). */
-export function differingParams(a: unknown, b: unknown): { key: string; a: string | undefined; b: string | undefined }[] {
-  const fa = flattenParams(a);
-  const fb = flattenParams(b);
+export function differingParams(a: unknown, b: unknown): Difference[] {
+  const fa = withSetsSorted(flattenParams(a));
+  const fb = withSetsSorted(flattenParams(b));
   const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
   return keys.filter((k) => fa[k] !== fb[k]).map((k) => ({ key: k, a: fa[k], b: fb[k] }));
 }
@@ -65,4 +82,46 @@ export function metricBars(runs: { label: string; metrics: Record<string, ModelM
     if (Object.keys(row).length > 1) rows.push(row);
   }
   return rows;
+}
+
+/**
+ * What differs in the data two runs were trained and evaluated on: the dataset (fingerprint and
+ * counts) and the split settings and outcome. Metrics of runs that differ here are not comparable.
+ */
+export function datasetDifferences(a: RunManifest, b: RunManifest): Difference[] {
+  const side = (m: RunManifest): Record<string, unknown> => {
+    const split = (m.resolvedParams as { split?: unknown } | null)?.split;
+    return {
+      dataset: m.dataset?.fingerprint ?? null,
+      users: m.dataset?.users ?? null,
+      items: m.dataset?.items ?? null,
+      interactions: m.dataset?.interactions ?? null,
+      split: split ?? null,
+      'training events': m.split?.trainEvents ?? null,
+      'test users': m.split?.testUsers ?? null,
+    };
+  };
+  const sa = side(a);
+  const sb = side(b);
+  return Object.keys(sa)
+    .map((key) => ({ key, a: JSON.stringify(sa[key]), b: JSON.stringify(sb[key]) }))
+    .filter((d) => d.a !== d.b);
+}
+
+export interface MetricDelta {
+  model: string;
+  a: number | undefined;
+  b: number | undefined;
+  /** b − a, when both runs have the model */
+  delta: number | undefined;
+}
+
+/** One row per model that either run has: its metric in each run and the change from a to b. */
+export function metricDeltas(a: Record<string, ModelMetrics>, b: Record<string, ModelMetrics>, metric: string): MetricDelta[] {
+  const models = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return models.map((model) => {
+    const va = a[model]?.[metric];
+    const vb = b[model]?.[metric];
+    return { model, a: va, b: vb, delta: va !== undefined && vb !== undefined ? vb - va : undefined };
+  });
 }
