@@ -22,3 +22,8 @@ export interface TaskContext {
 export function silentContext(signal: AbortSignal = new AbortController().signal): TaskContext {
   return { signal, progress: () => {}, log: () => {} };
 }
+
+/** The same context reporting progress under another stage name, so a nested training gets a series of its own. */
+export function progressAs(ctx: TaskContext, stage: string): TaskContext {
+  return { ...ctx, progress: (update) => ctx.progress({ ...update, stage }) };
+}

@@ -5,7 +5,7 @@ import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, type Split } from '../eval/split.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import { progressAs, type TaskContext } from '../jobs/context.ts';
 import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity, loadPopularity, savePopularity, type PopularityModel } from './popularity.ts';
@@ -119,6 +119,8 @@ const semantic: ModelStage = {
 };
 
 const HYBRID_FILE = 'hybrid.json';
+/** The progress label of the ALS the hybrid stage trains on its validation split, apart from the main ALS. */
+export const HYBRID_VALIDATION_ALS = 'hybrid · validation ALS';
 const WEIGHTS = Array.from({ length: 11 }, (_, i) => i / 10);
 
 /** Keeps every n-th test user so tuning scores a bounded number of users. */
@@ -159,7 +161,7 @@ const hybrid: ModelStage = {
       splitInteractions({ userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train }, { method: 'last1', minUserEvents: input.config.split.minUserEvents }),
       input.config.hybrid.validationUsers,
     );
-    const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), ctx);
+    const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), progressAs(ctx, HYBRID_VALIDATION_ALS));
     const cf = createAlsScorer(innerAls);
     const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, inner.train, inner.nUsers);
     const validation = WEIGHTS.map((weight) => ({
