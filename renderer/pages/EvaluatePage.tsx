@@ -8,6 +8,7 @@ import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { mergeRunMetrics, shortRunLabel } from './evaluate/merge.ts';
 import { PerUserCard } from './evaluate/PerUserCard.tsx';
+import { SplitCard } from './evaluate/SplitCard.tsx';
 import { StagesCard } from './evaluate/StagesCard.tsx';
 
 const HEADLINE = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate'];
@@ -65,6 +66,7 @@ export function EvaluatePage({ param, navigate }: PageProps) {
           <PerUserCard key={runId} runId={runId} models={Object.keys(metrics.models)} />
         </>
       )}
+      {runId && detail.data?.manifest.split && <SplitCard split={detail.data.manifest.split} />}
       {runId && detail.data && <StagesCard stages={detail.data.manifest.stages} />}
     </>
   );

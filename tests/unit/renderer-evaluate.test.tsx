@@ -162,6 +162,19 @@ describe('Evaluate page', () => {
     expect(screen.getByTestId('stage-popularity').textContent).toContain('from run_a');
   });
 
+  it('shows the split: tie rule, seed and the users whose boundary fell inside a tie', async () => {
+    const tied = runDetail('run_a', 1, 64);
+    tied.manifest.split = { ...tied.manifest.split!, ties: 'random', seed: 42, tiedBoundaryUsers: 415 };
+    renderApp(
+      engine(() => tied),
+      'evaluate/run_a',
+    );
+    const card = await screen.findByTestId('run-split');
+    expect(screen.getByTestId('split-ties').textContent).toBe('random, seed 42');
+    expect(screen.getByTestId('split-users-whose-boundary-fell-inside-a-tie').textContent).toBe('415');
+    expect(card.textContent).toContain('last1');
+  });
+
   it('has an empty state without runs', async () => {
     const e = new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }), 'runs.list': () => [] });
     renderApp(e, 'evaluate');

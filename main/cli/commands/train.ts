@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TrainResult } from '../../engine/contracts/api.ts';
-import type { RunMetrics } from '../../engine/contracts/runs.ts';
+import type { RunManifest, RunMetrics } from '../../engine/contracts/runs.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { collect } from './parse.ts';
@@ -26,6 +26,13 @@ export function formatMetricsTable(metrics: RunMetrics): string {
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n' +
     `${metrics.users.evaluated} users evaluated, ${metrics.users.skipped} with too little history kept in training only\n`;
+}
+
+/** One line on the split: method, tie rule and how many users' boundary fell inside a tie. */
+export function formatSplitSummary(split: NonNullable<RunManifest['split']>): string {
+  const rule = split.ties === undefined ? 'ties in log order' : split.ties === 'random' ? `ties broken at random (seed ${split.seed})` : 'tied events held out together';
+  const tied = split.tiedBoundaryUsers === undefined ? '' : `; ${split.tiedBoundaryUsers} users' boundary fell inside a tie`;
+  return `split ${split.method}, ${rule}${tied}: ${split.testUsers} test users, ${split.trainEvents} training events\n`;
 }
 
 export function registerTrainCommand(program: Command, withEngine: WithEngine): void {
@@ -60,6 +67,7 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
         }
         const detail = await engine.request('runs.show', { run: result.runId });
         process.stdout.write(`run ${result.runId} → ${result.runDir}\n`);
+        if (detail.manifest.split) process.stdout.write(formatSplitSummary(detail.manifest.split));
         if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
         const timings = Object.entries(result.timings).map(([s, t]) => `${s} ${t.toFixed(2)}s`).join(' · ');
         process.stdout.write(`training time: ${timings}\n`);

@@ -36,9 +36,11 @@ export const configSchema = z
         cutoff: z.union([z.string(), z.number()]).nullable().default(null),
         /** users with fewer events stay in training only and are reported as skipped */
         minUserEvents: z.number().int().min(2).default(2),
+        /** events with equal timestamps at a user's boundary: random (broken by the seed) or all (held out together) */
+        ties: z.enum(['random', 'all']).default('random'),
       })
       .strict()
-      .default({ method: 'last1', cutoff: null, minUserEvents: 2 }),
+      .default({ method: 'last1', cutoff: null, minUserEvents: 2, ties: 'random' }),
     eval: z
       .object({
         ks: z.array(z.number().int().positive()).min(1).default([5, 10, 20, 50, 100]),

@@ -38,6 +38,12 @@ export interface RunManifest {
   dataset: { id: string; fingerprint: string; users: number; items: number; interactions: number } | null;
   split: {
     method: string;
+    /** tie rule at each user's boundary (absent in runs made before tie rules: ties went by log order) */
+    ties?: 'random' | 'all';
+    /** the seed that broke ties (random rule), null under all */
+    seed?: number | null;
+    /** users whose boundary fell between events with equal timestamps */
+    tiedBoundaryUsers?: number;
     trainEvents: number;
     testUsers: number;
     /** users with too little history, kept in training only */

@@ -5,19 +5,34 @@ import type { Csr, InteractionTable } from '../data/types.ts';
 /**
  * Per-user time split of an interaction log into training events and held-out test items.
  *
- * Order: each user's events are ordered by time; equal timestamps keep the log's row order
- * (a later row counts as later), so the split is deterministic for a given table.
+ * Order: each user's events are ordered by time. Events with equal timestamps are ordered by the
+ * tie rule (`ties`):
+ *  - `random` (default): by a hash of (seed, user id, item id) over the external ids, so which of
+ *    several same-second events is held out is decided by the run's seed: reproducible, independent
+ *    of the log's row order and of the ids' sort order. Events of one user on one item at one
+ *    time keep log order (they are the same test item).
+ *  - `all`: no event is preferred; the boundary between a user's training and test events never
+ *    separates two events with the same timestamp (below).
  *
- * Test portion per user with n events:
- *  - `last1`: the last event;
- *  - `lastpct:x` (0 < x < 1): the last max(1, floor(x·n)) events.
+ * Test portion per user with n events: the events from the boundary position b on, where
+ *  - `last1`: b = n − 1 (the last event);
+ *  - `lastpct:x` (0 < x < 1): b = n − max(1, floor(x·n)), at most n − 1.
+ * Under `all`, when b falls inside a group of equal timestamps, it moves earlier to the start of
+ * the group (the whole group is tested: leave-last-timestamp-out for `last1`); when that would
+ * leave the user no training event, it moves later to the end of the group (the group trains);
+ * when the group also reaches the last event (every event has one timestamp), the user has no
+ * earlier history to train on and stays in training like a user with too little history.
+ * `tiedBoundaryUsers` counts the users whose boundary fell inside a tie (before moving), under
+ * either rule.
  * Users with fewer than `minUserEvents` events keep all their events in training; they are
  * counted in `skippedUsers`, never dropped.
  *
  * Optional global `cutoff` (seconds): the test period starts at the cutoff. Test-position
  * events before it go back to training (they precede the test period); training-position events
  * at or after it are dropped and counted in `droppedAfterCutoff`. So no training event is later
- * than the start of the test period.
+ * than the start of the test period. A cutoff compares timestamps, so it never separates events
+ * of one timestamp itself; the tie rule applies to the per-user boundary inside the test period
+ * (a tie there counts only when it lies at or after the cutoff).
  *
  * Test sets hold distinct items that the user has NOT interacted with in training: an item seen
  * in training is removed by the seen-items filter and could never be a hit. Such repeats are
@@ -29,6 +44,9 @@ import type { Csr, InteractionTable } from '../data/types.ts';
 
 export type SplitMethod = { kind: 'last1' } | { kind: 'lastpct'; fraction: number };
 
+export const TIE_RULES = ['random', 'all'] as const;
+export type TieRule = (typeof TIE_RULES)[number];
+
 export interface SplitOptions {
   /** "last1" or "lastpct:x" with 0 < x < 1 */
   method: string;
@@ -36,6 +54,10 @@ export interface SplitOptions {
   cutoff?: number;
   /** users with fewer events stay entirely in training (default 2, at least 2) */
   minUserEvents?: number;
+  /** how events with equal timestamps are ordered at the boundary (default random) */
+  ties?: TieRule;
+  /** seed of the random tie rule (default 0) */
+  seed?: number;
 }
 
 /** Training events: the InteractionTable columns, restricted to training rows (log order kept). */
@@ -58,6 +80,9 @@ export interface TestSets {
 export interface Split {
   method: string;
   cutoff: number | null;
+  ties: TieRule;
+  /** the seed that broke ties; null under ties: all, where no seed is used */
+  seed: number | null;
   nUsers: number;
   nItems: number;
   train: TrainEvents;
@@ -72,6 +97,8 @@ export interface Split {
   repeatTestItems: number;
   /** training-position events at or after the cutoff */
   droppedAfterCutoff: number;
+  /** users whose boundary fell between events with equal timestamps */
+  tiedBoundaryUsers: number;
   testEvents: number;
 }
 
@@ -91,8 +118,35 @@ function testCount(method: SplitMethod, n: number): number {
   return Math.min(n - 1, Math.max(1, Math.floor(method.fraction * n)));
 }
 
-/** Row positions grouped by user (ascending user), each user's rows ordered by (ts, row). */
-function eventsByUserInTime(table: InteractionTable): { order: Int32Array; offsets: Int32Array } {
+/** A 32-bit hash of an external id under a seed (FNV-1a over UTF-16 code units, murmur3 finaliser). */
+function hashId(text: string, seed: number): number {
+  let h = (0x811c9dc5 ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+  for (let c = 0; c < text.length; c++) h = Math.imul(h ^ text.charCodeAt(c), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Per-row tie keys of the random rule: a seeded hash of the (user id, item id) pair. */
+function randomTieKeys(table: InteractionTable, seed: number): Uint32Array {
+  const userHash = Uint32Array.from(table.userIds, (id) => hashId(id, seed));
+  const itemHash = Uint32Array.from(table.itemIds, (id) => hashId(id, seed ^ 0x5bd1e995));
+  const keys = new Uint32Array(table.user.length);
+  for (let k = 0; k < keys.length; k++) {
+    let h = Math.imul(userHash[table.user[k]!]! ^ itemHash[table.item[k]!]!, 0x27d4eb2d);
+    h ^= h >>> 15;
+    keys[k] = (Math.imul(h, 0x165667b1) ^ (h >>> 13)) >>> 0;
+  }
+  return keys;
+}
+
+/**
+ * Row positions grouped by user (ascending user), each user's rows ordered by (ts, tie key, row);
+ * without tie keys equal timestamps keep row order.
+ */
+function eventsByUserInTime(table: InteractionTable, tieKeys: Uint32Array | null): { order: Int32Array; offsets: Int32Array } {
   const nUsers = table.userIds.length;
   const { user, ts } = table;
   const offsets = new Int32Array(nUsers + 1);
@@ -101,19 +155,40 @@ function eventsByUserInTime(table: InteractionTable): { order: Int32Array; offse
   const fill = offsets.slice(0, nUsers);
   const order = new Int32Array(user.length);
   for (let k = 0; k < user.length; k++) order[fill[user[k]!]!++] = k;
-  const byTime = (a: number, b: number) => ts[a]! - ts[b]! || a - b;
+  const byTime = tieKeys ? (a: number, b: number) => ts[a]! - ts[b]! || tieKeys[a]! - tieKeys[b]! || a - b : (a: number, b: number) => ts[a]! - ts[b]! || a - b;
   for (let u = 0; u < nUsers; u++) {
     const start = offsets[u]!;
     const end = offsets[u + 1]!;
     let sorted = true;
-    for (let k = start + 1; k < end && sorted; k++) sorted = ts[order[k - 1]!]! <= ts[order[k]!]!;
+    // with tie keys, equal timestamps need sorting too
+    for (let k = start + 1; k < end && sorted; k++) sorted = tieKeys ? ts[order[k - 1]!]! < ts[order[k]!]! : ts[order[k - 1]!]! <= ts[order[k]!]!;
     if (!sorted) order.subarray(start, end).sort(byTime);
   }
   return { order, offsets };
 }
 
-function validate(table: InteractionTable, options: SplitOptions): { method: SplitMethod; minUserEvents: number; cutoff: number | null } {
+/**
+ * Under ties: all, the boundary moved off a tie group: to the group's start, or to its end when the
+ * start leaves no training event; `end` (no test event) when the group spans the whole history.
+ */
+function boundaryOutsideTie(ts: Float64Array, order: Int32Array, start: number, end: number, b: number): number {
+  const at = ts[order[b]!]!;
+  let first = b;
+  while (first > start && ts[order[first - 1]!]! === at) first--;
+  if (first > start) return first;
+  let last = b;
+  while (last < end && ts[order[last]!]! === at) last++;
+  return last;
+}
+
+function validate(table: InteractionTable, options: SplitOptions): { method: SplitMethod; minUserEvents: number; cutoff: number | null; ties: TieRule; seed: number } {
   const method = parseSplitMethod(options.method);
+  const ties = options.ties ?? 'random';
+  if (!TIE_RULES.includes(ties)) {
+    throw new EngineError('invalid-input', `split.ties must be ${TIE_RULES.join(' or ')}, got ${String(ties)}`, { field: 'split.ties', value: ties });
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw new EngineError('invalid-input', `seed must be a non-negative integer, got ${seed}`, { field: 'seed', value: seed });
   const minUserEvents = options.minUserEvents ?? 2;
   if (!Number.isInteger(minUserEvents) || minUserEvents < 2) {
     throw new EngineError('invalid-input', `split.minUserEvents must be an integer >= 2 (one training and one test event), got ${minUserEvents}`, {
@@ -141,28 +216,36 @@ function validate(table: InteractionTable, options: SplitOptions): { method: Spl
       });
     }
   }
-  return { method, minUserEvents, cutoff };
+  return { method, minUserEvents, cutoff, ties, seed };
 }
 
 export function splitInteractions(table: InteractionTable, options: SplitOptions): Split {
-  const { method, minUserEvents, cutoff } = validate(table, options);
+  const { method, minUserEvents, cutoff, ties, seed } = validate(table, options);
   const nUsers = table.userIds.length;
   const nItems = table.itemIds.length;
-  const { order, offsets } = eventsByUserInTime(table);
+  const { order, offsets } = eventsByUserInTime(table, ties === 'random' ? randomTieKeys(table, seed) : null);
   const { ts } = table;
 
   // 0 = dropped, 1 = train, 2 = test
   const role = new Uint8Array(table.user.length);
   let skippedUsers = 0;
   let droppedAfterCutoff = 0;
+  let tiedBoundaryUsers = 0;
   for (let u = 0; u < nUsers; u++) {
     const start = offsets[u]!;
     const end = offsets[u + 1]!;
     const n = end - start;
     if (n === 0) continue;
     let firstTest = end;
-    if (n < minUserEvents) skippedUsers++;
-    else firstTest = end - testCount(method, n);
+    if (n >= minUserEvents) {
+      firstTest = end - testCount(method, n);
+      const at = ts[order[firstTest]!]!;
+      if (ts[order[firstTest - 1]!]! === at) {
+        if (cutoff === null || at >= cutoff) tiedBoundaryUsers++;
+        if (ties === 'all') firstTest = boundaryOutsideTie(ts, order, start, end, firstTest);
+      }
+    }
+    if (firstTest === end) skippedUsers++;
     for (let k = start; k < end; k++) {
       const row = order[k]!;
       const inTestPeriod = cutoff === null || ts[row]! >= cutoff;
@@ -178,6 +261,8 @@ export function splitInteractions(table: InteractionTable, options: SplitOptions
   return {
     method: options.method,
     cutoff,
+    ties,
+    seed: ties === 'random' ? seed : null,
     nUsers,
     nItems,
     train,
@@ -187,6 +272,7 @@ export function splitInteractions(table: InteractionTable, options: SplitOptions
     repeatOnlyUsers,
     repeatTestItems,
     droppedAfterCutoff,
+    tiedBoundaryUsers,
     testEvents,
   };
 }

@@ -158,7 +158,7 @@ const hybrid: ModelStage = {
       return { weight: fixed, tuned: false };
     }
     const inner = thinTestUsers(
-      splitInteractions({ userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train }, { method: 'last1', minUserEvents: input.config.split.minUserEvents }),
+      splitInteractions({ userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train }, { method: 'last1', minUserEvents: input.config.split.minUserEvents, ties: input.config.split.ties, seed: input.config.seed }),
       input.config.hybrid.validationUsers,
     );
     const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), progressAs(ctx, HYBRID_VALIDATION_ALS));

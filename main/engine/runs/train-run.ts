@@ -120,6 +120,9 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     if (split) {
       manifest.split = {
         method: config.split.method,
+        ties: split.ties,
+        seed: split.seed,
+        tiedBoundaryUsers: split.tiedBoundaryUsers,
         trainEvents: split.train.user.length,
         testUsers: split.test.users.length,
         skippedUsers: split.skippedUsers,
@@ -140,7 +143,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         stage: stage.name,
         version: PACKAGE_VERSION,
         dataset: profile.fingerprint,
-        inputs: { split: config.split, after: stage.after.map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
+        inputs: { split: splitSettings(config), after: stage.after.map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
         params: stage.params(config),
       });
       record.cacheKey = key;
@@ -191,7 +194,13 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
 
 export function splitFor(table: InteractionTable, config: TrainyardConfig): Split {
   const cutoff = cutoffSeconds(config.split.cutoff);
-  return splitInteractions(table, { method: config.split.method, minUserEvents: config.split.minUserEvents, ...(cutoff !== undefined ? { cutoff } : {}) });
+  const { method, minUserEvents, ties } = config.split;
+  return splitInteractions(table, { method, minUserEvents, ties, seed: config.seed, ...(cutoff !== undefined ? { cutoff } : {}) });
+}
+
+/** Everything the split depends on, for stage cache keys: the seed only where it breaks ties. */
+function splitSettings(config: TrainyardConfig): unknown {
+  return config.split.ties === 'random' ? { ...config.split, seed: config.seed } : config.split;
 }
 
 /** Full-ranking evaluation of a stage's artifact; ranking runs on a second thread while the next batch is scored. */
