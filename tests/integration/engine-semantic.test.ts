@@ -65,3 +65,10 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(byContent).toHaveLength(3);
   });
 });
+
+    // A quick ALS-only experiment does not replace the LATEST run that serves semantic search.
+    const quick = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als'] }, ['als.factors=8', 'als.iterations=2']);
+    expect(quick.promoted).toBe(false);
+    expect(quick.promotion).toContain(`LATEST stays ${run.runId}`);
+    expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
+    expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);

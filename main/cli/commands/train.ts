@@ -38,7 +38,7 @@ export function formatSplitSummary(split: NonNullable<RunManifest['split']>): st
 export function registerTrainCommand(program: Command, withEngine: WithEngine): void {
   program
     .command('train')
-    .description('train the configured stages, evaluate them and publish the run as LATEST')
+    .description('train the configured stages, evaluate them and publish the run (LATEST moves when the run serves at least what LATEST serves; config promote)')
     .option('--config <file>', 'pipeline config (default: ./trainyard.yaml when it exists)')
     .option('--interactions <file>', 'interaction log (overrides data.interactions)')
     .option('--items <file>', 'item catalogue (overrides data.items)')
@@ -71,6 +71,7 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
         if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
         const timings = Object.entries(result.timings).map(([s, t]) => `${s} ${t.toFixed(2)}s`).join(' · ');
         process.stdout.write(`training time: ${timings}\n`);
+        process.stdout.write(`${result.promoted ? `LATEST is now ${result.runId}` : 'LATEST unchanged'}: ${result.promotion}\n`);
       }),
     );
 }

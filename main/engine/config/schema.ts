@@ -27,6 +27,8 @@ export const configSchema = z
     /** stages to train; popularity is always evaluated beside every model */
     stages: z.array(z.enum(STAGES)).min(1).default(['popularity', 'bayes-popularity', 'als']),
     seed: z.number().int().nonnegative().default(42),
+    /** auto: a succeeded run becomes LATEST when it serves at least the stages LATEST serves; always; never */
+    promote: z.enum(['auto', 'always', 'never']).default('auto'),
     /** worker threads for training; 0 = one per core */
     threads: z.number().int().nonnegative().default(0),
     split: z

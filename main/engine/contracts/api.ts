@@ -80,6 +80,9 @@ export interface RecommendArgs {
 }
 
 export interface RecommendedItem {
+  /** whether the run became LATEST, and why (config `promote`) */
+  promoted: boolean;
+  promotion: string;
   item: string;
   score: number;
   title?: string;

@@ -18,6 +18,7 @@ import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from './arrays.ts';
+import { decidePromotion } from './promotion.ts';
 import { createRun, promoteRun, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
@@ -178,9 +179,10 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     manifest.finishedAt = new Date().toISOString();
     saveManifest(env.paths, manifest);
     for (const e of newCacheEntries) recordCachedStage(env.db, e.key, e.stage, runId);
-    promoteRun(env.paths, runId);
-    ctx.log('info', `run ${runId} succeeded and is now LATEST`);
-    return { runId, runDir: dir, metrics: metrics?.models ?? {}, timings: manifest.timings };
+    const promotion = decidePromotion(env.paths, manifest, config.promote);
+    if (promotion.promote) promoteRun(env.paths, runId);
+    ctx.log('info', `run ${runId} succeeded${promotion.promote ? ' and is now LATEST' : ''}: ${promotion.reason}`);
+    return { runId, runDir: dir, metrics: metrics?.models ?? {}, timings: manifest.timings, promoted: promotion.promote, promotion: promotion.reason };
   } catch (err) {
     const error = toErrorData(err);
     manifest.status = error.kind === 'cancelled' ? 'cancelled' : 'failed';
