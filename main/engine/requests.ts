@@ -13,6 +13,7 @@ import { silentContext } from './jobs/context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
 import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
+import { LeaseCache } from './runs/lease-cache.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
 import { listDatasetUsers } from './store/dataset-users.ts';
@@ -20,6 +21,9 @@ import { getProfile } from './store/datasets.ts';
 import type { Db } from './store/db.ts';
 import { forgetRunStages } from './store/stage-cache.ts';
 import { PACKAGE_VERSION } from './version.ts';
+
+/** How many runs stay loaded for serving at once. */
+const SERVED_RUNS = 3;
 
 interface Deps {
   paths: WorkspacePaths;
@@ -34,16 +38,14 @@ interface Deps {
  * `dispose` releases what serving holds open (the semantic index and its query encoder).
  */
 export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): { api: EngineApi; dispose(): Promise<void> } {
-  let serving: ServingRun | null = null;
+  // Several runs serve at once (two tabs, Sandbox on an older run, comparisons); each request leases its run.
+  const serving = new LeaseCache<ServingRun>(
+    async (runId) => loadServingRun(paths, db, runId),
+    async (run) => run.semantic?.close(),
+    SERVED_RUNS,
+  );
   let classifier: { runId: string; model: LoadedClassifier } | null = null;
-  const servingRun = (ref: string | undefined): ServingRun => {
-    const runId = resolveRunId(paths, ref);
-    if (serving?.runId !== runId) {
-      void serving?.semantic?.close();
-      serving = loadServingRun(paths, db, runId);
-    }
-    return serving;
-  };
+  const withRun = <R>(ref: string | undefined, use: (run: ServingRun) => R | Promise<R>): Promise<R> => serving.use(resolveRunId(paths, ref), use);
   const semanticIndex = (run: ServingRun): SemanticIndex => {
     if (!run.semantic) throw new EngineError('invalid-input', `run ${run.runId} has no semantic index: train with --stages semantic`, { field: 'run' });
     return run.semantic;
@@ -91,7 +93,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       const runId = resolveRunId(paths, run);
       deleteRun(paths, runId);
       forgetRunStages(db, runId);
-      if (serving?.runId === runId) serving = null;
+      serving.evict(runId);
       runsChanged(runId);
       return { deleted: runId };
     },
@@ -105,21 +107,22 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       const runId = resolveRunId(paths, run);
       return readPerUserCsv(runDir(paths, runId), runId, model);
     },
-    recommend: async (arg) => recommendFor(servingRun(arg.run), arg),
-    similar: async (arg) => {
-      const run = servingRun(arg.run);
-      const k = arg.k ?? 10;
-      const by = arg.by ?? (run.als ? 'cf' : 'content');
-      if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
-      if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items by co-interaction come from item factors`);
-      const i = run.itemIndex.get(arg.item);
-      if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
-      return similarItems(run.als, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
-    },
-    search: async (arg) => {
-      const hits = await semanticIndex(servingRun(arg.run)).search(arg.query, arg.k ?? 10, arg.filters);
-      return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
-    },
+    recommend: async (arg) => withRun(arg.run, (run) => recommendFor(run, arg)),
+    similar: async (arg) =>
+      withRun(arg.run, (run) => {
+        const k = arg.k ?? 10;
+        const by = arg.by ?? (run.als ? 'cf' : 'content');
+        if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
+        if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items by co-interaction come from item factors`);
+        const i = run.itemIndex.get(arg.item);
+        if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
+        return similarItems(run.als, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
+      }),
+    search: async (arg) =>
+      withRun(arg.run, async (run) => {
+        const hits = await semanticIndex(run).search(arg.query, arg.k ?? 10, arg.filters);
+        return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
+      }),
     'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'fasttext'} ${arg.data}`, arg).jobId }),
     'classify.predict': async ({ run, text }) => {
       const runId = run === 'latest' || !run ? latestClassifierRun(paths) : resolveRunId(paths, run);
@@ -131,5 +134,5 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       return classifier.model.predict(text);
     },
   };
-  return { api, dispose: async () => serving?.semantic?.close() };
+  return { api, dispose: () => serving.closeAll() };
 }

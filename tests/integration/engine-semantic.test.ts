@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
+import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { HYBRID_VALIDATION_ALS } from '../../main/engine/recsys/stages.ts';
@@ -38,6 +39,34 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(similar.map((s) => s.item)).not.toContain(hits[0]!.item);
   });
 
+  it('serves two runs at once: interleaved searches never close the other run mid-request', async () => {
+    const a = await train({ data: { items: sample.items }, stages: ['semantic'] }, ['semantic.dimensions=8']);
+    const b = await train({ data: { items: sample.items }, stages: ['semantic'] }, ['semantic.dimensions=12']);
+    const queries = ['garlic recipe for dinner', 'space rocket launch', 'football match', 'bread and butter'];
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => engine.request('search', { run: i % 2 ? a.runId : b.runId, query: queries[i % 4]!, k: 3 })),
+    );
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    // each answer comes from its own run's index: the same as asking that run alone
+    for (const i of [1, 2]) {
+      const alone = await engine.request('search', { run: i % 2 ? a.runId : b.runId, query: queries[i]!, k: 3 });
+      expect((results[i] as PromiseFulfilledResult<unknown>).value).toEqual(alone);
+    }
+  });
+
+  it('deleting a served run closes its index and query encoder', async () => {
+    const older = await train({ data: { items: sample.items }, stages: ['semantic'] }, ['semantic.dimensions=10']);
+    await train({ data: { items: sample.items }, stages: ['semantic'] }, ['semantic.dimensions=14']);
+    await engine.request('search', { run: older.runId, query: 'garlic', k: 2 });
+    const dispose = vi.spyOn(WorkerEmbeddingProvider.prototype, 'dispose');
+    try {
+      await engine.request('runs.delete', { run: older.runId });
+      await vi.waitFor(() => expect(dispose).toHaveBeenCalledTimes(1));
+    } finally {
+      dispose.mockRestore();
+    }
+  });
+
   it('trains semantic and hybrid beside CF, evaluates them all and answers every mode', async () => {
     const alsIterations = new Map<string, number[]>();
     const off = engine.on('job.progress', (p) => {
@@ -63,8 +92,6 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     }
     const byContent = await engine.request('similar', { item: 'i00001', k: 3, by: 'content' });
     expect(byContent).toHaveLength(3);
-  });
-});
 
     // A quick ALS-only experiment does not replace the LATEST run that serves semantic search.
     const quick = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als'] }, ['als.factors=8', 'als.iterations=2']);
@@ -72,3 +99,5 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(quick.promotion).toContain(`LATEST stays ${run.runId}`);
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
     expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);
+  });
+});
