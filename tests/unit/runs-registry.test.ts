@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
-import { createRun, deleteRun, latestRunId, listRuns, promoteRun, resolveRunId, saveManifest } from '../../main/engine/runs/registry.ts';
+import { createRun, deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, resolveRunId, saveManifest, showRun } from '../../main/engine/runs/registry.ts';
 import { ensureWorkspace, type WorkspacePaths } from '../../main/engine/runs/workspace.ts';
 
 function manifest(runId: string, status: RunManifest['status']): RunManifest {
@@ -70,5 +70,35 @@ describe('run registry', () => {
     deleteRun(paths, newer);
     expect(existsSync(join(paths.runs, newer))).toBe(false);
     expect(() => resolveRunId(paths, newer)).toThrow(/not found/);
+  });
+
+  it('lists a run whose manifest or metrics are damaged as damaged, naming the file, and lists the others', () => {
+    const ws = ensureWorkspace(mkdtempSync(join(tmpdir(), 'ty-runs-damaged-')));
+    const good = newRun(ws, new Date('2026-03-01T00:00:00Z'), 'succeeded', { kind: 'classifier' });
+    const torn = newRun(ws, new Date('2026-03-02T00:00:00Z'), 'succeeded');
+    const nullJson = newRun(ws, new Date('2026-03-03T00:00:00Z'), 'succeeded');
+    const badMetrics = newRun(ws, new Date('2026-03-04T00:00:00Z'), 'succeeded');
+    writeFileSync(join(ws.runs, torn, 'manifest.json'), '{"runId": "run_2026');
+    writeFileSync(join(ws.runs, nullJson, 'manifest.json'), 'null');
+    writeFileSync(join(ws.runs, badMetrics, 'metrics.json'), 'garbage');
+
+    const listed = listRuns(ws);
+    expect(listed.map((r) => [r.runId, r.status])).toEqual([
+      [badMetrics, 'damaged'],
+      [nullJson, 'damaged'],
+      [torn, 'damaged'],
+      [good, 'succeeded'],
+    ]);
+    const damaged = listed.find((r) => r.runId === torn)!;
+    expect(damaged.error?.message).toMatch(`runs/${torn}/manifest.json`);
+    expect(damaged.error?.details?.file).toBe(join(ws.runs, torn, 'manifest.json'));
+    expect(damaged.createdAt).toBe('2026-03-02T00:00:00.000Z');
+    expect(listed.find((r) => r.runId === badMetrics)!.error?.details?.file).toBe(join(ws.runs, badMetrics, 'metrics.json'));
+
+    expect(() => showRun(ws, resolveRunId(ws, nullJson))).toThrow(`runs/${nullJson}/manifest.json`);
+    // classify predict finds the newest readable classifier past damaged runs
+    expect(latestClassifierRun(ws)).toBe(good);
+    deleteRun(ws, torn);
+    expect(existsSync(join(ws.runs, torn))).toBe(false);
   });
 });

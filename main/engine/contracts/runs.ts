@@ -61,8 +61,10 @@ export interface RunManifest {
 
 export interface RunSummary {
   runId: string;
+  /** 'recommender' also for a damaged run, whose kind cannot be read */
   kind: RunKind;
-  status: RunStatus;
+  /** damaged: its manifest.json or metrics.json cannot be read; `error` names the file */
+  status: RunStatus | 'damaged';
   createdAt: string;
   finishedAt?: string;
   stages: string[];

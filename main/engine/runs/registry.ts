@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError, toErrorData } from '../contracts/errors.ts';
 import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
 import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';
@@ -18,9 +18,28 @@ export function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+/**
+ * Reads one of a run's JSON files. A file that cannot be read, does not parse or lacks what every
+ * such file has is reported as damaged, naming the file, so one bad run never hides the others.
+ */
+function readRunJson<T>(paths: WorkspacePaths, runId: string, name: string, wellFormed: (value: Record<string, unknown>) => boolean): T {
+  const file = join(runDir(paths, runId), name);
+  let reason = 'not the expected JSON object';
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof value === 'object' && value !== null && wellFormed(value as Record<string, unknown>)) return value as T;
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  throw new EngineError('invalid-input', `run ${runId} is damaged: runs/${runId}/${name} cannot be read (${reason})`, {
+    file,
+    run: runId,
+    hint: `restore the file from a backup, or delete the run: trainyard runs delete ${runId}`,
+  });
 }
+
+const isManifest = (m: Record<string, unknown>): boolean => typeof m.status === 'string' && typeof m.createdAt === 'string' && Array.isArray(m.stages);
+const isMetrics = (m: Record<string, unknown>): boolean => typeof m.models === 'object' && m.models !== null;
 
 /** run_YYYYMMDDTHHMMSS from a date, then the same stamp with _2, _3, … */
 function runIdCandidate(now: Date, n: number): string {
@@ -67,12 +86,12 @@ export function saveManifest(paths: WorkspacePaths, manifest: RunManifest): void
 export function readManifest(paths: WorkspacePaths, runId: string): RunManifest {
   const file = join(runDir(paths, runId), 'manifest.json');
   if (!existsSync(file)) throw new EngineError('not-found', `run ${runId} not found in ${paths.runs}`, { hint: 'trainyard runs list shows the runs' });
-  return readJson<RunManifest>(file);
+  return readRunJson<RunManifest>(paths, runId, 'manifest.json', isManifest);
 }
 
 export function readMetrics(paths: WorkspacePaths, runId: string): RunMetrics | null {
   const file = join(runDir(paths, runId), 'metrics.json');
-  return existsSync(file) ? readJson<RunMetrics>(file) : null;
+  return existsSync(file) ? readRunJson<RunMetrics>(paths, runId, 'metrics.json', isMetrics) : null;
 }
 
 export function latestRunId(paths: WorkspacePaths): string | null {
@@ -95,8 +114,8 @@ export function resolveRunId(paths: WorkspacePaths, ref: string | undefined): st
 /** The newest succeeded classifier run. */
 export function latestClassifierRun(paths: WorkspacePaths): string {
   const id = listRunIds(paths).find((runId) => {
-    const m = readManifest(paths, runId);
-    return m.kind === 'classifier' && m.status === 'succeeded';
+    const m = readManifestUnlessDamaged(paths, runId);
+    return m?.kind === 'classifier' && m.status === 'succeeded';
   });
   if (!id) throw new EngineError('not-found', 'no classifier has been trained yet', { hint: 'trainyard classify train --data FILE' });
   return id;
@@ -137,9 +156,42 @@ export function summarizeRun(paths: WorkspacePaths, runId: string, latest = late
   };
 }
 
+/** A run whose manifest or metrics cannot be read: listed with the error naming the file. */
+function damagedSummary(runId: string, err: unknown, latest: string | null): RunSummary {
+  const { kind, message, details } = toErrorData(err);
+  const stamp = /^run_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(runId)!;
+  return {
+    runId,
+    kind: 'recommender',
+    status: 'damaged',
+    createdAt: `${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}.000Z`,
+    stages: [],
+    isLatest: runId === latest,
+    metrics: {},
+    error: { kind, message, ...(details ? { details } : {}) },
+  };
+}
+
+/** Every run, newest first; a damaged one is listed as such and the others still are. */
 export function listRuns(paths: WorkspacePaths): RunSummary[] {
   const latest = latestRunId(paths);
-  return listRunIds(paths).map((id) => summarizeRun(paths, id, latest));
+  return listRunIds(paths).map((id) => {
+    try {
+      return summarizeRun(paths, id, latest);
+    } catch (err) {
+      return damagedSummary(id, err, latest);
+    }
+  });
+}
+
+/** The manifest, or null when it is damaged; a missing run still throws not-found. */
+function readManifestUnlessDamaged(paths: WorkspacePaths, runId: string): RunManifest | null {
+  try {
+    return readManifest(paths, runId);
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'not-found') throw err;
+    return null;
+  }
 }
 
 export function showRun(paths: WorkspacePaths, runId: string): RunDetail {
@@ -151,8 +203,9 @@ export function showRun(paths: WorkspacePaths, runId: string): RunDetail {
 
 /** Deletes a run folder. The LATEST run cannot be deleted: promote another one first. */
 export function deleteRun(paths: WorkspacePaths, runId: string): void {
-  const manifest = readManifest(paths, runId);
-  if (manifest.status === 'running') {
+  // A damaged run can be deleted: its manifest, written by rename, was not torn by a run in progress.
+  const manifest = readManifestUnlessDamaged(paths, runId);
+  if (manifest?.status === 'running') {
     throw new EngineError('conflict', `run ${runId} is still running; cancel its job before deleting it`, { hint: 'the Train page has Cancel; in a terminal, Ctrl-C stops the CLI job' });
   }
   if (latestRunId(paths) === runId) {
