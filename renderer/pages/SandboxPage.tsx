@@ -100,6 +100,12 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
           User {results.user} · run {runId}
         </p>
       )}
+      {history && !history.known && (
+        <div className="error" role="status" data-testid="unknown-user">
+          User “{results?.user}” is not in this run&apos;s data (ids are matched exactly). The lists below are cold-start answers, the same for every
+          unknown user.
+        </div>
+      )}
       {results && (
         <div className="columns" data-testid="recommend-results">
           <div>

@@ -19,7 +19,7 @@ function engine() {
         user,
         mode,
         usedMode: mode,
-        known: true,
+        known: user !== 'nobody',
         history: [{ item: 'i1', title: 'Old Movie', ts: 1_700_000_000 }],
         items: [
           { item: `${mode}-1`, title: `${mode} pick`, score: 0.9, ...(mode === 'cf' ? { because: [{ item: 'i1', title: 'Old Movie', weight: 0.75 }] } : {}) },
@@ -79,7 +79,7 @@ describe('Sandbox page', () => {
     await waitFor(() => expect([...list.querySelectorAll('option')].map((o) => o.value)).toEqual(['u12', 'u1']));
     expect(e.calls.filter((c) => c.name === 'data.users').map((c) => c.arg)).toContainEqual({ run: 'run_a', query: 'U1', limit: 50 });
     // Each keystroke does not reach the engine: only the settled text does.
-    expect(e.calls.filter((c) => c.name === 'data.users')).toHaveLength(2);
+    expect(e.calls.filter((c) => c.name === 'data.users' && (c.arg as { limit: number }).limit === 50)).toHaveLength(2);
 
     fireEvent.click(within(screen.getByTestId('user-quick-picks')).getByRole('button', { name: 'u12 (80)' }));
     await screen.findByTestId('recommend-results');
@@ -127,5 +127,17 @@ describe('Sandbox page', () => {
     expect(screen.queryByTestId('search-results')).toBeNull();
     expect(screen.queryByTestId('similar-results')).toBeNull();
     expect((screen.getByTestId('sandbox-user') as HTMLInputElement).value).toBe('');
+  });
+
+  it('takes the id placeholder from a real user and says plainly when an id is unknown', async () => {
+    renderApp(engine(), 'sandbox');
+    await waitFor(() => expect((screen.getByTestId('sandbox-user') as HTMLInputElement).placeholder).toBe('e.g. u7'));
+    fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'u1' } });
+    fireEvent.click(screen.getByTestId('recommend-submit'));
+    await screen.findByTestId('recommend-results');
+    expect(screen.queryByTestId('unknown-user')).toBeNull();
+    fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'nobody' } });
+    fireEvent.click(screen.getByTestId('recommend-submit'));
+    expect((await screen.findByTestId('unknown-user')).textContent).toContain('“nobody” is not in this run');
   });
 });
