@@ -46,7 +46,13 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
   );
   let classifier: { runId: string; model: LoadedClassifier } | null = null;
   const withRun = <R>(ref: string | undefined, use: (run: ServingRun) => R | Promise<R>): Promise<R> => serving.use(resolveRunId(paths, ref), use);
+  /** A trained stage whose artifacts are gone fails with the reason, naming the file. */
+  const checkLoaded = (run: ServingRun, stage: string): void => {
+    const why = run.unavailable.get(stage);
+    if (why) throw why;
+  };
   const semanticIndex = (run: ServingRun): SemanticIndex => {
+    checkLoaded(run, 'semantic');
     if (!run.semantic) throw new EngineError('invalid-input', `run ${run.runId} has no semantic index: train with --stages semantic`, { field: 'run' });
     return run.semantic;
   };
@@ -111,8 +117,9 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     similar: async (arg) =>
       withRun(arg.run, (run) => {
         const k = arg.k ?? 10;
-        const by = arg.by ?? (run.als ? 'cf' : 'content');
+        const by = arg.by ?? (run.trained.has('als') ? 'cf' : 'content');
         if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
+        checkLoaded(run, 'als');
         if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items by co-interaction come from item factors`);
         const i = run.itemIndex.get(arg.item);
         if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);

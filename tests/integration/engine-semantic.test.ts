@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { EngineError } from '../../main/engine/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
@@ -99,5 +100,22 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(quick.promotion).toContain(`LATEST stays ${run.runId}`);
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
     expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);
+  });
+
+  it('a trained model whose artifacts are gone is reported, naming them, never replaced by another model', async () => {
+    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'semantic'] }, ['als.factors=8', 'als.iterations=3']);
+    rmSync(join(run.runDir, 'als'), { recursive: true });
+    const auto = await engine.request('recommend', { run: run.runId, user: 'u00001', k: 5 }).then(
+      () => null,
+      (e: unknown) => e as EngineError,
+    );
+    expect(auto?.message).toMatch(`the als model is missing runs/${run.runId}/als`);
+    expect(auto?.message).toMatch('auto mode picked cf');
+    expect(auto?.details?.file).toBe(join(run.runDir, 'als'));
+    await expect(engine.request('recommend', { run: run.runId, user: 'u00001', k: 5, mode: 'cf' })).rejects.toThrow(`runs/${run.runId}/als`);
+    await expect(engine.request('similar', { run: run.runId, item: 'i00001', k: 3 })).rejects.toThrow(`runs/${run.runId}/als`);
+    // the models that are there still answer when asked for
+    expect((await engine.request('recommend', { run: run.runId, user: 'u00001', k: 5, mode: 'semantic' })).items).toHaveLength(5);
+    expect((await engine.request('recommend', { run: run.runId, user: 'nobody-knows-me', k: 5 })).usedMode).toBe('baseline');
   });
 });

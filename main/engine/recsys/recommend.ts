@@ -25,6 +25,10 @@ export interface ServingRun {
   /** event time per history entry, aligned with history.indices */
   historyTs: Float64Array;
   titles: Map<string, string>;
+  /** the stages the run trained */
+  trained: ReadonlySet<string>;
+  /** trained stages whose artifacts could not be loaded (deleted, damaged): why, naming the file */
+  unavailable: ReadonlyMap<string, EngineError>;
   scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als', Scorer>>;
   /** the run's semantic index (search, similar by content), when it has one */
   semantic: SemanticIndex | null;
@@ -41,13 +45,34 @@ export interface ServingRun {
 
 const EXPLAIN_ITEMS = 3;
 
+/** The baseline is the run's Bayesian popularity when it trained one, else plain popularity. */
+function baselineStage(run: ServingRun): 'bayes-popularity' | 'popularity' {
+  return run.trained.has('bayes-popularity') ? 'bayes-popularity' : 'popularity';
+}
+
 function baselineScorer(run: ServingRun): Scorer {
-  const s = run.scorers['bayes-popularity'] ?? run.scorers.popularity;
+  const s = run.scorers[baselineStage(run)];
   if (!s) throw new EngineError('invalid-input', `run ${run.runId} has no popularity model`);
   return s;
 }
 
 type AnsweringMode = Exclude<RecommendMode, 'auto'>;
+
+const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = { cf: ['als'], semantic: ['semantic'], hybrid: ['hybrid', 'als', 'semantic'] };
+
+/** Throws the reason when a model the answer needs lost its artifacts: a missing model never silently becomes another. */
+function checkAvailable(run: ServingRun, used: AnsweringMode, asked: RecommendMode): void {
+  for (const stage of used === 'baseline' ? [baselineStage(run)] : STAGES_OF[used]) {
+    const why = run.unavailable.get(stage);
+    if (!why) continue;
+    const other = asked === 'auto' ? `auto mode picked ${used} for this user; ` : '';
+    throw new EngineError(why.kind, `${why.message}; ${other}no other model answers in its place`, {
+      ...why.details,
+      field: 'mode',
+      hint: 'retrain the run (or restore its folder), or ask for another mode explicitly with --mode',
+    });
+  }
+}
 
 /**
  * Which model answers. A user nobody has seen gets the baseline. auto: users with enough
@@ -58,14 +83,15 @@ function chooseMode(run: ServingRun, mode: RecommendMode, historyLength: number)
   const need = (ok: boolean, stage: string): void => {
     if (!ok) throw new EngineError('invalid-input', `run ${run.runId} has no ${stage} stage: train with --stages ${stage} or use another mode`, { field: 'mode' });
   };
-  if (mode === 'cf') need(run.scorers.als !== undefined, 'als');
-  if (mode === 'semantic') need(run.content !== null, 'semantic');
-  if (mode === 'hybrid') need(run.hybridWeight !== null, 'hybrid');
+  const has = (stage: string): boolean => run.trained.has(stage);
+  if (mode === 'cf') need(has('als'), 'als');
+  if (mode === 'semantic') need(has('semantic'), 'semantic');
+  if (mode === 'hybrid') need(has('hybrid'), 'hybrid');
   if (mode === 'baseline' || historyLength === 0) return 'baseline';
   if (mode !== 'auto') return mode;
-  if (historyLength >= run.minHistory && run.hybridWeight !== null) return 'hybrid';
-  if (historyLength >= run.minHistory && run.scorers.als) return 'cf';
-  return run.content ? 'semantic' : 'baseline';
+  if (historyLength >= run.minHistory && has('hybrid')) return 'hybrid';
+  if (historyLength >= run.minHistory && has('als')) return 'cf';
+  return has('semantic') ? 'semantic' : 'baseline';
 }
 
 /** Content scores of one user, whatever index is asked for: their profile is the mean of their history's item vectors. */
@@ -110,6 +136,7 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
   const historyItems = run.history.indices.slice(start, end);
   const historyValues = run.history.data.slice(start, end);
   const used = chooseMode(run, mode, end - start);
+  checkAvailable(run, used, mode);
   const scorer = scorerFor(run, used, historyItems, historyValues);
 
   const scores = new Float32Array(run.itemIds.length);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { join, relative } from 'node:path';
+import { EngineError, toErrorData } from '../contracts/errors.ts';
 import { configSchema } from '../config/schema.ts';
 import { csrFromCoo } from '../data/csr.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
@@ -17,6 +17,16 @@ import type { WorkspacePaths } from './workspace.ts';
 
 function indexOf(ids: readonly string[]): Map<string, number> {
   return new Map(ids.map((id, i) => [id, i]));
+}
+
+/** Why a trained stage cannot serve, naming the artifact that is missing or unreadable. */
+function unavailableStage(root: string, runId: string, stage: string, err: unknown): EngineError {
+  const { code, path } = err as NodeJS.ErrnoException;
+  if (code === 'ENOENT' && typeof path === 'string') {
+    return new EngineError('not-found', `run ${runId}: the ${stage} model is missing ${relative(root, path)}`, { file: path, run: runId, stage });
+  }
+  const { kind, message, details } = toErrorData(err);
+  return new EngineError(kind, `run ${runId}: the ${stage} model cannot be loaded (${message})`, { ...details, run: runId, stage });
 }
 
 /** Loads a succeeded run's models, id mappings, full user histories and titles for serving. */
@@ -51,16 +61,37 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
   const titles = new Map<string, string>();
   if (catalog) for (const row of catalog.rows) if (row.title) titles.set(row[catalog.idColumn]!, row.title);
 
-  const stages = new Set(manifest.stages.map((s) => s.name));
+  const trained = new Set(manifest.stages.map((s) => s.name));
+  const unavailable = new Map<string, EngineError>();
+  /** Loads a trained stage's model; one whose artifacts are gone is recorded as unavailable, with why. */
+  const load = <T>(stage: string, from: (stageDir: string) => T): T | null => {
+    if (!trained.has(stage)) return null;
+    try {
+      const stageDir = join(dir, stage);
+      if (!existsSync(stageDir)) throw Object.assign(new Error('no such folder'), { code: 'ENOENT', path: stageDir });
+      return from(stageDir);
+    } catch (err) {
+      unavailable.set(stage, unavailableStage(paths.root, runId, stage, err));
+      return null;
+    }
+  };
   const scorers: ServingRun['scorers'] = {};
   for (const name of ['popularity', 'bayes-popularity'] as const) {
-    if (stages.has(name)) scorers[name] = createPopularityScorer(loadPopularity(join(dir, name)));
+    const model = load(name, loadPopularity);
+    if (model) scorers[name] = createPopularityScorer(model);
   }
-  const alsDir = join(dir, 'als');
-  const als = stages.has('als') && existsSync(alsDir) ? loadAls(alsDir) : null;
+  const als = load('als', loadAls);
   if (als) scorers.als = createAlsScorer(als);
-  const semantic = stages.has('semantic') ? openSemanticIndex(join(dir, 'semantic'), silentContext(), { embedInWorker: true }) : null;
-  const content = semantic ? { ...itemVectorsInOrder(semantic, itemIds), dimensions: semantic.info.dimensions } : null;
+  const semantic = load('semantic', (stageDir) => openSemanticIndex(stageDir, silentContext(), { embedInWorker: true }));
+  let content: ServingRun['content'] = null;
+  if (semantic) {
+    try {
+      content = { ...itemVectorsInOrder(semantic, itemIds), dimensions: semantic.info.dimensions };
+    } catch (err) {
+      void semantic.close();
+      unavailable.set('semantic', unavailableStage(paths.root, runId, 'semantic', err));
+    }
+  }
   return {
     runId,
     userIds,
@@ -70,13 +101,15 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
     history,
     historyTs,
     titles,
+    trained,
+    unavailable,
     scorers,
     als,
     alsRegularization: config.als.regularization,
     alsConfidence: (values) => Float32Array.from(values, (v) => 1 + confidenceMinusOne(v, config.als)),
     minHistory: config.recommend.minHistory,
-    semantic,
+    semantic: content ? semantic : null,
     content,
-    hybridWeight: stages.has('hybrid') ? readHybridWeight(join(dir, 'hybrid')) : null,
+    hybridWeight: load('hybrid', readHybridWeight),
   };
 }
