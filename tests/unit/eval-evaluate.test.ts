@@ -202,16 +202,28 @@ describe('evaluateInParallel (ranking on a worker thread)', () => {
 });
 
 describe('reports', () => {
-  it('writes one CSV row per evaluated user with quoted ids', () => {
+  it('writes one CSV row per evaluated user with quoted ids, the test items and the ranked top-K', () => {
     const e = evaluate(matrixScorer(scores), split, { ks: [1, 3], seenFilter: false }, ctx);
     const path = join(mkdtempSync(join(tmpdir(), 'ty-eval-')), 'per_user.csv');
-    writePerUserCsv(path, e, log.userIds);
+    writePerUserCsv(path, e, split.test, log.userIds, [...log.itemIds.slice(0, 4), 'e, "quoted"']);
     const rows = parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(2);
     expect(Object.keys(rows[0]!).slice(0, 6)).toEqual(['user', 'n_test', 'n_train', 'segment', 'recall@1', 'recall@3']);
     expect(rows[0]).toMatchObject({ user: 'u0', n_test: '1', n_train: '2', segment: 'medium', 'recall@1': '0', 'recall@3': '1' });
     expect(rows[1]).toMatchObject({ user: 'u,1', segment: 'light', 'recall@1': '1' });
     expect(Number(rows[0]!['ndcg@3'])).toBe(0.5);
+    expect(Object.keys(rows[0]!).slice(-2)).toEqual(['test_items', 'top_items']);
+    // u0 ranks a, b, c (no seen filter here); u1 ranks e, d, c
+    expect(JSON.parse(rows[0]!.test_items!)).toEqual(['c']);
+    expect(JSON.parse(rows[0]!.top_items!)).toEqual(['a', 'b', 'c']);
+    expect(JSON.parse(rows[1]!.test_items!)).toEqual(['e, "quoted"']);
+    expect(JSON.parse(rows[1]!.top_items!)).toEqual(['e, "quoted"', 'd', 'c']);
+  });
+
+  it('keeps top-K lists shorter than K when fewer items are rankable (−1 after the last)', () => {
+    const e = evaluate(matrixScorer(scores), split, { ks: [4] }, ctx);
+    // u0 has 2 training items of 5: 3 rankable; u1 has 1: 4 rankable
+    expect(Array.from(e.perUser.topItems)).toEqual([2, 3, 4, -1, 4, 2, 1, 0]);
   });
 
   it('builds RunMetrics from several models', () => {

@@ -190,6 +190,7 @@ describe('per-user helpers', () => {
     expect(numericColumn(rows, 'recall@10')).toEqual([0, 1, 0.5, 1, 1]);
     expect(numericColumn(rows, 'missing')).toEqual([]);
     expect(metricColumns(PER_USER_COLUMNS)).toEqual(['ndcg@10', 'recall@10']);
+    expect(metricColumns([...PER_USER_COLUMNS, 'test_items', 'top_items'])).toEqual(['ndcg@10', 'recall@10']);
   });
 
   it('bin values into exactly 0, then (lo, hi] over (0, 1], and summarize them', () => {

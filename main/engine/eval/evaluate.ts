@@ -39,6 +39,8 @@ export interface PerUserResults {
   segment: Uint8Array;
   /** row-major users × metricNames.length */
   values: Float64Array;
+  /** row-major users × max K: each user's ranked items (item indices) best first, −1 after the last */
+  topItems: Int32Array;
 }
 
 export interface ModelEvaluation {
@@ -84,8 +86,10 @@ function plan(scorer: Scorer, split: Split, options: EvaluateOptions, shared: bo
   }
   const nValues = nUsers * userMetricNames(ks, split.test.ratings !== null).length;
   const values = shared ? new Float64Array(new SharedArrayBuffer(nValues * 8)) : new Float64Array(nValues);
+  const maxK = ks[ks.length - 1]!;
   const bestRank = shared ? new Int32Array(new SharedArrayBuffer(nItems * 4)) : new Int32Array(nItems);
-  bestRank.fill(ks[ks.length - 1]!);
+  bestRank.fill(maxK);
+  const topItems = shared ? new Int32Array(new SharedArrayBuffer(nUsers * maxK * 4)) : new Int32Array(nUsers * maxK);
   return {
     input: {
       nItems,
@@ -100,6 +104,7 @@ function plan(scorer: Scorer, split: Split, options: EvaluateOptions, shared: bo
       selfInfo: itemSelfInformation(split.trainCsr),
       values,
       bestRank,
+      topItems,
     },
     batchCap: Math.min(batchSize, nUsers),
     stage: options.stage ?? 'evaluate',
@@ -198,7 +203,7 @@ function summarize(input: RankerInput, split: Split, seconds: ModelEvaluation['s
   return {
     ks,
     metricNames,
-    perUser: { users: input.testUsers.slice(), nTest, nTrain: seg.nTrain, segment: seg.segment, values },
+    perUser: { users: input.testUsers.slice(), nTest, nTrain: seg.nTrain, segment: seg.segment, values, topItems: Int32Array.from(input.topItems) },
     metrics,
     intervals,
     segments,

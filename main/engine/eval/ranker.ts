@@ -24,6 +24,8 @@ export interface RankerInput {
   values: Float64Array;
   /** output: best 0-based rank at which each item was recommended to anyone (init max K), for coverage */
   bestRank: Int32Array;
+  /** output: rows × max K, each row's ranked items best first, −1 after the last one */
+  topItems: Int32Array;
 }
 
 /** Masks training items, selects the top max(ks) items and writes each user's metric values. */
@@ -62,13 +64,16 @@ export class BatchRanker {
 
   /** Ranks rows start..end−1; row t's scores are at scores[(t − start)·nItems …], and are overwritten by the mask. */
   rankRows(scores: Float32Array, start: number, end: number): void {
-    const { nItems, ks, seenFilter, testUsers, testIndptr, testItems, trainIndptr, trainIndices, selfInfo, values, bestRank } = this.input;
+    const { nItems, ks, seenFilter, testUsers, testIndptr, testItems, trainIndptr, trainIndices, selfInfo, values, bestRank, topItems } = this.input;
     const { ranked, hits, rankedInfo, testMark } = this;
+    const maxK = ranked.length;
     for (let t = start; t < end; t++) {
       const u = testUsers[t]!;
       const off = (t - start) * nItems;
       if (seenFilter) for (let p = trainIndptr[u]!; p < trainIndptr[u + 1]!; p++) scores[off + trainIndices[p]!] = -Infinity;
       const nRanked = this.topK.select(scores, off, nItems, ranked);
+      topItems.set(ranked.subarray(0, nRanked), t * maxK);
+      topItems.fill(-1, t * maxK + nRanked, (t + 1) * maxK);
       for (let p = testIndptr[t]!; p < testIndptr[t + 1]!; p++) testMark[testItems[p]!] = t + 1;
       for (let r = 0; r < nRanked; r++) {
         const item = ranked[r]!;

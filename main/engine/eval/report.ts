@@ -3,26 +3,36 @@ import { EngineError } from '../contracts/errors.ts';
 import type { RunMetrics } from '../contracts/runs.ts';
 import type { ModelEvaluation } from './evaluate.ts';
 import { SEGMENTS } from './segments.ts';
+import type { TestSets } from './split.ts';
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-function csvField(text: string): string {
+export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
- * Writes one row per evaluated user: user (external id), n_test, n_train, segment, then every
- * per-user metric column of the evaluation.
+ * Writes one row per evaluated user: user (external id), n_test, n_train, segment, every per-user
+ * metric column of the evaluation, then test_items (the user's test items) and top_items (the
+ * model's ranked list, best first, max K long after the seen filter): JSON arrays of external item
+ * ids, so any id survives (pandas: `df.top_items.map(json.loads)`).
  */
-export function writePerUserCsv(path: string, evaluation: ModelEvaluation, userIds: readonly string[]): void {
-  const { perUser, metricNames } = evaluation;
+export function writePerUserCsv(path: string, evaluation: ModelEvaluation, test: TestSets, userIds: readonly string[], itemIds: readonly string[]): void {
+  const { perUser, metricNames, ks } = evaluation;
   const stride = metricNames.length;
+  const maxK = ks[ks.length - 1]!;
+  const idList = (items: ArrayLike<number>): string => {
+    const ids: string[] = [];
+    for (let p = 0; p < items.length && items[p]! >= 0; p++) ids.push(itemIds[items[p]!]!);
+    return csvField(JSON.stringify(ids));
+  };
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, ['user', 'n_test', 'n_train', 'segment', ...metricNames].map(csvField).join(',') + '\n');
+    writeSync(fd, ['user', 'n_test', 'n_train', 'segment', ...metricNames, 'test_items', 'top_items'].map(csvField).join(',') + '\n');
     const chunk: string[] = [];
     for (let t = 0; t < perUser.users.length; t++) {
       const cells = [csvField(userIds[perUser.users[t]!] ?? String(perUser.users[t])), perUser.nTest[t], perUser.nTrain[t], SEGMENTS[perUser.segment[t]!]];
       for (let c = 0; c < stride; c++) cells.push(perUser.values[t * stride + c]);
+      cells.push(idList(test.items.subarray(test.indptr[t]!, test.indptr[t + 1]!)), idList(perUser.topItems.subarray(t * maxK, (t + 1) * maxK)));
       chunk.push(cells.join(','));
       if (chunk.length === 4096) writeSync(fd, chunk.splice(0).join('\n') + '\n');
     }

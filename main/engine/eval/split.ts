@@ -60,7 +60,7 @@ export interface SplitOptions {
   seed?: number;
 }
 
-/** Training events: the InteractionTable columns, restricted to training rows (log order kept). */
+/** Events of the log restricted to some rows (training, or test-position), log order kept. */
 export interface TrainEvents {
   user: Int32Array;
   item: Int32Array;
@@ -86,6 +86,8 @@ export interface Split {
   nUsers: number;
   nItems: number;
   train: TrainEvents;
+  /** every test-position event in the test period, log order, before repeats are removed */
+  testLog: TrainEvents;
   /** users × items, value = number of training events of the pair; the seen-items filter */
   trainCsr: Csr;
   test: TestSets;
@@ -256,6 +258,7 @@ export function splitInteractions(table: InteractionTable, options: SplitOptions
   }
 
   const train = takeRows(table, role, 1);
+  const testLog = takeRows(table, role, 2);
   const trainCsr = csrFromCoo(nUsers, nItems, train.user, train.item, null);
   const { test, repeatTestItems, repeatOnlyUsers, testEvents } = collectTestSets(table, order, offsets, role, trainCsr);
   return {
@@ -266,6 +269,7 @@ export function splitInteractions(table: InteractionTable, options: SplitOptions
     nUsers,
     nItems,
     train,
+    testLog,
     trainCsr,
     test,
     skippedUsers,
@@ -360,4 +364,21 @@ function collectTestSets(
     ratings: table.rating ? Float32Array.from(ratings) : null,
   };
   return { test, repeatTestItems, repeatOnlyUsers, testEvents };
+}
+
+/** Keeps every n-th test user so tuning scores a bounded number of users. */
+export function thinTestUsers(split: Split, max: number): Split {
+  const n = split.test.users.length;
+  if (n <= max) return split;
+  const step = n / max;
+  const keep = Array.from({ length: max }, (_, j) => Math.floor(j * step));
+  const indptr = new Int32Array(max + 1);
+  const items: number[] = [];
+  keep.forEach((t, j) => {
+    for (let p = split.test.indptr[t]!; p < split.test.indptr[t + 1]!; p++) items.push(split.test.items[p]!);
+    indptr[j + 1] = items.length;
+  });
+  const ratings = split.test.ratings;
+  const keptRatings = ratings ? Float32Array.from(keep.flatMap((t) => Array.from(ratings.subarray(split.test.indptr[t]!, split.test.indptr[t + 1]!)))) : null;
+  return { ...split, test: { users: Int32Array.from(keep, (t) => split.test.users[t]!), indptr, items: Int32Array.from(items), ratings: keptRatings } };
 }

@@ -20,6 +20,7 @@ import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from './arrays.ts';
 import { decidePromotion } from './promotion.ts';
 import { createRun, promoteRun, runDir, saveManifest, writeJson } from './registry.ts';
+import { writeSplitArtifact } from './split-artifact.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 export interface TrainEnv {
@@ -134,6 +135,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     const input: StageInput = { split, userIds: table.userIds, itemIds: table.itemIds, catalog: loadCatalog(env.db, profile.datasetId), config, threads, runDir: dir };
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
+    if (split) writeSplitArtifact(dir, split, table, { dataset: { id: profile.datasetId, fingerprint: profile.fingerprint }, minUserEvents: config.split.minUserEvents });
     saveManifest(env.paths, manifest);
 
     const evaluations: Record<string, ModelEvaluation> = {};
@@ -169,7 +171,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
       saveManifest(env.paths, manifest);
       if (split) {
         evaluations[stage.name] = await evaluateStage(stage, stageDir, { ...input, split }, ctx);
-        writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, table.userIds);
+        writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, split.test, table.userIds, table.itemIds);
       }
     }
     checkRunFolderComplete(dir, runId, stages);

@@ -82,6 +82,6 @@ export function summarize(values: readonly number[]): { n: number; mean: number;
 
 /** The metric columns of a per-user CSV header: everything after user, n_test, n_train, segment. */
 export function metricColumns(columns: readonly string[]): string[] {
-  const fixed = new Set(['user', 'n_test', 'n_train', 'segment']);
+  const fixed = new Set(['user', 'n_test', 'n_train', 'segment', 'test_items', 'top_items']);
   return columns.filter((c) => !fixed.has(c));
 }

@@ -1,0 +1,114 @@
+import { parse } from 'csv-parse/sync';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { RunManifest, RunMetrics } from '../../main/engine/contracts/runs.ts';
+import { createEngine, type Engine } from '../../main/engine/index.ts';
+
+/**
+ * A log with taste groups and coarse (hourly) timestamps, so many users have several events in
+ * the same second as their last one.
+ */
+function writeLog(dir: string): string {
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const lines = ['user_id,item_id,rating,timestamp'];
+  for (let u = 0; u < 120; u++) {
+    for (let e = 0; e < 10; e++) {
+      const g = rand() < 0.8 ? u % 3 : Math.floor(rand() * 3);
+      lines.push(`u${u},i${g * 30 + Math.floor(rand() ** 2 * 30)},${1 + Math.floor(rand() * 5)},${1_600_000_000 + Math.floor(e / 2) * 3600}`);
+    }
+  }
+  const file = join(dir, 'interactions.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+type Row = Record<string, string>;
+const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true }) as Row[];
+
+/**
+ * Recall@K and NDCG@K from the exported files alone, written here from the textbook definitions
+ * (independent of main/engine/eval): test items = distinct in_train = 0 items of test.csv per user.
+ */
+function recomputeFromFiles(runDir: string, model: string, k: number): { recall: number; ndcg: number; users: number } {
+  const testItems = new Map<string, Set<string>>();
+  for (const r of readCsv(join(runDir, 'split', 'test.csv'))) {
+    if (r.in_train !== '0') continue;
+    if (!testItems.has(r.user!)) testItems.set(r.user!, new Set());
+    testItems.get(r.user!)!.add(r.item!);
+  }
+  const train = new Set(readCsv(join(runDir, 'split', 'train.csv')).map((r) => `${r.user}\u0000${r.item}`));
+  let recall = 0;
+  let ndcg = 0;
+  const perUser = readCsv(join(runDir, model, 'per_user.csv'));
+  for (const row of perUser) {
+    const relevant = testItems.get(row.user!)!;
+    const top = (JSON.parse(row.top_items!) as string[]).slice(0, k);
+    for (const item of top) expect(train.has(`${row.user}\u0000${item}`), `${model} recommends a training item`).toBe(false);
+    const hits = top.map((item) => (relevant.has(item) ? 1 : 0));
+    recall += hits.reduce((a: number, b) => a + b, 0) / relevant.size;
+    const dcg = hits.reduce((sum: number, h, r) => sum + h / Math.log2(r + 2), 0);
+    let idcg = 0;
+    for (let r = 0; r < Math.min(k, relevant.size); r++) idcg += 1 / Math.log2(r + 2);
+    ndcg += dcg / idcg;
+  }
+  // every user with a test item is evaluated, and only those
+  expect(new Set(perUser.map((r) => r.user))).toEqual(new Set(testItems.keys()));
+  return { recall: recall / perUser.length, ndcg: ndcg / perUser.length, users: perUser.length };
+}
+
+describe('evaluation anyone can check', () => {
+  let engine: Engine;
+  let log: string;
+  let run: TrainResult;
+  let metrics: RunMetrics;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-eval-art-'));
+    log = writeLog(dir);
+    engine = await createEngine({ workspace: join(dir, 'ws'), workers: 1 });
+    const { jobId } = await engine.request('train.start', {
+      config: { data: { interactions: log } },
+      set: ['stages=[popularity,als]', 'als.factors=8', 'als.iterations=3', 'eval.ks=[5,10,20]'],
+    });
+    const done = await engine.waitForJob(jobId);
+    expect(done.error?.message).toBeUndefined();
+    run = done.result as TrainResult;
+    metrics = JSON.parse(readFileSync(join(run.runDir, 'metrics.json'), 'utf8')) as RunMetrics;
+  });
+  afterAll(async () => engine.close());
+
+  it('exports the split next to the dataset fingerprint, with counts that add up', () => {
+    const manifest = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    const split = JSON.parse(readFileSync(join(run.runDir, 'split', 'split.json'), 'utf8')) as Record<string, unknown> & { counts: Record<string, number> };
+    expect(split).toMatchObject({ dataset: { fingerprint: manifest.dataset!.fingerprint }, method: 'last1', ties: 'random', seed: 42, cutoff: null });
+    expect(manifest.split).toMatchObject({ ties: 'random', seed: 42, tiedBoundaryUsers: split.counts.tiedBoundaryUsers });
+    const train = readCsv(join(run.runDir, 'split', 'train.csv'));
+    const test = readCsv(join(run.runDir, 'split', 'test.csv'));
+    expect(Object.keys(train[0]!)).toEqual(['user', 'item', 'timestamp', 'rating']);
+    expect(Object.keys(test[0]!)).toEqual(['user', 'item', 'timestamp', 'rating', 'in_train']);
+    expect(train.length + test.length + split.counts.droppedAfterCutoff!).toBe(manifest.dataset!.interactions);
+    expect(test.length).toBe(split.counts.testEvents);
+    expect(test.filter((r) => r.in_train === '1').length).toBe(split.counts.repeatTestItems);
+    // the held-out event is the user's last: no training event is later
+    const lastTrain = new Map<string, number>();
+    for (const r of train) lastTrain.set(r.user!, Math.max(lastTrain.get(r.user!) ?? 0, Number(r.timestamp)));
+    for (const r of test) expect(Number(r.timestamp)).toBeGreaterThanOrEqual(lastTrain.get(r.user!)!);
+    // events come in pairs per hour, so most users' held-out event ties with a training event
+    const tied = test.filter((r) => Number(r.timestamp) === lastTrain.get(r.user!)).length;
+    expect(tied).toBeGreaterThan(100);
+    expect(split.counts.tiedBoundaryUsers).toBe(tied);
+  });
+
+  it('recall@10 and NDCG@10 recomputed from the exported files match metrics.json', () => {
+    for (const model of ['popularity', 'als']) {
+      const again = recomputeFromFiles(run.runDir, model, 10);
+      expect(again.users).toBe(metrics.users.evaluated);
+      expect(again.recall).toBeCloseTo(metrics.models[model]!['recall@10']!, 12);
+      expect(again.ndcg).toBeCloseTo(metrics.models[model]!['ndcg@10']!, 12);
+    }
+  });
+});
