@@ -17,11 +17,16 @@ export class LeaseCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly closing = new Set<Promise<void>>();
 
-  constructor(
-    private readonly load: (key: string) => Promise<T>,
-    private readonly close: (value: T) => Promise<void>,
-    private readonly capacity: number,
-  ) {}
+  private readonly load: (key: string) => Promise<T>;
+  private readonly close: (value: T) => Promise<void>;
+  private readonly capacity: number;
+
+  // No parameter properties: the CLI runs on Node's type stripping, which refuses them.
+  constructor(load: (key: string) => Promise<T>, close: (value: T) => Promise<void>, capacity: number) {
+    this.load = load;
+    this.close = close;
+    this.capacity = capacity;
+  }
 
   /** Runs `use` with the value of `key` (loading it if needed), holding a lease until it settles. */
   async use<R>(key: string, use: (value: T) => R | Promise<R>): Promise<R> {
