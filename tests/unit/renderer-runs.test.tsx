@@ -61,7 +61,8 @@ describe('Runs page', () => {
     fireEvent.click(screen.getByTestId('select-run_b'));
     const deltas = await screen.findByTestId('compare-deltas-ndcg@10');
     const als = within(deltas).getAllByRole('row').find((r) => r.textContent?.startsWith('als'))!;
-    const [va, vb] = [runDetail('run_a', 1, 32), runDetail('run_b', 2, 64)].map((d) => d.metrics!.models.als!['ndcg@10']!);
+    const va = runDetail('run_a', 1, 32).metrics!.models.als!['ndcg@10']!;
+    const vb = runDetail('run_b', 2, 64).metrics!.models.als!['ndcg@10']!;
     expect(als.textContent).toBe(`als${va.toFixed(4)}${vb.toFixed(4)}+${(vb - va).toFixed(4)}`);
     expect(screen.getByTestId('compare-same-data')).toBeTruthy();
     expect(screen.queryByTestId('compare-data-differs')).toBeNull();
