@@ -14,6 +14,7 @@ import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
 import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
+import { runDatasetId } from './runs/run-dataset.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
 import { listDatasetUsers } from './store/dataset-users.ts';
@@ -81,7 +82,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       const runId = resolveRunId(paths, run);
       const dataset = readManifest(paths, runId).dataset;
       if (!dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction dataset: pick a recommender run`, { field: 'run' });
-      return listDatasetUsers(db, dataset.id, { ...(query === undefined ? {} : { query }), ...(limit === undefined ? {} : { limit }) });
+      return listDatasetUsers(db, runDatasetId(db, runId, dataset), { ...(query === undefined ? {} : { query }), ...(limit === undefined ? {} : { limit }) });
     },
     'train.start': async (arg) => ({ jobId: runner.start('train', 'train', arg).jobId }),
     'jobs.list': async () => runner.list(),

@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, migrate } from '../../main/engine/store/db.ts';
+import { loadMigrations, migrate, openWorkspaceDb } from '../../main/engine/store/db.ts';
 
 function tables(db: Database.Database): string[] {
   return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
@@ -34,5 +37,34 @@ describe('workspace migrations', () => {
     for (const m of migrations) {
       expect(migrate(db, migrations, m.version)).toBe(m.version);
     }
+  });
+
+  it('a database from a newer Trainyard is refused, naming the file and both versions, and left unchanged', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ty-newer-db-')), 'trainyard.db');
+    const newest = (await loadMigrations()).at(-1)!.version;
+    const future = new Database(path);
+    future.pragma(`user_version = ${newest + 3}`);
+    future.exec('CREATE TABLE from_the_future (x)');
+    future.close();
+    await expect(openWorkspaceDb(path)).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(new RegExp(`^${path}.*newer Trainyard.*version ${newest + 3}.*up to ${newest}`)),
+      details: { file: path, hint: expect.stringMatching(/update Trainyard/) },
+    });
+    const after = new Database(path, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(newest + 3);
+    expect(tables(after)).toEqual(['from_the_future']);
+    after.close();
+  });
+
+  it('a new database numbers its datasets from a random start, so a recreated one does not reuse ids', async () => {
+    const starts = [];
+    for (let i = 0; i < 2; i++) {
+      const db = await openWorkspaceDb(join(mkdtempSync(join(tmpdir(), 'ty-new-db-')), 'trainyard.db'));
+      starts.push(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'datasets'`).pluck().get() as number);
+      db.close();
+    }
+    expect(starts[0]).toBeGreaterThan(0);
+    expect(starts[1]).not.toBe(starts[0]);
   });
 });

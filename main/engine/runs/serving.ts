@@ -13,6 +13,7 @@ import type { Db } from '../store/db.ts';
 import { loadCatalog, loadInteractions } from '../store/datasets.ts';
 import { loadIds } from './arrays.ts';
 import { readManifest, runDir } from './registry.ts';
+import { runDatasetId } from './run-dataset.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 function indexOf(ids: readonly string[]): Map<string, number> {
@@ -42,7 +43,8 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
   const itemIndex = indexOf(itemIds);
 
   // The dataset's own index spaces may differ from the run's; map through the external ids.
-  const table = loadInteractions(db, manifest.dataset.id);
+  const datasetId = runDatasetId(db, runId, manifest.dataset);
+  const table = loadInteractions(db, datasetId);
   const users = Int32Array.from(table.user, (u) => userIndex.get(table.userIds[u]!) ?? -1);
   const items = Int32Array.from(table.item, (i) => itemIndex.get(table.itemIds[i]!) ?? -1);
   const keep = Int32Array.from({ length: users.length }, (_, k) => k).filter((k) => users[k]! >= 0 && items[k]! >= 0);
@@ -57,7 +59,7 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
     for (let p = history.indptr[u]!; p < history.indptr[u + 1]!; p++) historyTs[p] = lastTs.get(u * itemIds.length + history.indices[p]!)!;
   }
 
-  const catalog = loadCatalog(db, manifest.dataset.id);
+  const catalog = loadCatalog(db, datasetId);
   const titles = new Map<string, string>();
   if (catalog) for (const row of catalog.rows) if (row.title) titles.set(row[catalog.idColumn]!, row.title);
 

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
+import { randomInt } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EngineError } from '../contracts/errors.ts';
 import type { Migration } from './migrations/types.ts';
 
 export type Db = Database.Database;
@@ -43,6 +45,27 @@ export async function openWorkspaceDb(path: string): Promise<Db> {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db, await loadMigrations());
+  const migrations = await loadMigrations();
+  const found = db.pragma('user_version', { simple: true }) as number;
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (found > newest) {
+    db.close();
+    throw new EngineError('conflict', `${path} was written by a newer Trainyard (database version ${found}; this Trainyard knows versions up to ${newest}); it was left unchanged`, {
+      file: path,
+      hint: 'update Trainyard to open this workspace',
+    });
+  }
+  migrate(db, migrations);
+  if (found === 0) numberDatasetsFromRandomStart(db);
   return db;
+}
+
+/**
+ * A new database numbers its datasets from a random start, so a workspace whose database was
+ * recreated does not hand out the ids its runs recorded for other data.
+ */
+function numberDatasetsFromRandomStart(db: Db): void {
+  db.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'datasets', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'datasets')`).run(
+    randomInt(1, 1_000_000) * 1000,
+  );
 }
