@@ -72,6 +72,21 @@ describe('engine: train, evaluate, publish', () => {
     expect(second.metrics.popularity).toEqual(first.metrics.popularity);
   });
 
+  it('tunes ALS on a validation split of the training part, then trains the best settings as a run', async () => {
+    const done = await train(ALS, { tune: { stages: ['als'], trials: 3 } });
+    expect(done.error?.message).toBeUndefined();
+    const result = done.result as TrainResult;
+    const manifest = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    const trials = (JSON.parse(readFileSync(join(result.runDir, 'tune.json'), 'utf8')) as { trials: { trial: number; ndcg10: number; params: Record<string, number> }[] }).trials;
+    expect(trials.map((t) => t.trial)).toEqual([1, 2, 3]);
+    expect(trials[0]!.params).toEqual({ factors: 16, regularization: 1, alpha: 10, iterations: 8 });
+    const best = manifest.tuning!.best.als!;
+    expect(best.ndcg10).toBe(Math.max(...trials.map((t) => t.ndcg10)));
+    expect((manifest.resolvedParams as { als: Record<string, number> }).als).toMatchObject(best.params);
+    expect(manifest.tuning!.validation.users).toBeGreaterThan(0);
+    expect(existsSync(join(result.runDir, 'tune-trials'))).toBe(false);
+  });
+
   it('a failing run stays listed with its error and leaves LATEST alone', async () => {
     const before = readFileSync(join(engine.workspace.root, 'LATEST'), 'utf8');
     const done = await train(ALS, { data: { interactions: join(tmpdir(), 'does-not-exist.csv') } });

@@ -1,6 +1,9 @@
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
+import { silentContext } from '../../main/engine/jobs/context.ts';
 import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
+import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease.ts';
+import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity } from '../../main/engine/recsys/popularity.ts';
 import { scorerSuite } from './scorer-suite.ts';
 
@@ -47,4 +50,14 @@ scorerSuite('als (WASM SIMD kernel)', () => {
     itemFactors: Float32Array.from({ length: 37 * 13 }, next),
   };
   return { scorer: createAlsScorer(model), nUsers: model.nUsers };
+});
+
+scorerSuite('itemknn (asymmetric cosine, 4 neighbours)', async () => {
+  const model = await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'asymmetric', alpha: 0.7 }), 1, silentContext());
+  return { scorer: createItemKnnScorer(model, split.trainCsr), nUsers: split.nUsers };
+});
+
+scorerSuite('ease', async () => {
+  const model = await trainEase(split.trainCsr, { lambda: 3, maxItems: 100, memoryBudgetMB: 1 }, silentContext());
+  return { scorer: createEaseScorer(model, split.trainCsr), nUsers: split.nUsers };
 });

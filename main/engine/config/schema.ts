@@ -8,7 +8,7 @@ const splitMethod = z
   .string()
   .regex(/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/, 'expected last1 or lastpct:<fraction in (0,1]>, e.g. lastpct:0.2');
 
-export const STAGES = ['popularity', 'bayes-popularity', 'als', 'semantic', 'hybrid'] as const;
+export const STAGES = ['popularity', 'bayes-popularity', 'als', 'itemknn', 'ease', 'semantic', 'hybrid'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export const configSchema = z
@@ -71,6 +71,29 @@ export const configSchema = z
       })
       .strict()
       .default({ factors: 64, regularization: 0.01, alpha: 40, confidence: 'linear', eps: 1, iterations: 15, cgSteps: 3 }),
+    itemknn: z
+      .object({
+        /** neighbours kept per item (the sparse model's size is at most items × neighbours) */
+        neighbours: z.number().int().positive().default(100),
+        /** added to the similarity's denominator: damps pairs that few users share */
+        shrink: z.number().nonnegative().default(10),
+        /** cosine, or asymmetric cosine (Aiolli 2013) with exponent alpha on the target item's users */
+        similarity: z.enum(['cosine', 'asymmetric']).default('cosine'),
+        alpha: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
+    ease: z
+      .object({
+        /** L2 regularisation of the item × item weights */
+        lambda: z.number().positive().default(500),
+        /** a dense item × item solve: larger catalogues are refused (use itemknn) */
+        maxItems: z.number().int().positive().default(10000),
+        /** memory the dense matrices may take, in MiB (12 bytes per item pair) */
+        memoryBudgetMB: z.number().positive().default(2048),
+      })
+      .strict()
+      .prefault({}),
     semantic: z
       .object({
         /** sentence encoder: builtin (LSA fitted on the catalogue, no download), transformers (local ONNX), gemini, openai */

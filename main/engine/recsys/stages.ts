@@ -8,6 +8,8 @@ import { splitInteractions, type Split } from '../eval/split.ts';
 import { progressAs, type TaskContext } from '../jobs/context.ts';
 import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
+import { createEaseScorer, loadEase, saveEase, trainEase } from './ease.ts';
+import { createItemKnnScorer, knnSettings, loadItemKnn, saveItemKnn, trainItemKnn } from './itemknn.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity, loadPopularity, savePopularity, type PopularityModel } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
 import { buildSemanticIndex, semanticScorerFromIndex } from './semantic.ts';
@@ -81,6 +83,36 @@ const als: ModelStage = {
     return { factors: params.factors, iterations: params.iterations, threads: params.threads, kernel: 'wasm-simd' };
   },
   scorer: (dir) => createAlsScorer(loadAls(dir)),
+};
+
+/** Item-based nearest neighbours; the thread count does not change the result, so it is not in the cache key. */
+const itemknn: ModelStage = {
+  name: 'itemknn',
+  needs: 'interactions',
+  after: [],
+  params: (config) => config.itemknn,
+  async train(input, dir, ctx) {
+    const params = input.config.itemknn;
+    const model = await trainItemKnn(requireSplit(input, 'itemknn').trainCsr, knnSettings(params), input.threads, ctx);
+    saveItemKnn(dir, model, params);
+    return { ...params, threads: model.threads, pairs: model.indices.length };
+  },
+  scorer: (dir, input) => createItemKnnScorer(loadItemKnn(dir), input.split.trainCsr),
+};
+
+/** EASE; its limits decide only whether it runs, so the cache key holds lambda alone. */
+const ease: ModelStage = {
+  name: 'ease',
+  needs: 'interactions',
+  after: [],
+  params: (config) => ({ lambda: config.ease.lambda }),
+  async train(input, dir, ctx) {
+    const params = input.config.ease;
+    const model = await trainEase(requireSplit(input, 'ease').trainCsr, params, ctx);
+    saveEase(dir, model, params);
+    return { lambda: params.lambda, items: model.nItems };
+  },
+  scorer: (dir, input) => createEaseScorer(loadEase(dir), input.split.trainCsr),
 };
 
 const semantic: ModelStage = {
@@ -182,7 +214,7 @@ const hybrid: ModelStage = {
 };
 
 /** Every stage, in the order a run trains them. */
-export const STAGE_ORDER: readonly ModelStage[] = [popularity, bayesPopularity, als, semantic, hybrid];
+export const STAGE_ORDER: readonly ModelStage[] = [popularity, bayesPopularity, als, itemknn, ease, semantic, hybrid];
 
 export function stageByName(name: StageName): ModelStage {
   return STAGE_ORDER.find((s) => s.name === name)!;

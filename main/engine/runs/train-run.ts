@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync } from 'node
 import { join } from 'node:path';
 import type { DatasetProfile, TrainArgs, TrainResult } from '../contracts/api.ts';
 import { EngineError, throwIfCancelled, toErrorData } from '../contracts/errors.ts';
-import type { RunManifest, StageRecord } from '../contracts/runs.ts';
+import type { RunManifest, RunTuning, StageRecord } from '../contracts/runs.ts';
 import { resolveConfig } from '../config/load.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import { parseTimestamp } from '../data/columns.ts';
@@ -18,6 +18,8 @@ import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from './arrays.ts';
+import { SEARCH_SPACES } from '../tune/space.ts';
+import { tuneStages, withTunedParams, type TuneResult } from '../tune/tune.ts';
 import { decidePromotion } from './promotion.ts';
 import { createRun, promoteRun, runDir, saveManifest, writeJson } from './registry.ts';
 import { writeSplitArtifact } from './split-artifact.ts';
@@ -95,7 +97,9 @@ function checkRunFolderComplete(dir: string, runId: string, stages: readonly Mod
  * A failure or cancellation leaves the run listed with its error and LATEST where it was.
  */
 export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext): Promise<TrainResult> {
-  const { given, config } = resolveConfig(args);
+  const resolved = resolveConfig(args);
+  const { given } = resolved;
+  let config = resolved.config;
   const profile = await datasetFor(config, env.db, ctx);
   const hasInteractions = profile.interactions > 0;
   const stages = stagesToRun(config, hasInteractions);
@@ -132,10 +136,20 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         droppedAfterCutoff: split.droppedAfterCutoff,
       };
     }
-    const input: StageInput = { split, userIds: table.userIds, itemIds: table.itemIds, catalog: loadCatalog(env.db, profile.datasetId), config, threads, runDir: dir };
+    const catalog = loadCatalog(env.db, profile.datasetId);
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
     if (split) writeSplitArtifact(dir, split, table, { dataset: { id: profile.datasetId, fingerprint: profile.fingerprint }, minUserEvents: config.split.minUserEvents });
+    const tuneStagesOf = tunedStages(config, stages);
+    if (split && tuneStagesOf.length) {
+      // The tuner gets the training events only: the test part cannot reach it.
+      const tuned = await tuneStages(split.train, { userIds: table.userIds, itemIds: table.itemIds, catalog, threads }, config, { ...config.tune, stages: tuneStagesOf }, join(dir, 'tune-trials'), ctx);
+      writeJson(join(dir, 'tune.json'), tuned);
+      config = withTunedParams(config, tuned);
+      manifest.resolvedParams = { ...config, threads };
+      manifest.tuning = tuningSummary(tuned, config.tune.trials);
+    }
+    const input: StageInput = { split, userIds: table.userIds, itemIds: table.itemIds, catalog, config, threads, runDir: dir };
     saveManifest(env.paths, manifest);
 
     const evaluations: Record<string, ModelEvaluation> = {};
@@ -194,6 +208,20 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     if (existsSync(dir)) saveManifest(env.paths, manifest);
     throw err;
   }
+}
+
+/** The stages whose params this run tunes: tune.stages, or under auto every tunable stage it trains. */
+function tunedStages(config: TrainyardConfig, stages: readonly ModelStage[]): string[] {
+  const training = stages.map((s) => s.name as string);
+  if (config.tune.stages === 'auto') return training.filter((s) => SEARCH_SPACES[s]);
+  const missing = config.tune.stages.filter((s) => !training.includes(s));
+  if (missing.length) throw new EngineError('invalid-input', `tune.stages: ${missing.join(', ')} not among the stages this run trains (${training.join(', ')})`, { field: 'tune.stages' });
+  return config.tune.stages;
+}
+
+function tuningSummary(result: TuneResult, trials: number): RunTuning {
+  const best = Object.fromEntries(Object.entries(result.best).map(([stage, t]) => [stage, { trial: t.trial, params: t.params, ndcg10: t.ndcg10, recall10: t.recall10 }]));
+  return { stages: Object.keys(result.best), trials, validation: result.validation, best, ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}) };
 }
 
 export function splitFor(table: InteractionTable, config: TrainyardConfig): Split {

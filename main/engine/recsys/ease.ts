@@ -1,0 +1,138 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../contracts/errors.ts';
+import type { Csr } from '../data/types.ts';
+import type { TaskContext } from '../jobs/context.ts';
+import { loadFloat32, saveNpy } from '../runs/arrays.ts';
+import { choleskyInPlace, easeWeightsFromFactor, inverseTransposeInPlace } from './ease-solve.ts';
+import type { Scorer } from './scorer.ts';
+
+/**
+ * EASE (Steck, WWW 2019): an item × item weight matrix B with zero diagonal, in closed form
+ * B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, on binary implicit feedback X. Dense, so its cost
+ * grows with the square (memory) and cube (time) of the catalogue: both are estimated before
+ * starting, and a catalogue that does not fit is refused.
+ */
+
+export interface EaseParams {
+  lambda: number;
+  /** refuse catalogues with more items than this */
+  maxItems: number;
+  /** refuse when the dense matrices need more than this many MiB */
+  memoryBudgetMB: number;
+}
+
+export interface EaseModel {
+  nItems: number;
+  /** nItems × nItems, row-major: row j is what history item j adds to every item's score */
+  weights: Float32Array;
+}
+
+/**
+ * Multiply-adds per second assumed for the time estimate: the solve measured about this on one core
+ * of the development machine (tests/bench/ease.bench.ts); the estimate is a guide, not a promise.
+ */
+const ASSUMED_RATE = 1e9;
+
+export interface EaseEstimate {
+  items: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** n² float64 for the solve, n² float32 for B, and O(n) scratch. */
+export function estimateEase(nItems: number): EaseEstimate {
+  return { items: nItems, bytes: nItems * nItems * 12 + nItems * 64, seconds: nItems ** 3 / 2 / ASSUMED_RATE };
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** Refuses a catalogue above the item limit or the memory budget, with the figures. */
+export function checkEaseFits(nItems: number, params: EaseParams): EaseEstimate {
+  const e = estimateEase(nItems);
+  const budget = params.memoryBudgetMB * 2 ** 20;
+  const figures = `${nItems} items need ${mib(e.bytes)} (a dense ${nItems} × ${nItems} float64 solve plus float32 weights) and about ${Math.ceil(e.seconds)} s`;
+  if (nItems > params.maxItems || e.bytes > budget) {
+    const limit = nItems > params.maxItems ? `ease.maxItems is ${params.maxItems}` : `ease.memoryBudgetMB is ${params.memoryBudgetMB} MiB`;
+    throw new EngineError('invalid-input', `EASE does not fit: ${figures}, and ${limit}`, {
+      field: nItems > params.maxItems ? 'ease.maxItems' : 'ease.memoryBudgetMB',
+      items: nItems,
+      bytes: e.bytes,
+      seconds: Math.ceil(e.seconds),
+      hint: 'use the itemknn stage (sparse, scales to large catalogues), or raise ease.maxItems / ease.memoryBudgetMB if the machine has the memory and time',
+    });
+  }
+  return e;
+}
+
+/** XᵀX + λI into the lower triangle of a (binary X: each user–item pair counts once). */
+function gramInto(a: Float64Array, train: Csr, lambda: number): void {
+  const n = train.nCols;
+  for (let u = 0; u < train.nRows; u++) {
+    const end = train.indptr[u + 1]!;
+    for (let p = train.indptr[u]!; p < end; p++) {
+      const row = train.indices[p]! * n;
+      // column indices ascend within a row, so indices[q] < indices[p] for q < p
+      for (let q = train.indptr[u]!; q < p; q++) a[row + train.indices[q]!]! += 1;
+      a[row + train.indices[p]!]! += 1;
+    }
+  }
+  for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
+}
+
+export async function trainEase(train: Csr, params: EaseParams, ctx: TaskContext): Promise<EaseModel> {
+  if (!(params.lambda > 0)) throw new EngineError('invalid-input', `ease.lambda must be above 0, got ${params.lambda}`, { field: 'ease.lambda' });
+  const n = train.nCols;
+  const e = checkEaseFits(n, params);
+  ctx.log('info', `EASE: ${n} items, about ${mib(e.bytes)} and ${Math.ceil(e.seconds)} s (estimated)`);
+  const a = new Float64Array(n * n);
+  gramInto(a, train, params.lambda);
+  const total = 3 * n;
+  const report = (phase: number) => (done: number) => ctx.progress({ stage: 'ease', current: phase * n + done, total, unit: 'step' });
+  const diag = await choleskyInPlace(a, n, ctx, report(0));
+  await inverseTransposeInPlace(a, n, diag, ctx, report(1));
+  const weights = new Float32Array(n * n);
+  await easeWeightsFromFactor(a, n, weights, ctx, report(2));
+  return { nItems: n, weights };
+}
+
+const WEIGHTS_FILE = 'weights.npy';
+
+export function saveEase(dir: string, model: EaseModel, params: EaseParams): void {
+  saveNpy(join(dir, WEIGHTS_FILE), model.weights, [model.nItems, model.nItems]);
+  writeFileSync(join(dir, 'ease.json'), JSON.stringify({ ...params, layout: 'weights.npy: row j = what history item j adds to each item' }, null, 2) + '\n');
+}
+
+export function loadEase(dir: string): EaseModel {
+  const path = join(dir, WEIGHTS_FILE);
+  let a: { data: Float32Array; shape: number[] };
+  try {
+    a = loadFloat32(path);
+  } catch (err) {
+    throw new EngineError('invalid-input', `${path}: cannot read EASE weights (${(err as Error).message}); retrain the ease stage`, { file: path });
+  }
+  if (a.shape.length !== 2 || a.shape[0] !== a.shape[1]) {
+    throw new EngineError('invalid-input', `${path}: expected a square item × item matrix, found shape (${a.shape.join(', ')}); retrain the ease stage`, { file: path });
+  }
+  return { nItems: a.shape[0]!, weights: a.data };
+}
+
+/** A user's scores: the sum of the weight rows of the items in their training history. */
+export function createEaseScorer(model: EaseModel, history: Csr): Scorer {
+  const { nItems, weights } = model;
+  if (history.nCols !== nItems) throw new EngineError('invalid-input', `EASE has ${nItems} items but the history ${history.nCols}; retrain the ease stage`);
+  return {
+    nItems,
+    scoreUsers(users, out) {
+      out.fill(0, 0, users.length * nItems);
+      for (let r = 0; r < users.length; r++) {
+        const u = users[r]!;
+        const row = out.subarray(r * nItems, (r + 1) * nItems);
+        for (let h = history.indptr[u]!; h < history.indptr[u + 1]!; h++) {
+          const from = history.indices[h]! * nItems;
+          for (let i = 0; i < nItems; i++) row[i]! += weights[from + i]!;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
+import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import { createEngine, type Engine } from '../../main/engine/index.ts';
+
+/**
+ * Planted structure: 6 taste groups of 30 items; a user stays in one group and picks items near the
+ * last one they picked, so the next item is predictable from the history but not from popularity.
+ */
+function writeLog(dir: string): string {
+  let seed = 23;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lines = ['user_id,item_id,timestamp'];
+  for (let u = 0; u < 400; u++) {
+    const group = u % 6;
+    let at = Math.floor(rand() * 30);
+    for (let e = 0; e < 10; e++) {
+      const item = rand() < 0.9 ? group * 30 + at : Math.floor(rand() * 180);
+      lines.push(`u${u},i${item},${1_600_000_000 + e * 86_400 + u}`);
+      at = (at + 1 + Math.floor(rand() * 3)) % 30;
+    }
+  }
+  const file = join(dir, 'interactions.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe('engine: itemknn and ease stages', () => {
+  let engine: Engine;
+  let log: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-knn-ease-'));
+    log = writeLog(dir);
+    engine = await createEngine({ workspace: join(dir, 'ws'), workers: 1 });
+  });
+  afterAll(async () => engine.close());
+
+  async function train(config: Record<string, unknown>): Promise<JobInfo> {
+    const { jobId } = await engine.request('train.start', { config: { data: { interactions: log }, eval: { ks: [10] }, ...config } });
+    return engine.waitForJob(jobId);
+  }
+
+  it('trains, evaluates and caches both; both beat popularity on the planted structure', async () => {
+    const done = await train({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 20 }, ease: { lambda: 50 } });
+    expect(done.error?.message).toBeUndefined();
+    const result = done.result as TrainResult;
+    expect(Object.keys(result.metrics).sort()).toEqual(['ease', 'itemknn', 'popularity']);
+    const pop = result.metrics.popularity!['ndcg@10']!;
+    expect(result.metrics.itemknn!['ndcg@10']).toBeGreaterThan(pop + 0.05);
+    expect(result.metrics.ease!['ndcg@10']).toBeGreaterThan(pop + 0.05);
+    for (const f of ['itemknn/neighbour_indptr.npy', 'itemknn/neighbour_indices.npy', 'itemknn/neighbour_weights.npy', 'ease/weights.npy', 'ease/per_user.csv', 'metrics.json']) {
+      expect(existsSync(join(result.runDir, f)), f).toBe(true);
+    }
+    const manifest = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    expect(manifest.stages.find((s) => s.name === 'ease')?.effective).toEqual({ lambda: 50, items: 180 });
+
+    // limits that do not change the model do not retrain it; neighbours do
+    const again = await train({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 10 }, ease: { lambda: 50, memoryBudgetMB: 100 } });
+    const second = JSON.parse(readFileSync(join((again.result as TrainResult).runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    expect(Object.fromEntries(second.stages.map((s) => [s.name, s.status]))).toEqual({ popularity: 'cached', itemknn: 'succeeded', ease: 'cached' });
+  });
+
+  it('a catalogue too large for EASE fails the run with the figures and a pointer to itemknn', async () => {
+    const done = await train({ stages: ['ease'], ease: { maxItems: 100 } });
+    expect(done.state).toBe('failed');
+    expect(done.error).toMatchObject({ kind: 'invalid-input', details: { field: 'ease.maxItems', items: 180 } });
+    expect(done.error?.message).toMatch(/180 items need \d+ MiB/);
+    expect(done.error?.details?.hint).toMatch(/itemknn/);
+  });
+});
