@@ -54,6 +54,8 @@ export interface RunManifest {
     droppedAfterCutoff: number;
   } | null;
   stages: StageRecord[];
+  /** set when params were tuned before training; every trial is in tune.json */
+  tuning?: RunTuning;
   /** training seconds per stage (evaluation excluded) */
   timings: Record<string, number>;
   error?: EngineErrorData;
@@ -113,4 +115,14 @@ export interface RunMetrics {
   /** model → segment (light/medium/heavy) → metric → mean */
   segments: Record<string, Record<string, ModelMetrics>>;
   users: { evaluated: number; skipped: number };
+}
+
+/** How a run's params were chosen: trials on a validation split carved out of the training part only. */
+export interface RunTuning {
+  stages: string[];
+  trials: number;
+  validation: { method: 'last1'; users: number; trainEvents: number };
+  /** per stage: the best trial's params and validation scores */
+  best: Record<string, { trial: number; params: Record<string, number>; ndcg10: number; recall10: number }>;
+  stoppedEarly?: string;
 }
