@@ -47,6 +47,14 @@ describe('search space', () => {
     expect(fromUnit(iterations!, 0.5)).toBe(18);
     expect(fromUnit(regularization!, toUnit(regularization!, 0.01))).toBeCloseTo(0.01, 6);
   });
+
+  it('covers every stage with numeric params, each range a key of that stage\'s config', () => {
+    const defaults = configSchema.parse({}) as unknown as Record<string, Record<string, unknown>>;
+    expect(Object.keys(SEARCH_SPACES).sort()).toEqual(['als', 'ease', 'itemknn']);
+    for (const [stage, ranges] of Object.entries(SEARCH_SPACES)) {
+      for (const r of ranges) expect(typeof defaults[stage]![r.key], `${stage}.${r.key}`).toBe('number');
+    }
+  });
 });
 
 describe('TPE sampler', () => {

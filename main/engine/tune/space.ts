@@ -18,6 +18,11 @@ export const SEARCH_SPACES: Readonly<Record<string, readonly ParamRange[]>> = {
     { key: 'alpha', low: 0.5, high: 100, log: true, integer: false },
     { key: 'iterations', low: 5, high: 30, log: false, integer: true },
   ],
+  itemknn: [
+    { key: 'neighbours', low: 10, high: 1000, log: true, integer: true },
+    { key: 'shrink', low: 1, high: 1000, log: true, integer: false },
+  ],
+  ease: [{ key: 'lambda', low: 1, high: 1e5, log: true, integer: false }],
 };
 
 export function tunableStages(): string[] {
