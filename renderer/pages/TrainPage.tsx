@@ -86,6 +86,7 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
   const toggleStage = (id: string) => onChange({ ...form, stages: form.stages.includes(id) ? form.stages.filter((s) => s !== id) : [...form.stages, id] });
   const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
   const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
+  const itemknn = (patch: Partial<TrainForm['itemknn']>) => onChange({ ...form, itemknn: { ...form.itemknn, ...patch } });
   return (
     <form className="stack" onSubmit={onSubmit} data-testid="train-form">
       <fieldset>
@@ -121,6 +122,31 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
                 <option value="log">1 + alpha·log(1 + value)</option>
               </select>
             </label>
+          </div>
+        </fieldset>
+      )}
+      {form.stages.includes('itemknn') && (
+        <fieldset>
+          <legend>ItemKNN</legend>
+          <div className="row">
+            <NumberField label="Neighbours" value={form.itemknn.neighbours} onChange={(neighbours) => itemknn({ neighbours })} error={errors['itemknn.neighbours']} step="1" disabled={disabled} testId="itemknn-neighbours" />
+            <NumberField label="Shrink" value={form.itemknn.shrink} onChange={(shrink) => itemknn({ shrink })} error={errors['itemknn.shrink']} disabled={disabled} />
+            <label className="field">
+              Similarity
+              <select value={form.itemknn.similarity} onChange={(e) => itemknn({ similarity: e.target.value as 'cosine' | 'asymmetric' })} disabled={disabled}>
+                <option value="cosine">cosine</option>
+                <option value="asymmetric">asymmetric cosine</option>
+              </select>
+            </label>
+            {form.itemknn.similarity === 'asymmetric' && <NumberField label="Alpha" value={form.itemknn.alpha} onChange={(alpha) => itemknn({ alpha })} error={errors['itemknn.alpha']} disabled={disabled} />}
+          </div>
+        </fieldset>
+      )}
+      {form.stages.includes('ease') && (
+        <fieldset>
+          <legend>EASE</legend>
+          <div className="row">
+            <NumberField label="Lambda" value={form.ease.lambda} onChange={(lambda) => onChange({ ...form, ease: { lambda } })} error={errors['ease.lambda']} disabled={disabled} testId="ease-lambda" />
           </div>
         </fieldset>
       )}

@@ -82,6 +82,13 @@ describe('train config and job state', () => {
     expect(config).toEqual({ stages: ['popularity', 'semantic'], seed: 42, threads: 0, split: { method: 'last1' }, semantic: { provider: 'transformers', model: 'm' } });
   });
 
+  it('offers itemknn and ease with their params, checked and sent only when chosen', () => {
+    const form = { ...DEFAULT_FORM, stages: ['itemknn', 'ease'] };
+    expect(toConfig(form, DEFAULT_SETTINGS)).toMatchObject({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 }, ease: { lambda: 500 } });
+    expect(toConfig(DEFAULT_FORM, DEFAULT_SETTINGS)).not.toHaveProperty('itemknn');
+    expect(Object.keys(validateForm({ ...form, itemknn: { ...form.itemknn, neighbours: 0, alpha: 2 }, ease: { lambda: 0 } })).sort()).toEqual(['ease.lambda', 'itemknn.alpha', 'itemknn.neighbours']);
+  });
+
   it('collects losses per stage, keeps the newest job state, and estimates time left', () => {
     let s = jobsReducer({}, { type: 'progress', progress: { jobId: 'j', stage: 'als', current: 1, total: 4, unit: 'iter', metrics: { loss: 9, seconds: 0.3 } }, now: 1000 });
     s = jobsReducer(s, { type: 'progress', progress: { jobId: 'j', stage: 'als', current: 2, total: 4, unit: 'iter', metrics: { loss: 5 } }, now: 3000 });

@@ -7,12 +7,16 @@ export interface TrainForm {
   split: string;
   als: { factors: number; regularization: number; alpha: number; iterations: number; confidence: 'linear' | 'log' };
   bayes: { m: number; minRatings: number };
+  itemknn: { neighbours: number; shrink: number; similarity: 'cosine' | 'asymmetric'; alpha: number };
+  ease: { lambda: number };
 }
 
 export const STAGE_CHOICES = [
   { id: 'popularity', label: 'Popularity (count)' },
   { id: 'bayes-popularity', label: 'Bayesian popularity' },
   { id: 'als', label: 'ALS (implicit feedback)' },
+  { id: 'itemknn', label: 'ItemKNN (item neighbours)' },
+  { id: 'ease', label: 'EASE (dense, up to 10k items)' },
   { id: 'semantic', label: 'Semantic index' },
   { id: 'hybrid', label: 'Hybrid (ALS + semantic)' },
 ] as const;
@@ -23,6 +27,8 @@ export const DEFAULT_FORM: TrainForm = {
   split: 'last1',
   als: { factors: 64, regularization: 0.01, alpha: 40, iterations: 15, confidence: 'linear' },
   bayes: { m: 10, minRatings: 1 },
+  itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 },
+  ease: { lambda: 500 },
 };
 
 /** Field → message for every invalid field; empty when the form can be sent. */
@@ -39,6 +45,10 @@ export function validateForm(f: TrainForm): Record<string, string> {
   if (!(f.als.alpha >= 0)) errors['als.alpha'] = 'a number ≥ 0';
   if (!(f.bayes.m >= 0)) errors['bayes.m'] = 'a number ≥ 0';
   if (!int(f.bayes.minRatings, 0)) errors['bayes.minRatings'] = 'a whole number ≥ 0';
+  if (!int(f.itemknn.neighbours, 1)) errors['itemknn.neighbours'] = 'a whole number ≥ 1';
+  if (!(f.itemknn.shrink >= 0)) errors['itemknn.shrink'] = 'a number ≥ 0';
+  if (!(f.itemknn.alpha >= 0 && f.itemknn.alpha <= 1)) errors['itemknn.alpha'] = 'a number from 0 to 1';
+  if (!(f.ease.lambda > 0)) errors['ease.lambda'] = 'a number > 0';
   return errors;
 }
 
@@ -47,5 +57,7 @@ export function toConfig(f: TrainForm, settings: Settings): Record<string, unkno
   if (f.stages.includes('semantic')) config.semantic = { provider: settings.embeddingProvider, ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}) };
   if (f.stages.includes('als') || f.stages.includes('hybrid')) config.als = { ...f.als };
   if (f.stages.includes('bayes-popularity')) config['bayes-popularity'] = { ...f.bayes };
+  if (f.stages.includes('itemknn')) config.itemknn = { ...f.itemknn };
+  if (f.stages.includes('ease')) config.ease = { ...f.ease };
   return config;
 }
