@@ -41,7 +41,7 @@ interface Deps {
 export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): { api: EngineApi; dispose(): Promise<void> } {
   // Several runs serve at once (two tabs, Sandbox on an older run, comparisons); each request leases its run.
   const serving = new LeaseCache<ServingRun>(
-    async (runId) => loadServingRun(paths, db, runId),
+    (runId) => loadServingRun(paths, runId),
     async (run) => run.semantic?.close(),
     SERVED_RUNS,
   );

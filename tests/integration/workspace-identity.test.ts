@@ -46,6 +46,8 @@ describe('a run serves only against the data it was trained on', () => {
     expect(done.error?.message).toBeUndefined();
     const run = done.result as TrainResult;
     const before = await engine.request('recommend', { user: 'u1', k: 5 });
+    // u1's whole history with each event's time, newest first
+    expect(before.history).toEqual([5, 4, 3, 2, 1, 0].map((e) => ({ item: `i${(7 + e * 3) % 30}`, ts: 1_600_000_000 + e * 86_400 + 1 })));
 
     // trainyard.db lost: a new one holds other data
     let e = await openWithNewDatabase();

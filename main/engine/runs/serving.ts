@@ -2,18 +2,14 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EngineError, toErrorData } from '../contracts/errors.ts';
 import { configSchema } from '../config/schema.ts';
-import { csrFromCoo } from '../data/csr.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
 import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
 import type { ServingRun } from '../recsys/recommend.ts';
 import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
 import { readHybridWeight } from '../recsys/stages.ts';
 import { silentContext } from '../jobs/context.ts';
-import type { Db } from '../store/db.ts';
-import { loadCatalog, loadInteractions } from '../store/datasets.ts';
-import { loadIds } from './arrays.ts';
 import { readManifest, runDir } from './registry.ts';
-import { runDatasetId } from './run-dataset.ts';
+import { readServingHistoryOffThread } from './serving-history.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 function indexOf(ids: readonly string[]): Map<string, number> {
@@ -30,38 +26,19 @@ function unavailableStage(root: string, runId: string, stage: string, err: unkno
   return new EngineError(kind, `run ${runId}: the ${stage} model cannot be loaded (${message})`, { ...details, run: runId, stage });
 }
 
-/** Loads a succeeded run's models, id mappings, full user histories and titles for serving. */
-export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): ServingRun {
+/**
+ * Loads a succeeded run for serving: its histories are read in a worker thread (the heavy part),
+ * then its models, id maps and titles are set up here.
+ */
+export async function loadServingRun(paths: WorkspacePaths, runId: string): Promise<ServingRun> {
   const manifest = readManifest(paths, runId);
   if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only succeeded runs can serve`);
   if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} is not a recommender run`);
   const dir = runDir(paths, runId);
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0 });
-  const userIds = loadIds(join(dir, 'users.txt'));
-  const itemIds = loadIds(join(dir, 'items.txt'));
+  const { userIds, itemIds, history, historyTs, titles } = await readServingHistoryOffThread({ dbPath: paths.db, dir, runId, dataset: manifest.dataset });
   const userIndex = indexOf(userIds);
   const itemIndex = indexOf(itemIds);
-
-  // The dataset's own index spaces may differ from the run's; map through the external ids.
-  const datasetId = runDatasetId(db, runId, manifest.dataset);
-  const table = loadInteractions(db, datasetId);
-  const users = Int32Array.from(table.user, (u) => userIndex.get(table.userIds[u]!) ?? -1);
-  const items = Int32Array.from(table.item, (i) => itemIndex.get(table.itemIds[i]!) ?? -1);
-  const keep = Int32Array.from({ length: users.length }, (_, k) => k).filter((k) => users[k]! >= 0 && items[k]! >= 0);
-  const history = csrFromCoo(userIds.length, itemIds.length, keep.map((k) => users[k]!), keep.map((k) => items[k]!), null);
-  const lastTs = new Map<number, number>();
-  for (const k of keep) {
-    const key = users[k]! * itemIds.length + items[k]!;
-    lastTs.set(key, Math.max(lastTs.get(key) ?? -Infinity, table.ts[k]!));
-  }
-  const historyTs = new Float64Array(history.indices.length);
-  for (let u = 0; u < history.nRows; u++) {
-    for (let p = history.indptr[u]!; p < history.indptr[u + 1]!; p++) historyTs[p] = lastTs.get(u * itemIds.length + history.indices[p]!)!;
-  }
-
-  const catalog = loadCatalog(db, datasetId);
-  const titles = new Map<string, string>();
-  if (catalog) for (const row of catalog.rows) if (row.title) titles.set(row[catalog.idColumn]!, row.title);
 
   const trained = new Set(manifest.stages.map((s) => s.name));
   const unavailable = new Map<string, EngineError>();
@@ -102,7 +79,7 @@ export function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Se
     itemIndex,
     history,
     historyTs,
-    titles,
+    titles: new Map(titles),
     trained,
     unavailable,
     scorers,

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
+import type { RunManifest } from '../contracts/runs.ts';
+import { csrFromCoo } from '../data/csr.ts';
+import type { Csr } from '../data/types.ts';
+import type { Db } from '../store/db.ts';
+import { loadCatalog, loadInteractions } from '../store/datasets.ts';
+import { loadIds } from './arrays.ts';
+import { runDatasetId } from './run-dataset.ts';
+
+/** What serving needs from a run's dataset, in the run's own user and item index spaces. */
+export interface ServingHistory {
+  userIds: string[];
+  itemIds: string[];
+  /** users × items from the whole dataset (not only the training part): what a user has seen */
+  history: Csr;
+  /** latest event time per history entry, aligned with history.indices */
+  historyTs: Float64Array;
+  /** [item id, title] of the catalogue items that have a title */
+  titles: [string, string][];
+}
+
+export type ServingHistoryRequest = { dbPath: string; dir: string; runId: string; dataset: NonNullable<RunManifest['dataset']> };
+export type ServingHistoryReply = { ok: true; value: ServingHistory } | { ok: false; error: EngineErrorData };
+
+/** Index of each of `from` in `to` (-1 when absent): the dataset's index spaces may differ from the run's. */
+function remap(from: readonly string[], to: readonly string[]): Int32Array {
+  const index = new Map(to.map((id, i) => [id, i]));
+  return Int32Array.from(from, (id) => index.get(id) ?? -1);
+}
+
+/** Reads the run's id lists and its dataset's full histories and titles. Heavy: runs in a worker (see below). */
+export function readServingHistory(db: Db, { dir, runId, dataset }: Omit<ServingHistoryRequest, 'dbPath'>): ServingHistory {
+  const userIds = loadIds(join(dir, 'users.txt'));
+  const itemIds = loadIds(join(dir, 'items.txt'));
+  const datasetId = runDatasetId(db, runId, dataset);
+  const table = loadInteractions(db, datasetId);
+  const userOf = remap(table.userIds, userIds);
+  const itemOf = remap(table.itemIds, itemIds);
+  let n = 0;
+  const users = new Int32Array(table.user.length);
+  const items = new Int32Array(table.user.length);
+  const ts = new Float64Array(table.user.length);
+  for (let k = 0; k < table.user.length; k++) {
+    const u = userOf[table.user[k]!]!;
+    const i = itemOf[table.item[k]!]!;
+    if (u < 0 || i < 0) continue;
+    users[n] = u;
+    items[n] = i;
+    ts[n++] = table.ts[k]!;
+  }
+  const history = csrFromCoo(userIds.length, itemIds.length, users.subarray(0, n), items.subarray(0, n), null);
+  // Each event's entry: rows hold ascending item indices, so a binary search finds it.
+  const historyTs = new Float64Array(history.indices.length).fill(-Infinity);
+  for (let k = 0; k < n; k++) {
+    let lo = history.indptr[users[k]!]!;
+    let hi = history.indptr[users[k]! + 1]! - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (history.indices[mid]! < items[k]!) lo = mid + 1;
+      else hi = mid;
+    }
+    if (ts[k]! > historyTs[lo]!) historyTs[lo] = ts[k]!;
+  }
+  const catalog = loadCatalog(db, datasetId);
+  const titles: [string, string][] = [];
+  if (catalog) for (const row of catalog.rows) if (row.title) titles.push([row[catalog.idColumn]!, row.title]);
+  return { userIds, itemIds, history, historyTs, titles };
+}
+
+/**
+ * Reads the histories in a worker thread with its own database connection, so loading a large
+ * run (seconds for a million events) never stalls the requests the main thread is answering.
+ */
+export function readServingHistoryOffThread(request: ServingHistoryRequest): Promise<ServingHistory> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../workers/serving-history-worker.ts', import.meta.url), { workerData: request });
+    let settled = false;
+    worker.once('message', (reply: ServingHistoryReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.value);
+      else reject(EngineError.fromData(reply.error));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(new EngineError('worker-crashed', `loading run ${request.runId} failed: ${err.message}`));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new EngineError('worker-crashed', `loading run ${request.runId} failed: its worker exited with code ${code}`));
+    });
+  });
+}
