@@ -1,7 +1,7 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../main/engine/contracts/api.ts';
-import type { BridgeResult, SecretName, TrainyardApi } from '../main/engine/contracts/bridge.ts';
-import { CHOOSE_FILE_CHANNEL, EVENT_CHANNEL, SECRET_CHANNELS, requestChannel } from '../main/electron/channels.ts';
+import type { BridgeResult, SecretName, SecretStatus, TrainyardApi } from '../main/engine/contracts/bridge.ts';
+import { CHOOSE_FILE_CHANNEL, EVENT_CHANNEL, GRANT_FILE_CHANNEL, SECRET_CHANNELS, requestChannel } from '../main/electron/channels.ts';
 
 /**
  * window.trainyard over Electron IPC. Only these functions cross the context bridge: the page never
@@ -27,8 +27,14 @@ const api = {
     set: (name: SecretName, value: string) => ipcRenderer.invoke(SECRET_CHANNELS.set, name, value) as Promise<void>,
     clear: (name: SecretName) => ipcRenderer.invoke(SECRET_CHANNELS.clear, name) as Promise<void>,
     list: () => ipcRenderer.invoke(SECRET_CHANNELS.list) as Promise<SecretName[]>,
+    status: () => ipcRenderer.invoke(SECRET_CHANNELS.status) as Promise<SecretStatus>,
   },
-  pathForFile: (file: File) => webUtils.getPathForFile(file),
+  // Only a File the user dropped or picked has a path; the page cannot name one itself.
+  async useFile(file: File) {
+    const path = webUtils.getPathForFile(file);
+    if (!path) throw new Error(`${file.name} has no path on disk: drop or choose a file from your computer`);
+    return ipcRenderer.invoke(GRANT_FILE_CHANNEL, path) as Promise<string>;
+  },
   chooseFile: (purpose: 'interactions' | 'items' | 'labelled') => ipcRenderer.invoke(CHOOSE_FILE_CHANNEL, purpose) as Promise<string | null>,
 } satisfies TrainyardApi;
 

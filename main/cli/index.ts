@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { createEngine, type Engine } from '../engine/index.ts';
+import { createEngine, type Engine, type EngineOptions } from '../engine/index.ts';
 import { PACKAGE_VERSION } from '../engine/version.ts';
 import { registerClassifyCommands } from './commands/classify.ts';
 import { registerDataCommands } from './commands/data.ts';
@@ -22,13 +22,16 @@ function globals(): GlobalOptions {
   return { workspace: resolve(o.workspace), json: o.json };
 }
 
-/** Runs a command body with an engine for the workspace, closing it and reporting errors. */
-export type WithEngine = (body: (engine: Engine, g: GlobalOptions) => Promise<void>) => Promise<void>;
-const withEngine: WithEngine = async (body) => {
+/**
+ * Runs a command body with an engine for the workspace, closing it and reporting errors. The
+ * engine reads any file the user names on the command line unless the command confines it.
+ */
+export type WithEngine = (body: (engine: Engine, g: GlobalOptions) => Promise<void>, options?: Pick<EngineOptions, 'files'>) => Promise<void>;
+const withEngine: WithEngine = async (body, options) => {
   const g = globals();
   let engine: Engine | null = null;
   try {
-    engine = await createEngine({ workspace: g.workspace, workers: 1 });
+    engine = await createEngine({ workspace: g.workspace, workers: 1, ...options });
     await body(engine, g);
   } catch (err) {
     reportError(err, g.json);

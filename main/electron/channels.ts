@@ -5,9 +5,12 @@ export const SECRET_CHANNELS = {
   set: 'trainyard:secrets:set',
   clear: 'trainyard:secrets:clear',
   list: 'trainyard:secrets:list',
+  status: 'trainyard:secrets:status',
 } as const;
 
 export const CHOOSE_FILE_CHANNEL = 'trainyard:dialog:choose-file';
+/** The preload grants a dropped or picked file by the path only Electron knows (webUtils.getPathForFile). */
+export const GRANT_FILE_CHANNEL = 'trainyard:files:grant';
 
 export function requestChannel(name: string): string {
   return REQUEST_CHANNEL_PREFIX + name;

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, dialog, ipcMain, nativeTheme, protocol, safeStorage, session } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
+import { isInside } from '../engine/file-access.ts';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol.ts';
-import { APP_ORIGIN, CHOOSE_FILE_CHANNEL, SECRET_CHANNELS } from './channels.ts';
+import { APP_ORIGIN, SECRET_CHANNELS } from './channels.ts';
+import { createFileGrants, registerFileIpc } from './file-grants.ts';
 import { registerEngineIpc } from './ipc.ts';
 import { createSecretVault, isSecretName, type SecretVault } from './secrets.ts';
 import { hardenWindow, isTrustedSender } from './security.ts';
@@ -60,36 +62,26 @@ function guard(event: IpcMainInvokeEvent): void {
   if (!isTrustedSender(event, window)) throw new Error('refused: not the Trainyard window');
 }
 
-const FILE_FILTERS = {
-  interactions: [{ name: 'Interaction logs', extensions: ['csv', 'tsv', 'txt', 'jsonl', 'json', 'parquet', 'data', 'dat'] }],
-  items: [{ name: 'Item catalogs', extensions: ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'item', 'dat'] }],
-  labelled: [{ name: 'Labelled texts', extensions: ['csv', 'tsv', 'jsonl', 'json'] }],
-};
-
-function registerDialogIpc(): void {
-  ipcMain.handle(CHOOSE_FILE_CHANNEL, async (event, purpose: unknown) => {
-    guard(event);
-    if (!window || (purpose !== 'interactions' && purpose !== 'items' && purpose !== 'labelled')) return null;
-    const chosen = await dialog.showOpenDialog(window, { properties: ['openFile'], filters: [...FILE_FILTERS[purpose], { name: 'All files', extensions: ['*'] }] });
-    return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
-  });
-}
-
 function registerSecretIpc(vault: SecretVault): void {
   ipcMain.handle(SECRET_CHANNELS.set, (event, name: unknown, value: unknown) => {
     guard(event);
     if (!isSecretName(name) || typeof value !== 'string') throw new Error('bad secret');
     vault.set(name, value);
-    vault.exportToEnv(process.env);
+    vault.syncEnv(process.env);
   });
   ipcMain.handle(SECRET_CHANNELS.clear, (event, name: unknown) => {
     guard(event);
     if (!isSecretName(name)) throw new Error('bad secret name');
     vault.clear(name);
+    vault.syncEnv(process.env);
   });
   ipcMain.handle(SECRET_CHANNELS.list, (event) => {
     guard(event);
     return vault.list();
+  });
+  ipcMain.handle(SECRET_CHANNELS.status, (event) => {
+    guard(event);
+    return vault.status();
   });
 }
 
@@ -98,18 +90,24 @@ async function start(): Promise<void> {
     throw new Error(`the app is not built: ${PRELOAD} or ${RENDERER_DIR}/index.html is missing (npm run build)`);
   }
   const vault = createSecretVault(join(app.getPath('userData'), 'secrets.json'), safeStorage);
-  // Worker threads copy the environment when they start, so keys go in before the engine exists.
-  vault.exportToEnv(process.env);
-  engine = await createEngine({ workspace: workspaceDir() });
+  const { problem } = vault.status();
+  if (problem) console.warn(problem);
+  // Job workers share this environment and read the keys when a job starts.
+  vault.syncEnv(process.env);
+  const workspace = resolve(workspaceDir());
+  const grants = createFileGrants();
+  engine = await createEngine({ workspace, files: { scope: 'workspace', granted: grants, hint: 'choose the file with Browse… or drop it on the window' } });
   serveAppProtocol(protocol, RENDERER_DIR);
+  const isTrusted = (event: Parameters<typeof isTrustedSender>[0]) => isTrustedSender(event, window);
   disposeIpc = registerEngineIpc({
     engine,
     ipc: ipcMain,
-    isTrusted: (event) => isTrustedSender(event, window),
+    isTrusted,
     send: (channel, event, payload) => window?.webContents.send(channel, event, payload),
+    reveals: (path) => isInside(resolve(path), workspace) || grants.has(path),
   });
   registerSecretIpc(vault);
-  registerDialogIpc();
+  registerFileIpc({ ipc: ipcMain, isTrusted, grants, showOpenDialog: (options) => (window ? dialog.showOpenDialog(window, options) : null) });
   window = createWindow();
 }
 

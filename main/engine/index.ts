@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { EngineApi, EngineRequest, RequestArg } from './contracts/api.ts';
 import type { JobInfo } from './contracts/jobs.ts';
 import { createEventBus, type Subscribe } from './events.ts';
+import { ANYWHERE, checkFileAccess, type FileAccess } from './file-access.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { parseRequestArg } from './request-args.ts';
 import { createRequestHandlers } from './requests.ts';
@@ -13,6 +14,8 @@ export interface EngineOptions {
   workspace: string;
   /** job worker threads; default one per core */
   workers?: number;
+  /** which files requests may name: anywhere (the CLI, the default) or the workspace and granted files (hosts that serve a page) */
+  files?: FileAccess;
 }
 
 export interface Engine {
@@ -40,12 +43,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const { api, dispose } = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
   return {
     workspace: paths,
-    // Every host's arguments are validated here, once: the CLI, IPC and HTTP all pass through.
+    // Every host's arguments and the files they name are checked here, once: the CLI, IPC and HTTP all pass through.
     request: (name, arg) => {
       const call = api[name] as (a: typeof arg) => ReturnType<EngineApi[typeof name]>;
       let parsed: typeof arg;
       try {
         parsed = parseRequestArg(name, arg);
+        checkFileAccess(options.files ?? ANYWHERE, paths.root, name, parsed);
       } catch (err) {
         return Promise.reject(err) as ReturnType<EngineApi[typeof name]>;
       }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMessage } from '../engine/contracts/bridge.ts';
 import { ENGINE_EVENTS } from '../engine/contracts/requests.ts';
+import { publicErrorsIn, type RevealPath } from './public-error.ts';
 import type { ServedEngine } from './served-engine.ts';
 
 export interface EventSocket {
@@ -10,8 +11,8 @@ export interface EventSocket {
   close(): Promise<void>;
 }
 
-/** Broadcasts every engine event to all connected WebSocket clients as `{ event, payload }`. */
-export function createEventSocket(engine: ServedEngine): EventSocket {
+/** Broadcasts every engine event to all connected WebSocket clients as `{ event, payload }` (errors in them as a page may see them). */
+export function createEventSocket(engine: ServedEngine, reveals: RevealPath): EventSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const clients = new Set<WebSocket>();
 
@@ -19,7 +20,7 @@ export function createEventSocket(engine: ServedEngine): EventSocket {
     const text = JSON.stringify(message);
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   };
-  const unsubscribes = ENGINE_EVENTS.map((event) => engine.on(event, (payload) => broadcast({ event, payload } as EventMessage)));
+  const unsubscribes = ENGINE_EVENTS.map((event) => engine.on(event, (payload) => broadcast({ event, payload: publicErrorsIn(payload, reveals) } as EventMessage)));
 
   wss.on('connection', (ws) => {
     clients.add(ws);

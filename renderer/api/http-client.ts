@@ -1,5 +1,7 @@
 import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../main/engine/contracts/api.ts';
-import type { BridgeResult, EventMessage, TrainyardApi } from '../../main/engine/contracts/bridge.ts';
+import type { BridgeResult, EventMessage, TrainyardApi, UploadedFile } from '../../main/engine/contracts/bridge.ts';
+import type { EngineErrorData } from '../../main/engine/contracts/errors.ts';
+import { ApiError } from './errors.ts';
 
 type AnyListener = (payload: unknown) => void;
 
@@ -10,7 +12,11 @@ export interface HttpClientOptions {
   retryMs?: number;
 }
 
-/** Browser mode: requests over POST /api/<name>, events over one WebSocket shared by all listeners. */
+/**
+ * Browser mode: requests over POST /api/<name> with the token in the Authorization header, files
+ * uploaded over POST /api/upload, events over one WebSocket shared by all listeners (the one place
+ * the token goes in a query string: a browser cannot set headers on a WebSocket).
+ */
 export function createHttpClient({ origin, token, retryMs = 250 }: HttpClientOptions): TrainyardApi {
   const listeners = new Map<EngineEvent, Set<AnyListener>>();
   let socket: WebSocket | null = null;
@@ -36,23 +42,21 @@ export function createHttpClient({ origin, token, retryMs = 250 }: HttpClientOpt
     };
   };
 
-  const invoke = async <K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<BridgeResult<K>> => {
+  const post = async <T>(path: string, headers: Record<string, string>, body: BodyInit): Promise<{ ok: true; value: T } | { ok: false; error: EngineErrorData }> => {
     let res: Response;
     try {
-      res = await fetch(`${origin}/api/${name}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: arg === undefined ? '' : JSON.stringify(arg),
-      });
+      res = await fetch(`${origin}/api/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
     } catch (err) {
       return { ok: false, error: { kind: 'internal', message: `cannot reach the Trainyard server at ${origin}: ${(err as Error).message}` } };
     }
     try {
-      return (await res.json()) as BridgeResult<K>;
+      return (await res.json()) as { ok: true; value: T } | { ok: false; error: EngineErrorData };
     } catch {
       return { ok: false, error: { kind: 'internal', message: `server answered ${res.status} without a JSON body` } };
     }
   };
+  const invoke = <K extends EngineRequest>(name: K, arg: RequestArg<K>): Promise<BridgeResult<K>> =>
+    post(name, { 'content-type': 'application/json' }, arg === undefined ? '' : JSON.stringify(arg)) as Promise<BridgeResult<K>>;
 
   return {
     invoke,
@@ -67,5 +71,10 @@ export function createHttpClient({ origin, token, retryMs = 250 }: HttpClientOpt
       };
     },
     cancel: (jobId) => invoke('jobs.cancel', { jobId }),
+    async useFile(file) {
+      const result = await post<UploadedFile>('upload', { 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) }, file);
+      if (!result.ok) throw new ApiError(result.error);
+      return result.value.path;
+    },
   };
 }

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { ClassifyPrediction, TrainResult } from '../../main/engine/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
-import { useApi, useCall, useEvent, useRequest } from '../api/context.tsx';
+import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ConfidenceChart, ConfusionHeatmap } from '../charts/ClassifierCharts.tsx';
 import { formatMetric } from '../components/format.ts';
+import { FilePicker } from '../components/FilePicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
 import { JobProgressView } from './TrainPage.tsx';
@@ -45,7 +46,6 @@ export function ClassifierPage({ param, navigate }: PageProps) {
 
 function TrainClassifier({ onDone }: { onDone: (runId: string) => void }) {
   const api = useCall();
-  const bridge = useApi();
   const [data, setData] = useState('');
   const [textCol, setTextCol] = useState('');
   const [labelCol, setLabelCol] = useState('');
@@ -66,11 +66,7 @@ function TrainClassifier({ onDone }: { onDone: (runId: string) => void }) {
           Labelled data (CSV/JSONL)
           <input value={data} onChange={(e) => setData(e.target.value)} placeholder="/path/to/labelled.csv" data-testid="classify-data" />
         </label>
-        {bridge.chooseFile && (
-          <button type="button" className="secondary" style={{ alignSelf: 'flex-end' }} aria-label="Choose the labelled data file" onClick={() => void bridge.chooseFile!('labelled').then((p) => p && setData(p))}>
-            Browse…
-          </button>
-        )}
+        <FilePicker purpose="labelled" what="labelled data file" onChosen={setData} testId="classify-data-file" />
         <label className="field">
           Text column
           <input value={textCol} onChange={(e) => setTextCol(e.target.value)} placeholder="detected" />

@@ -2,8 +2,9 @@ import { useState, type DragEvent, type FormEvent } from 'react';
 import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
 import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
 import type { PageProps } from '../App.tsx';
-import { useApi, useCall, useEvent, useRequest } from '../api/context.tsx';
+import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ActivityChart, DistributionChart, PopularityChart, RatingsChart } from '../charts/DataCharts.tsx';
+import { FilePicker, useFileUse } from '../components/FilePicker.tsx';
 import { formatNumber } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, Stat } from '../components/ui.tsx';
 import { isFinished, useJobs } from '../state/jobs.tsx';
@@ -81,7 +82,6 @@ export function DataPage({ navigate }: PageProps) {
 }
 
 function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args: { interactions?: string; items?: string; map?: Record<string, string> }) => void }) {
-  const api = useApi();
   const callApi = useCall();
   const [interactions, setInteractions] = useState('');
   const [items, setItems] = useState('');
@@ -112,12 +112,13 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
       return p ? { ...all, [kind]: { ...p, choice: { ...p.choice, [field]: column } } } : all;
     });
 
+  const dropped = useFileUse(setInteractions);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    // The desktop app knows the dropped file's path; a browser only gives its name, so the field stays editable.
+    // The desktop app grants the dropped file's own path; a browser uploads the file into the workspace.
     const file = e.dataTransfer.files[0];
-    if (file) setInteractions(api.pathForFile?.(file) || file.name);
+    if (file) dropped.use(file);
   };
 
   const submit = (e: FormEvent) => {
@@ -141,19 +142,20 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
     <Card title="Import">
       <form onSubmit={submit} className="stack" data-testid="import-form">
         <div className={`dropzone${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-          Drop an interaction file here (CSV, TSV, JSONL, Parquet, MovieLens), or type its path.
+          {dropped.busy ? 'Uploading…' : 'Drop an interaction file here (CSV, TSV, JSONL, Parquet, MovieLens), choose it with Browse…, or type a path inside the workspace.'}
         </div>
+        <ErrorBanner error={dropped.error} />
         <div className="row">
           <label className="field" style={{ flex: 2 }}>
             Interactions file
             <input value={interactions} onChange={(e) => setInteractions(e.target.value)} placeholder="/path/to/ratings.csv" data-testid="import-interactions" />
           </label>
-          {api.chooseFile && <BrowseButton choose={() => api.chooseFile!('interactions')} onChosen={setInteractions} what="interactions file" />}
+          <FilePicker purpose="interactions" what="interactions file" onChosen={setInteractions} testId="import-interactions-file" />
           <label className="field" style={{ flex: 2 }}>
             Item catalog (optional)
             <input value={items} onChange={(e) => setItems(e.target.value)} placeholder="/path/to/items.csv" />
           </label>
-          {api.chooseFile && <BrowseButton choose={() => api.chooseFile!('items')} onChosen={setItems} what="item catalog" />}
+          <FilePicker purpose="items" what="item catalog" onChosen={setItems} testId="import-items-file" />
           <label className="field" style={{ flex: 1 }}>
             Column mapping (optional)
             <input value={map} onChange={(e) => setMap(e.target.value)} placeholder="user=customer,item=sku" />
@@ -174,14 +176,6 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
         </div>
       </form>
     </Card>
-  );
-}
-
-function BrowseButton({ choose, onChosen, what }: { choose: () => Promise<string | null>; onChosen: (path: string) => void; what: string }) {
-  return (
-    <button type="button" className="secondary" style={{ alignSelf: 'flex-end' }} aria-label={`Choose the ${what}`} onClick={() => void choose().then((p) => p && onChosen(p))}>
-      Browse…
-    </button>
   );
 }
 

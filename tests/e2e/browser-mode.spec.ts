@@ -28,8 +28,9 @@ describe('browser mode end to end', () => {
   beforeAll(async () => {
     const staticDir = await buildRenderer();
     dir = mkdtempSync(join(tmpdir(), 'ty-e2e-'));
-    engine = await createEngine({ workspace: join(dir, 'workspace'), workers: 1 });
-    server = await startServer({ engine, port: 0, host: '127.0.0.1', staticDir });
+    // As `trainyard serve` does: the page reaches the workspace only, and uploads files into it.
+    engine = await createEngine({ workspace: join(dir, 'workspace'), workers: 1, files: { scope: 'workspace' } });
+    server = await startServer({ engine, port: 0, host: '127.0.0.1', staticDir, workspace: engine.workspace.root });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (err) => console.error('page error:', err));
@@ -207,7 +208,15 @@ describe('browser mode end to end', () => {
     writeFileSync(data, topicTexts(600, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
     await nav('classifier');
     await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
+    // A typed path outside the workspace is refused; the file is uploaded instead.
     await page.getByTestId('classify-data').fill(data);
+    await page.getByTestId('classify-train').click();
+    expect(await page.getByRole('alert').filter({ hasText: 'outside the workspace' }).textContent()).toContain('topics.jsonl');
+    await page.getByTestId('classify-data-file').setInputFiles(data);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=classify-data]') as HTMLInputElement).value.includes('/uploads/'));
+    const uploaded = await page.getByTestId('classify-data').inputValue();
+    expect(uploaded.startsWith(join(engine.workspace.root, 'uploads'))).toBe(true);
+    expect(readFileSync(uploaded, 'utf8')).toBe(readFileSync(data, 'utf8'));
     const finished = jobFinished(engine, 'classify.train');
     await page.getByTestId('classify-train').click();
     const info = await finished;

@@ -41,7 +41,7 @@ describe('desktop app end to end', () => {
       process: typeof (window as unknown as { process?: unknown }).process,
       bridge: Object.keys(window.trainyard ?? {}).sort(),
     }));
-    expect(exposed).toEqual({ require: 'undefined', process: 'undefined', bridge: ['cancel', 'chooseFile', 'invoke', 'on', 'pathForFile', 'secrets'] });
+    expect(exposed).toEqual({ require: 'undefined', process: 'undefined', bridge: ['cancel', 'chooseFile', 'invoke', 'on', 'secrets', 'useFile'] });
     await page.evaluate(() => window.open('https://example.com'));
     expect(app!.windows()).toHaveLength(1);
     await screenshot(page, 'electron-01-first-launch');

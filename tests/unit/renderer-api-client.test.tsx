@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,8 +13,10 @@ import { FakeEngine } from '../e2e/support/fake-engine.ts';
 describe('browser-mode client against the real server', () => {
   let engine: FakeEngine;
   let server: RunningServer;
+  let workspace: string;
 
   beforeEach(async () => {
+    workspace = mkdtempSync(join(tmpdir(), 'ty-ws-'));
     engine = new FakeEngine({
       'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0.1.0' }),
       'runs.show': () => {
@@ -22,7 +24,7 @@ describe('browser-mode client against the real server', () => {
       },
       'jobs.cancel': ({ jobId }) => ({ cancelled: jobId === 'j1' }),
     });
-    server = await startServer({ engine, port: 0, staticDir: mkdtempSync(join(tmpdir(), 'ty-static-')) });
+    server = await startServer({ engine, port: 0, staticDir: mkdtempSync(join(tmpdir(), 'ty-static-')), workspace });
   });
   afterEach(() => server.close());
 
@@ -34,6 +36,15 @@ describe('browser-mode client against the real server', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).kind).toBe('not-found');
     expect((err as ApiError).details).toEqual({ run: 'x' });
+  });
+
+  it('uploads a file into the workspace and hands back the path to use in requests', async () => {
+    const api = createHttpClient({ origin: server.origin, token: server.token });
+    const path = await api.useFile(new File(['user,item\nu1,é\n'], 'my ratings.csv'));
+    expect(path.startsWith(join(workspace, 'uploads'))).toBe(true);
+    expect(path.endsWith('/my ratings.csv')).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('user,item\nu1,é\n');
+    await expect(createHttpClient({ origin: server.origin, token: 'wrong' }).useFile(new File(['x'], 'x.csv'))).rejects.toBeInstanceOf(ApiError);
   });
 
   it('gets 401 as an error result with a wrong token', async () => {

@@ -148,6 +148,25 @@ describe('Data page', () => {
   });
 });
 
+describe('Data page picks files the engine may read', () => {
+  it('uploads a file chosen with Browse… or dropped (browser mode) and fills in the path it was stored at', async () => {
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null });
+    const uploaded: File[] = [];
+    window.location.hash = '#/data';
+    render(<App api={inProcessApi(engine, uploaded)} />);
+    await screen.findByRole('button', { name: 'Choose the interactions file' });
+    const file = new File(['user,item\n'], 'ratings.csv', { type: 'text/csv' });
+    fireEvent.change(screen.getByTestId('import-interactions-file'), { target: { files: [file] } });
+    await waitFor(() => expect((screen.getByTestId('import-interactions') as HTMLInputElement).value).toBe('uploads/ratings.csv'));
+    const catalog = new File(['item,title\n'], 'items.csv');
+    fireEvent.change(screen.getByTestId('import-items-file'), { target: { files: [catalog] } });
+    const dropped = new File(['user,item\n'], 'dropped.csv');
+    fireEvent.drop(screen.getByText(/Drop an interaction file here/), { dataTransfer: { files: [dropped] } });
+    await waitFor(() => expect((screen.getByTestId('import-interactions') as HTMLInputElement).value).toBe('uploads/dropped.csv'));
+    expect(uploaded.map((f) => f.name)).toEqual(['ratings.csv', 'items.csv', 'dropped.csv']);
+  });
+});
+
 describe('Data page in the desktop app', () => {
   it('fills the path from the system file dialog', async () => {
     const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null });

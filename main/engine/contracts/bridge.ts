@@ -18,10 +18,22 @@ export interface TrainyardApi {
   cancel(jobId: string): Promise<BridgeResult<'jobs.cancel'>>;
   /** Present only in the desktop app: API keys kept with the OS keychain (Electron safeStorage). */
   secrets?: SecretStore;
-  /** Present only in the desktop app: the file-system path of a dropped file. */
-  pathForFile?: (file: File) => string;
-  /** Present only in the desktop app: the system's open-file dialog; null when cancelled. */
+  /**
+   * A file the user picked (file input) or dropped, made readable by the engine: the desktop app
+   * grants the file's own path for this session, browser mode uploads it into the workspace.
+   * Resolves to the path to pass in requests.
+   */
+  useFile(file: File): Promise<string>;
+  /** Present only in the desktop app: the system's open-file dialog (the chosen file is granted); null when cancelled. */
   chooseFile?: (purpose: 'interactions' | 'items' | 'labelled') => Promise<string | null>;
+}
+
+/** A file browser mode stored under `<workspace>/uploads/`. */
+export interface UploadedFile {
+  path: string;
+  /** the file name as stored (the browser's name, sanitised) */
+  name: string;
+  bytes: number;
 }
 
 export type SecretName = 'openai' | 'gemini';
@@ -31,6 +43,20 @@ export interface SecretStore {
   clear(name: SecretName): Promise<void>;
   /** Which keys are stored; values never come back to the renderer. */
   list(): Promise<SecretName[]>;
+  /** How stored keys are protected, and any problem reading the key file. */
+  status(): Promise<SecretStatus>;
+}
+
+/**
+ * `keychain`: encrypted with a key the OS keychain holds; `basic-text`: Electron could only use a
+ * fixed password (Linux without a keyring), so keys are not stored; `unavailable`: no encryption.
+ */
+export interface SecretStatus {
+  protection: 'keychain' | 'basic-text' | 'unavailable';
+  /** Linux: the backend Electron picked (gnome_libsecret, kwallet5, basic_text, …) */
+  backend?: string;
+  /** the key file could not be read (it was set aside) or a key could not be decrypted */
+  problem?: string;
 }
 
 /** One WebSocket message in browser mode. */
