@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { SecretName, SecretStore } from '../../main/engine/contracts/bridge.ts';
+import type { SecretName, SecretStatus, SecretStore } from '../../main/engine/contracts/bridge.ts';
 import type { PageProps } from '../App.tsx';
 import { useApi, useRequest } from '../api/context.tsx';
 import { Card, ErrorBanner, PageHeader, Stat } from '../components/ui.tsx';
@@ -71,21 +71,53 @@ export function SettingsPage(_props: PageProps) {
           </div>
         </form>
       </Card>
-      <Card title="API keys">{api.secrets ? <ApiKeys store={api.secrets} /> : <p className="muted">In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app keeps keys in the system keychain.</p>}</Card>
+      <Card title="API keys">
+        {api.secrets ? (
+          <ApiKeys store={api.secrets} />
+        ) : (
+          <p className="muted">In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app can store keys encrypted with the OS keychain.</p>
+        )}
+      </Card>
     </>
   );
 }
 
+/** What protects stored keys, in plain words: the keychain, or why keys cannot be stored. */
+function protectionText(status: SecretStatus): string {
+  const backend = status.backend ? ` (${status.backend})` : '';
+  switch (status.protection) {
+    case 'keychain':
+      return `Keys are stored encrypted with the OS keychain${backend}; the next training job uses them, no restart needed.`;
+    case 'basic-text':
+      return 'No OS keyring is running, so Electron could only obscure keys with a fixed password (basic_text), which protects nothing: keys are not stored. Set OPENAI_API_KEY or GEMINI_API_KEY in the environment of the app, or start a keyring (GNOME Keyring, KWallet) and restart the app.';
+    case 'unavailable':
+      return 'The OS keychain is not available, so keys cannot be stored. Set OPENAI_API_KEY or GEMINI_API_KEY in the environment of the app.';
+  }
+}
+
 function ApiKeys({ store }: { store: SecretStore }) {
   const [stored, setStored] = useState<SecretName[]>([]);
+  const [status, setStatus] = useState<SecretStatus | null>(null);
   const [values, setValues] = useState<Record<SecretName, string>>({ openai: '', gemini: '' });
   const [error, setError] = useState<unknown>();
   useEffect(() => {
     store.list().then(setStored, setError);
+    store.status().then(setStatus, setError);
   }, [store]);
   const update = (p: Promise<void>) => p.then(() => store.list()).then(setStored, setError);
+  const canStore = status?.protection === 'keychain';
   return (
     <div className="stack">
+      {status && (
+        <p className="muted small" data-testid="secrets-protection">
+          {protectionText(status)}
+        </p>
+      )}
+      {status?.problem && (
+        <div className="error" role="alert" data-testid="secrets-problem">
+          {status.problem}
+        </div>
+      )}
       <ErrorBanner error={error} />
       {(['openai', 'gemini'] as const).map((name) => (
         <div key={name} className="row">
@@ -96,7 +128,7 @@ function ApiKeys({ store }: { store: SecretStore }) {
           <button
             type="button"
             className="secondary"
-            disabled={!values[name]}
+            disabled={!values[name] || !canStore}
             onClick={() => {
               void update(store.set(name, values[name]));
               setValues({ ...values, [name]: '' });

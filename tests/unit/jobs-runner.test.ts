@@ -92,4 +92,17 @@ describe('JobRunner', () => {
     expect((await runner.wait(a.jobId)).state).toBe('succeeded');
     expect((await runner.wait(b.jobId)).state).toBe('succeeded');
   });
+
+  it('gives each job the environment as it is when the job starts (an API key set or cleared after the workers started)', async () => {
+    const { runner } = makeRunner();
+    const read = async () => (await runner.wait(runner.start(kind('env'), 'env', { name: 'TRAINYARD_TEST_API_KEY' }).jobId)).result;
+    expect(await read()).toBeNull();
+    process.env.TRAINYARD_TEST_API_KEY = 'sk-set-later';
+    try {
+      expect(await read()).toBe('sk-set-later');
+    } finally {
+      delete process.env.TRAINYARD_TEST_API_KEY;
+    }
+    expect(await read()).toBeNull();
+  });
 });

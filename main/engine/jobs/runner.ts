@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
 import type { JobInfo, JobKind } from '../contracts/jobs.ts';
 import type { Emit } from '../events.ts';
@@ -109,7 +109,8 @@ export class JobRunner {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.opts.workerUrl);
+    // One environment for all threads: an API key set or cleared in the app reaches the next job (a copy would keep the value at spawn).
+    const worker = new Worker(this.opts.workerUrl, { env: SHARE_ENV });
     const slot: Slot = { worker, jobId: null, seq: 0 };
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on('error', (err) => this.onCrash(slot, { kind: 'worker-crashed', message: `worker crashed: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }));
