@@ -1,4 +1,4 @@
-// Compiles the ALS kernel (AssemblyScript) to native/build/als.wasm. Offline; takes a few seconds.
+// Compiles the AssemblyScript kernels to native/build/als.wasm and ease.wasm. Offline; takes a few seconds.
 // The module imports one shared memory (env.memory) so that worker threads can run it on the same data.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
@@ -7,21 +7,24 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 mkdirSync(`${here}build`, { recursive: true });
 
-const { error, stderr } = await asc.main([
-  `${here}als/kernel.ts`,
-  '--outFile', `${here}build/als.wasm`,
-  '-O3',
-  '--noAssert',
-  '--runtime', 'stub',
-  '--use', 'abort=',
-  '--importMemory',
-  '--sharedMemory',
-  '--maximumMemory', '65536',
-  '--enable', 'simd,relaxed-simd,threads',
-]);
-if (error) {
-  console.error(stderr.toString());
-  console.error(`build-als: ${error.message}`);
-  process.exit(1);
+// als: implicit ALS; ease: EASE's dense float64 solve. Same memory model for both.
+for (const kernel of ['als', 'ease']) {
+  const { error, stderr } = await asc.main([
+    `${here}${kernel}/kernel.ts`,
+    '--outFile', `${here}build/${kernel}.wasm`,
+    '-O3',
+    '--noAssert',
+    '--runtime', 'stub',
+    '--use', 'abort=',
+    '--importMemory',
+    '--sharedMemory',
+    '--maximumMemory', '65536',
+    '--enable', 'simd,relaxed-simd,threads',
+  ]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build-als: ${kernel}: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build-als: wrote native/build/${kernel}.wasm`);
 }
-console.log('build-als: wrote native/build/als.wasm');

@@ -33,32 +33,44 @@ export interface AlsKernel {
 }
 export type AlsKernelFunction = Exclude<keyof AlsKernel, 'heapBase'>;
 
-const WASM_PATH = fileURLToPath(new URL('../../../native/build/als.wasm', import.meta.url));
 const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;
 /** The first page is left to the module's own static data; buffers start above it. */
 const RESERVED_BYTES = PAGE_BYTES;
 
-let compiled: WasmModule | undefined;
+const compiled = new Map<string, WasmModule>();
 
-/** The compiled kernel module (compiled once per thread, cheap: the module is a few kB). */
-export function alsKernelModule(): WasmModule {
-  if (!compiled) {
+/** A compiled kernel from native/build/<name>.wasm (compiled once per thread, cheap: modules are a few kB). */
+export function kernelModule(name: 'als' | 'ease'): WasmModule {
+  let module = compiled.get(name);
+  if (!module) {
+    const path = fileURLToPath(new URL(`../../../native/build/${name}.wasm`, import.meta.url));
     let bytes: Buffer;
     try {
-      bytes = readFileSync(WASM_PATH);
+      bytes = readFileSync(path);
     } catch {
-      throw new EngineError('internal', `ALS kernel ${WASM_PATH} is missing: build it with \`node native/build-als.mjs\` (npm run build:native)`);
+      throw new EngineError('internal', `${name.toUpperCase()} kernel ${path} is missing: build it with \`node native/build-als.mjs\` (npm run build:native)`);
     }
-    compiled = new wasm.Module(bytes);
+    module = new wasm.Module(bytes);
+    compiled.set(name, module);
   }
-  return compiled;
+  return module;
+}
+
+/** An instance of a kernel on a memory laid out by MemoryPlan. */
+export function instantiateKernel<K extends { heapBase(): number }>(module: WasmModule, memory: WasmMemory, name: string): K {
+  const kernel = new wasm.Instance(module, { env: { memory } }).exports as K;
+  if (kernel.heapBase() > RESERVED_BYTES) throw new EngineError('internal', `${name} kernel static data (${kernel.heapBase()} bytes) overlaps the buffers`);
+  return kernel;
+}
+
+/** The compiled ALS kernel module. */
+export function alsKernelModule(): WasmModule {
+  return kernelModule('als');
 }
 
 export function instantiateAlsKernel(module: WasmModule, memory: WasmMemory): AlsKernel {
-  const kernel = new wasm.Instance(module, { env: { memory } }).exports as AlsKernel;
-  if (kernel.heapBase() > RESERVED_BYTES) throw new EngineError('internal', `ALS kernel static data (${kernel.heapBase()} bytes) overlaps the buffers`);
-  return kernel;
+  return instantiateKernel<AlsKernel>(module, memory, 'ALS');
 }
 
 /** Bytes of solveRows scratch for k (padded) factors and rows of up to maxDegree entries. */
@@ -103,4 +115,8 @@ export function f32View(memory: WasmMemory, at: number, length: number): Float32
 
 export function i32View(memory: WasmMemory, at: number, length: number): Int32Array {
   return new Int32Array(memory.buffer, at, length);
+}
+
+export function f64View(memory: WasmMemory, at: number, length: number): Float64Array {
+  return new Float64Array(memory.buffer, at, length);
 }

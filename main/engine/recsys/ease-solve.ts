@@ -1,50 +1,56 @@
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../jobs/context.ts';
+import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from './als-kernel.ts';
 
 /**
- * The dense linear algebra of EASE in float64, in place in one n × n row-major buffer:
+ * EASE's dense solve in float64, in place in one n × n row-major matrix inside the WASM memory of
+ * the SIMD kernel (native/ease/kernel.ts):
  *   A = XᵀX + λI (lower triangle)  →  Cholesky A = L Lᵀ (lower)  →  N = L⁻ᵀ (upper)  →  P = A⁻¹ = N Nᵀ,
  * and P is never stored: each P_ij goes straight into B_ij = −P_ij / P_jj (float32, zero diagonal).
- * Every O(n³) loop is a dot product of rows (contiguous), computed one row against four at a time
- * over column chunks that stay in cache; about n³/2 multiply-adds in all.
+ * About n³/2 multiply-adds in all. This thread calls the kernel step by step, reporting progress and
+ * checking for cancellation between steps.
  */
 
-const PANEL = 32;
-const CHUNK = 256;
-const ROW_BLOCK = 4;
-const TILE = 64;
-
-const sums = new Float64Array(4);
-
-/** sums[q] = Σ_p a[x + p] · a[y_q + p] for p < len */
-function dots1x4(a: Float64Array, x: number, y0: number, y1: number, y2: number, y3: number, len: number): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (let p = 0; p < len; p++) {
-    const v = a[x + p]!;
-    s0 += v * a[y0 + p]!;
-    s1 += v * a[y1 + p]!;
-    s2 += v * a[y2 + p]!;
-    s3 += v * a[y3 + p]!;
-  }
-  sums[0] = s0;
-  sums[1] = s1;
-  sums[2] = s2;
-  sums[3] = s3;
+interface EaseKernel {
+  panelUpdate(a: number, n: number, j0: number, j1: number, i0: number, i1: number): void;
+  panelFactor(a: number, n: number, j0: number, j1: number, diag: number): number;
+  inverseRows(a: number, n: number, diag: number, r0: number, r1: number): void;
+  clearLower(a: number, n: number): void;
+  rowNorms(a: number, n: number, pd: number): void;
+  weightsTileRow(a: number, n: number, pd: number, out: number, i0: number, tile: number): void;
+  heapBase(): number;
 }
 
-function dot(a: Float64Array, x: number, y: number, len: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let p = 0;
-  for (; p + 1 < len; p += 2) {
-    s0 += a[x + p]! * a[y + p]!;
-    s1 += a[x + p + 1]! * a[y + p + 1]!;
+/** must match native/ease/kernel.ts */
+const TILE = 64;
+const PANEL = 32;
+const INVERSE_ROWS = 64;
+
+/** Bytes of the kernel memory for n items: the float64 matrix, float32 weights and O(n) scratch. */
+export function easeKernelBytes(n: number): number {
+  const plan = new MemoryPlan();
+  layout(plan, n);
+  return plan.bytes;
+}
+
+function layout(plan: MemoryPlan, n: number) {
+  return { a: plan.alloc(n * n * 8), out: plan.alloc(n * n * 4), diag: plan.alloc(n * 8), pd: plan.alloc(n * 8), tile: plan.alloc(TILE * TILE * 8) };
+}
+
+/** XᵀX + λI into the lower triangle of a (binary X: each user–item pair counts once). */
+function gramInto(a: Float64Array, train: Csr, lambda: number): void {
+  const n = train.nCols;
+  for (let u = 0; u < train.nRows; u++) {
+    const end = train.indptr[u + 1]!;
+    for (let p = train.indptr[u]!; p < end; p++) {
+      const row = train.indices[p]! * n;
+      // column indices ascend within a row, so indices[q] < indices[p] for q < p
+      for (let q = train.indptr[u]!; q < p; q++) a[row + train.indices[q]!]! += 1;
+      a[row + train.indices[p]!]! += 1;
+    }
   }
-  if (p < len) s0 += a[x + p]! * a[y + p]!;
-  return s0 + s1;
+  for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
 }
 
 /** Yields to the event loop (so a cancel message can arrive), then checks for cancellation. */
@@ -53,102 +59,40 @@ async function checkpoint(ctx: TaskContext): Promise<void> {
   throwIfCancelled(ctx.signal);
 }
 
-/**
- * Overwrites the lower triangle of a (symmetric positive definite, lower triangle given) with L,
- * left-looking by panels of columns; returns L's diagonal.
- */
-export async function choleskyInPlace(a: Float64Array, n: number, ctx: TaskContext, report: (done: number) => void): Promise<Float64Array> {
-  const diag = new Float64Array(n);
+/** B (n × n float32, row j = what history item j adds to each item) for binary interactions `train`. */
+export async function solveEase(train: Csr, lambda: number, ctx: TaskContext): Promise<Float32Array> {
+  const n = train.nCols;
+  const plan = new MemoryPlan();
+  const at = layout(plan, n);
+  const memory = plan.create('EASE');
+  const k = instantiateKernel<EaseKernel>(kernelModule('ease'), memory, 'EASE');
+  const a = f64View(memory, at.a, n * n);
+  gramInto(a, train, lambda);
+  await checkpoint(ctx);
+
+  const report = (phase: number, done: number) => ctx.progress({ stage: 'ease', current: phase * n + done, total: 3 * n, unit: 'step' });
   for (let j0 = 0; j0 < n; j0 += PANEL) {
     const j1 = Math.min(n, j0 + PANEL);
-    // the panel's columns minus the contributions of all columns left of it
-    for (let p0 = 0; p0 < j0; p0 += CHUNK) {
-      const len = Math.min(CHUNK, j0 - p0);
-      for (let i = j0; i < n; i++) {
-        const x = i * n + p0;
-        for (let j = j0; j < j1; j += 4) {
-          const last = j1 - 1;
-          dots1x4(a, x, j * n + p0, Math.min(j + 1, last) * n + p0, Math.min(j + 2, last) * n + p0, Math.min(j + 3, last) * n + p0, len);
-          for (let q = 0; q < 4 && j + q < j1; q++) a[x - p0 + j + q]! -= sums[q]!;
-        }
-      }
+    k.panelUpdate(at.a, n, j0, j1, j0, n);
+    const bad = k.panelFactor(at.a, n, j0, j1, at.diag);
+    if (bad >= 0) {
+      throw new EngineError('invalid-input', `EASE: the regularised Gram matrix is not positive definite at item ${bad} (pivot ${a[bad * n + bad]}); use a larger ease.lambda`, { field: 'ease.lambda' });
     }
-    for (let j = j0; j < j1; j++) {
-      const d = a[j * n + j]! - dot(a, j * n + j0, j * n + j0, j - j0);
-      if (!(d > 0)) throw new EngineError('internal', `EASE: the regularised Gram matrix is not positive definite at item ${j} (pivot ${d}); use a larger lambda`, { field: 'ease.lambda' });
-      const l = Math.sqrt(d);
-      diag[j] = l;
-      a[j * n + j] = l;
-      for (let i = j + 1; i < n; i++) a[i * n + j] = (a[i * n + j]! - dot(a, i * n + j0, j * n + j0, j - j0)) / l;
-    }
-    report(j1);
+    report(0, j1);
     await checkpoint(ctx);
   }
-  return diag;
-}
-
-/**
- * Writes N = L⁻ᵀ into the upper triangle (diagonal included), reading L from the lower triangle and
- * its diagonal from `diag`, then zeroes the lower triangle. Row r of N: N_rj = (δ_rj − Σ_{r≤k<j} N_rk L_jk) / L_jj.
- */
-export async function inverseTransposeInPlace(a: Float64Array, n: number, diag: Float64Array, ctx: TaskContext, report: (done: number) => void): Promise<void> {
-  const acc = new Float64Array(ROW_BLOCK);
-  for (let b = 0; b < n; b += ROW_BLOCK) {
-    const e = Math.min(n, b + ROW_BLOCK);
-    const last = e - 1;
-    for (let j = b; j < n; j++) {
-      acc.fill(0);
-      if (j > e) {
-        dots1x4(a, j * n + e, b * n + e, Math.min(b + 1, last) * n + e, Math.min(b + 2, last) * n + e, Math.min(b + 3, last) * n + e, j - e);
-        acc.set(sums.subarray(0, e - b));
-      }
-      for (let r = b; r < e && r <= j; r++) {
-        let s = acc[r - b]!;
-        for (let k = r; k < Math.min(e, j); k++) s += a[r * n + k]! * a[j * n + k]!;
-        a[r * n + j] = ((r === j ? 1 : 0) - s) / diag[j]!;
-      }
-    }
-    if (b % (ROW_BLOCK * 16) === 0) {
-      report(b);
-      await checkpoint(ctx);
-    }
+  for (let r0 = 0; r0 < n; r0 += INVERSE_ROWS) {
+    const r1 = Math.min(n, r0 + INVERSE_ROWS);
+    k.inverseRows(at.a, n, at.diag, r0, r1);
+    report(1, r1);
+    await checkpoint(ctx);
   }
-  for (let i = 0; i < n; i++) a.fill(0, i * n, i * n + i);
-}
-
-/** With N upper triangular in `a` (lower triangle zero): B_ij = −P_ij / P_jj, P = N Nᵀ, zero diagonal. */
-export async function easeWeightsFromFactor(a: Float64Array, n: number, out: Float32Array, ctx: TaskContext, report: (done: number) => void): Promise<void> {
-  const pd = new Float64Array(n);
-  for (let i = 0; i < n; i++) pd[i] = dot(a, i * n + i, i * n + i, n - i);
-  const tile = new Float64Array(TILE * TILE);
+  k.clearLower(at.a, n);
+  k.rowNorms(at.a, n, at.pd);
   for (let i0 = 0; i0 < n; i0 += TILE) {
-    const i1 = Math.min(n, i0 + TILE);
-    for (let j0 = 0; j0 <= i0; j0 += TILE) {
-      const j1 = Math.min(n, j0 + TILE, i1);
-      const last = j1 - 1;
-      tile.fill(0);
-      // N_ik = 0 for k < i, so every row of the tile can start at column i0
-      for (let k0 = i0; k0 < n; k0 += CHUNK) {
-        const len = Math.min(CHUNK, n - k0);
-        for (let i = i0; i < i1; i++) {
-          const jEnd = Math.min(j1, i);
-          for (let j = j0; j < jEnd; j += 4) {
-            dots1x4(a, i * n + k0, j * n + k0, Math.min(j + 1, last) * n + k0, Math.min(j + 2, last) * n + k0, Math.min(j + 3, last) * n + k0, len);
-            const t = (i - i0) * TILE + (j - j0);
-            for (let q = 0; q < 4 && j + q < jEnd; q++) tile[t + q]! += sums[q]!;
-          }
-        }
-      }
-      for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < Math.min(j1, i); j++) {
-          const p = tile[(i - i0) * TILE + (j - j0)]!;
-          out[i * n + j] = -p / pd[j]!;
-          out[j * n + i] = -p / pd[i]!;
-        }
-      }
-    }
-    for (let i = i0; i < i1; i++) out[i * n + i] = 0;
-    report(i1);
+    k.weightsTileRow(at.a, n, at.pd, at.out, i0, at.tile);
+    report(2, Math.min(n, i0 + TILE));
     await checkpoint(ctx);
   }
+  return f32View(memory, at.out, n * n);
 }

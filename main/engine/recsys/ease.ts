@@ -4,7 +4,7 @@ import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import { loadFloat32, saveNpy } from '../runs/arrays.ts';
-import { choleskyInPlace, easeWeightsFromFactor, inverseTransposeInPlace } from './ease-solve.ts';
+import { easeKernelBytes, solveEase } from './ease-solve.ts';
 import type { Scorer } from './scorer.ts';
 
 /**
@@ -42,8 +42,11 @@ export interface EaseEstimate {
 
 /** n² float64 for the solve, n² float32 for B, and O(n) scratch. */
 export function estimateEase(nItems: number): EaseEstimate {
-  return { items: nItems, bytes: nItems * nItems * 12 + nItems * 64, seconds: nItems ** 3 / 2 / ASSUMED_RATE };
+  return { items: nItems, bytes: easeKernelBytes(nItems), seconds: nItems ** 3 / 2 / ASSUMED_RATE };
 }
+
+/** what one WebAssembly memory can hold */
+const KERNEL_LIMIT_BYTES = 2 ** 32;
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
@@ -52,10 +55,17 @@ export function checkEaseFits(nItems: number, params: EaseParams): EaseEstimate 
   const e = estimateEase(nItems);
   const budget = params.memoryBudgetMB * 2 ** 20;
   const figures = `${nItems} items need ${mib(e.bytes)} (a dense ${nItems} × ${nItems} float64 solve plus float32 weights) and about ${Math.ceil(e.seconds)} s`;
-  if (nItems > params.maxItems || e.bytes > budget) {
-    const limit = nItems > params.maxItems ? `ease.maxItems is ${params.maxItems}` : `ease.memoryBudgetMB is ${params.memoryBudgetMB} MiB`;
-    throw new EngineError('invalid-input', `EASE does not fit: ${figures}, and ${limit}`, {
-      field: nItems > params.maxItems ? 'ease.maxItems' : 'ease.memoryBudgetMB',
+  const limit =
+    nItems > params.maxItems
+      ? { field: 'ease.maxItems', why: `ease.maxItems is ${params.maxItems}` }
+      : e.bytes > budget
+        ? { field: 'ease.memoryBudgetMB', why: `ease.memoryBudgetMB is ${params.memoryBudgetMB} MiB` }
+        : e.bytes > KERNEL_LIMIT_BYTES
+          ? { field: 'ease.maxItems', why: 'the solve can address at most 4 GiB (one WebAssembly memory)' }
+          : null;
+  if (limit) {
+    throw new EngineError('invalid-input', `EASE does not fit: ${figures}, and ${limit.why}`, {
+      field: limit.field,
       items: nItems,
       bytes: e.bytes,
       seconds: Math.ceil(e.seconds),
@@ -65,35 +75,12 @@ export function checkEaseFits(nItems: number, params: EaseParams): EaseEstimate 
   return e;
 }
 
-/** XᵀX + λI into the lower triangle of a (binary X: each user–item pair counts once). */
-function gramInto(a: Float64Array, train: Csr, lambda: number): void {
-  const n = train.nCols;
-  for (let u = 0; u < train.nRows; u++) {
-    const end = train.indptr[u + 1]!;
-    for (let p = train.indptr[u]!; p < end; p++) {
-      const row = train.indices[p]! * n;
-      // column indices ascend within a row, so indices[q] < indices[p] for q < p
-      for (let q = train.indptr[u]!; q < p; q++) a[row + train.indices[q]!]! += 1;
-      a[row + train.indices[p]!]! += 1;
-    }
-  }
-  for (let i = 0; i < n; i++) a[i * n + i]! += lambda;
-}
-
 export async function trainEase(train: Csr, params: EaseParams, ctx: TaskContext): Promise<EaseModel> {
   if (!(params.lambda > 0)) throw new EngineError('invalid-input', `ease.lambda must be above 0, got ${params.lambda}`, { field: 'ease.lambda' });
   const n = train.nCols;
   const e = checkEaseFits(n, params);
   ctx.log('info', `EASE: ${n} items, about ${mib(e.bytes)} and ${Math.ceil(e.seconds)} s (estimated)`);
-  const a = new Float64Array(n * n);
-  gramInto(a, train, params.lambda);
-  const total = 3 * n;
-  const report = (phase: number) => (done: number) => ctx.progress({ stage: 'ease', current: phase * n + done, total, unit: 'step' });
-  const diag = await choleskyInPlace(a, n, ctx, report(0));
-  await inverseTransposeInPlace(a, n, diag, ctx, report(1));
-  const weights = new Float32Array(n * n);
-  await easeWeightsFromFactor(a, n, weights, ctx, report(2));
-  return { nItems: n, weights };
+  return { nItems: n, weights: await solveEase(train, params.lambda, ctx) };
 }
 
 const WEIGHTS_FILE = 'weights.npy';
