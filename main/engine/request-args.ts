@@ -23,7 +23,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'runs.show': runRef,
   'runs.promote': runRef,
   'runs.delete': runRef,
-  'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional() }).strict(),
+  'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional(), recommendations: id.optional(), name: id.optional() }).strict(),
   'eval.perUser': z.object({ run: id, model: id }).strict(),
   recommend: z
     .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })

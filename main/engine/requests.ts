@@ -105,9 +105,11 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       return { deleted: runId };
     },
     'eval.run': async (arg) => {
-      const job = runner.start('eval', `evaluate ${arg.run}`, arg);
+      const job = runner.start('eval', arg.recommendations ? `score ${arg.recommendations} on ${arg.run}` : `evaluate ${arg.run}`, arg);
       const done = await runner.wait(job.jobId);
       if (done.state !== 'succeeded') throw EngineError.fromData(done.error ?? { kind: 'internal', message: `evaluation ${done.state}` });
+      // outside lists are added to the run's metrics.json
+      if (arg.recommendations) runsChanged(resolveRunId(paths, arg.run));
       return done.result as RunMetrics;
     },
     'eval.perUser': async ({ run, model }) => {

@@ -7,6 +7,7 @@ import { formatMetric, formatNumber } from '../components/format.ts';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { mergeRunMetrics, shortRunLabel } from './evaluate/merge.ts';
+import { OutsideListsCard } from './evaluate/OutsideListsCard.tsx';
 import { PerUserCard } from './evaluate/PerUserCard.tsx';
 import { SplitCard } from './evaluate/SplitCard.tsx';
 import { StagesCard } from './evaluate/StagesCard.tsx';
@@ -64,6 +65,7 @@ export function EvaluatePage({ param, navigate }: PageProps) {
             metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
           />
           <PerUserCard key={runId} runId={runId} models={Object.keys(metrics.models)} />
+          {metrics.external && <OutsideListsCard external={metrics.external} />}
         </>
       )}
       {runId && detail.data?.manifest.split && <SplitCard split={detail.data.manifest.split} />}

@@ -87,7 +87,7 @@ function protectionText(status: SecretStatus): string {
   const backend = status.backend ? ` (${status.backend})` : '';
   switch (status.protection) {
     case 'keychain':
-      return `Keys are stored encrypted with the OS keychain${backend}; the next training job uses them, no restart needed.`;
+      return `Keys are stored encrypted with the OS keychain${backend}; the next job or query uses them, no restart needed.`;
     case 'basic-text':
       return 'No OS keyring is running, so Electron could only obscure keys with a fixed password (basic_text), which protects nothing: keys are not stored. Set OPENAI_API_KEY or GEMINI_API_KEY in the environment of the app, or start a keyring (GNOME Keyring, KWallet) and restart the app.';
     case 'unavailable':

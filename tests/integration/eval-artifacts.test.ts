@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
-import type { RunManifest, RunMetrics } from '../../main/engine/contracts/runs.ts';
+import type { OutsideListReport, RunManifest, RunMetrics } from '../../main/engine/contracts/runs.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 
 /**
@@ -110,5 +110,111 @@ describe('evaluation anyone can check', () => {
       expect(again.recall).toBeCloseTo(metrics.models[model]!['recall@10']!, 12);
       expect(again.ndcg).toBeCloseTo(metrics.models[model]!['ndcg@10']!, 12);
     }
+  });
+
+  /** The per-user top-K lists of a model, as user → items best first. */
+  function topLists(model: string): Map<string, string[]> {
+    return new Map(readCsv(join(run.runDir, model, 'per_user.csv')).map((r) => [r.user!, JSON.parse(r.top_items!) as string[]]));
+  }
+
+  function writeRecommendations(name: string, header: string, rows: (string | number)[][]): string {
+    const file = join(run.runDir, '..', '..', `${name}.csv`);
+    writeFileSync(file, [header, ...rows.map((r) => r.join(','))].join('\n') + '\n');
+    return file;
+  }
+
+  it("the engine's own top-K lists fed back through --recommendations score exactly as the model", async () => {
+    for (const [model, by] of [['als', 'rank'], ['popularity', 'score']] as const) {
+      const rows: (string | number)[][] = [];
+      for (const [user, items] of topLists(model)) items.forEach((item, r) => rows.push(by === 'rank' ? [user, item, r + 1] : [user, item, (100 - r) / 7]));
+      // the file's row order must not matter: reversed
+      const file = writeRecommendations(`echo-${model}`, `user,item,${by}`, rows.reverse());
+      const scored = await engine.request('eval.run', { run: run.runId, recommendations: file, name: `echo-${model}` });
+      const name = `external:echo-${model}`;
+      expect(scored.models[name]).toEqual(metrics.models[model]);
+      expect(scored.intervals[name]).toEqual(metrics.intervals[model]);
+      expect(scored.segments[name]).toEqual(metrics.segments[model]);
+      expect(scored.external![name]).toMatchObject({
+        order: by,
+        rows: rows.length,
+        users: metrics.users.evaluated,
+        k: 20,
+        unknownUsers: { users: 0, rows: 0 },
+        unknownItems: { rows: 0 },
+        duplicates: 0,
+        seenItems: 0,
+        beyondK: 0,
+        missingUsers: 0,
+        shortLists: 0,
+      });
+    }
+    // written into the run's metrics.json beside the run's own models, which are unchanged
+    const onDisk = JSON.parse(readFileSync(join(run.runDir, 'metrics.json'), 'utf8')) as RunMetrics;
+    expect(Object.keys(onDisk.models).sort()).toEqual(['als', 'external:echo-als', 'external:echo-popularity', 'popularity']);
+    expect(onDisk.models.als).toEqual(metrics.models.als);
+    const perUser = await engine.request('eval.perUser', { run: run.runId, model: 'external:echo-als' });
+    expect(perUser.csv).toBe(readFileSync(join(run.runDir, 'als', 'per_user.csv'), 'utf8'));
+  });
+
+  it('counts unknown users and items, duplicates, seen items, missing users and short lists', async () => {
+    const lists = [...topLists('als')];
+    const [a, aItems] = lists[0]!;
+    const [b] = lists[1]!;
+    const [c, cItems] = lists[2]!;
+    const seen = readCsv(join(run.runDir, 'split', 'train.csv')).find((r) => r.user === a)!.item!;
+    const rows: (string | number)[][] = [];
+    for (const [user, items] of lists.slice(3)) items.forEach((item, r) => rows.push([user, item, r + 1]));
+    aItems.forEach((item, r) => rows.push([a, item, r + 1]));
+    rows.push([a, 'nope', 0], [a, aItems[0]!, 30], [a, seen, 0.5]);
+    cItems.slice(0, 3).forEach((item, r) => rows.push([c, item, r + 1]));
+    rows.push(['ghost', aItems[0]!, 1], ['ghost', aItems[1]!, 2]);
+    const file = writeRecommendations('messy', 'User,Item,Rank', rows);
+    const scored = await engine.request('eval.run', { run: run.runId, recommendations: file });
+    const report: OutsideListReport = scored.external!['external:messy']!;
+    expect(report).toMatchObject({
+      file: 'messy.csv',
+      order: 'rank',
+      rows: rows.length,
+      // every test user but b, and ghost
+      users: lists.length,
+      unknownUsers: { users: 1, rows: 2, examples: ['ghost'] },
+      unknownItems: { rows: 1, examples: ['nope'] },
+      notTestUsers: { users: 0, rows: 0 },
+      duplicates: 1,
+      seenItems: 1,
+      missingUsers: 1,
+      shortLists: 1,
+    });
+    // b has no list: every metric of b is 0, so the mean is below the model's
+    expect(b).toBeDefined();
+    expect(scored.models['external:messy']!['recall@20']).toBeLessThan(metrics.models.als!['recall@20']!);
+    expect(scored.models['external:messy']!['recall@20']).toBeGreaterThan(0);
+  });
+
+  it('refuses unusable files and arguments with the file, line and column', async () => {
+    const noRank = writeRecommendations('no-rank', 'user,item,weight', [['u1', 'i1', 1]]);
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: noRank })).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringMatching(/user, item and rank or score; the file has user, item, weight/),
+    });
+    const badRank = writeRecommendations('bad-rank', 'user,item,rank', [['u1', 'i1', 1], ['u1', 'i2', 'second']]);
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: badRank })).rejects.toMatchObject({
+      kind: 'invalid-input',
+      details: expect.objectContaining({ line: 3, column: 'rank' }),
+    });
+    const good = writeRecommendations('good', 'user,item,rank', [['u1', 'i1', 1]]);
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, ks: [5] })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'ks' } });
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, name: '../up' })).rejects.toMatchObject({ kind: 'invalid-input', details: expect.objectContaining({ field: 'name' }) });
+    // nothing was added for the refused requests
+    const onDisk = JSON.parse(readFileSync(join(run.runDir, 'metrics.json'), 'utf8')) as RunMetrics;
+    expect(Object.keys(onDisk.models).filter((m) => /no-rank|bad-rank|good/.test(m))).toEqual([]);
+  });
+
+  it('refuses to evaluate a run split before tie rules: its test events cannot be rebuilt', async () => {
+    const file = join(run.runDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
+    delete manifest.split!.ties;
+    writeFileSync(file, JSON.stringify(manifest));
+    await expect(engine.request('eval.run', { run: run.runId })).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/before tie rules/) });
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloudEmbeddingProvider } from '../../main/engine/embed/cloud.ts';
+import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import type { TaskContext } from '../../main/engine/jobs/context.ts';
 
@@ -97,6 +98,31 @@ describe('OpenAI provider', () => {
     expect(seen[0]!.headers.authorization).toBe('Bearer sk-from-file');
     expect(process.env.OPENAI_API_KEY).toBe('');
     expect(process.env.OTHER).toBeUndefined();
+  });
+
+  it('reads the key at every call, so a key changed or cleared while a run is served applies to the next query', async () => {
+    vi.stubEnv('OPENAI_API_KEY', 'sk-first');
+    const p = CloudEmbeddingProvider.openai({ baseUrl: base, envFile: join(tmpdir(), 'no-such.env') });
+    await p.embed(['x'], silentContext());
+    vi.stubEnv('OPENAI_API_KEY', 'sk-second');
+    await p.embed(['y'], silentContext());
+    expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer sk-first', 'Bearer sk-second']);
+    vi.stubEnv('OPENAI_API_KEY', '');
+    await expect(p.embed(['z'], silentContext())).rejects.toThrow(/OPENAI_API_KEY is not set/);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('sees a key changed on the main thread from inside the embedding worker that serves queries', async () => {
+    vi.stubEnv('OPENAI_API_KEY', 'sk-first');
+    const p = await WorkerEmbeddingProvider.start({ provider: 'openai', baseUrl: base, envFile: join(tmpdir(), 'no-such.env') });
+    try {
+      await p.embed(['x'], silentContext());
+      vi.stubEnv('OPENAI_API_KEY', 'sk-second');
+      await p.embed(['y'], silentContext());
+      expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer sk-first', 'Bearer sk-second']);
+    } finally {
+      await p.dispose();
+    }
   });
 
   it('says where to put a missing key', () => {

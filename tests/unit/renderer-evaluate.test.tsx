@@ -175,6 +175,41 @@ describe('Evaluate page', () => {
     expect(card.textContent).toContain('last1');
   });
 
+  it('shows an outside model beside the run\'s models, with the counts of its file', async () => {
+    const withOutside = runDetail('run_a', 1, 64);
+    const metrics = withOutside.metrics!;
+    metrics.models['external:tool'] = { ...metrics.models.als!, 'ndcg@10': 0.0421 };
+    metrics.external = {
+      'external:tool': {
+        file: 'tool.csv',
+        sha256: 'ab'.repeat(32),
+        order: 'rank',
+        rows: 9_990,
+        users: 501,
+        k: 100,
+        unknownUsers: { users: 1, rows: 10, examples: ['ghost'] },
+        unknownItems: { rows: 3, examples: ['nope'] },
+        notTestUsers: { users: 20, rows: 2_000 },
+        duplicates: 4,
+        seenItems: 17,
+        beyondK: 0,
+        missingUsers: 2,
+        shortLists: 6,
+      },
+    };
+    renderApp(
+      engine(() => withOutside),
+      'evaluate/run_a',
+    );
+    expect((await screen.findByTestId('metric-external:tool-ndcg@10')).textContent).toContain('0.0421');
+    const row = screen.getByTestId('outside-external:tool');
+    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent);
+    expect(cells[0]).toBe('external:tool');
+    expect(cells[1]).toContain('tool.csv');
+    // rows, unknown users, unknown items, users without test items, duplicates, seen, past K, without a list, short
+    expect(cells.slice(2)).toEqual(['9,990', '1', '3', '20', '4', '17', '0', '2', '6']);
+  });
+
   it('has an empty state without runs', async () => {
     const e = new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }), 'runs.list': () => [] });
     renderApp(e, 'evaluate');

@@ -1,8 +1,26 @@
 import type { Command } from 'commander';
 import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';
+import { resolve } from 'node:path';
+import type { OutsideListReport } from '../../engine/contracts/runs.ts';
 import { parseKs } from './parse.ts';
 import { formatMetricsTable } from './train.ts';
+
+/** What became of the rows of an outside recommendations file, one count per line. */
+export function formatOutsideReport(model: string, r: OutsideListReport): string {
+  const examples = (list: string[]): string => (list.length ? ` (e.g. ${list.join(', ')})` : '');
+  return [
+    `${model}: ${r.rows} rows from ${r.file} for ${r.users} users, ordered by ${r.order}; lists scored on their first ${r.k} usable items`,
+    `  unknown users:            ${r.unknownUsers.users} (${r.unknownUsers.rows} rows)${examples(r.unknownUsers.examples)}`,
+    `  unknown items:            ${r.unknownItems.rows} rows${examples(r.unknownItems.examples)}`,
+    `  users without test items: ${r.notTestUsers.users} (${r.notTestUsers.rows} rows, not evaluated)`,
+    `  duplicate items:          ${r.duplicates} rows`,
+    `  seen (training) items:    ${r.seenItems} rows, removed by the seen filter`,
+    `  items past the first ${r.k}:  ${r.beyondK} rows`,
+    `  test users without list:  ${r.missingUsers} (scored as lists with no hit)`,
+    `  lists shorter than ${r.k}:    ${r.shortLists} users`,
+  ].join('\n') + '\n';
+}
 
 export function registerRunsCommands(program: Command, withEngine: WithEngine): void {
   const runs = program.command('runs').description('list, show, promote and delete runs');
@@ -63,14 +81,22 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
 
   program
     .command('eval')
-    .description('recompute the metrics of a finished run')
+    .description("recompute the metrics of a finished run, or score another tool's top-K lists on its split")
     .option('--run <run>', 'run id or latest', 'latest')
     .option('--k <list>', 'cutoffs, e.g. 10,20')
-    .action((o: { run: string; k?: string }) =>
+    .option('--recommendations <file>', 'CSV/TSV, JSON lines or Parquet with columns user, item and rank (1 = best) or score, in the dataset\'s ids: added to the run as model external:NAME')
+    .option('--name <name>', 'NAME of the external model (default: the file name)')
+    .action((o: { run: string; k?: string; recommendations?: string; name?: string }) =>
       withEngine(async (engine, g) => {
-        const metrics = await engine.request('eval.run', { run: o.run, ...(o.k ? { ks: parseKs(o.k) } : {}) });
-        if (g.json) printJson(metrics);
-        else process.stdout.write(formatMetricsTable(metrics));
+        const metrics = await engine.request('eval.run', {
+          run: o.run,
+          ...(o.k ? { ks: parseKs(o.k) } : {}),
+          ...(o.recommendations ? { recommendations: resolve(o.recommendations) } : {}),
+          ...(o.name !== undefined ? { name: o.name } : {}),
+        });
+        if (g.json) return printJson(metrics);
+        if (o.recommendations) for (const [model, report] of Object.entries(metrics.external ?? {})) process.stdout.write(formatOutsideReport(model, report));
+        process.stdout.write(formatMetricsTable(metrics));
       }),
     );
 }

@@ -165,6 +165,18 @@ export interface FilePreview {
   detected: Record<string, string | null>;
 }
 
+/**
+ * Recompute a finished run's metrics (optionally at other cut-offs), or with `recommendations`
+ * score another tool's top-K lists (a file: user, item, rank or score) on the run's split as model
+ * `external:<name>` (default name: the file's name), added to the run's metrics.json.
+ */
+export interface EvalArgs {
+  run: string;
+  ks?: number[];
+  recommendations?: string;
+  name?: string;
+}
+
 /** The request map: every request takes one serialisable argument and resolves to data. */
 export interface EngineApi {
   'workspace.info': (arg: void) => Promise<WorkspaceInfo>;
@@ -181,7 +193,7 @@ export interface EngineApi {
   'runs.show': (arg: { run: string }) => Promise<RunDetail>;
   'runs.promote': (arg: { run: string }) => Promise<RunSummary>;
   'runs.delete': (arg: { run: string }) => Promise<{ deleted: string }>;
-  'eval.run': (arg: { run: string; ks?: number[] }) => Promise<RunMetrics>;
+  'eval.run': (arg: EvalArgs) => Promise<RunMetrics>;
   'eval.perUser': (arg: { run: string; model: string }) => Promise<PerUserTable>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
   similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;

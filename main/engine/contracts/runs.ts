@@ -115,6 +115,38 @@ export interface RunMetrics {
   /** model → segment (light/medium/heavy) → metric → mean */
   segments: Record<string, Record<string, ModelMetrics>>;
   users: { evaluated: number; skipped: number };
+  /** models `external:NAME`: top-K lists of another tool scored on this run's split (trainyard eval --recommendations) */
+  external?: Record<string, OutsideListReport>;
+}
+
+/** What became of every row of an outside recommendations file; nothing is dropped without a count. */
+export interface OutsideListReport {
+  /** file name and content hash of the scored file */
+  file: string;
+  sha256: string;
+  /** how each user's rows were ordered: rank ascending, or score descending */
+  order: 'rank' | 'score';
+  rows: number;
+  /** distinct users in the file */
+  users: number;
+  /** the largest cut-off: each list is scored on its first k usable items */
+  k: number;
+  /** users not in the run's dataset (their rows are not scored) */
+  unknownUsers: { users: number; rows: number; examples: string[] };
+  /** rows of test users naming an item not in the run's catalogue */
+  unknownItems: { rows: number; examples: string[] };
+  /** users of the dataset without a test item: not evaluated, as for every model */
+  notTestUsers: { users: number; rows: number };
+  /** rows repeating an item already in the user's list (the better-placed one counts) */
+  duplicates: number;
+  /** rows naming an item of the user's training part: removed by the seen filter, as for every model */
+  seenItems: number;
+  /** usable rows past the first k of a user's list */
+  beyondK: number;
+  /** test users without a list: they count as lists with no hit */
+  missingUsers: number;
+  /** test users whose list has fewer than k usable items */
+  shortLists: number;
 }
 
 /** How a run's params were chosen: trials on a validation split carved out of the training part only. */

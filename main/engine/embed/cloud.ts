@@ -89,19 +89,20 @@ const GEMINI: ApiShape = {
 export class CloudEmbeddingProvider implements EmbeddingProvider {
   readonly name: string;
   private readonly api: ApiShape;
-  private readonly key: string;
+  private readonly envFile: string | undefined;
   private readonly model: string;
   private readonly requestedDimensions: number | undefined;
   private readonly batchSize: number;
   private readonly baseUrl: string;
-  private readonly post: PostOptions;
+  private readonly post: Omit<PostOptions, 'key' | 'headers'>;
   private learnedDimensions = 0;
   private truncated = 0;
 
   private constructor(name: 'openai' | 'gemini', api: ApiShape, options: CloudOptions) {
     this.name = name;
     this.api = api;
-    this.key = resolveApiKey(api.keyVariable, options.envFile);
+    this.envFile = options.envFile;
+    resolveApiKey(api.keyVariable, options.envFile); // a missing key fails here, when the provider is built
     this.model = options.model ?? api.defaultModel;
     this.requestedDimensions = options.dimensions;
     const batchSize = options.batchSize ?? Math.min(100, api.maxBatch);
@@ -112,9 +113,7 @@ export class CloudEmbeddingProvider implements EmbeddingProvider {
     this.baseUrl = (options.baseUrl ?? api.defaultBaseUrl).replace(/\/+$/, '');
     this.post = {
       service: api.service,
-      key: this.key,
       keyVariable: api.keyVariable,
-      headers: api.authHeaders(this.key),
       maxRetries: options.maxRetries ?? 5,
       backoffMs: options.backoffMs ?? 500,
       isQuotaError: api.isQuotaError,
@@ -135,6 +134,9 @@ export class CloudEmbeddingProvider implements EmbeddingProvider {
   }
 
   async embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array> {
+    // Read per call, not kept: a key stored, changed or cleared in the app applies to the next query.
+    const key = resolveApiKey(this.api.keyVariable, this.envFile);
+    const post: PostOptions = { ...this.post, key, headers: this.api.authHeaders(key) };
     const rows: number[][] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
       throwIfCancelled(ctx.signal);
@@ -144,7 +146,7 @@ export class CloudEmbeddingProvider implements EmbeddingProvider {
         return t.slice(0, this.api.maxChars);
       });
       const { path, body } = this.api.request(this.model, batch, this.requestedDimensions);
-      rows.push(...this.api.parse(await postJson(this.baseUrl + path, body, this.post, ctx), batch.length));
+      rows.push(...this.api.parse(await postJson(this.baseUrl + path, body, post, ctx), batch.length));
       ctx.progress({ stage: 'embed', current: Math.min(texts.length, start + this.batchSize), total: texts.length, unit: 'texts' });
     }
     const d = rows[0]?.length ?? this.dimensions;

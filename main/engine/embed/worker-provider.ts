@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { EngineError } from '../contracts/errors.ts';
 import { silentContext } from '../jobs/context.ts';
 import type { TaskContext } from '../jobs/context.ts';
@@ -24,7 +24,8 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
 
   private constructor(name: string) {
     this.name = name;
-    this.worker = new Worker(new URL('../workers/embed-worker.ts', import.meta.url));
+    // The creating thread's environment, not a copy: cloud providers read API keys per call.
+    this.worker = new Worker(new URL('../workers/embed-worker.ts', import.meta.url), { env: SHARE_ENV });
     this.worker.on('message', (msg: FromEmbedWorker) => this.receive(msg));
     this.worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `embedding worker crashed: ${err.message}`)));
     this.worker.on('exit', (code) => this.fail(new EngineError('worker-crashed', `embedding worker exited with code ${code}`)));

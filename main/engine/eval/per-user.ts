@@ -2,24 +2,34 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PerUserTable } from '../contracts/api.ts';
 import { EngineError } from '../contracts/errors.ts';
+import { EXTERNAL_PREFIX, externalFolder } from './outside-lists.ts';
 
-/** Stage names are folder names inside the run: anything else could climb out of it. */
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
+/**
+ * Model names are folder names inside the run (a stage, or external:<name> for external/<name>):
+ * anything else could climb out of it.
+ */
+const MODEL_NAME = /^(external:)?[a-z0-9][a-z0-9_-]*$/i;
+
+function modelFolder(dir: string, model: string): string {
+  return model.startsWith(EXTERNAL_PREFIX) ? externalFolder(dir, model.slice(EXTERNAL_PREFIX.length)) : join(dir, model);
+}
 
 /** Models of a run folder that wrote a per-user CSV. */
 function modelsWithPerUser(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'per_user.csv')))
-    .map((d) => d.name)
-    .sort();
+  const withCsv = (parent: string, prefix: string): string[] =>
+    existsSync(parent)
+      ? readdirSync(parent, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && existsSync(join(parent, d.name, 'per_user.csv')))
+          .map((d) => prefix + d.name)
+      : [];
+  return [...withCsv(dir, ''), ...withCsv(externalFolder(dir, ''), EXTERNAL_PREFIX)].sort();
 }
 
 /** The per-user evaluation rows of one model of a run (`<runDir>/<model>/per_user.csv`), as written by writePerUserCsv. */
 export function readPerUserCsv(dir: string, runId: string, model: string): PerUserTable {
   if (!MODEL_NAME.test(model))
     throw new EngineError('invalid-input', `model "${model}" is not a model name; use a stage of the run such as als or popularity`, { field: 'model' });
-  const file = join(dir, model, 'per_user.csv');
+  const file = join(modelFolder(dir, model), 'per_user.csv');
   if (!existsSync(file)) {
     const available = modelsWithPerUser(dir);
     throw new EngineError(
