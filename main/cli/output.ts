@@ -3,6 +3,7 @@ import type { EngineErrorData } from '../engine/contracts/errors.ts';
 import { EngineError, toErrorData } from '../engine/contracts/errors.ts';
 import type { JobProgress } from '../engine/contracts/jobs.ts';
 import type { Engine } from '../engine/index.ts';
+import { onStopSignal, stoppedExitCode } from './signals.ts';
 
 export interface GlobalOptions {
   workspace: string;
@@ -22,12 +23,13 @@ export function reportError(err: unknown, json: boolean): void {
   for (const [k, v] of where) process.stderr.write(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
   if (data.details?.hint) process.stderr.write(`  hint: ${String(data.details.hint)}\n`);
   if (data.kind === 'internal' && data.stack && process.env.TRAINYARD_DEBUG) process.stderr.write(data.stack + '\n');
-  process.exitCode = data.kind === 'cancelled' ? 130 : 1;
+  process.exitCode = data.kind === 'cancelled' ? stoppedExitCode() : 1;
 }
 
 /**
  * Follows a job to its end: a progress bar per stage on a terminal, log lines on stderr,
- * Ctrl-C cancels the job. Resolves with the job's result or throws its error.
+ * Ctrl-C, SIGTERM or SIGHUP cancel the job (a second one exits at once). Resolves with the job's
+ * result or throws its error.
  */
 export async function followJob(engine: Engine, jobId: string, json: boolean): Promise<unknown> {
   const interactive = process.stderr.isTTY && !json;
@@ -49,8 +51,7 @@ export async function followJob(engine: Engine, jobId: string, json: boolean): P
   const offLog = engine.on('job.log', (l) => {
     if (l.jobId === jobId && !json && l.level !== 'debug') process.stderr.write(`${interactive ? '\n' : ''}[${l.level}] ${l.message}\n`);
   });
-  const onSigint = (): void => void engine.request('jobs.cancel', { jobId });
-  process.on('SIGINT', onSigint);
+  const offStop = onStopSignal(() => void engine.request('jobs.cancel', { jobId }));
   try {
     const info = await engine.waitForJob(jobId);
     if (info.state !== 'succeeded') throw EngineError.fromData(info.error ?? { kind: 'internal', message: `job ${info.state}` });
@@ -59,6 +60,6 @@ export async function followJob(engine: Engine, jobId: string, json: boolean): P
     (bar as SingleBar | null)?.stop();
     offProgress();
     offLog();
-    process.off('SIGINT', onSigint);
+    offStop();
   }
 }

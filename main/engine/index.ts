@@ -6,6 +6,7 @@ import { ANYWHERE, checkFileAccess, type FileAccess } from './file-access.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { parseRequestArg } from './request-args.ts';
 import { createRequestHandlers } from './requests.ts';
+import { reconcileWorkspace } from './runs/reconcile.ts';
 import { ensureWorkspace, type WorkspacePaths } from './runs/workspace.ts';
 import { openWorkspaceDb } from './store/db.ts';
 
@@ -32,6 +33,7 @@ export interface Engine {
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureWorkspace(options.workspace);
   const db = await openWorkspaceDb(paths.db);
+  reconcileWorkspace(paths, db);
   const bus = createEventBus();
   const threads = Math.max(1, availableParallelism());
   const runner = new JobRunner({

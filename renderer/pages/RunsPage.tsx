@@ -116,7 +116,14 @@ export function RunsPage({ navigate }: PageProps) {
                         >
                           Promote
                         </button>
-                        <button type="button" className="danger" onClick={() => remove(r)} data-testid={`delete-${r.runId}`}>
+                        <button
+                          type="button"
+                          className="danger"
+                          disabled={r.status === 'running'}
+                          title={r.status === 'running' ? 'The run is still training: cancel it on the Train page first' : 'Delete the run and its folder'}
+                          onClick={() => remove(r)}
+                          data-testid={`delete-${r.runId}`}
+                        >
                           Delete
                         </button>
                       </div>

@@ -140,10 +140,12 @@ describe('importDataset', () => {
 
 describe('importDataset with a stale staging row', () => {
   it('removes datasets whose importing process died', async () => {
-    db.prepare(
-      `INSERT INTO datasets (name, fingerprint, state, owner_pid, created_at, sources, mapping) VALUES ('x', 'f', 'staging', 2147483646, '2020-01-01', '[]', '{}')`,
-    ).run();
-    db.prepare('INSERT INTO interactions VALUES (1, 0, 0, NULL, 0)').run();
+    const { lastInsertRowid: staged } = db
+      .prepare(
+        `INSERT INTO datasets (name, fingerprint, state, owner_pid, created_at, sources, mapping) VALUES ('x', 'f', 'staging', 2147483646, '2020-01-01', '[]', '{}')`,
+      )
+      .run();
+    db.prepare('INSERT INTO interactions VALUES (?, 0, 0, NULL, 0)').run(staged);
     writeFileSync(join(dir, 'one.csv'), 'user,item,ts\na,b,1\n');
     await importDataset(db, { interactions: join(dir, 'one.csv') }, silentContext());
     expect(counts()).toMatchObject({ datasets: 1, interactions: 1 });

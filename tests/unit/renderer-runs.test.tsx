@@ -93,6 +93,20 @@ describe('Runs page', () => {
     await waitFor(() => expect(rowIds()).toEqual(['run_a']));
   });
 
+  it('shows why a run was interrupted and lets it be deleted; a running run cannot be deleted', async () => {
+    vi.spyOn(window, 'confirm').mockReturnValue(true);
+    const message = 'interrupted: the process that ran it (pid 4242) ended before the run finished (killed, crashed or shut down)';
+    const interrupted = runSummary('run_a', 1, { status: 'interrupted', error: { kind: 'worker-crashed', message } });
+    const { finishedAt: _, ...running } = runSummary('run_b', 2, { status: 'running' });
+    renderApp(engine([interrupted, running]), 'runs');
+    const row = (await screen.findByTestId('delete-run_a')).closest('tr')!;
+    expect(within(row).getByText('interrupted').className).toBe('badge interrupted');
+    expect(row.textContent).toContain(message);
+    expect((screen.getByTestId('delete-run_b') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId('delete-run_a'));
+    await waitFor(() => expect(rowIds()).toEqual(['run_b']));
+  });
+
   it('has an empty state leading to training', async () => {
     renderApp(engine([]), 'runs');
     expect((await screen.findByTestId('runs-empty')).textContent).toContain('Train the first model');

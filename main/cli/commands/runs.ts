@@ -36,7 +36,7 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
         for (const r of list) {
           const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
           const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
-          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(9)}  ${r.stages.join(',')}  ${ndcg}${err}\n`);
+          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}  ${ndcg}${err}\n`);
         }
       }),
     );

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { EngineOptions } from '../../engine/index.ts';
 import { startServer } from '../../server/index.ts';
 import type { WithEngine } from '../index.ts';
+import { onStopSignal, stoppedExitCode } from '../signals.ts';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
 
@@ -21,11 +22,9 @@ export function registerServeCommand(program: Command, withEngine: WithEngine): 
         const server = await startServer({ engine, port: o.port, staticDir: RENDERER_DIR, workspace: engine.workspace.root });
         if (g.json) process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
         else process.stdout.write(`Trainyard is serving ${engine.workspace.root}\nopen ${server.url}\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await new Promise<void>((resolve) => onStopSignal(resolve));
         await server.close();
+        process.exitCode = stoppedExitCode();
       }, BROWSER_FILES),
     );
 }

@@ -1,6 +1,7 @@
 import type { EngineErrorData } from './errors.ts';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `interrupted`: the process that ran it ended (killed, crashed, power loss) before the run finished. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export type StageStatus = 'pending' | 'running' | 'succeeded' | 'cached' | 'failed' | 'cancelled' | 'skipped';
 
 /** Metric name (e.g. "ndcg@10") → value; intervals as "<name>_ci95" pairs in `intervals`. */
@@ -23,6 +24,14 @@ export interface StageRecord {
 
 export type RunKind = 'recommender' | 'classifier';
 
+/** The process doing long work (a run, a staged import), told apart from a later process with the same pid. */
+export interface ProcessOwner {
+  pid: number;
+  host: string;
+  /** the process's start as the OS reports it (Linux: boot id and start tick); '' when it cannot be read */
+  started: string;
+}
+
 export interface RunManifest {
   runId: string;
   /** absent in recommender runs */
@@ -30,6 +39,8 @@ export interface RunManifest {
   status: RunStatus;
   createdAt: string;
   finishedAt?: string;
+  /** the process that created the run; a `running` run whose owner is gone is marked `interrupted` */
+  owner?: ProcessOwner;
   packageVersion: string;
   /** the config as given (after --set overrides) */
   config: unknown;

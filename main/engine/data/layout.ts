@@ -3,6 +3,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { TextEncoding } from './decode.ts';
+import { checkRegularFile } from './input-file.ts';
 
 /** How a source file is read: delimited text, JSON lines or Parquet. */
 export type FileLayout = DelimitedLayout | { kind: 'jsonl'; name: string } | { kind: 'parquet'; name: string };
@@ -32,6 +33,7 @@ const RATING_COLUMNS = ['user_id', 'movie_id', 'rating', 'timestamp'];
 
 /** Detects a file's layout from its name and first bytes. */
 export async function detectLayout(path: string): Promise<FileLayout> {
+  checkRegularFile(path);
   const size = await fileSize(path);
   const file = basename(path);
   if (size === 0) throw new EngineError('invalid-input', `${file}: the file is empty`, { file: path, hint: 'export the data again' });

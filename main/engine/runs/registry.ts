@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { EngineError, toErrorData } from '../contracts/errors.ts';
 import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
+import { currentOwner } from '../jobs/process-owner.ts';
 import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
@@ -73,7 +74,7 @@ export function createRun(paths: WorkspacePaths, build: (runId: string) => RunMa
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw err;
     }
-    const manifest = build(runId);
+    const manifest: RunManifest = { ...build(runId), owner: currentOwner() };
     writeJson(join(runDir(paths, runId), 'manifest.json'), manifest);
     return manifest;
   }

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { DatasetProfile, ImportArgs } from '../contracts/api.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import { checkMapping } from '../data/columns.ts';
+import { checkRegularFile } from '../data/input-file.ts';
 import { profileDataset } from '../data/profile.ts';
 import { readCatalog, type ParsedCatalog } from '../data/read-catalog.ts';
 import { readInteractions, type ParsedInteractions } from '../data/read-interactions.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
+import type { ProcessOwner } from '../contracts/runs.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import type { Db } from './db.ts';
+import { currentOwner, ownerAlive } from '../jobs/process-owner.ts';
+import { reclaimSpace, type Db } from './db.ts';
 
 /** Bumped when importing the same bytes would give different rows, so old fingerprints stop matching. */
 const IMPORT_FORMAT = 1;
@@ -53,66 +57,98 @@ export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext):
   if (!args.interactions && !args.items)
     throw new EngineError('invalid-input', 'nothing to import: give an interactions file, an items file, or both', { hint: '--interactions <file> --items <file>' });
   const paths = { interactions: args.interactions && resolve(args.interactions), items: args.items && resolve(args.items) };
-  const fingerprint = await fingerprintOf(paths, args.map ?? {});
-  const existing = db.prepare(`SELECT id FROM datasets WHERE fingerprint = ? AND state = 'ready' ORDER BY id DESC LIMIT 1`).get(fingerprint) as { id: number } | undefined;
-  if (existing) {
-    ctx.log('info', `these files were imported before as dataset ${existing.id}; reusing it`);
-    return getProfile(db, String(existing.id))!;
+  for (const path of [paths.interactions, paths.items]) if (path) checkRegularFile(path);
+  const fingerprint = await fingerprintOf(paths, args.map ?? {}, ctx.signal);
+  const sources = [paths.interactions, paths.items].filter((p): p is string => !!p);
+  const claim = await claimImport(db, { fingerprint, sources, map: args.map ?? {} }, ctx);
+  if ('reuse' in claim) {
+    ctx.log('info', `these files were imported before as dataset ${claim.reuse}; reusing it`);
+    return getProfile(db, String(claim.reuse))!;
   }
-  removeAbandonedImports(db);
+  try {
+    return await fillDataset(db, claim.staged, { paths, map: args.map, fingerprint, sources }, ctx);
+  } catch (e) {
+    deleteDataset(db, String(claim.staged));
+    throw e;
+  }
+}
 
-  const catalog = paths.items ? await readCatalog(paths.items, args.map, ctx) : null;
-  const events = paths.interactions ? await readInteractions(paths.interactions, { map: args.map, catalogIds: catalog?.ids }, ctx) : null;
+type Claim = { reuse: number } | { staged: number };
+const CLAIM_POLL_MS = 200;
+
+/**
+ * Claims the import of these files for this process by staging an empty dataset, or finds them
+ * imported already. The check and the insert share one IMMEDIATE transaction, so two importers of
+ * the same files (threads or processes) never both stage them: the later one waits for the first
+ * and reuses its dataset, or takes over when the first failed or its process died.
+ */
+async function claimImport(db: Db, source: { fingerprint: string; sources: string[]; map: Record<string, string> }, ctx: TaskContext): Promise<Claim> {
+  const claim = db.transaction((): Claim | { waitFor: number } => {
+    const ready = db.prepare(`SELECT id FROM datasets WHERE fingerprint = ? AND state = 'ready' ORDER BY id DESC LIMIT 1`).get(source.fingerprint) as { id: number } | undefined;
+    if (ready) return { reuse: ready.id };
+    const staging = db.prepare(`SELECT owner_pid AS pid FROM datasets WHERE fingerprint = ? AND state = 'staging' LIMIT 1`).get(source.fingerprint) as { pid: number } | undefined;
+    if (staging) return { waitFor: staging.pid };
+    const insert = db.prepare(
+      `INSERT INTO datasets (name, fingerprint, state, owner_pid, owner, created_at, sources, mapping) VALUES (?, ?, 'staging', ?, ?, ?, ?, ?)`,
+    );
+    const owner = currentOwner();
+    const row = [basename(source.sources[0]!), source.fingerprint, owner.pid, JSON.stringify(owner), new Date().toISOString(), JSON.stringify(source.sources), JSON.stringify(source.map)];
+    return { staged: Number(insert.run(row).lastInsertRowid) };
+  });
+  for (let waited = false; ; waited = true) {
+    throwIfCancelled(ctx.signal);
+    removeAbandonedImports(db);
+    const step = claim.immediate();
+    if (!('waitFor' in step)) return step;
+    if (!waited) ctx.log('info', `the same files are being imported by process ${step.waitFor}; waiting for it to finish`);
+    await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+  }
+}
+
+/** Reads the source files into the staged dataset `id` and marks it ready. */
+async function fillDataset(
+  db: Db,
+  id: number,
+  source: { paths: { interactions?: string | undefined; items?: string | undefined }; map: Record<string, string> | undefined; fingerprint: string; sources: string[] },
+  ctx: TaskContext,
+): Promise<DatasetProfile> {
+  const { paths, map } = source;
+  const catalog = paths.items ? await readCatalog(paths.items, map, ctx) : null;
+  const events = paths.interactions ? await readInteractions(paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
   if (events?.unknownItems)
     ctx.log('warn', `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`);
   if (events?.duplicatesDropped)
     ctx.log('info', `${events.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
 
-  const sources = [paths.interactions, paths.items].filter((p): p is string => !!p);
   const itemIds = events?.itemIds ?? catalog!.ids;
-  const id = Number(
-    db
-      .prepare(
-        `INSERT INTO datasets (name, fingerprint, state, owner_pid, created_at, sources, mapping, n_users, n_items, n_interactions, has_rating, catalog_id_column, catalog_columns)
-         VALUES (?, ?, 'staging', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        basename(sources[0]!),
-        fingerprint,
-        process.pid,
-        new Date().toISOString(),
-        JSON.stringify(sources),
-        JSON.stringify(args.map ?? {}),
-        events?.userIds.length ?? 0,
-        itemIds.length,
-        events?.user.length ?? 0,
-        events?.rating ? 1 : 0,
-        catalog?.idColumn ?? null,
-        catalog ? JSON.stringify(catalog.columns) : null,
-      ).lastInsertRowid,
+  const profile = profileDataset({
+    datasetId: String(id),
+    fingerprint: source.fingerprint,
+    sources: source.sources,
+    table: events,
+    itemCount: itemIds.length,
+    duplicatesDropped: events?.duplicatesDropped ?? 0,
+    unknownItems: events?.unknownItems ?? 0,
+    catalog: catalog ? { items: catalog.rows.length, columns: catalog.columns } : null,
+  });
+  await writeRows(db, id, itemIds, catalog, events, ctx);
+  db.prepare(
+    `UPDATE datasets SET state = 'ready', n_users = ?, n_items = ?, n_interactions = ?, has_rating = ?, catalog_id_column = ?, catalog_columns = ?, profile = ? WHERE id = ?`,
+  ).run(
+    events?.userIds.length ?? 0,
+    itemIds.length,
+    events?.user.length ?? 0,
+    events?.rating ? 1 : 0,
+    catalog?.idColumn ?? null,
+    catalog ? JSON.stringify(catalog.columns) : null,
+    JSON.stringify(profile),
+    id,
   );
-  try {
-    const profile = profileDataset({
-      datasetId: String(id),
-      fingerprint,
-      sources,
-      table: events,
-      itemCount: itemIds.length,
-      duplicatesDropped: events?.duplicatesDropped ?? 0,
-      unknownItems: events?.unknownItems ?? 0,
-      catalog: catalog ? { items: catalog.rows.length, columns: catalog.columns } : null,
-    });
-    await writeRows(db, id, itemIds, catalog, events, ctx);
-    db.prepare(`UPDATE datasets SET state = 'ready', profile = ? WHERE id = ?`).run(JSON.stringify(profile), id);
-    return profile;
-  } catch (e) {
-    deleteDataset(db, String(id));
-    throw e;
-  }
+  return profile;
 }
 
 /** sha256 over the source files' bytes, their roles and the mapping. */
-async function fingerprintOf(paths: { interactions?: string | undefined; items?: string | undefined }, map: Record<string, string>): Promise<string> {
+async function fingerprintOf(paths: { interactions?: string | undefined; items?: string | undefined }, map: Record<string, string>, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`trainyard-import-${IMPORT_FORMAT}\n`);
   for (const role of ['interactions', 'items'] as const) {
@@ -120,8 +156,12 @@ async function fingerprintOf(paths: { interactions?: string | undefined; items?:
     if (!path) continue;
     hash.update(`${role}\n`);
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    } catch {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+        throwIfCancelled(signal);
+        hash.update(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof EngineError) throw err;
       throw new EngineError('invalid-input', `${path}: cannot read the ${role} file`, { file: path, hint: 'check the path' });
     }
   }
@@ -186,28 +226,30 @@ async function insertRows(
   }
 }
 
-/** Deletes a dataset and all its rows. */
+/** Deletes a dataset and all its rows, and gives the freed pages back to the file system. */
 export function deleteDataset(db: Db, datasetId: string): void {
   const id = Number(datasetId);
   db.transaction(() => {
     for (const table of ['interactions', 'items', 'dataset_users', 'dataset_items']) db.prepare(`DELETE FROM ${table} WHERE dataset_id = ?`).run(id);
     db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
   })();
+  reclaimSpace(db);
 }
 
-/** Staging datasets whose importing process has died (crash, kill) are removed. */
-function removeAbandonedImports(db: Db): void {
-  const staging = db.prepare(`SELECT id, owner_pid FROM datasets WHERE state = 'staging'`).all() as { id: number; owner_pid: number }[];
-  for (const s of staging) if (!processAlive(s.owner_pid)) deleteDataset(db, String(s.id));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+/**
+ * Staging datasets whose importing process is gone (crash, kill) are removed; returns how many.
+ * Rows staged before owners were recorded have only a pid to go by.
+ */
+export function removeAbandonedImports(db: Db): number {
+  const staging = db.prepare(`SELECT id, owner_pid, owner FROM datasets WHERE state = 'staging'`).all() as { id: number; owner_pid: number; owner: string | null }[];
+  let removed = 0;
+  for (const s of staging) {
+    const owner = s.owner ? (JSON.parse(s.owner) as ProcessOwner) : { pid: s.owner_pid, host: hostname(), started: '' };
+    if (ownerAlive(owner)) continue;
+    deleteDataset(db, String(s.id));
+    removed++;
   }
+  return removed;
 }
 
 function readyRow(db: Db, datasetId: string): DatasetRow {

@@ -41,6 +41,8 @@ export function migrate(db: Db, migrations: readonly Migration[], upTo = Infinit
 /** Opens (creating if needed) a workspace database in WAL mode with every migration applied. */
 export async function openWorkspaceDb(path: string): Promise<Db> {
   const db = new Database(path);
+  // Takes effect in a new database; an older one is converted by the first VACUUM (see reclaimSpace).
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -68,4 +70,22 @@ function numberDatasetsFromRandomStart(db: Db): void {
   db.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'datasets', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'datasets')`).run(
     randomInt(1, 1_000_000) * 1000,
   );
+}
+
+const AUTO_VACUUM_INCREMENTAL = 2;
+
+/**
+ * Gives the pages freed by large deletions back to the file system; without it the file never
+ * shrinks. Incremental in databases created with auto_vacuum; a database from before is rewritten
+ * once by VACUUM, which also turns auto_vacuum on. Best effort: another connection's open
+ * transaction makes it wait or skip, and the next deletion tries again.
+ */
+export function reclaimSpace(db: Db): void {
+  try {
+    if (db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) db.pragma('incremental_vacuum');
+    else db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // busy: the space stays free inside the file and is reused by the next import
+  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { EngineError } from '../contracts/errors.ts';
+import { checkRegularFile } from '../data/input-file.ts';
 
 export interface LabelledText {
   text: string;
@@ -104,6 +105,7 @@ function readJsonl(path: string, content: string): { columns: string[]; records:
 
 /** Reads a labelled CSV/TSV/JSONL file; text and label columns are detected by name unless given. */
 export function readLabelledFile(path: string, choice: ColumnChoice = {}): LoadedDataset {
+  checkRegularFile(path);
   let content: string;
   try {
     content = readFileSync(path, 'utf8');

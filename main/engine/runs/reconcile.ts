@@ -1,0 +1,54 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunManifest } from '../contracts/runs.ts';
+import { ownerAlive } from '../jobs/process-owner.ts';
+import { removeAbandonedImports } from '../store/datasets.ts';
+import type { Db } from '../store/db.ts';
+import { listRunIds, readManifest, runDir, saveManifest } from './registry.ts';
+import type { WorkspacePaths } from './workspace.ts';
+
+export interface Reconciled {
+  /** runs left `running` by a process that is gone, now `interrupted` */
+  interrupted: string[];
+  /** staging datasets of imports whose process is gone, now removed */
+  importsRemoved: number;
+}
+
+/**
+ * Settles what processes that ended without finishing (kill -9, a crash, power loss) left behind:
+ * their `running` runs become `interrupted`, which lets them be deleted, and their half-written
+ * imports are removed. Work owned by a live process, this one or another, is left alone. Runs
+ * written before owners were recorded have no owner to ask and count as interrupted.
+ */
+export function reconcileWorkspace(paths: WorkspacePaths, db: Db): Reconciled {
+  const interrupted: string[] = [];
+  for (const runId of listRunIds(paths)) {
+    let manifest: RunManifest;
+    try {
+      manifest = readManifest(paths, runId);
+    } catch {
+      continue; // a damaged manifest is reported where runs are listed
+    }
+    if (manifest.status !== 'running' || (manifest.owner && ownerAlive(manifest.owner))) continue;
+    markInterrupted(paths, manifest);
+    interrupted.push(runId);
+  }
+  return { interrupted, importsRemoved: removeAbandonedImports(db) };
+}
+
+function markInterrupted(paths: WorkspacePaths, manifest: RunManifest): void {
+  const lastWritten = statSync(join(runDir(paths, manifest.runId), 'manifest.json')).mtime;
+  const who = manifest.owner ? `the process that ran it (pid ${manifest.owner.pid})` : 'the process that ran it';
+  manifest.status = 'interrupted';
+  manifest.finishedAt = lastWritten.toISOString();
+  manifest.error = {
+    kind: 'worker-crashed',
+    message: `interrupted: ${who} ended before the run finished (killed, crashed or shut down)`,
+    details: { run: manifest.runId, hint: 'train again; this run can be deleted' },
+  };
+  for (const stage of manifest.stages) {
+    if (stage.status === 'running') stage.status = 'failed';
+    else if (stage.status === 'pending') stage.status = 'skipped';
+  }
+  saveManifest(paths, manifest);
+}
