@@ -42,7 +42,9 @@ describe('a run serves only against the data it was trained on', () => {
 
   it('refuses the old LATEST against other data in a recreated database, and serves again once its files are back', async () => {
     engine = await createEngine({ workspace: ws, workers: 1 });
-    const done = await engine.waitForJob((await engine.request('train.start', { config: { data: { interactions: trainedOn }, stages: ['popularity'] } })).jobId);
+    const done = await engine.waitForJob(
+      (await engine.request('train.start', { config: { data: { interactions: trainedOn }, stages: ['popularity'] } })).jobId,
+    );
     expect(done.error?.message).toBeUndefined();
     const run = done.result as TrainResult;
     const before = await engine.request('recommend', { user: 'u1', k: 5 });
@@ -72,7 +74,9 @@ describe('a run serves only against the data it was trained on', () => {
       const other = await importDataset(db, { interactions: otherData }, silentContext());
       const recorded = { id: other.datasetId, fingerprint: 'f'.repeat(64), users: 40, items: 30, interactions: 240 };
       expect(() => runDatasetId(db, 'run_20260101T000000', recorded)).toThrow(
-        new RegExp(`dataset ${other.datasetId} \\(fingerprint ffffffffffff\\), but dataset ${other.datasetId} in trainyard.db is other data \\(fingerprint ${other.fingerprint.slice(0, 12)}\\)`),
+        new RegExp(
+          `dataset ${other.datasetId} \\(fingerprint ffffffffffff\\), but dataset ${other.datasetId} in trainyard.db is other data \\(fingerprint ${other.fingerprint.slice(0, 12)}\\)`,
+        ),
       );
     } finally {
       db.close();

@@ -13,7 +13,8 @@ const short = (fingerprint: string): string => fingerprint.slice(0, 12);
  */
 export function runDatasetId(db: Db, runId: string, dataset: NonNullable<RunManifest['dataset']>): string {
   const ready = listDatasets(db);
-  const same = ready.find((d) => d.datasetId === dataset.id && d.fingerprint === dataset.fingerprint) ?? ready.find((d) => d.fingerprint === dataset.fingerprint);
+  const same =
+    ready.find((d) => d.datasetId === dataset.id && d.fingerprint === dataset.fingerprint) ?? ready.find((d) => d.fingerprint === dataset.fingerprint);
   if (same) return same.datasetId;
   const other = ready.find((d) => d.datasetId === dataset.id);
   const hint = 'import the files the run was trained on again (trainyard data import), or train a new run on the data you have';
@@ -24,9 +25,13 @@ export function runDatasetId(db: Db, runId: string, dataset: NonNullable<RunMani
       { run: runId, field: 'run', hint },
     );
   }
-  throw new EngineError('not-found', `run ${runId} was trained on dataset ${dataset.id} (fingerprint ${short(dataset.fingerprint)}), which trainyard.db no longer holds`, {
-    run: runId,
-    field: 'run',
-    hint,
-  });
+  throw new EngineError(
+    'not-found',
+    `run ${runId} was trained on dataset ${dataset.id} (fingerprint ${short(dataset.fingerprint)}), which trainyard.db no longer holds`,
+    {
+      run: runId,
+      field: 'run',
+      hint,
+    },
+  );
 }

@@ -16,5 +16,7 @@ try {
 } catch (err) {
   reply = { ok: false, error: toErrorData(err) };
 }
-const transfer = reply.ok ? [reply.value.history.indptr, reply.value.history.indices, reply.value.history.data, reply.value.historyTs].map((a) => a.buffer as ArrayBuffer) : [];
+const transfer = reply.ok
+  ? [reply.value.history.indptr, reply.value.history.indices, reply.value.history.data, reply.value.historyTs].map((a) => a.buffer as ArrayBuffer)
+  : [];
 parentPort!.postMessage(reply, transfer);
