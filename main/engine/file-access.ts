@@ -57,6 +57,10 @@ function pathsOf<K extends EngineRequest>(name: K, raw: RequestArg<K>): PathUse[
     }
     case 'data.preview':
       return [{ field: 'file', path: (raw as RequestArg<'data.preview'>).file }];
+    case 'eval.run': {
+      const { recommendations } = raw as RequestArg<'eval.run'>;
+      return recommendations ? [{ field: 'recommendations', path: recommendations }] : [];
+    }
     case 'train.start': {
       const { configPath } = raw as RequestArg<'train.start'>;
       return configPath ? [{ field: 'configPath', path: configPath }] : [];

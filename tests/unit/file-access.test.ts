@@ -43,6 +43,7 @@ describe('file access of hosts that serve a page', () => {
       ['classify.train', { data: inside, set: [`compareTo=${outside}`] }, 'compareTo'],
       ['data.generate', { out: outside }, 'out'],
       ['data.generate', { out: chosen }, 'out'],
+      ['eval.run', { run: 'latest', recommendations: secret }, 'recommendations'],
     ];
     for (const [name, arg, field] of cases) {
       const err = refusal(name, arg as RequestArg<typeof name>);
@@ -65,6 +66,8 @@ describe('file access of hosts that serve a page', () => {
     expect(refusal('train.start', { configPath: escaping })?.details).toMatchObject({ field: 'data.interactions' });
     expect(refusal('classify.train', { data: chosen, set: ['compareTo=run_20250101T000000'] })).toBeNull();
     expect(refusal('runs.show', { run: 'run_20250101T000000' })).toBeNull();
+    expect(refusal('eval.run', { run: 'latest', recommendations: chosen })).toBeNull();
+    expect(refusal('eval.run', { run: 'latest' })).toBeNull();
   });
 
   it('lets the CLI read any path the user typed', () => {

@@ -42,6 +42,19 @@ export interface DatasetProfile {
   /** events per day bucket */
   activity: { day: string; count: number }[];
   catalog: { items: number; columns: string[] } | null;
+  /** implausible but valid values that were imported (e.g. timestamps in the future) */
+  warnings?: DataWarning[];
+}
+
+/** A warning about imported data, naming where its first case is. */
+export interface DataWarning {
+  message: string;
+  file: string;
+  /** 1-based line (text files) or row (Parquet) of the first case */
+  line: number;
+  column: string;
+  /** how many values have the problem */
+  count: number;
 }
 
 export interface Distribution {

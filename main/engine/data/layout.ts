@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
-import type { TextEncoding } from './decode.ts';
+import { looksBinary, notTextError, type TextEncoding } from './decode.ts';
+import { MAX_RECORD_BYTES, tooLong } from './records.ts';
 import { checkRegularFile } from './input-file.ts';
 
 /** How a source file is read: delimited text, JSON lines or Parquet. */
@@ -37,10 +38,12 @@ export async function detectLayout(path: string): Promise<FileLayout> {
   const size = await fileSize(path);
   const file = basename(path);
   if (size === 0) throw new EngineError('invalid-input', `${file}: the file is empty`, { file: path, hint: 'export the data again' });
-  const sample = await readHead(path, SAMPLE_BYTES);
+  let sample = await readHead(path, SAMPLE_BYTES);
   rejectBinary(path, sample);
   const ext = extname(file).toLowerCase();
   if (ext === '.parquet' || sample.subarray(0, 4).toString('latin1') === 'PAR1') return { kind: 'parquet', name: 'parquet' };
+  if (looksBinary(sample)) throw notTextError(path);
+  if (sample.length === SAMPLE_BYTES && !sample.includes(0x0a)) sample = await firstLine(path);
   const text = sample.toString('utf8').replace(/^\uFEFF/, '');
   if (['.jsonl', '.ndjson', '.json'].includes(ext) || /^\s*\{/.test(text)) return { kind: 'jsonl', name: 'jsonl' };
   const lines = completeLines(text, sample.length < SAMPLE_BYTES);
@@ -55,6 +58,17 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     throw new EngineError('invalid-input', `${path}: file not found`, { file: path, hint: 'check the path' });
   }
+}
+
+/** The first line of a file whose sample holds no line break: a long header, or not line-oriented text at all. */
+async function firstLine(path: string): Promise<Buffer> {
+  const head = await readHead(path, MAX_RECORD_BYTES + 1);
+  const end = head.indexOf(0x0a);
+  if (end < 0) {
+    if (head.length <= MAX_RECORD_BYTES) return head;
+    throw tooLong(path, 1);
+  }
+  return head.subarray(0, end + 1);
 }
 
 async function readHead(path: string, bytes: number): Promise<Buffer> {

@@ -117,6 +117,7 @@ async function fillDataset(
   const events = paths.interactions ? await readInteractions(paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
   if (events?.unknownItems)
     ctx.log('warn', `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`);
+  for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
   if (events?.duplicatesDropped)
     ctx.log('info', `${events.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
 
@@ -130,6 +131,7 @@ async function fillDataset(
     duplicatesDropped: events?.duplicatesDropped ?? 0,
     unknownItems: events?.unknownItems ?? 0,
     catalog: catalog ? { items: catalog.rows.length, columns: catalog.columns } : null,
+    warnings: events?.warnings ?? [],
   });
   await writeRows(db, id, itemIds, catalog, events, ctx);
   db.prepare(
