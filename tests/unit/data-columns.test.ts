@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogColumns, checkMapping, interactionColumns, parseRating, parseTimestamp } from '../../main/engine/data/columns.ts';
+import { catalogColumns, checkMapping, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from '../../main/engine/data/columns.ts';
 import { scanUtf8 } from '../../main/engine/data/decode.ts';
 
 describe('parseTimestamp', () => {
@@ -20,6 +20,17 @@ describe('parseTimestamp', () => {
   it('returns NaN for text that is not a time', () => {
     for (const bad of ['', 'yesterday', '2024-13-45', '01/02/2024', 'NaN']) expect(parseTimestamp(bad)).toBeNaN();
   });
+
+  it('refuses blanks, hex, impossible dates and times outside the years 0001–9999, saying why', () => {
+    expect(parseTimestamp(' 1700000000 ')).toBe(1700000000);
+    expect(parseTimestamp('2024-02-29')).toBe(Date.UTC(2024, 1, 29) / 1e3);
+    for (const bad of ['   ', '\t', '0x1A', '0b101', 'Infinity', '2023-02-30', '2023-02-29', '2024-04-31', '2024-01-01T24:00:00', '2024-01-01T12:60:00', '12345678901234567890', '-99999999999999999999'])
+      expect(parseTimestamp(bad), bad).toBeNaN();
+    expect(timestampProblem('   ')).toBe('the timestamp is empty');
+    expect(timestampProblem('2023-02-30')).toBe('timestamp "2023-02-30" is not a real date or time');
+    expect(timestampProblem('12345678901234567890')).toMatch(/^timestamp "12345678901234567890" is outside the years 0001–9999/);
+    expect(timestampProblem('0x1A')).toBe('cannot read timestamp "0x1A"');
+  });
 });
 
 describe('parseRating', () => {
@@ -28,6 +39,12 @@ describe('parseRating', () => {
     expect(parseRating('-1')).toBe(-1);
     expect(parseRating('')).toBeNaN();
     expect(parseRating('five')).toBeNaN();
+  });
+
+  it('refuses ratings a float32 cannot hold, and hex or infinite values', () => {
+    expect(parseRating('3.4e38')).toBe(3.4e38);
+    for (const bad of ['1e39', '-1e39', '0x10', 'Infinity', ' ']) expect(parseRating(bad), bad).toBeNaN();
+    expect(ratingProblem('1e39')).toMatch(/^rating "1e39" is too large \(ratings are stored as 32-bit floats/);
   });
 });
 
@@ -49,6 +66,28 @@ describe('column detection', () => {
 
   it('asks for a header line when the first row holds values', () => {
     expect(() => interactionColumns('f.tsv', ['196', '242', '3', '881250949'])).toThrow(/first line holds values.*add a header line/);
+  });
+
+  it('refuses one column for two fields', () => {
+    expect(() => interactionColumns('f.csv', ['user_id', 'item_id', 'timestamp'], { user: 'item_id', item: 'item_id' })).toThrow(
+      /f\.csv: user and item would both be read from column "item_id"; each field needs its own column/,
+    );
+    expect(() => interactionColumns('f.csv', ['user_id', 'item_id', 'timestamp'], { ts: 'user_id' })).toThrow(/user and ts would both be read from column "user_id"/);
+  });
+
+  it('clips huge column names and lists in messages', () => {
+    const huge = 'c'.repeat(5_000_000);
+    const err = (() => {
+      try {
+        interactionColumns('f.csv', [huge, ...Array.from({ length: 1000 }, (_, k) => `col${k}`)]);
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(err!.message.length).toBeLessThan(1000);
+    expect(err!.message).toMatch(/c… \(5,000,000 characters\), col0, .*… \(1001 columns\)/);
+    expect(JSON.stringify(err).length).toBeLessThan(5000);
   });
 
   it('rejects unknown mapping keys', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -11,6 +11,7 @@ import { readCatalog } from '../../main/engine/data/read-catalog.ts';
 import { latestPerUserItem, readInteractions, type ParsedInteractions } from '../../main/engine/data/read-interactions.ts';
 import { scanDelimitedEvents } from '../../main/engine/data/scan-interactions.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
+import { mulberry32 } from '../../main/engine/random.ts';
 
 const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
 const ctx = silentContext();
@@ -172,7 +173,7 @@ describe('readInteractions: the byte-level fast path', () => {
       user: fc.constantFrom('u1', 'u2', 'ü3', 'user-4', 'a,b', ''),
       item: fc.constantFrom('a', 'b', 'c', 'd', 'é', 'x;y'),
       rating: fc.oneof(fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom('4.5', '0.25', '3.', '1e1', 'x')),
-      ts: fc.oneof(fc.integer({ min: 0, max: 2e9 }).map(String), fc.constantFrom('1700000000123', '2024-02-03', '2024-02-03T04:05:06Z', '1.5')),
+      ts: fc.oneof(fc.integer({ min: 0, max: 2e9 }).map(String), fc.constantFrom('1700000000123', '2024-02-03', '2024-02-03T04:05:06Z', '1.5', '32503680000', '2999-01-01', '2023-02-30')),
       quote: fc.boolean(),
     });
     let run = 0;
@@ -189,7 +190,7 @@ describe('readInteractions: the byte-level fast path', () => {
         const opts = withCatalog ? { catalogIds: ['b', 'é', 'z'] } : {};
         const outcome = (path: string) =>
           readInteractions(path, opts, ctx).then(
-            (t) => ({ ...t, layout: '' }),
+            (t) => ({ ...t, layout: '', warnings: t.warnings.map((w) => ({ ...w, file: '', message: w.message.replace(/(fast|general)-\d+\.csv/, 'file') })) }),
             (e: unknown) => (e as Error).message.replace(/(fast|general)-\d+\.csv/, 'file'),
           );
         expect(await outcome(fast)).toEqual(await outcome(general));
@@ -298,7 +299,59 @@ describe('readInteractions: bad input', () => {
 
   it('reports an empty item id and a row with too few fields', async () => {
     expect((await failure(readInteractions(fixture('bad/empty-item.csv'), {}, ctx))).message).toMatch(/line 3, column "item_id": the item id is empty/);
-    expect((await failure(readInteractions(fixture('bad/short-row.csv'), {}, ctx))).message).toMatch(/line 3, column "item_id": the row has too few fields/);
+    expect((await failure(readInteractions(fixture('bad/short-row.csv'), {}, ctx))).message).toMatch(/line 3: the row has 1 field, expected 3; fix or remove the row/);
+  });
+
+  /** Writes `rows` under a header into a fresh file; `reader` picks the fast path or (with a quote the fast path refuses) the general one. */
+  const logFile = (name: string, header: string, rows: string[], reader: 'fast' | 'general') => {
+    const path = join(tempDir(name), `${name}.csv`);
+    const note = reader === 'general' ? ',"say ""hi"""""' : ',ok';
+    writeFileSync(path, [header + ',note', ...rows.map((r) => r + note)].join('\n') + '\n');
+    return path;
+  };
+
+  for (const reader of ['fast', 'general'] as const) {
+    it(`refuses garbage values with line and column (${reader} reader)`, async () => {
+      const header = 'user_id,item_id,rating,timestamp';
+      const cases: [string, RegExp][] = [
+        ['u1,i1,1e39,1700000000', /line 3, column "rating": rating "1e39" is too large/],
+        ['u1,i1,4, ', /line 3, column "timestamp": the timestamp is empty/],
+        ['u1,i1,4,2023-02-30', /line 3, column "timestamp": timestamp "2023-02-30" is not a real date/],
+        ['u1,i1,4,0x65F1A2B0', /line 3, column "timestamp": cannot read timestamp "0x65F1A2B0"/],
+        ['u1,i1,4,12345678901234567890', /line 3, column "timestamp": timestamp "12345678901234567890" is outside the years 0001–9999/],
+        ['u\u0000x,i1,4,1700000000', /line 3, column "user_id": the user id "u\\u0000x" contains a control character \(NUL\)/],
+        ['u1,i\u0001,4,1700000000', /line 3, column "item_id": the item id "i\\u0001" contains a control character \(0x01\)/],
+      ];
+      for (const [row, message] of cases) {
+        const e = await failure(readInteractions(logFile('garbage', header, ['u0,i0,3,1700000000', row], reader), {}, ctx));
+        expect(e.message, row).toMatch(message);
+        expect(e.details).toMatchObject({ line: 3 });
+      }
+    });
+
+    it(`imports timestamps far in the future with a warning naming the first line and column (${reader} reader)`, async () => {
+      const path = logFile('future', 'user_id,item_id,timestamp', ['u0,i0,1700000000', 'u1,i1,32503680000', 'u2,i2,2999-01-01'], reader);
+      const t = await readInteractions(path, {}, ctx);
+      expect(t.user.length).toBe(3);
+      expect(t.warnings).toEqual([
+        {
+          message: 'future.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z) (and 1 more event); check the unit or the export',
+          file: path,
+          line: 3,
+          column: 'timestamp',
+          count: 2,
+        },
+      ]);
+      expect((await readInteractions(logFile('past', 'user_id,item_id,timestamp', ['u0,i0,1700000000'], reader), {}, ctx)).warnings).toEqual([]);
+    });
+  }
+
+  it('quotes at most 100 characters of a bad value', async () => {
+    const path = join(tempDir('huge'), 'huge.csv');
+    writeFileSync(path, `user_id,item_id,timestamp\nu1,i1,${'9'.repeat(5_000_000)}x\n`);
+    const e = await failure(readInteractions(path, {}, ctx));
+    expect(e.message).toMatch(/^huge\.csv line 2, column "timestamp": cannot read timestamp "9{100}"… \(5,000,001 characters\)/);
+    expect(JSON.stringify(e.toData()).length).toBeLessThan(2000);
   });
 
   it('reports a quote that is never closed', async () => {
@@ -327,6 +380,54 @@ describe('readInteractions: bad input', () => {
     writeFileSync(path, '{"user_id": "u", "item_id": "i", "ts": 1}\n{"user_id": "' + 'x'.repeat(20 * 2 ** 20) + '"}\n');
     const e = await failure(readInteractions(path, {}, ctx));
     expect(e.message).toMatch(/long\.jsonl line 2: a record is longer than 8 MiB/);
+  });
+
+  it('says a file of random bytes is not a text file, rather than suggesting an encoding', async () => {
+    const dir = tempDir('binary');
+    const random = mulberry32(7);
+    const bytes = Buffer.from(Array.from({ length: 200_000 }, () => Math.floor(random() * 256)));
+    writeFileSync(join(dir, 'random.csv'), bytes);
+    const e = await failure(readInteractions(join(dir, 'random.csv'), {}, ctx));
+    expect(e.message).toMatch(/^random\.csv: this is not a text file/);
+    expect(e.message).not.toMatch(/WINDOWS-1252|LATIN1/);
+    // text first, binary later: found when decoding, with where it starts
+    writeFileSync(join(dir, 'tail.csv'), Buffer.concat([Buffer.from('user_id,item_id,timestamp\n' + 'u1,i1,1700000000\n'.repeat(5000)), bytes]));
+    const tail = await failure(readInteractions(join(dir, 'tail.csv'), {}, ctx));
+    expect(tail.message).toMatch(/^tail\.csv: this is not a text file \(binary data from byte \d+, line 5002\)/);
+  });
+
+  it('says a line without a break is too long, not that the file has no rows', async () => {
+    const path = join(tempDir('oneline'), 'oneline.csv');
+    writeFileSync(path, 'x'.repeat(100 * 2 ** 20));
+    expect((await failure(readInteractions(path, {}, ctx))).message).toMatch(/^oneline\.csv line 1: a record is longer than 8 MiB/);
+    // a long header (more than the 64 KiB sample) is still read
+    const wide = join(tempDir('wide'), 'wide.csv');
+    const extra = Array.from({ length: 10_000 }, (_, k) => `extra_column_${k}`);
+    writeFileSync(wide, ['user_id', 'item_id', 'timestamp', ...extra].join(',') + '\n' + ['u1', 'i1', '1700000000', ...extra.map(() => '')].join(',') + '\n');
+    expect((await readInteractions(wide, {}, ctx)).user.length).toBe(1);
+  });
+
+  it('names a damaged Parquet file and what to do, instead of the decoder error', async () => {
+    const dir = tempDir('parquet');
+    const good = join(dir, 'good.parquet');
+    parquetWriteFile({
+      filename: good,
+      columnData: [
+        { name: 'user_id', data: Array.from({ length: 500 }, (_, k) => `u${k}`), type: 'STRING' },
+        { name: 'item_id', data: Array.from({ length: 500 }, (_, k) => `i${k % 7}`), type: 'STRING' },
+        { name: 'timestamp', data: Array.from({ length: 500 }, (_, k) => BigInt(1_700_000_000 + k)), type: 'INT64' },
+      ],
+    });
+    const bytes = readFileSync(good);
+    // the data pages scrambled, the footer intact: metadata reads, rows do not
+    const damaged = Buffer.from(bytes);
+    for (let k = 8; k < damaged.length - 400; k++) damaged[k] = (damaged[k]! * 31 + 7) & 0xff;
+    writeFileSync(join(dir, 'damaged.parquet'), damaged);
+    const e = await failure(readInteractions(join(dir, 'damaged.parquet'), {}, ctx));
+    expect(e.message).toMatch(/^damaged\.parquet: (rows 1–500 cannot be decoded|not a readable Parquet file) \(.*\); the file is damaged or was cut short/);
+    expect(e.details).toMatchObject({ file: join(dir, 'damaged.parquet'), hint: expect.stringMatching(/export the file again/) });
+    writeFileSync(join(dir, 'cut.parquet'), bytes.subarray(0, bytes.length - 30));
+    expect((await failure(readInteractions(join(dir, 'cut.parquet'), {}, ctx))).message).toMatch(/^cut\.parquet: not a readable Parquet file \(.*\); the file is damaged or was cut short/);
   });
 
   it('recognises compressed files', async () => {

@@ -47,6 +47,19 @@ export function toErrorData(err: unknown): EngineErrorData {
   return { kind: 'internal', message: String(err) };
 }
 
+/** Longest piece of the user's data a message quotes: a 5 MB cell must not fill messages, logs and the event stream. */
+export const MAX_VALUE_CHARS = 100;
+
+/** Text from the user's data (or a third-party message about it) cut to `max` characters for a message. */
+export function clipText(text: string, max = MAX_VALUE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/** A value from the user's data, quoted for a message and cut like clipText. */
+export function quoteValue(value: string): string {
+  return value.length <= MAX_VALUE_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, MAX_VALUE_CHARS))}… (${value.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Throws a `cancelled` EngineError when the signal has fired; call between batches, epochs, iterations. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError('cancelled', 'cancelled');

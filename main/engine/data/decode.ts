@@ -77,11 +77,37 @@ interface InvalidUtf8 {
   byte: number;
   /** bytes 0x80–0x9F seen before: Windows-1252 rather than Latin-1 */
   suggestion: string;
+  /** the bytes around it are binary data, not text in a single-byte encoding */
+  binary: boolean;
+}
+
+/**
+ * Whether bytes look like binary data rather than text in any encoding: more than 1% (and more
+ * than 2) C0 control bytes other than tab, line feed, form feed and carriage return. Text in UTF-8,
+ * Latin-1 or Windows-1252 has next to none (a stray NUL in an id is reported where it is); random
+ * or compressed bytes have about 10%.
+ */
+export function looksBinary(bytes: Uint8Array): boolean {
+  let controls = 0;
+  for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) || b === 0x7f) controls++;
+  return controls > bytes.length / 100 + 2;
+}
+
+/** The error for a file that holds binary data (from byte `offset`, on `line`, when known). */
+export function notTextError(path: string, at?: { offset: number; line: number }): EngineError {
+  const file = basename(path);
+  const where = at ? ` (binary data from byte ${at.offset}, line ${at.line})` : '';
+  return new EngineError('invalid-input', `${file}: this is not a text file${where}; give a CSV, TSV, JSON lines or Parquet file`, {
+    file: path,
+    ...(at ? { line: at.line, offset: at.offset } : {}),
+    hint: 'check that you picked the right file; export the data as CSV if it comes from a spreadsheet or database',
+  });
 }
 
 function invalidUtf8Error(path: string, at: InvalidUtf8 | null): EngineError {
   const file = basename(path);
   if (!at) return new EngineError('invalid-input', `${file}: the file is not valid UTF-8`, { file: path });
+  if (at.binary) return notTextError(path, at);
   const hex = `0x${at.byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return new EngineError(
     'invalid-input',
@@ -103,13 +129,14 @@ async function locateInvalidUtf8(path: string): Promise<InvalidUtf8 | null> {
     const stop = bad >= 0 ? bad : end;
     line += countByte(buf, 0x0a, stop);
     if (bad >= 0) {
-      for (let k = bad; k < Math.min(buf.length, bad + 4096); k++) if (buf[k]! >= 0x80 && buf[k]! <= 0x9f) c1Controls = true;
-      return { offset: base + bad, line, byte: buf[bad]!, suggestion: c1Controls ? 'WINDOWS-1252' : 'LATIN1' };
+      const window = buf.subarray(bad, bad + 4096);
+      for (const b of window) if (b >= 0x80 && b <= 0x9f) c1Controls = true;
+      return { offset: base + bad, line, byte: buf[bad]!, suggestion: c1Controls ? 'WINDOWS-1252' : 'LATIN1', binary: looksBinary(window) };
     }
     carry = buf.subarray(end);
     base += end;
   }
-  if (carry.length) return { offset: base, line, byte: carry[0]!, suggestion: 'LATIN1' };
+  if (carry.length) return { offset: base, line, byte: carry[0]!, suggestion: 'LATIN1', binary: looksBinary(carry) };
   return null;
 }
 

@@ -1,4 +1,4 @@
-import type { DatasetProfile, Distribution } from '../contracts/api.ts';
+import type { DataWarning, DatasetProfile, Distribution } from '../contracts/api.ts';
 import type { InteractionTable } from './types.ts';
 
 export interface ProfileInputs {
@@ -11,6 +11,7 @@ export interface ProfileInputs {
   duplicatesDropped: number;
   unknownItems: number;
   catalog: { items: number; columns: string[] } | null;
+  warnings?: DataWarning[];
 }
 
 const DAY = 86_400;
@@ -51,6 +52,7 @@ export function profileDataset(p: ProfileInputs): DatasetProfile {
     popularityCurve: popularityCurve(itemCounts),
     activity: t && range ? activity(t.ts, range) : [],
     catalog: p.catalog,
+    ...(p.warnings?.length ? { warnings: p.warnings } : {}),
   };
 }
 

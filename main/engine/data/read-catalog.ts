@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, clipText, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { catalogColumns } from './columns.ts';
+import { CONTROL_CHAR, catalogColumns, columnList, controlCharProblem } from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords } from './records.ts';
 import type { ItemCatalog } from './types.ts';
@@ -28,8 +28,9 @@ export async function readCatalog(path: string, map: Record<string, string> | un
     if (cols.id === null) {
       idColumn = columns.includes('item_id') ? 'row' : 'item_id';
       columns.unshift(idColumn);
-      ctx.log('info', `${file}: no item id column among ${reader.columns.join(', ')}; the row number serves as the id (${idColumn})`);
+      ctx.log('info', `${file}: no item id column among ${columnList(reader.columns)}; the row number serves as the id (${idColumn})`);
     } else idColumn = columns[cols.id]!;
+    const idName = clipText(idColumn);
     const titleColumn = cols.title === null ? null : reader.columns[cols.title]!;
     const seen = new Set<string>();
     const rows: Record<string, string>[] = [];
@@ -45,10 +46,18 @@ export async function readCatalog(path: string, map: Record<string, string> | un
         const id = cols.id === null ? String(rowNumber) : (values[cols.id] ?? '').trim();
         if (!id) {
           const where = reader.position === 'line' ? 'line' : 'row';
-          throw new EngineError('invalid-input', `${file} ${where} ${batch.lines[r]}, column "${idColumn}": the item id is empty; fill it in or remove the row`, {
+          throw new EngineError('invalid-input', `${file} ${where} ${batch.lines[r]}, column "${idName}": the item id is empty; fill it in or remove the row`, {
             file: path,
             line: batch.lines[r],
-            column: idColumn,
+            column: idName,
+          });
+        }
+        if (CONTROL_CHAR.test(id)) {
+          const where = reader.position === 'line' ? 'line' : 'row';
+          throw new EngineError('invalid-input', `${file} ${where} ${batch.lines[r]}, column "${idName}": ${controlCharProblem('item', id)}; remove the control characters or the row`, {
+            file: path,
+            line: batch.lines[r],
+            column: idName,
           });
         }
         if (seen.has(id)) {

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { DataWarning } from '../contracts/api.ts';
+import { EngineError, clipText, quoteValue, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { type InteractionColumns, interactionColumns, parseRating, parseTimestamp } from './columns.ts';
+import { CONTROL_CHAR, controlCharProblem, futureLimit, type FutureTimes, type InteractionColumns, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords, type RecordReader } from './records.ts';
 import { scanDelimitedEvents } from './scan-interactions.ts';
@@ -16,6 +17,8 @@ export interface ParsedInteractions extends InteractionTable {
   /** events dropped because their item is not in the catalog */
   unknownItems: number;
   unknownExamples: string[];
+  /** implausible but valid values (timestamps in the future), each with its first line and column */
+  warnings: DataWarning[];
 }
 
 export interface ReadInteractionsOptions {
@@ -30,8 +33,9 @@ export async function readInteractions(path: string, opts: ReadInteractionsOptio
   const layout = await detectLayout(path);
   const reader = await openRecords(path, layout);
   let events: RawEvents;
+  let cols: InteractionColumns;
   try {
-    const cols = interactionColumns(path, reader.columns, opts.map);
+    cols = interactionColumns(path, reader.columns, opts.map);
     const fast = layout.kind === 'delimited' ? await scanDelimitedEvents(path, layout, cols, opts.catalogIds, ctx) : null;
     events = fast ?? (await collectEvents(path, reader, cols, opts.catalogIds, ctx));
   } finally {
@@ -46,6 +50,7 @@ export async function readInteractions(path: string, opts: ReadInteractionsOptio
     );
   if (events.n === 0)
     throw new EngineError('invalid-input', `${basename(path)}: the file has a header but no interactions`, { file: path, hint: 'export the data again' });
+  const warnings = events.future ? [futureWarning(path, layout.kind === 'parquet' ? 'row' : 'line', clipText(reader.columns[cols.ts] ?? `#${cols.ts + 1}`), events.future)] : [];
   const { user, item, ts, rating } = latestPerUserItem(events);
   return {
     userIds: events.userIds,
@@ -60,6 +65,19 @@ export async function readInteractions(path: string, opts: ReadInteractionsOptio
     duplicatesDropped: events.n - user.length,
     unknownItems: events.unknownItems,
     unknownExamples: events.unknownExamples,
+    warnings,
+  };
+}
+
+function futureWarning(path: string, where: 'line' | 'row', column: string, future: FutureTimes): DataWarning {
+  const when = new Date(future.seconds * 1e3).toISOString();
+  const more = future.count > 1 ? ` (and ${future.count - 1} more event${future.count > 2 ? 's' : ''})` : '';
+  return {
+    message: `${basename(path)} ${where} ${future.line}, column "${column}": timestamp ${quoteValue(future.text)} is in the future (${when})${more}; check the unit or the export`,
+    file: path,
+    line: future.line,
+    column,
+    count: future.count,
   };
 }
 
@@ -73,6 +91,7 @@ export interface RawEvents {
   rating: Float32Array | null;
   unknownItems: number;
   unknownExamples: string[];
+  future: FutureTimes | null;
 }
 
 function grow<T extends Int32Array | Float32Array | Float64Array>(a: T, need: number): T {
@@ -110,7 +129,10 @@ async function collectEvents(
     new EngineError('invalid-input', `${file} ${where} ${line}, column "${column}": ${what}; ${hint}`, { file: path, line, column, hint });
   const { user: cu, item: ci, ts: ct } = cols;
   const cr = cols.rating;
-  const colName = (c: number) => reader.columns[c] ?? `#${c + 1}`;
+  const colName = (c: number) => clipText(reader.columns[c] ?? `#${c + 1}`);
+  const needed = Math.max(cu, ci, ct, cr ?? -1);
+  const future = futureLimit();
+  let futures: FutureTimes | null = null;
 
   for await (const batch of reader.batches) {
     throwIfCancelled(ctx.signal);
@@ -124,16 +146,25 @@ async function collectEvents(
     const { rows, lines } = batch;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      const u = row[cu];
-      const i = row[ci];
-      const t = row[ct];
-      if (!u) throw bad(lines[r]!, colName(cu), u === undefined ? 'the row has too few fields' : 'the user id is empty', 'fix or remove the row');
-      if (!i) throw bad(lines[r]!, colName(ci), i === undefined ? 'the row has too few fields' : 'the item id is empty', 'fix or remove the row');
+      if (row.length <= needed)
+        throw new EngineError('invalid-input', `${file} ${where} ${lines[r]}: the row has ${row.length} field${row.length === 1 ? '' : 's'}, expected ${reader.columns.length}; fix or remove the row`, {
+          file: path,
+          line: lines[r],
+          fields: row.length,
+          expected: reader.columns.length,
+          hint: 'fix or remove the row',
+        });
+      const u = row[cu]!;
+      const i = row[ci]!;
+      const t = row[ct]!;
+      if (!u) throw bad(lines[r]!, colName(cu), 'the user id is empty', 'fix or remove the row');
+      if (!i) throw bad(lines[r]!, colName(ci), 'the item id is empty', 'fix or remove the row');
       let ii = items.get(i);
       if (ii === undefined) {
+        if (CONTROL_CHAR.test(i)) throw bad(lines[r]!, colName(ci), controlCharProblem('item', i), 'remove the control characters or the row (was the file damaged or a binary column exported?)');
         if (closed) {
           unknownItems++;
-          if (unknownExamples.length < 5 && !unknownExamples.includes(i)) unknownExamples.push(i);
+          if (unknownExamples.length < 5 && !unknownExamples.includes(clipText(i))) unknownExamples.push(clipText(i));
           continue;
         }
         ii = itemIds.length;
@@ -142,17 +173,22 @@ async function collectEvents(
       }
       let ui = users.get(u);
       if (ui === undefined) {
+        if (CONTROL_CHAR.test(u)) throw bad(lines[r]!, colName(cu), controlCharProblem('user', u), 'remove the control characters or the row (was the file damaged or a binary column exported?)');
         ui = userIds.length;
         users.set(u, ui);
         userIds.push(u);
       }
-      const seconds = parseTimestamp(t ?? '');
+      const seconds = parseTimestamp(t);
       if (Number.isNaN(seconds))
-        throw bad(lines[r]!, colName(ct), `cannot read timestamp ${JSON.stringify(t ?? '')}`, 'use epoch seconds/milliseconds or an ISO date such as 2024-05-01T12:00:00Z');
+        throw bad(lines[r]!, colName(ct), timestampProblem(t), 'use epoch seconds/milliseconds or an ISO date such as 2024-05-01T12:00:00Z');
+      if (seconds > future) {
+        futures ??= { count: 0, line: lines[r]!, text: t, seconds };
+        futures.count++;
+      }
       if (rating) {
-        const value = parseRating(row[cr!] ?? '');
+        const value = parseRating(row[cr!]!);
         if (Number.isNaN(value))
-          throw bad(lines[r]!, colName(cr!), `cannot read rating ${JSON.stringify(row[cr!] ?? '')}`, 'ratings must be numbers; fix the row or map another column with --map rating=<column>');
+          throw bad(lines[r]!, colName(cr!), ratingProblem(row[cr!]!), 'ratings must be numbers; fix the row or map another column with --map rating=<column>');
         rating[n] = value;
       }
       user[n] = ui;
@@ -168,7 +204,7 @@ async function collectEvents(
       ctx.progress({ stage: 'import', current: seen, total: share > 0 ? Math.max(seen, Math.round(seen / share)) : seen, unit: 'rows' });
     }
   }
-  return { n, userIds, itemIds, user, item, ts, rating, unknownItems, unknownExamples };
+  return { n, userIds, itemIds, user, item, ts, rating, unknownItems, unknownExamples, future: futures };
 }
 
 interface EventColumns {

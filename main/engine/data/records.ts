@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseSync } from 'csv-parse/sync';
 import { type AsyncBuffer, type FileMetaData, asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../contracts/errors.ts';
 import { utf8Bytes } from './decode.ts';
 import type { DelimitedLayout, FileLayout } from './layout.ts';
 
@@ -33,7 +33,7 @@ export async function openRecords(path: string, layout: FileLayout): Promise<Rec
   return openParquet(path);
 }
 
-function tooLong(path: string, line: number): EngineError {
+export function tooLong(path: string, line: number): EngineError {
   return new EngineError(
     'invalid-input',
     `${basename(path)} line ${line}: a record is longer than ${MAX_RECORD_BYTES >> 20} MiB. The file is probably not ` +
@@ -146,7 +146,7 @@ function parseQuoted(path: string, text: string, delimiter: string, line: number
     const [record] = parseSync(text, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
     return record ?? [];
   } catch (e) {
-    throw new EngineError('invalid-input', `${basename(path)} line ${line}: ${(e as Error).message}`, { file: path, line });
+    throw new EngineError('invalid-input', `${basename(path)} line ${line}: ${clipText((e as Error).message, 200)}`, { file: path, line });
   }
 }
 
@@ -187,7 +187,7 @@ async function* jsonObjects(path: string, onBytes: (n: number) => void): AsyncGe
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new EngineError('invalid-input', `${basename(path)} line ${line}: not valid JSON (${(e as Error).message}); each line must hold one JSON object`, {
+      throw new EngineError('invalid-input', `${basename(path)} line ${line}: not valid JSON (${clipText((e as Error).message, 200)}); each line must hold one JSON object`, {
         file: path,
         line,
       });
@@ -234,16 +234,27 @@ function cellText(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }
 
+/** A decoder error as a message naming the file (and the rows it could not read) with what to do. */
+function corruptParquet(path: string, cause: unknown, rows?: { from: number; to: number }): EngineError {
+  const where = rows ? `rows ${rows.from}–${rows.to} cannot be decoded` : 'not a readable Parquet file';
+  return new EngineError('invalid-input', `${basename(path)}: ${where} (${clipText(String((cause as Error).message ?? cause), 200)}); the file is damaged or was cut short`, {
+    file: path,
+    ...(rows ? { line: rows.from } : {}),
+    hint: 'copy or export the file again; if it was written by another tool, check that the write finished',
+  });
+}
+
 async function openParquet(path: string): Promise<RecordReader> {
   let file: AsyncBuffer;
   let metadata: FileMetaData;
+  let columns: string[];
   try {
     file = await asyncBufferFromFile(path);
     metadata = await parquetMetadataAsync(file);
+    columns = parquetSchema(metadata).children.map((c) => c.element.name);
   } catch (e) {
-    throw new EngineError('invalid-input', `${basename(path)}: not a readable Parquet file (${(e as Error).message})`, { file: path });
+    throw corruptParquet(path, e);
   }
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
   const total = Number(metadata.num_rows);
   let read = 0;
   async function* batches(): AsyncGenerator<RecordBatch> {
@@ -251,7 +262,11 @@ async function openParquet(path: string): Promise<RecordReader> {
     for (const group of metadata.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
       let rows: unknown[][] = [];
-      await parquetRead({ file, metadata, rowStart, rowEnd, rowFormat: 'array', onComplete: (r: unknown[][]) => (rows = r) });
+      try {
+        await parquetRead({ file, metadata, rowStart, rowEnd, rowFormat: 'array', onComplete: (r: unknown[][]) => (rows = r) });
+      } catch (e) {
+        throw corruptParquet(path, e, { from: rowStart + 1, to: rowEnd });
+      }
       const lines = rows.map((_, k) => rowStart + k + 1);
       yield { rows: rows.map((r) => r.map(cellText)), lines };
       rowStart = rowEnd;

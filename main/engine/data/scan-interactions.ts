@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { throwIfCancelled } from '../contracts/errors.ts';
+import { clipText, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import { ByteIdTable, hashBytes } from './byte-ids.ts';
-import { epochSeconds, parseRating, parseTimestamp, type InteractionColumns } from './columns.ts';
+import { CONTROL_CHAR, epochSeconds, futureLimit, parseRating, parseTimestamp, type FutureTimes, type InteractionColumns } from './columns.ts';
 import { utf8Bytes } from './decode.ts';
 import type { DelimitedLayout } from './layout.ts';
 import type { RawEvents } from './read-interactions.ts';
@@ -14,8 +14,8 @@ const PROGRESS_MS = 200;
 /**
  * The fast path for delimited interaction logs: works on the file's bytes, looks ids up without
  * making strings and parses plain numbers in place. It handles only clean files (fields bare or
- * simply quoted); on anything unusual (an escaped or embedded quote, a short row, an empty id, a
- * value it cannot read) it returns null and the general reader, which owns every error message,
+ * simply quoted); on anything unusual (an escaped or embedded quote, a short row, an empty id, an
+ * id with a control character, a value it cannot read) it returns null and the general reader, which owns every error message,
  * reads the file instead.
  */
 export async function scanDelimitedEvents(
@@ -51,6 +51,10 @@ export async function scanDelimitedEvents(
   let quotes = false;
   let read = 0;
   let lastProgress = 0;
+  /** 1-based line of the current record (header and blank lines counted) */
+  let lineNo = 0;
+  const future = futureLimit();
+  let futures: FutureTimes | null = null;
 
   const reserve = (rows: number) => {
     if (rows <= cap) return;
@@ -63,6 +67,7 @@ export async function scanDelimitedEvents(
 
   /** false when the line needs the general reader */
   const line = (buf: Buffer, start: number, end: number): boolean => {
+    lineNo++;
     if (end > start && buf[end - 1] === 0x0d) end--;
     if (end === start) return true;
     if (header) {
@@ -101,13 +106,17 @@ export async function scanDelimitedEvents(
       if (ii < 0) {
         unknownItems++;
         const id = buf.toString('utf8', is, ie);
-        if (unknownExamples.length < 5 && !unknownExamples.includes(id)) unknownExamples.push(id);
+        if (unknownExamples.length < 5 && !unknownExamples.includes(clipText(id))) unknownExamples.push(clipText(id));
         return true;
       }
     } else ii = items.intern(buf, is, ie, hashBytes(buf, is, ie));
     let t = plainNumber(buf, starts[ct]!, ends[ct]!);
     t = Number.isNaN(t) ? parseTimestamp(buf.toString('utf8', starts[ct]!, ends[ct]!)) : epochSeconds(t);
     if (Number.isNaN(t)) return false;
+    if (t > future) {
+      futures ??= { count: 0, line: lineNo, text: buf.toString('utf8', starts[ct]!, ends[ct]!), seconds: t };
+      futures.count++;
+    }
     if (rating) {
       let r = plainNumber(buf, starts[cr]!, ends[cr]!);
       if (Number.isNaN(r)) r = parseRating(buf.toString('utf8', starts[cr]!, ends[cr]!));
@@ -149,7 +158,10 @@ export async function scanDelimitedEvents(
   } finally {
     stream.destroy();
   }
-  return { n, userIds: users.ids, itemIds: items.ids, user, item, ts, rating, unknownItems, unknownExamples };
+  // checked once per distinct id, not per row; the general reader names the line
+  const newItems = items.ids.slice(catalogIds?.length ?? 0);
+  if (users.ids.some((id) => CONTROL_CHAR.test(id)) || newItems.some((id) => CONTROL_CHAR.test(id))) return null;
+  return { n, userIds: users.ids, itemIds: items.ids, user, item, ts, rating, unknownItems, unknownExamples, future: futures };
 }
 
 /** Rows the file probably holds, from the line length in its first chunk (a little over, to avoid regrowing). */
