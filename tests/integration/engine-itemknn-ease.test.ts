@@ -57,7 +57,7 @@ describe('engine: itemknn and ease stages', () => {
       expect(existsSync(join(result.runDir, f)), f).toBe(true);
     }
     const manifest = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as RunManifest;
-    expect(manifest.stages.find((s) => s.name === 'ease')?.effective).toEqual({ lambda: 50, items: 180 });
+    expect(manifest.stages.find((s) => s.name === 'ease')?.effective).toMatchObject({ lambda: 50, items: 180 });
 
     // limits that do not change the model do not retrain it; neighbours do
     const again = await train({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 10 }, ease: { lambda: 50, memoryBudgetMB: 100 } });

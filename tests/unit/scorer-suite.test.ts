@@ -58,6 +58,6 @@ scorerSuite('itemknn (asymmetric cosine, 4 neighbours)', async () => {
 });
 
 scorerSuite('ease', async () => {
-  const model = await trainEase(split.trainCsr, { lambda: 3, maxItems: 100, memoryBudgetMB: 1 }, silentContext());
+  const model = await trainEase(split.trainCsr, { lambda: 3, maxItems: 100, memoryBudgetMB: 1 }, 1, silentContext());
   return { scorer: createEaseScorer(model, split.trainCsr), nUsers: split.nUsers };
 });

@@ -31,7 +31,6 @@ export interface AlsKernel {
   scoreUsers(users: number, nUsers: number, panels: number, nPanels: number, k: number, out: number, outStride: number): void;
   heapBase(): number;
 }
-export type AlsKernelFunction = Exclude<keyof AlsKernel, 'heapBase'>;
 
 const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;

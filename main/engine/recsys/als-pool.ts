@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
-import type { AlsKernelFunction, AlsWasmModule, WasmMemory } from './als-kernel.ts';
+import type { AlsWasmModule, WasmMemory } from './als-kernel.ts';
 
 export interface KernelCall {
-  fn: AlsKernelFunction;
+  /** an exported function of the kernel module the pool was started with (ALS or EASE) */
+  fn: string;
   args: number[];
 }
 
@@ -32,7 +33,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/** Worker threads that run ALS kernel calls on one shared memory; worker t always gets batch t. */
+/** Worker threads that run kernel calls (ALS, EASE) on one shared memory; worker t always gets batch t. */
 export class AlsWorkerPool {
   private readonly workers: Worker[];
   private readonly pending: (Pending | undefined)[];

@@ -54,7 +54,7 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 export function checkEaseFits(nItems: number, params: EaseParams): EaseEstimate {
   const e = estimateEase(nItems);
   const budget = params.memoryBudgetMB * 2 ** 20;
-  const figures = `${nItems} items need ${mib(e.bytes)} (a dense ${nItems} × ${nItems} float64 solve plus float32 weights) and about ${Math.ceil(e.seconds)} s`;
+  const figures = `${nItems} items need ${mib(e.bytes)} (a dense ${nItems} × ${nItems} float64 solve plus float32 weights) and about ${Math.ceil(e.seconds)} s on one core`;
   const limit =
     nItems > params.maxItems
       ? { field: 'ease.maxItems', why: `ease.maxItems is ${params.maxItems}` }
@@ -75,12 +75,14 @@ export function checkEaseFits(nItems: number, params: EaseParams): EaseEstimate 
   return e;
 }
 
-export async function trainEase(train: Csr, params: EaseParams, ctx: TaskContext): Promise<EaseModel> {
+/** `threads` 0 uses the machine's cores (up to 8); the result does not depend on it. */
+export async function trainEase(train: Csr, params: EaseParams, threads: number, ctx: TaskContext): Promise<EaseModel & { threads: number }> {
   if (!(params.lambda > 0)) throw new EngineError('invalid-input', `ease.lambda must be above 0, got ${params.lambda}`, { field: 'ease.lambda' });
   const n = train.nCols;
   const e = checkEaseFits(n, params);
-  ctx.log('info', `EASE: ${n} items, about ${mib(e.bytes)} and ${Math.ceil(e.seconds)} s (estimated)`);
-  return { nItems: n, weights: await solveEase(train, params.lambda, ctx) };
+  ctx.log('info', `EASE: ${n} items, about ${mib(e.bytes)} and ${Math.ceil(e.seconds)} s on one core (estimated)`);
+  const { weights, threads: used } = await solveEase(train, params.lambda, threads, ctx);
+  return { nItems: n, weights, threads: used };
 }
 
 const WEIGHTS_FILE = 'weights.npy';

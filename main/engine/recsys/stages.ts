@@ -100,7 +100,7 @@ const itemknn: ModelStage = {
   scorer: (dir, input) => createItemKnnScorer(loadItemKnn(dir), input.split.trainCsr),
 };
 
-/** EASE; its limits decide only whether it runs, so the cache key holds lambda alone. */
+/** EASE; its limits decide only whether it runs and threads do not change it, so the cache key holds lambda alone. */
 const ease: ModelStage = {
   name: 'ease',
   needs: 'interactions',
@@ -108,9 +108,9 @@ const ease: ModelStage = {
   params: (config) => ({ lambda: config.ease.lambda }),
   async train(input, dir, ctx) {
     const params = input.config.ease;
-    const model = await trainEase(requireSplit(input, 'ease').trainCsr, params, ctx);
+    const model = await trainEase(requireSplit(input, 'ease').trainCsr, params, input.threads, ctx);
     saveEase(dir, model, params);
-    return { lambda: params.lambda, items: model.nItems };
+    return { lambda: params.lambda, items: model.nItems, threads: model.threads };
   },
   scorer: (dir, input) => createEaseScorer(loadEase(dir), input.split.trainCsr),
 };

@@ -4,8 +4,8 @@ import { instantiateAlsKernel, type AlsKernel } from '../recsys/als-kernel.ts';
 import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als-pool.ts';
 
 /**
- * Runs batches of ALS kernel calls, or its share of a queue of solveRows chunks, on the training memory it
- * shares with the thread that started it.
+ * Runs batches of kernel calls (ALS or EASE: whichever module it was sent), or its share of a queue of ALS
+ * solveRows chunks, on the memory it shares with the thread that started it.
  */
 let kernel: AlsKernel | undefined;
 
@@ -29,7 +29,11 @@ function handle(request: AlsWorkerRequest): AlsWorkerReply {
       }
       return { type: 'results', results: [] };
     }
-    const results = request.calls.map((call) => (k[call.fn] as (...args: number[]) => number | undefined)(...call.args) ?? 0);
+    const results = request.calls.map((call) => {
+      const fn = (k as unknown as Record<string, ((...args: number[]) => number | undefined) | undefined>)[call.fn];
+      if (!fn) throw new Error(`kernel has no function ${call.fn}`);
+      return fn(...call.args) ?? 0;
+    });
     return { type: 'results', results };
   } catch (err) {
     return { type: 'error', error: toErrorData(err) };
