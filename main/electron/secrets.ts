@@ -28,8 +28,16 @@ export type Keychain = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptStrin
 
 type Stored = Partial<Record<SecretName, string>>;
 
+function selectedBackend(keychain: Keychain): string | undefined {
+  try {
+    return keychain.getSelectedStorageBackend?.();
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
 function protectionOf(keychain: Keychain): Pick<SecretStatus, 'protection' | 'backend'> {
-  const backend = keychain.getSelectedStorageBackend?.();
+  const backend = selectedBackend(keychain);
   if (!keychain.isEncryptionAvailable()) return { protection: 'unavailable', ...(backend ? { backend } : {}) };
   // Linux without a keyring: Electron "encrypts" with a password built into Chromium, which protects nothing.
   if (backend === 'basic_text') return { protection: 'basic-text', backend };
