@@ -11,6 +11,7 @@ import { OutsideListsCard } from './evaluate/OutsideListsCard.tsx';
 import { PerUserCard } from './evaluate/PerUserCard.tsx';
 import { SplitCard } from './evaluate/SplitCard.tsx';
 import { StagesCard } from './evaluate/StagesCard.tsx';
+import { TuningCard } from './evaluate/TuningCard.tsx';
 
 const HEADLINE = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate'];
 
@@ -68,6 +69,7 @@ export function EvaluatePage({ param, navigate }: PageProps) {
           {metrics.external && <OutsideListsCard external={metrics.external} />}
         </>
       )}
+      {runId && detail.data?.manifest.tuning && <TuningCard tuning={detail.data.manifest.tuning} onTrainWith={() => navigate('train', runId)} />}
       {runId && detail.data?.manifest.split && <SplitCard split={detail.data.manifest.split} />}
       {runId && detail.data && <StagesCard stages={detail.data.manifest.stages} />}
     </>

@@ -1,19 +1,29 @@
 import { useState, type FormEvent } from 'react';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
-import { useApi } from '../api/context.tsx';
+import { useApi, useRequest } from '../api/context.tsx';
 import { MetricSeriesChart } from '../charts/MetricSeriesChart.tsx';
 import { formatMetric, formatSeconds } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
 import { etaSeconds, isFinished, latestJobId, useJob, useJobs, type TrackedJob } from '../state/jobs.tsx';
 import { useSettings } from '../state/settings.ts';
 import { useJobAction } from '../state/useJobAction.ts';
-import { DEFAULT_FORM, STAGE_CHOICES, toConfig, validateForm, type TrainForm } from './train/config.ts';
+import { DEFAULT_FORM, formFromRun, loadForm, saveForm, STAGE_CHOICES, toConfig, validateForm, type TrainForm } from './train/config.ts';
 
-export function TrainPage({ navigate }: PageProps) {
+export function TrainPage({ param, navigate }: PageProps) {
   const api = useApi();
   const [settings] = useSettings();
   const [form, setForm] = useState<TrainForm>(DEFAULT_FORM);
+  // The form starts from a run's settings when the route names one ("Train with these settings"),
+  // else from the last form sent in this workspace; each source is applied once.
+  const workspace = useRequest('workspace.info', undefined).data?.path;
+  const source = useRequest('runs.show', param ? { run: param } : null);
+  const [appliedFrom, setAppliedFrom] = useState<string | null>(null);
+  const from = param ? (source.data ? `run:${param}` : null) : workspace !== undefined ? `workspace:${workspace}` : null;
+  if (from !== null && from !== appliedFrom) {
+    setAppliedFrom(from);
+    setForm(param && source.data ? formFromRun(source.data.manifest.resolvedParams) : loadForm(workspace ?? ''));
+  }
   const [submitted, setSubmitted] = useState(false);
   const job = useJobAction();
   // A training started earlier (before navigating away) is shown again until a new one starts.
@@ -27,7 +37,9 @@ export function TrainPage({ navigate }: PageProps) {
   const start = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (Object.keys(errors).length === 0) void job.start('train.start', { config: toConfig(form, settings) });
+    if (Object.keys(errors).length !== 0) return;
+    if (workspace !== undefined) saveForm(workspace, form);
+    void job.start('train.start', { config: toConfig(form, settings) });
   };
   const cancel = () => {
     if (shownJobId) void api.cancel(shownJobId);
@@ -37,9 +49,15 @@ export function TrainPage({ navigate }: PageProps) {
   return (
     <>
       <PageHeader title="Train" subtitle="Choose stages and parameters; training runs in worker threads while you keep working" />
-      <ErrorBanner error={job.error} />
+      <ErrorBanner error={job.error ?? source.error} />
       <div className="grid-2">
         <Card title="Pipeline">
+          {param && appliedFrom === `run:${param}` && (
+            <p className="small muted" data-testid="form-from-run">
+              Settings of run {param}
+              {source.data?.manifest.tuning ? ', with its tuned params' : ''}.
+            </p>
+          )}
           <TrainFormView form={form} onChange={setForm} errors={submitted ? errors : {}} disabled={running} onSubmit={start} />
         </Card>
         <Card title="Progress" testId="train-progress">
@@ -55,6 +73,11 @@ export function TrainPage({ navigate }: PageProps) {
               <p>
                 Run <code data-testid="train-run-id">{result.runId}</code> finished.
               </p>
+              {result.promotion && (
+                <p className="small" data-testid="train-promotion">
+                  {result.promoted ? 'It is now LATEST, the run that serves' : 'LATEST unchanged'}: {result.promotion}
+                </p>
+              )}
               <ResultTable metrics={result.metrics} />
               <div className="row">
                 <button type="button" className="primary" onClick={() => navigate('evaluate', result.runId)}>
@@ -87,6 +110,7 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
   const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
   const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
   const itemknn = (patch: Partial<TrainForm['itemknn']>) => onChange({ ...form, itemknn: { ...form.itemknn, ...patch } });
+  const tune = (patch: Partial<TrainForm['tune']>) => onChange({ ...form, tune: { ...form.tune, ...patch } });
   return (
     <form className="stack" onSubmit={onSubmit} data-testid="train-form">
       <fieldset>
@@ -159,6 +183,26 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
           </div>
         </fieldset>
       )}
+      <fieldset>
+        <legend>Tuning</legend>
+        <label className="row">
+          <input type="checkbox" checked={form.tune.enabled} onChange={(e) => tune({ enabled: e.target.checked })} disabled={disabled} data-testid="tune-enabled" />
+          Tune the params of ALS, ItemKNN and EASE first, on a validation split of the training part (the test part is never used to choose)
+        </label>
+        {form.tune.enabled && (
+          <div className="row">
+            <NumberField label="Trials per stage" value={form.tune.trials} onChange={(trials) => tune({ trials })} error={errors['tune.trials']} step="1" disabled={disabled} testId="tune-trials" />
+            <NumberField
+              label="Time limit (minutes, empty: none)"
+              value={form.tune.minutes ?? NaN}
+              onChange={(minutes) => tune({ minutes: Number.isNaN(minutes) ? null : minutes })}
+              error={errors['tune.minutes']}
+              disabled={disabled}
+              testId="tune-minutes"
+            />
+          </div>
+        )}
+      </fieldset>
       <div className="row">
         <button type="submit" className="primary" disabled={disabled} data-testid="train-start">
           Start training

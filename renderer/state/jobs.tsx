@@ -28,7 +28,7 @@ const MAX_LOG_LINES = 500;
 
 /** Progress metrics worth a chart; timings and counters are shown as text only. */
 export function isChartedMetric(name: string): boolean {
-  return /^(train_|val_|validation_)?(loss|accuracy|acc|f1|macro_f1)$/.test(name);
+  return /^(train_|val_|validation_)?(loss|accuracy|acc|f1|macro_f1|ndcg10)$/.test(name);
 }
 
 const empty = (): TrackedJob => ({ info: null, stages: {}, stageOrder: [], logs: [] });

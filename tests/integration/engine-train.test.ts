@@ -77,7 +77,7 @@ describe('engine: train, evaluate, publish', () => {
     expect(done.error?.message).toBeUndefined();
     const result = done.result as TrainResult;
     const manifest = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as RunManifest;
-    const trials = (JSON.parse(readFileSync(join(result.runDir, 'tune.json'), 'utf8')) as { trials: { trial: number; ndcg10: number; params: Record<string, number> }[] }).trials;
+    const trials = manifest.tuning!.trials;
     expect(trials.map((t) => t.trial)).toEqual([1, 2, 3]);
     expect(trials[0]!.params).toEqual({ factors: 16, regularization: 1, alpha: 10, iterations: 8 });
     const best = manifest.tuning!.best.als!;

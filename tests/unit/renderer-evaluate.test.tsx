@@ -275,3 +275,33 @@ describe('stage effective records', () => {
     ]);
   });
 });
+
+describe('Evaluate page: tuning', () => {
+  it('shows every trial of a tuned run with the best marked, and trains again with its settings', async () => {
+    const tuned = (run: string): RunDetail => {
+      const detail = runDetail(run, 1, 32);
+      const trials = [
+        { stage: 'als', trial: 1, params: { factors: 64, alpha: 40 }, ndcg10: 0.02, recall10: 0.05, seconds: 1 },
+        { stage: 'als', trial: 2, params: { factors: 32, alpha: 4 }, ndcg10: 0.04, recall10: 0.09, seconds: 1.5 },
+        { stage: 'als', trial: 3, params: { factors: 128, alpha: 1 }, ndcg10: 0.03, recall10: 0.07, seconds: 2 },
+      ];
+      detail.manifest.tuning = {
+        stages: ['als'],
+        trialsPerStage: 3,
+        validation: { method: 'last1', users: 450, trainEvents: 11_000 },
+        best: { als: { trial: 2, params: { factors: 32, alpha: 4 }, ndcg10: 0.04, recall10: 0.09 } },
+        trials,
+        ranges: { als: [{ key: 'factors', low: 8, high: 256, log: true }, { key: 'alpha', low: 0.5, high: 100, log: true }] },
+      };
+      return detail;
+    };
+    renderApp(engine(tuned), 'evaluate/run_a');
+    const card = await screen.findByTestId('tuning');
+    expect(card.textContent).toContain('450 validation users');
+    const rows = [...screen.getByTestId('tuning-trials-als').querySelectorAll('tbody tr')].map((r) => r.textContent);
+    expect(rows).toEqual(['1 (given)64400.02000.05001.0 s', '2 ★3240.04000.09001.5 s', '312810.03000.07002.0 s']);
+    for (const id of ['als-by-trial', 'als-factors', 'als-alpha']) expect(screen.getByTestId(`chart-tuning-${id}`)).toBeTruthy();
+    fireEvent.click(screen.getByTestId('train-with-tuned'));
+    await waitFor(() => expect(window.location.hash).toBe('#/train/run_a'));
+  });
+});

@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_FORM, toConfig, validateForm } from '../../renderer/pages/train/config.ts';
+import { DEFAULT_FORM, formFromRun, toConfig, validateForm } from '../../renderer/pages/train/config.ts';
 import { DEFAULT_SETTINGS } from '../../renderer/state/settings.ts';
 import { etaSeconds, isChartedMetric, jobsReducer } from '../../renderer/state/jobs.tsx';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { runDetail } from '../e2e/support/fixtures.ts';
 import { renderApp } from '../e2e/support/render-app.tsx';
 
 afterEach(cleanup);
@@ -68,7 +69,68 @@ describe('Train page', () => {
   });
 });
 
+describe('Train page: remembered and copied settings, tuning', () => {
+  const workspaceEngine = () =>
+    new FakeEngine({
+      'jobs.list': () => [],
+      'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0.1.0' }),
+      'train.start': () => ({ jobId: 'job-8' }),
+      'runs.show': ({ run }) => {
+        const detail = runDetail(run, 1, 24);
+        detail.manifest.resolvedParams = { stages: ['popularity', 'als'], seed: 7, split: { method: 'lastpct:0.2' }, als: { factors: 24, regularization: 3.5, alpha: 2, iterations: 9, confidence: 'log' } };
+        return detail;
+      },
+    });
+
+  it('keeps the last settings sent in this workspace across visits', async () => {
+    const e = workspaceEngine();
+    const first = renderApp(e, 'train');
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'workspace.info')).toBe(true));
+    fireEvent.change(await screen.findByTestId('als-factors'), { target: { value: '12' } });
+    fireEvent.click(screen.getByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    first.unmount();
+    renderApp(workspaceEngine(), 'train');
+    await waitFor(() => expect((screen.getByTestId('als-factors') as HTMLInputElement).value).toBe('12'));
+  });
+
+  it('starts from a run\'s settings when the route names it ("Train with these settings")', async () => {
+    const e = workspaceEngine();
+    renderApp(e, 'train/run_20260101T000000');
+    expect((await screen.findByTestId('form-from-run')).textContent).toContain('run_20260101T000000');
+    expect((screen.getByTestId('als-factors') as HTMLInputElement).value).toBe('24');
+    fireEvent.click(screen.getByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    expect((e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config).toMatchObject({
+      stages: ['popularity', 'als'],
+      seed: 7,
+      split: { method: 'lastpct:0.2' },
+      als: { factors: 24, regularization: 3.5, alpha: 2, iterations: 9, confidence: 'log' },
+    });
+  });
+
+  it('sends a tuning request with trials and a time limit when tuning is ticked', async () => {
+    const e = workspaceEngine();
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('tune-enabled'));
+    fireEvent.change(screen.getByTestId('tune-trials'), { target: { value: '12' } });
+    fireEvent.change(screen.getByTestId('tune-minutes'), { target: { value: '15' } });
+    fireEvent.click(screen.getByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    expect((e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config.tune).toEqual({ stages: 'auto', trials: 12, seconds: 900 });
+  });
+});
+
 describe('train config and job state', () => {
+  it('maps a run\'s resolved params back onto the form, ignoring what the form does not know', () => {
+    const form = formFromRun({ stages: ['als', 'semantic', 'mystery'], seed: 3, als: { factors: 8 }, itemknn: { neighbours: 50, extra: 1 } });
+    expect(form.stages).toEqual(['als', 'semantic']);
+    expect(form.als).toEqual({ ...DEFAULT_FORM.als, factors: 8 });
+    expect(form.itemknn).toEqual({ ...DEFAULT_FORM.itemknn, neighbours: 50 });
+    expect(form.tune.enabled).toBe(false);
+    expect(validateForm({ ...DEFAULT_FORM, stages: ['popularity'], tune: { enabled: true, trials: 5, minutes: null } })['tune.trials']).toMatch(/needs ALS/);
+  });
+
   it('validates the split and stage dependencies', () => {
     expect(validateForm(DEFAULT_FORM)).toEqual({});
     expect(validateForm({ ...DEFAULT_FORM, split: 'lastpct:0.2' })).toEqual({});

@@ -99,9 +99,9 @@ function trainAction(withEngine: WithEngine, tuneStages: 'auto' | 'from-stages' 
 /** The tuned params per stage, with their validation scores. */
 export function formatTuning(tuning: RunTuning): string {
   const lines = Object.entries(tuning.best).map(
-    ([stage, b]) => `tuned ${stage}: ${Object.entries(b.params).map(([k, v]) => `${k}=${v}`).join(' ')} (trial ${b.trial} of ${tuning.trials}, validation NDCG@10 ${b.ndcg10.toFixed(4)}, Recall@10 ${b.recall10.toFixed(4)})`,
+    ([stage, b]) => `tuned ${stage}: ${Object.entries(b.params).map(([k, v]) => `${k}=${v}`).join(' ')} (trial ${b.trial} of ${tuning.trialsPerStage}, validation NDCG@10 ${b.ndcg10.toFixed(4)}, Recall@10 ${b.recall10.toFixed(4)})`,
   );
-  const on = `on ${tuning.validation.users} validation users (each one's last training event), trials in tune.json`;
+  const on = `on ${tuning.validation.users} validation users (each one's last training event), every trial in the manifest's tuning.trials`;
   return [...lines, on, ...(tuning.stoppedEarly ? [tuning.stoppedEarly] : [])].join('\n') + '\n';
 }
 

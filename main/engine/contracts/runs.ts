@@ -65,7 +65,7 @@ export interface RunManifest {
     droppedAfterCutoff: number;
   } | null;
   stages: StageRecord[];
-  /** set when params were tuned before training; every trial is in tune.json */
+  /** set when params were tuned before training, with every trial */
   tuning?: RunTuning;
   /** training seconds per stage (evaluation excluded) */
   timings: Record<string, number>;
@@ -163,9 +163,14 @@ export interface OutsideListReport {
 /** How a run's params were chosen: trials on a validation split carved out of the training part only. */
 export interface RunTuning {
   stages: string[];
-  trials: number;
+  /** trials per stage asked for */
+  trialsPerStage: number;
   validation: { method: 'last1'; users: number; trainEvents: number };
   /** per stage: the best trial's params and validation scores */
   best: Record<string, { trial: number; params: Record<string, number>; ndcg10: number; recall10: number }>;
+  /** every trial, in the order they ran */
+  trials: { stage: string; trial: number; params: Record<string, number>; ndcg10: number; recall10: number; seconds: number }[];
+  /** the searched ranges per stage (log: searched on a log scale) */
+  ranges: Record<string, { key: string; low: number; high: number; log: boolean }[]>;
   stoppedEarly?: string;
 }

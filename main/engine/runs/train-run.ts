@@ -144,7 +144,6 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     if (split && tuneStagesOf.length) {
       // The tuner gets the training events only: the test part cannot reach it.
       const tuned = await tuneStages(split.train, { userIds: table.userIds, itemIds: table.itemIds, catalog, threads }, config, { ...config.tune, stages: tuneStagesOf }, join(dir, 'tune-trials'), ctx);
-      writeJson(join(dir, 'tune.json'), tuned);
       config = withTunedParams(config, tuned);
       manifest.resolvedParams = { ...config, threads };
       manifest.tuning = tuningSummary(tuned, config.tune.trials);
@@ -219,9 +218,11 @@ function tunedStages(config: TrainyardConfig, stages: readonly ModelStage[]): st
   return config.tune.stages;
 }
 
-function tuningSummary(result: TuneResult, trials: number): RunTuning {
+function tuningSummary(result: TuneResult, trialsPerStage: number): RunTuning {
   const best = Object.fromEntries(Object.entries(result.best).map(([stage, t]) => [stage, { trial: t.trial, params: t.params, ndcg10: t.ndcg10, recall10: t.recall10 }]));
-  return { stages: Object.keys(result.best), trials, validation: result.validation, best, ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}) };
+  const stages = Object.keys(result.best);
+  const ranges = Object.fromEntries(stages.map((s) => [s, SEARCH_SPACES[s]!.map(({ key, low, high, log }) => ({ key, low, high, log }))]));
+  return { stages, trialsPerStage, validation: result.validation, best, trials: result.trials, ranges, ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}) };
 }
 
 export function splitFor(table: InteractionTable, config: TrainyardConfig): Split {

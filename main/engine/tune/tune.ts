@@ -4,7 +4,7 @@ import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split, type TrainEvents } from '../eval/split.ts';
-import { progressAs, type TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../jobs/context.ts';
 import { mulberry32, subSeed } from '../random.ts';
 import { stageByName, type StageInput } from '../recsys/stages.ts';
 import { fromUnit, SEARCH_SPACES, toUnit } from './space.ts';
@@ -82,12 +82,13 @@ export async function tuneStages(train: TrainEvents, base: TuneContext, config: 
       }
       const point = t === 1 ? space.map((r) => toUnit(r, section[r.key]!)) : suggest(space.length, history, rand);
       const params = Object.fromEntries(space.map((r, d) => [r.key, t === 1 ? section[r.key]! : fromUnit(r, point[d]!)]));
-      const trial = await runTrial(stage as StageName, params, validation, base, config, join(workDir, `${stage}-${t}`), progressAs(ctx, `tune · ${stage} trial ${t}`));
+      // A trial's own training and scoring report no progress: the job shows one bar of trials.
+      const trial = await runTrial(stage as StageName, params, validation, base, config, join(workDir, `${stage}-${t}`), { ...ctx, progress: () => {} });
       trial.trial = t;
       trials.push(trial);
       history.push({ point, score: trial.ndcg10 });
       if (!best[stage] || trial.ndcg10 > best[stage].ndcg10) best[stage] = trial;
-      ctx.progress({ stage: 'tune', current: trials.length, total, unit: 'trial', metrics: { validation_ndcg10: best[stage].ndcg10 } });
+      ctx.progress({ stage: 'tune', current: trials.length, total, unit: 'trial', metrics: { validation_ndcg10: trial.ndcg10, best_validation_ndcg10: best[stage].ndcg10 } });
       ctx.log('info', `tune ${stage} trial ${t}: ${JSON.stringify(params)} → validation NDCG@10 ${trial.ndcg10.toFixed(4)}`);
     }
     if (stoppedEarly) break;
