@@ -51,7 +51,10 @@ export async function followJob(engine: Engine, jobId: string, json: boolean): P
   const offLog = engine.on('job.log', (l) => {
     if (l.jobId === jobId && !json && l.level !== 'debug') process.stderr.write(`${interactive ? '\n' : ''}[${l.level}] ${l.message}\n`);
   });
-  const offStop = onStopSignal(() => void engine.request('jobs.cancel', { jobId }));
+  const offStop = onStopSignal(() => {
+    if (interactive) process.stderr.write('\ncancelling the job… (press Ctrl-C again to quit at once)\n');
+    void engine.request('jobs.cancel', { jobId });
+  });
   try {
     const info = await engine.waitForJob(jobId);
     if (info.state !== 'succeeded') throw EngineError.fromData(info.error ?? { kind: 'internal', message: `job ${info.state}` });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../main/engine/config/load.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { previewFile } from '../../main/engine/data/preview.ts';
 import { createEngine } from '../../main/engine/index.ts';
@@ -44,6 +45,7 @@ describe('inputs that would block or never end', () => {
     }
     await expect(previewFile(path, 'interactions')).rejects.toMatchObject({ kind: 'invalid-input', message });
     expect(() => readLabelledFile(path)).toThrow(message);
+    expect(() => resolveConfig({ configPath: path })).toThrow(message);
   });
 
   it('cancelling stops the import while the file is being hashed', async () => {

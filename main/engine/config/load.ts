@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { EngineError } from '../contracts/errors.ts';
+import { checkRegularFile } from '../data/input-file.ts';
 import { configSchema, type TrainyardConfig } from './schema.ts';
 
 type Plain = Record<string, unknown>;
@@ -69,6 +70,7 @@ export function resolveConfig(opts: { configPath?: string; config?: unknown; set
   if (opts.configPath) {
     const file = resolve(cwd, opts.configPath);
     if (!existsSync(file)) throw new EngineError('invalid-input', `config file ${file} does not exist`, { file });
+    checkRegularFile(file);
     let parsed: unknown;
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));
