@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useReducer, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useReducer, type ReactNode } from 'react';
 import type { JobInfo, JobLog, JobProgress } from '../../main/engine/contracts/jobs.ts';
 import { call, useApi } from '../api/context.tsx';
 
@@ -43,6 +43,9 @@ export function jobsReducer(state: JobsState, action: Action): JobsState {
     }
     case 'state': {
       const job = state[action.info.jobId] ?? empty();
+      // A job's state only moves forward: a late 'queued' or 'running' (an event or a fetch that crossed
+      // the final event) never hides that the job has ended.
+      if (isFinished(job.info) && !isFinished(action.info)) return state;
       return { ...state, [action.info.jobId]: { ...job, info: action.info } };
     }
     case 'progress': {
@@ -79,6 +82,7 @@ export function etaSeconds(stage: StageProgress): number | null {
 }
 
 const JobsContext = createContext<JobsState>({});
+const RefreshContext = createContext<(jobId: string) => void>(() => {});
 
 /** Follows every job through engine events, so progress survives switching pages. */
 export function JobsProvider({ children }: { children: ReactNode }) {
@@ -96,7 +100,24 @@ export function JobsProvider({ children }: { children: ReactNode }) {
     );
     return () => offs.forEach((off) => off());
   }, [api]);
-  return <JobsContext.Provider value={state}>{children}</JobsContext.Provider>;
+  const refresh = useCallback(
+    (jobId: string) =>
+      call(api, 'jobs.get', { jobId }).then(
+        (info) => dispatch({ type: 'state', info }),
+        () => {},
+      ),
+    [api],
+  );
+  return (
+    <RefreshContext.Provider value={refresh}>
+      <JobsContext.Provider value={state}>{children}</JobsContext.Provider>
+    </RefreshContext.Provider>
+  );
+}
+
+/** Fetches a job's state, for when its events may have been missed (the page opened or reconnected late). */
+export function useRefreshJob(): (jobId: string) => void {
+  return useContext(RefreshContext);
 }
 
 export function useJobs(): JobsState {
@@ -108,8 +129,8 @@ export function useJob(jobId: string | null): TrackedJob | null {
   return jobId ? (jobs[jobId] ?? empty()) : null;
 }
 
-export function isFinished(info: JobInfo | null): boolean {
-  return info !== null && (info.state === 'succeeded' || info.state === 'failed' || info.state === 'cancelled');
+export function isFinished(info: JobInfo | null | undefined): boolean {
+  return !!info && (info.state === 'succeeded' || info.state === 'failed' || info.state === 'cancelled');
 }
 
 /** The most recently created job of a kind, so a page shows it again after navigating away. */

@@ -3,7 +3,10 @@ import type { EngineRequest, RequestArg, RequestResult } from '../../main/engine
 import type { JobInfo, JobStarted } from '../../main/engine/contracts/jobs.ts';
 import { useCall } from '../api/context.tsx';
 import { ApiError } from '../api/errors.ts';
-import { isFinished, useJob, type TrackedJob } from './jobs.tsx';
+import { isFinished, useJob, useRefreshJob, type TrackedJob } from './jobs.tsx';
+
+/** How often a started job's state is fetched while it runs, in case an event was missed. */
+const REFRESH_MS = 2000;
 
 /** The requests that start a job. */
 type JobRequest = { [K in EngineRequest]: RequestResult<K> extends JobStarted ? K : never }[EngineRequest];
@@ -30,6 +33,14 @@ export function useJobAction(onFinished?: (info: JobInfo) => void): JobAction {
   });
 
   const info = job?.info ?? null;
+  const refresh = useRefreshJob();
+  const finished = isFinished(info);
+  useEffect(() => {
+    if (jobId === null || finished) return;
+    refresh(jobId);
+    const timer = setInterval(() => refresh(jobId), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [jobId, finished, refresh]);
   useEffect(() => {
     if (info && isFinished(info) && finishedRef.current !== info.jobId) {
       finishedRef.current = info.jobId;

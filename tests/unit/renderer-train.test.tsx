@@ -121,7 +121,26 @@ describe('Train page: remembered and copied settings, tuning', () => {
   });
 });
 
+describe('Train page: the final state always arrives', () => {
+  it('shows a job that ended before any event reached the page, and never goes back to queued', async () => {
+    const failed = { ...running, jobId: 'job-9', state: 'failed' as const, error: { kind: 'invalid-input' as const, message: 'no data to train on' } };
+    const e = new FakeEngine({ 'jobs.list': () => [], 'train.start': () => ({ jobId: 'job-9' }), 'jobs.get': () => failed });
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('train-start'));
+    expect((await screen.findAllByText(/no data to train on/)).length).toBeGreaterThan(0);
+    e.emit('job.state', { ...running, jobId: 'job-9', state: 'queued' });
+    await waitFor(() => expect((screen.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.getByTestId('job-progress').getAttribute('data-state')).toBe('failed');
+  });
+});
+
 describe('train config and job state', () => {
+  it('never moves a finished job back to queued or running', () => {
+    let s = jobsReducer({}, { type: 'state', info: { ...running, state: 'cancelled' } });
+    s = jobsReducer(s, { type: 'state', info: { ...running, state: 'running' } });
+    expect(s['job-7']!.info?.state).toBe('cancelled');
+  });
+
   it('maps a run\'s resolved params back onto the form, ignoring what the form does not know', () => {
     const form = formFromRun({ stages: ['als', 'semantic', 'mystery'], seed: 3, als: { factors: 8 }, itemknn: { neighbours: 50, extra: 1 } });
     expect(form.stages).toEqual(['als', 'semantic']);
