@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,29 @@ describe('trainyard CLI', () => {
 
     const list = await trainyard(ws, 'runs', 'list');
     expect(list.stdout).toContain(`* ${out.runId}`);
+  });
+
+  it('eval --recommendations scores outside top-K lists on the run, reporting every row it could not use', async () => {
+    const show = await trainyard(ws, 'runs', 'show', 'latest');
+    expect(show.stdout).toMatch(/split last1, ties broken at random \(seed 42\); \d+ users' boundary fell inside a tie: \d+ test users/);
+    const runDir = join(ws, 'runs', readFileSync(join(ws, 'LATEST'), 'utf8').trim());
+    const rows = (parse(readFileSync(join(runDir, 'als', 'per_user.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).slice(0, 3);
+    const lines = ['user,item,rank'];
+    for (const row of rows) (JSON.parse(row.top_items!) as string[]).forEach((item, r) => lines.push(`${row.user},${item},${r + 1}`));
+    lines.push('ghost,i1,1');
+    const file = join(dir, 'tool.csv');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = await trainyard(ws, 'eval', '--run', 'latest', '--recommendations', file, '--name', 'tool');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('external:tool: ' + (lines.length - 1) + ' rows from tool.csv for 4 users, ordered by rank');
+    expect(r.stdout).toMatch(/unknown users: +1 \(1 rows\) \(e\.g\. ghost\)/);
+    expect(r.stdout).toMatch(/test users without list: +\d+/);
+    expect(r.stdout).toMatch(/^external:tool +\d\.\d{4}/m);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'user,item,rank\nu1,i1,first\n');
+    const refused = await trainyard(ws, 'eval', '--run', 'latest', '--recommendations', bad);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/bad\.csv line 2: rank "first" is not a number/);
   });
 
   it('bad input exits non-zero with the file, line and column and writes no run', async () => {
