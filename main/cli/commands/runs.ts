@@ -3,26 +3,8 @@ import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';
 import { resolve } from 'node:path';
 import type { OutsideListReport } from '../../engine/contracts/runs.ts';
-import { resolve } from 'node:path';
-import type { OutsideListReport } from '../../engine/contracts/runs.ts';
 import { parseKs } from './parse.ts';
-import { formatMetricsTable } from './train.ts';
-
-/** What became of the rows of an outside recommendations file, one count per line. */
-export function formatOutsideReport(model: string, r: OutsideListReport): string {
-  const examples = (list: string[]): string => (list.length ? ` (e.g. ${list.join(', ')})` : '');
-  return [
-    `${model}: ${r.rows} rows from ${r.file} for ${r.users} users, ordered by ${r.order}; lists scored on their first ${r.k} usable items`,
-    `  unknown users:            ${r.unknownUsers.users} (${r.unknownUsers.rows} rows)${examples(r.unknownUsers.examples)}`,
-    `  unknown items:            ${r.unknownItems.rows} rows${examples(r.unknownItems.examples)}`,
-    `  users without test items: ${r.notTestUsers.users} (${r.notTestUsers.rows} rows, not evaluated)`,
-    `  duplicate items:          ${r.duplicates} rows`,
-    `  seen (training) items:    ${r.seenItems} rows, removed by the seen filter`,
-    `  items past the first ${r.k}:  ${r.beyondK} rows`,
-    `  test users without list:  ${r.missingUsers} (scored as lists with no hit)`,
-    `  lists shorter than ${r.k}:    ${r.shortLists} users`,
-  ].join('\n') + '\n';
-}
+import { formatMetricsTable, formatSplitSummary } from './train.ts';
 
 /** What became of the rows of an outside recommendations file, one count per line. */
 export function formatOutsideReport(model: string, r: OutsideListReport): string {
@@ -70,6 +52,7 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
         process.stdout.write(`${m.runId}  ${m.status}${detail.isLatest ? '  (LATEST)' : ''}\n`);
         for (const s of m.stages) process.stdout.write(`  ${s.name.padEnd(18)} ${s.status.padEnd(9)} ${s.seconds !== undefined ? s.seconds.toFixed(2) + 's' : ''}${s.cachedFrom ? ` (from ${s.cachedFrom})` : ''}\n`);
         if (m.error) process.stdout.write(`error: ${m.error.message}\n`);
+        if (m.split) process.stdout.write(formatSplitSummary(m.split));
         if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
       }),
     );
