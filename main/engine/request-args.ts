@@ -30,7 +30,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
     .strict(),
   similar: z.object({ run: id.optional(), item: id, k: count.max(1000).optional(), by: z.enum(['cf', 'content']).optional() }).strict(),
   search: z.object({ run: id.optional(), query: z.string(), k: count.max(1000).optional(), filters: z.object({ category: z.string().optional() }).strict().optional() }).strict(),
-  'classify.train': z.object({ data: id, textCol: id.optional(), labelCol: id.optional(), model: z.enum(['fasttext', 'encoder']).optional(), set: z.array(z.string()).optional(), cv: z.number().int().min(2).optional() }).strict(),
+  'classify.train': z.object({ data: id, textCol: id.optional(), labelCol: id.optional(), model: z.enum(['auto', 'linear', 'fasttext', 'encoder']).optional(), set: z.array(z.string()).optional(), cv: z.number().int().min(2).optional() }).strict(),
   'classify.predict': z.object({ run: id, text: z.string() }).strict(),
 };
 

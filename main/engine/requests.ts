@@ -133,7 +133,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
         const hits = await semanticIndex(run).search(arg.query, arg.k ?? 10, arg.filters);
         return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
       }),
-    'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'fasttext'} ${arg.data}`, arg).jobId }),
+    'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'auto'} ${arg.data}`, arg).jobId }),
     'classify.predict': async ({ run, text }) => {
       const runId = run === 'latest' || !run ? latestClassifierRun(paths) : resolveRunId(paths, run);
       const manifest = readManifest(paths, runId);

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { ClassifyPrediction, TrainResult } from '../../main/engine/contracts/api.ts';
+import type { ClassifyPrediction, ClassifyTrainArgs, TrainResult } from '../../main/engine/contracts/api.ts';
+import type { ClassifierCandidate } from '../../main/engine/contracts/runs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ConfidenceChart, ConfusionHeatmap } from '../charts/ClassifierCharts.tsx';
@@ -49,7 +50,7 @@ function TrainClassifier({ onDone }: { onDone: (runId: string) => void }) {
   const [data, setData] = useState('');
   const [textCol, setTextCol] = useState('');
   const [labelCol, setLabelCol] = useState('');
-  const [model, setModel] = useState<'fasttext' | 'encoder'>('fasttext');
+  const [model, setModel] = useState<NonNullable<ClassifyTrainArgs['model']>>('auto');
   const job = useJobAction((info) => {
     const result = info.result as Partial<TrainResult> | undefined;
     if (info.state === 'succeeded' && result?.runId) onDone(result.runId);
@@ -77,7 +78,9 @@ function TrainClassifier({ onDone }: { onDone: (runId: string) => void }) {
         </label>
         <label className="field">
           Model
-          <select value={model} onChange={(e) => setModel(e.target.value as 'fasttext' | 'encoder')}>
+          <select value={model} onChange={(e) => setModel(e.target.value as NonNullable<ClassifyTrainArgs['model']>)} data-testid="classify-model">
+            <option value="auto">auto (best on validation)</option>
+            <option value="linear">TF-IDF + logistic regression</option>
             <option value="fasttext">fastText (hashed n-grams)</option>
             <option value="encoder">head over sentence embeddings</option>
           </select>
@@ -99,6 +102,7 @@ function ClassifierRun({ runId }: { runId: string }) {
   if (!report) return <EmptyState title="No classifier report" testId="classifier-no-report">This run has no classifier metrics.</EmptyState>;
   return (
     <div data-testid="classifier-run">
+      {report.candidates && <WhyThisModel candidates={report.candidates} />}
       <Card title="Metrics: untrained → trained">
         <table className="data" data-testid="classifier-metrics">
           <thead>
@@ -155,6 +159,42 @@ function ClassifierRun({ runId }: { runId: string }) {
         <TryText runId={runId} />
       </div>
     </div>
+  );
+}
+
+const MODEL_NAMES: Record<ClassifierCandidate['model'], string> = { linear: 'TF-IDF + logistic regression', fasttext: 'fastText', encoder: 'head over sentence embeddings' };
+
+/** model auto: every candidate with its validation scores and time, the chosen one marked. */
+function WhyThisModel({ candidates }: { candidates: ClassifierCandidate[] }) {
+  return (
+    <Card title="Why this model">
+      <p className="small">Each candidate trained on the training part; the best macro F1 on the validation part was kept.</p>
+      <table className="data" data-testid="classifier-candidates">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th className="num">validation macro F1</th>
+            <th className="num">validation accuracy</th>
+            <th className="num">seconds</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {candidates.map((c) => (
+            <tr key={`${c.model}-${c.encoder ?? ''}`}>
+              <td>
+                {MODEL_NAMES[c.model]}
+                {c.encoder ? ` (${c.encoder})` : ''}
+              </td>
+              <td className="num">{c.validation ? formatMetric(c.validation.macro_f1) : '–'}</td>
+              <td className="num">{c.validation ? formatMetric(c.validation.accuracy) : '–'}</td>
+              <td className="num">{c.seconds.toFixed(1)}</td>
+              <td>{c.chosen ? <strong>chosen</strong> : c.status === 'skipped' ? `skipped: ${c.reason ?? ''}` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
   );
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
+import type { ClassifyRunResult } from '../../main/engine/runs/classify-run.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
 describe('engine: text classifier runs', () => {
@@ -17,7 +18,7 @@ describe('engine: text classifier runs', () => {
   });
   afterAll(async () => engine.close());
 
-  for (const model of ['fasttext', 'encoder'] as const) {
+  for (const model of ['linear', 'fasttext', 'encoder'] as const) {
     it(`trains a ${model} classifier as a run, shows before → after, and predicts`, async () => {
       const { jobId } = await engine.request('classify.train', { data, model, set: ['train.epochs=4', 'seed=3'] });
       const done = await engine.waitForJob(jobId);
@@ -38,10 +39,32 @@ describe('engine: text classifier runs', () => {
     });
   }
 
+  it('auto, the default, trains linear, fasttext and encoder (builtin LSA), keeps the best by validation macro F1 and says why', async () => {
+    const done = await engine.waitForJob((await engine.request('classify.train', { data, set: ['train.epochs=4', 'seed=3'] })).jobId);
+    expect(done.error?.message).toBeUndefined();
+    const result = done.result as ClassifyRunResult;
+    expect(result.candidates?.map((c) => [c.model, c.encoder ?? null, c.status])).toEqual([
+      ['linear', null, 'trained'],
+      ['fasttext', null, 'trained'],
+      ['encoder', 'builtin', 'trained'],
+    ]);
+    const best = Math.max(...result.candidates!.map((c) => c.validation!.macro_f1));
+    const chosen = result.candidates!.filter((c) => c.chosen);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]!.validation!.macro_f1).toBe(best);
+    expect(result.model).toBe(chosen[0]!.model);
+    for (const c of result.candidates!) expect(c.seconds).toBeGreaterThan(0);
+    const detail = await engine.request('runs.show', { run: result.runId });
+    expect(detail.classifier?.candidates).toEqual(result.candidates);
+    expect(detail.manifest.stages[0]).toMatchObject({ name: 'auto', status: 'succeeded', effective: { model: result.model } });
+    const p = await engine.request('classify.predict', { run: result.runId, text: 'the coach praised the team after the goal' });
+    expect(p.label).toBe('sport');
+  });
+
   it('cross-validates on request and compares against an earlier run by id', async () => {
-    const first = await engine.waitForJob((await engine.request('classify.train', { data, set: ['train.epochs=2'] })).jobId);
+    const first = await engine.waitForJob((await engine.request('classify.train', { data, model: 'fasttext', set: ['train.epochs=2'] })).jobId);
     const firstId = (first.result as { runId: string }).runId;
-    const { jobId } = await engine.request('classify.train', { data, cv: 3, set: ['train.epochs=3', `compareTo=${firstId}`] });
+    const { jobId } = await engine.request('classify.train', { data, model: 'fasttext', cv: 3, set: ['train.epochs=3', `compareTo=${firstId}`] });
     const done = await engine.waitForJob(jobId);
     expect(done.error?.message).toBeUndefined();
     const result = done.result as { runId: string; runDir: string; cv: Record<string, { mean: number; std: number }> };
@@ -56,7 +79,7 @@ describe('engine: text classifier runs', () => {
   it('cancelling a classifier job stops training and keeps the run as cancelled', async () => {
     const big = join(tmpdir(), `ty-topics-${process.pid}.jsonl`);
     writeFileSync(big, topicTexts(3000, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const { jobId } = await engine.request('classify.train', { data: big, set: ['train.epochs=50', 'train.patience=50'] });
+    const { jobId } = await engine.request('classify.train', { data: big, model: 'fasttext', set: ['train.epochs=50', 'train.patience=50'] });
     await new Promise<void>((resolve) => {
       const off = engine.on('job.progress', (p) => {
         if (p.jobId === jobId && p.stage === 'classify') {

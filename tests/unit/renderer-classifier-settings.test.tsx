@@ -46,6 +46,24 @@ describe('Classifier page', () => {
     expect((await screen.findByTestId('classify-prediction')).textContent).toContain('spam');
   });
 
+  it('shows why auto chose its model', async () => {
+    const detail = classifierDetail();
+    detail.classifier!.candidates = [
+      { model: 'linear', status: 'trained', validation: { accuracy: 0.98, macro_f1: 0.975, loss: 0.1 }, seconds: 2.5, chosen: true },
+      { model: 'fasttext', status: 'trained', validation: { accuracy: 0.96, macro_f1: 0.951, loss: 0.2 }, seconds: 4, chosen: false },
+      { model: 'encoder', encoder: 'transformers', status: 'skipped', seconds: 0, reason: 'model not on disk', chosen: false },
+    ];
+    const e = new FakeEngine({ 'jobs.list': () => [], 'runs.list': () => [runSummary('run_c', 1, { stages: ['auto'], kind: 'classifier' })], 'runs.show': () => detail });
+    renderApp(e, 'classifier');
+    const rows = [...(await screen.findByTestId('classifier-candidates')).querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
+    expect(rows).toEqual([
+      ['TF-IDF + logistic regression', '0.9750', '0.9800', '2.5', 'chosen'],
+      ['fastText', '0.9510', '0.9600', '4.0', ''],
+      ['head over sentence embeddings (transformers)', '–', '–', '0.0', 'skipped: model not on disk'],
+    ]);
+    expect((screen.getByTestId('classify-model') as HTMLSelectElement).value).toBe('auto');
+  });
+
   it('has an empty state', async () => {
     renderApp(new FakeEngine({ 'jobs.list': () => [], 'runs.list': () => [] }), 'classifier');
     expect(await screen.findByTestId('classifier-empty')).toBeTruthy();

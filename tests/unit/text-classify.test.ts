@@ -38,7 +38,7 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
   let result: Awaited<ReturnType<typeof trainClassifier>>;
 
   it('learns the topics and writes the run folder', async () => {
-    result = await trainClassifier({ data, outDir: dir }, silentContext());
+    result = await trainClassifier({ data, outDir: dir, model: 'fasttext' }, silentContext());
     expect(result.labels).toEqual(['food', 'sport', 'tech']);
     expect(result.metrics.accuracy).toBeGreaterThan(0.85);
     expect(result.metrics.accuracy).toBeGreaterThan(result.baseline.accuracy + 0.4);
@@ -72,7 +72,7 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
   });
 
   it('compares against an earlier run', async () => {
-    const again = await trainClassifier({ data, outDir: tmp('ft2'), params: { seed: 5, compareTo: dir } }, silentContext());
+    const again = await trainClassifier({ data, outDir: tmp('ft2'), model: 'fasttext', params: { seed: 5, compareTo: dir } }, silentContext());
     expect(again.previous?.run).toBe(dir);
     expect(again.previous?.delta.accuracy).toBeCloseTo(again.metrics.accuracy - result.metrics.accuracy, 12);
     await expect(trainClassifier({ data, outDir: tmp('ft3'), params: { compareTo: tmp('empty') } }, silentContext())).rejects.toMatchObject({ kind: 'invalid-input' });
@@ -81,7 +81,7 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
   it('reads a CSV with mapped columns', async () => {
     const file = join(tmp('csv'), 'topics.csv');
     writeFileSync(file, 'headline,section\n' + data.map((r) => `"${r.text}",${r.label}`).join('\n'));
-    const r = await trainClassifier({ data: file, textCol: 'headline', labelCol: 'section', outDir: tmp('csv-run'), params: { train: { epochs: 3 } } }, silentContext());
+    const r = await trainClassifier({ data: file, textCol: 'headline', labelCol: 'section', outDir: tmp('csv-run'), model: 'fasttext', params: { train: { epochs: 3 } } }, silentContext());
     expect(r.quality).toMatchObject({ textCol: 'headline', labelCol: 'section', rows: 600 });
   });
 });
@@ -111,7 +111,7 @@ describe('encoder model over a frozen embedding provider', () => {
 describe('cross-validation', () => {
   it('reports every fold and mean ± spread per metric', async () => {
     const dir = tmp('cv');
-    const cv = await crossValidate({ data: topicTexts(300), nSplits: 3, outDir: dir, params: { train: { epochs: 4 } } }, silentContext());
+    const cv = await crossValidate({ data: topicTexts(300), nSplits: 3, outDir: dir, model: 'fasttext', params: { train: { epochs: 4 } } }, silentContext());
     expect(cv.folds.map((f) => f.test)).toEqual([100, 100, 100]);
     const accs = cv.folds.map((f) => f.metrics.accuracy);
     expect(cv.summary.accuracy!.mean).toBeCloseTo(accs.reduce((a, b) => a + b, 0) / 3, 12);
@@ -125,8 +125,11 @@ describe('cross-validation', () => {
 describe('parameters', () => {
   it('fills documented defaults and rejects bad values with the field name', () => {
     const p = parseClassifyParams({});
-    expect(p).toMatchObject({ model: 'fasttext', seed: 42, split: { test: 0.2, validation: 0.1 }, features: { buckets: 2 ** 20, wordNgrams: 2 }, train: { metric: 'loss', patience: 3 } });
+    expect(p).toMatchObject({ model: 'auto', linear: { wordNgrams: 2, charNgrams: 0, C: [1, 10, 100], folds: 3 }, seed: 42, split: { test: 0.2, validation: 0.1 }, features: { buckets: 2 ** 20, wordNgrams: 2 }, train: { metric: 'loss', patience: 3 } });
     expect(() => parseClassifyParams({ train: { lr: -1 } })).toThrow(/train\.lr/);
     expect(() => parseClassifyParams({ modle: 'x' })).toThrow(/classifier parameter/);
+    // a single C from --set linear.C=10 is a grid of one
+    expect(parseClassifyParams({ linear: { C: 10 } }).linear.C).toEqual([10]);
+    expect(() => parseClassifyParams({ linear: { charNgrams: 1 } })).toThrow(/linear\.charNgrams/);
   });
 });

@@ -30,6 +30,7 @@ function recordingContext(onProgress?: (u: ProgressUpdate, controller: AbortCont
 const base = (outDir: string, train: Record<string, unknown> = {}): TrainClassifierOptions => ({
   data,
   outDir,
+  model: 'fasttext',
   params: { seed: 3, train: { epochs: 6, patience: 10, batchSize: 16, ...train } },
 });
 
@@ -112,7 +113,7 @@ describe('training loop through trainClassifier', () => {
   });
 
   it('stops early when the validation metric stops improving', async () => {
-    const r = await trainClassifier({ data: topicTexts(300, 9, 0), outDir: tmp('early'), params: { train: { epochs: 30, patience: 2, metric: 'accuracy' } } }, silentContext());
+    const r = await trainClassifier({ data: topicTexts(300, 9, 0), outDir: tmp('early'), model: 'fasttext', params: { train: { epochs: 30, patience: 2, metric: 'accuracy' } } }, silentContext());
     expect(r.training.stoppedEarly).toBe(true);
     expect(r.training.epochs).toBe(r.training.bestEpoch + 2);
     const accs = r.training.history.map((h) => h.validation.accuracy!);

@@ -137,7 +137,8 @@ export interface ClassifyTrainArgs {
   data: string;
   textCol?: string;
   labelCol?: string;
-  model?: 'fasttext' | 'encoder';
+  /** default auto: trains linear, fasttext and encoder and keeps the best by validation macro F1 */
+  model?: 'auto' | 'linear' | 'fasttext' | 'encoder';
   /** dotted parameter overrides, e.g. ["train.epochs=5", "compareTo=run_…"] */
   set?: string[];
   /** also run k-fold cross-validation with this many folds */

@@ -107,6 +107,22 @@ export interface ClassifierDetail {
   perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
   /** predicted-class confidence histograms of the test set, split into right and wrong */
   confidence: { before: ConfidenceBin[]; after: ConfidenceBin[] };
+  /** model auto: every model it tried, and which it chose ("why this model"); null otherwise */
+  candidates?: ClassifierCandidate[] | null;
+}
+
+/** One model `auto` considered: its validation scores and training time, or why it was skipped. */
+export interface ClassifierCandidate {
+  model: 'linear' | 'fasttext' | 'encoder';
+  /** the sentence encoder of an encoder model */
+  encoder?: string;
+  status: 'trained' | 'skipped';
+  /** accuracy, macro_f1 and loss on the validation part */
+  validation?: { accuracy: number; macro_f1: number; loss: number };
+  seconds: number;
+  /** why it was skipped */
+  reason?: string;
+  chosen: boolean;
 }
 
 export interface ConfidenceBin {

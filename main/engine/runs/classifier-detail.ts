@@ -14,7 +14,7 @@ export function readClassifierDetail(dir: string, manifest: RunManifest): Classi
   const metricsFile = join(stageDir, 'metrics.json');
   const confusionFile = join(stageDir, 'confusion.json');
   if (!existsSync(metricsFile) || !existsSync(confusionFile)) return null;
-  const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as { model: string; labels: string[]; test: StoredEvaluation; baseline: StoredEvaluation };
+  const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as { model: string; labels: string[]; test: StoredEvaluation; baseline: StoredEvaluation; candidates?: ClassifierDetail['candidates'] };
   const c = JSON.parse(readFileSync(confusionFile, 'utf8')) as { matrix: number[][] };
   return {
     model: m.model,
@@ -24,5 +24,6 @@ export function readClassifierDetail(dir: string, manifest: RunManifest): Classi
     confusion: c.matrix,
     perClass: m.test.perClass,
     confidence: { before: m.baseline.confidenceHistogram, after: m.test.confidenceHistogram },
+    candidates: m.candidates ?? null,
   };
 }

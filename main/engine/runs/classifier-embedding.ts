@@ -3,26 +3,46 @@ import { join } from 'node:path';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState, type EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { crossValidate, loadClassifier, trainClassifier, type LoadedClassifier } from '../text/classify.ts';
+import { crossValidate, loadClassifier, trainClassifier, type EncoderCandidate, type LoadedClassifier } from '../text/classify.ts';
 import type { ClassifierJob, ClassifierTrainer } from './classify-run.ts';
 
 const EMBEDDING_DIR = 'embedding';
 const EMBEDDING_CONFIG = 'embedding.json';
 
+interface Encoders {
+  /** encoder model: the configured one, opened */
+  provider: EmbeddingProvider | null;
+  /** auto: the encoders it may try, opened when tried */
+  candidates: EncoderCandidate[] | null;
+  /** the provider and config behind an encoder's name (its provider), once opened */
+  opened: Map<string, { provider: EmbeddingProvider; config: EmbeddingConfig }>;
+}
+
 /**
- * Runs `work` with the sentence encoder an encoder classifier needs: from `params.embedding`
- * (default builtin LSA, fitted on the training texts). fasttext needs none.
+ * Runs `work` with the sentence encoders a classifier needs, from `params.embedding` (default
+ * builtin LSA, fitted on the training texts): the encoder model gets that one; auto tries builtin
+ * LSA and, when another provider is configured, that one too (skipped with the reason when it
+ * cannot be loaded, e.g. a transformers model that is not on disk). linear and fasttext need none.
  */
-async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (params: Record<string, unknown>, provider: EmbeddingProvider | null, config: EmbeddingConfig | null) => Promise<T>): Promise<T> {
+async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (params: Record<string, unknown>, encoders: Encoders) => Promise<T>): Promise<T> {
   const { embedding, ...params } = job.params as { embedding?: EmbeddingConfig };
-  const model = job.model ?? (params as { model?: string }).model ?? 'fasttext';
-  if (model !== 'encoder') return work(params, null, null);
-  const config = parseEmbeddingConfig(embedding ?? {});
-  const provider = await createEmbeddingProvider(config, ctx);
+  const model = job.model ?? (params as { model?: string }).model ?? 'auto';
+  const encoders: Encoders = { provider: null, candidates: null, opened: new Map() };
+  const open = async (config: EmbeddingConfig, octx: TaskContext) => {
+    const provider = await createEmbeddingProvider(config, octx);
+    encoders.opened.set(config.provider ?? 'builtin', { provider, config });
+    return provider;
+  };
   try {
-    return await work(params, provider, config);
+    const config = parseEmbeddingConfig(embedding ?? {});
+    if (model === 'encoder') encoders.provider = await open(config, ctx);
+    if (model === 'auto') {
+      const configs: EmbeddingConfig[] = config.provider === 'builtin' ? [config] : [{ provider: 'builtin' }, config];
+      encoders.candidates = configs.map((c) => ({ name: c.provider ?? 'builtin', open: (octx) => open(c, octx) }));
+    }
+    return await work(params, encoders);
   } finally {
-    await provider.dispose?.();
+    for (const { provider } of encoders.opened.values()) await provider.dispose?.();
   }
 }
 
@@ -32,9 +52,11 @@ async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (par
  */
 export const classifierTrainer: ClassifierTrainer = {
   train: (job, ctx) =>
-    withEmbedding(job, ctx, async (params, provider, config) => {
-      const result = await trainClassifier({ ...job, params, ...(provider ? { provider } : {}) }, ctx);
-      if (provider && config) {
+    withEmbedding(job, ctx, async (params, encoders) => {
+      const result = await trainClassifier({ ...job, params, ...(encoders.provider ? { provider: encoders.provider } : {}), ...(encoders.candidates ? { encoders: encoders.candidates } : {}) }, ctx);
+      const chosen = result.model === 'encoder' ? (encoders.opened.get(result.encoder ?? '') ?? [...encoders.opened.values()][0]) : undefined;
+      if (chosen) {
+        const { provider, config } = chosen;
         mkdirSync(join(job.outDir, EMBEDDING_DIR), { recursive: true });
         await saveEmbeddingState(provider, join(job.outDir, EMBEDDING_DIR));
         writeFileSync(join(job.outDir, EMBEDDING_CONFIG), JSON.stringify(config, null, 2) + '\n');
@@ -42,7 +64,9 @@ export const classifierTrainer: ClassifierTrainer = {
       return result;
     }),
   crossValidate: (job, nSplits, ctx) =>
-    withEmbedding(job, ctx, (params, provider) => crossValidate({ ...job, params, nSplits, ...(provider ? { provider } : {}) }, ctx)),
+    withEmbedding(job, ctx, (params, encoders) =>
+      crossValidate({ ...job, params, nSplits, ...(encoders.provider ? { provider: encoders.provider } : {}), ...(encoders.candidates ? { encoders: encoders.candidates } : {}) }, ctx),
+    ),
 };
 
 export async function loadClassifierWithEmbedding(dir: string, ctx: TaskContext): Promise<LoadedClassifier> {

@@ -4,7 +4,8 @@ import { toErrorData } from '../contracts/errors.ts';
 import type { RunManifest } from '../contracts/runs.ts';
 import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import type { CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
+import type { CandidateReport, CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
+import type { ClassifierModel, ConcreteModel } from '../text/params.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { createRun, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
@@ -12,6 +13,10 @@ import type { WorkspacePaths } from './workspace.ts';
 export interface ClassifyRunResult {
   runId: string;
   runDir: string;
+  /** the model trained; with auto, the one chosen */
+  model: ConcreteModel;
+  /** auto: every candidate with its validation scores and time ("why this model") */
+  candidates: CandidateReport[] | null;
   metrics: TrainClassifierResult['metrics'];
   baseline: TrainClassifierResult['metrics'];
   /** k-fold cross-validation: mean, spread, min and max of every metric over the folds */
@@ -22,7 +27,7 @@ export interface ClassifierJob {
   data: string;
   textCol?: string;
   labelCol?: string;
-  model?: 'fasttext' | 'encoder';
+  model?: ClassifierModel;
   params: Record<string, unknown>;
   outDir: string;
 }
@@ -42,7 +47,7 @@ export function classifyParams(set: readonly string[] | undefined): Record<strin
  * Classifier runs never move LATEST, which names the recommender run that serves.
  */
 export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths, trainer: ClassifierTrainer, ctx: TaskContext): Promise<ClassifyRunResult> {
-  const model = args.model ?? 'fasttext';
+  const model = args.model ?? 'auto';
   const params = classifyParams(args.set);
   if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
   const manifest = createRun(paths, (runId): RunManifest => ({
@@ -69,12 +74,19 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
     if (cv) writeJson(join(job.outDir, 'cv.json'), cv);
     stage.seconds = (performance.now() - t0) / 1000;
     stage.status = 'succeeded';
-    stage.effective = { epochs: result.training.epochs, bestEpoch: result.training.bestEpoch, examplesPerSec: result.training.examplesPerSec };
+    stage.effective = {
+      model: result.model,
+      ...(result.encoder ? { encoder: result.encoder } : {}),
+      epochs: result.training.epochs,
+      bestEpoch: result.training.bestEpoch,
+      examplesPerSec: result.training.examplesPerSec,
+      ...(result.candidates ? { candidates: result.candidates } : {}),
+    };
     manifest.timings[model] = stage.seconds;
     manifest.status = 'succeeded';
     manifest.finishedAt = new Date().toISOString();
     saveManifest(paths, manifest);
-    return { runId, runDir: dir, metrics: result.metrics, baseline: result.baseline, ...(cv ? { cv: cv.summary } : {}) };
+    return { runId, runDir: dir, model: result.model, candidates: result.candidates, metrics: result.metrics, baseline: result.baseline, ...(cv ? { cv: cv.summary } : {}) };
   } catch (err) {
     manifest.error = toErrorData(err);
     manifest.status = manifest.error.kind === 'cancelled' ? 'cancelled' : 'failed';

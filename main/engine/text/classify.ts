@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
+import type { ClassifierCandidate } from '../contracts/runs.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import { silentContext, type TaskContext } from '../jobs/context.ts';
 import { loadFloat32, loadNpy } from '../runs/arrays.ts';
@@ -9,9 +10,9 @@ import { cleanText } from './clean.ts';
 import { BucketRows, FastTextModel, featurize } from './fasttext.ts';
 import { HeadModel } from './head.ts';
 import { argmaxRows, delta, evaluate, headline, meanAndSpread, type Evaluation, type HeadlineMetrics } from './metrics.ts';
-import { buildEncoder, buildFastText, type ModelKit } from './models.ts';
+import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit } from './models.ts';
 import type { Param } from './optimizer.ts';
-import { parseClassifyParams, type ClassifyParams, type ClassifyParamsInput } from './params.ts';
+import { parseClassifyParams, type ClassifierModel, type ClassifyParams, type ClassifyParamsInput, type ConcreteModel } from './params.ts';
 import { cleanRows, loadRows, prepareData, type DataSource, type Example, type QualityReport } from './prepare.ts';
 import { augmentRows } from './augment.ts';
 import { stratifiedKFold, stratifiedSplit } from './split.ts';
@@ -24,7 +25,7 @@ export interface TrainClassifierOptions {
   textCol?: string;
   labelCol?: string;
   /** overrides params.model */
-  model?: 'fasttext' | 'encoder';
+  model?: ClassifierModel;
   /** see ClassifyParamsSchema for every field and its default */
   params?: ClassifyParamsInput;
   /** the run folder: weights, config, metrics, errors, checkpoints */
@@ -33,7 +34,17 @@ export interface TrainClassifierOptions {
   provider?: EmbeddingProvider;
   /** where sentence embeddings are cached between runs (encoder model) */
   embeddingCacheDir?: string;
+  /** the encoders `auto` tries (default: `provider`, when given) */
+  encoders?: EncoderCandidate[];
 }
+
+/** A sentence encoder `auto` may train an encoder model over; `open` throws when it is not available. */
+export interface EncoderCandidate {
+  name: string;
+  open(ctx: TaskContext): Promise<EmbeddingProvider>;
+}
+
+export type CandidateReport = ClassifierCandidate;
 
 export interface TrainingSummary {
   epochs: number;
@@ -44,11 +55,18 @@ export interface TrainingSummary {
   examplesPerSec: number;
   seconds: number;
   history: EpochRecord[];
+  /** linear model: the chosen C and the inner cross-validation that chose it */
+  linear?: { C: number; search: { C: number; macro_f1: number; loss: number }[]; converged: boolean };
 }
 
 export interface TrainClassifierResult {
   outDir: string;
-  model: 'fasttext' | 'encoder';
+  /** the model trained; with `auto`, the one chosen */
+  model: ConcreteModel;
+  /** the encoder of an encoder model */
+  encoder?: string;
+  /** `auto` only: every candidate, chosen by validation macro F1 */
+  candidates: CandidateReport[] | null;
   labels: string[];
   /** test-set metrics of the trained model: accuracy, macro_f1, macro_precision, macro_recall, mean_confidence, ece, loss, … */
   metrics: HeadlineMetrics;
@@ -63,14 +81,19 @@ export interface TrainClassifierResult {
 const CONFIG_FORMAT = 'trainyard-text-classifier';
 
 interface Fitted {
+  model: ConcreteModel;
+  encoder?: string;
   labels: string[];
-  kit: ModelKit<unknown>;
-  loop: LoopResult;
-  seconds: number;
+  /** model-specific part of config.json */
+  config: Record<string, unknown>;
+  save(dir: string): void;
+  training: TrainingSummary;
+  /** null when there is no validation part */
+  validation: Evaluation | null;
   test: Evaluation;
   baseline: Evaluation;
   testProbs: Float32Array;
-  /** kit-specific cleanup after training (persist the embedding cache) */
+  /** model-specific cleanup after training (persist the embedding cache) */
   finish(): void;
 }
 
@@ -94,12 +117,68 @@ function fingerprintOf(params: ClassifyParams, parts: Parts): string {
   return h.digest('hex');
 }
 
-async function fitAndEvaluate(parts: Parts, params: ClassifyParams, opts: { provider?: EmbeddingProvider; embeddingCacheDir?: string; checkpointDir?: string; stage: string }, ctx: TaskContext): Promise<Fitted> {
+interface FitOptions {
+  provider?: EmbeddingProvider;
+  embeddingCacheDir?: string;
+  checkpointDir?: string;
+  stage: string;
+  encoders?: EncoderCandidate[];
+}
+
+function summarise(loop: LoopResult, seconds: number): TrainingSummary {
+  const { history, bestEpoch, stoppedEarly, steps, resumedFrom, examplesPerSec } = loop;
+  return { epochs: history.length, bestEpoch, stoppedEarly, steps, resumedFrom, examplesPerSec, seconds, history };
+}
+
+/** The linear model: no epochs; "epochs" are L-BFGS iterations of the final fit, "steps" loss evaluations. */
+async function fitLinearModel(parts: Parts, params: ClassifyParams, stage: string, ctx: TaskContext): Promise<Fitted> {
+  const started = performance.now();
+  const { labels } = parts;
+  const kit = await trainLinear(
+    parts.train.map((e) => e.text),
+    labelIndex(labels, parts.train),
+    labels,
+    params,
+    ctx,
+    stage,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const yTest = labelIndex(labels, parts.test);
+  const testProbs = kit.predict(kit.encode(parts.test.map((e) => e.text)));
+  const { fit } = kit;
+  return {
+    model: 'linear',
+    labels,
+    config: kit.config,
+    save: (dir) => kit.save(dir),
+    training: {
+      epochs: fit.iterations,
+      bestEpoch: fit.iterations,
+      stoppedEarly: false,
+      steps: fit.evaluations,
+      resumedFrom: null,
+      examplesPerSec: (parts.train.length * fit.evaluations) / Math.max(seconds, 1e-9),
+      seconds,
+      history: [],
+      linear: { C: fit.C, search: fit.search, converged: fit.converged },
+    },
+    validation: parts.validation.length > 0 ? evaluate(kit.predict(kit.encode(parts.validation.map((e) => e.text))), labelIndex(labels, parts.validation), labels) : null,
+    test: evaluate(testProbs, yTest, labels),
+    // all-zero weights: the uniform distribution
+    baseline: evaluate(new Float32Array(parts.test.length * labels.length).fill(1 / labels.length), yTest, labels),
+    testProbs,
+    finish: () => {},
+  };
+}
+
+async function fitAndEvaluate(model: ClassifierModel, parts: Parts, params: ClassifyParams, opts: FitOptions, ctx: TaskContext): Promise<Fitted> {
+  if (model === 'auto') return (await fitAuto(parts, params, opts, ctx)).fitted;
+  if (model === 'linear') return fitLinearModel(parts, params, opts.stage, ctx);
   const started = performance.now();
   const { labels } = parts;
   const trainTexts = parts.train.map((e) => e.text);
   const kit = (
-    params.model === 'fasttext' ? buildFastText(trainTexts, labels.length, params) : await buildEncoder(trainTexts, labels.length, params, opts.provider, opts.embeddingCacheDir, ctx)
+    model === 'fasttext' ? buildFastText(trainTexts, labels.length, params) : await buildEncoder(trainTexts, labels.length, params, opts.provider, opts.embeddingCacheDir, ctx)
   ) as ModelKit<unknown>;
   const yTrain = labelIndex(labels, parts.train);
   const validationRows = parts.validation.length > 0 ? parts.validation : parts.train;
@@ -124,15 +203,66 @@ async function fitAndEvaluate(parts: Parts, params: ClassifyParams, opts: { prov
   });
   const testProbs = kit.predict(testX);
   return {
+    model,
+    ...(model === 'encoder' && opts.provider ? { encoder: opts.provider.name } : {}),
     labels,
-    kit,
-    loop,
-    seconds: (performance.now() - started) / 1000,
+    config: kit.config,
+    save: (dir) => kit.save(dir),
+    training: summarise(loop, (performance.now() - started) / 1000),
+    validation: parts.validation.length > 0 ? evaluate(kit.predict(valX), yVal, labels) : null,
     test: evaluate(testProbs, yTest, labels),
     baseline,
     testProbs,
     finish: () => kit.finish?.(),
   };
+}
+
+function validationScores(e: Evaluation): NonNullable<CandidateReport['validation']> {
+  return { accuracy: e.accuracy, macro_f1: e.macro_f1, loss: e.loss };
+}
+
+/**
+ * `auto`: trains linear, fasttext and an encoder model over each available encoder on the training
+ * part and keeps the one with the best macro F1 on the validation part (ties: lower validation
+ * loss, then the order tried). The winner is kept as trained, not retrained on training +
+ * validation: its validation score is then the score of the model that ships, and the SGD models
+ * chose their epoch on that same validation part.
+ */
+async function fitAuto(parts: Parts, params: ClassifyParams, opts: FitOptions, ctx: TaskContext): Promise<{ fitted: Fitted; candidates: CandidateReport[] }> {
+  if (parts.validation.length === 0) {
+    throw new EngineError('invalid-input', 'model auto chooses on a validation part, and split.validation is 0', { field: 'split.validation', hint: 'set split.validation above 0 (e.g. 0.1), or pick a model: linear, fasttext or encoder' });
+  }
+  const encoders = opts.encoders ?? (opts.provider ? [{ name: opts.provider.name, open: async () => opts.provider! }] : []);
+  const plan: { model: ConcreteModel; encoder?: EncoderCandidate }[] = [{ model: 'linear' }, { model: 'fasttext' }, ...encoders.map((encoder) => ({ model: 'encoder' as const, encoder }))];
+  const candidates: CandidateReport[] = [];
+  let best: { fitted: Fitted; report: CandidateReport } | null = null;
+  for (const { model, encoder } of plan) {
+    const started = performance.now();
+    let provider: EmbeddingProvider | undefined;
+    if (encoder) {
+      try {
+        provider = await encoder.open(ctx);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        ctx.log('warn', `auto: encoder ${encoder.name} skipped: ${reason}`);
+        candidates.push({ model, encoder: encoder.name, status: 'skipped', seconds: (performance.now() - started) / 1000, reason, chosen: false });
+        continue;
+      }
+    }
+    const { checkpointDir: _c, ...rest } = opts;
+    const fitted = await fitAndEvaluate(model, parts, params, { ...rest, ...(provider ? { provider } : {}), stage: `${opts.stage}-${model}` }, ctx);
+    if (encoder) fitted.encoder = encoder.name;
+    const validation = validationScores(fitted.validation!);
+    const report: CandidateReport = { model, ...(encoder ? { encoder: encoder.name } : {}), status: 'trained', validation, seconds: (performance.now() - started) / 1000, chosen: false };
+    candidates.push(report);
+    ctx.log('info', `auto: ${model}${encoder ? ` (${encoder.name})` : ''} validation macro F1 ${validation.macro_f1.toFixed(4)}, ${report.seconds.toFixed(1)} s`);
+    const b = best?.report.validation;
+    if (!b || validation.macro_f1 > b.macro_f1 || (validation.macro_f1 === b.macro_f1 && validation.loss < b.loss)) best = { fitted, report };
+  }
+  if (encoders.length === 0) candidates.push({ model: 'encoder', status: 'skipped', seconds: 0, reason: 'no sentence encoder was given', chosen: false });
+  best!.report.chosen = true;
+  ctx.log('info', `auto: chose ${best!.fitted.model}${best!.fitted.encoder ? ` (${best!.fitted.encoder})` : ''}`);
+  return { fitted: best!.fitted, candidates };
 }
 
 function readPreviousMetrics(dir: string): Record<string, number> {
@@ -173,34 +303,30 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
   const previous = params.compareTo ? { run: params.compareTo, metrics: readPreviousMetrics(params.compareTo) } : null;
   mkdirSync(opts.outDir, { recursive: true });
   ctx.log('info', `classifier ${params.model}: ${prepared.quality.split.train} train / ${prepared.quality.split.validation} validation / ${prepared.quality.split.test} test rows, ${prepared.labels.length} classes`);
-  const fitted = await fitAndEvaluate(
-    prepared,
-    params,
-    { ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}), checkpointDir: join(opts.outDir, 'checkpoints'), stage: 'classify' },
-    ctx,
-  );
+  const fitOptions: FitOptions = {
+    ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}),
+    ...(opts.encoders ? { encoders: opts.encoders } : {}),
+    checkpointDir: join(opts.outDir, 'checkpoints'),
+    stage: 'classify',
+  };
+  const { fitted, candidates } = params.model === 'auto' ? await fitAuto(prepared, params, fitOptions, ctx) : { fitted: await fitAndEvaluate(params.model, prepared, params, fitOptions, ctx), candidates: null };
   fitted.finish();
   const metrics = headline(fitted.test);
   const baseline = headline(fitted.baseline);
-  const training: TrainingSummary = {
-    epochs: fitted.loop.history.length,
-    bestEpoch: fitted.loop.bestEpoch,
-    stoppedEarly: fitted.loop.stoppedEarly,
-    steps: fitted.loop.steps,
-    resumedFrom: fitted.loop.resumedFrom,
-    examplesPerSec: fitted.loop.examplesPerSec,
-    seconds: fitted.seconds,
-    history: fitted.loop.history,
-  };
-  const config = { format: CONFIG_FORMAT, version: 1, model: params.model, labels: prepared.labels, clean: params.clean, params, ...fitted.kit.config };
-  fitted.kit.save(opts.outDir);
+  const { training } = fitted;
+  const config = { format: CONFIG_FORMAT, version: 1, model: fitted.model, labels: prepared.labels, clean: params.clean, params, ...fitted.config };
+  fitted.save(opts.outDir);
   writeFileSync(join(opts.outDir, 'config.json'), JSON.stringify(config, null, 1));
   const comparison = previous ? { ...previous, delta: delta(previous.metrics, metrics) } : null;
   writeFileSync(
     join(opts.outDir, 'metrics.json'),
     JSON.stringify(
       {
-        model: params.model,
+        model: fitted.model,
+        ...(fitted.encoder ? { encoder: fitted.encoder } : {}),
+        requested: params.model,
+        candidates,
         labels: prepared.labels,
         test: evaluationReport(fitted.test),
         baseline: evaluationReport(fitted.baseline),
@@ -217,7 +343,18 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
   writeFileSync(join(opts.outDir, 'confusion.json'), JSON.stringify({ labels: prepared.labels, matrix: fitted.test.confusion.matrix, baseline: fitted.baseline.confusion.matrix }, null, 1));
   const errors = mostConfidentlyWrong(prepared, fitted.testProbs, params.errors);
   writeFileSync(join(opts.outDir, 'errors.jsonl'), errors.map((e) => JSON.stringify(e)).join('\n') + (errors.length ? '\n' : ''));
-  return { outDir: opts.outDir, model: params.model, labels: prepared.labels, metrics, baseline, previous: comparison, training, quality: prepared.quality };
+  return {
+    outDir: opts.outDir,
+    model: fitted.model,
+    ...(fitted.encoder ? { encoder: fitted.encoder } : {}),
+    candidates,
+    labels: prepared.labels,
+    metrics,
+    baseline,
+    previous: comparison,
+    training,
+    quality: prepared.quality,
+  };
 }
 
 export interface CrossValidationResult {
@@ -251,9 +388,15 @@ export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'>
       validation: inner.validation.map((i) => rest[i]!),
       test: folds[k]!.map((i) => examples[i]!),
     };
-    const fitted = await fitAndEvaluate(parts, { ...params, train: { ...params.train, resume: false } }, { ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}), stage: `classify-cv-${k + 1}` }, ctx);
+    const fitted = await fitAndEvaluate(
+      params.model,
+      parts,
+      { ...params, train: { ...params.train, resume: false } },
+      { ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}), ...(opts.encoders ? { encoders: opts.encoders } : {}), stage: `classify-cv-${k + 1}` },
+      ctx,
+    );
     fitted.finish();
-    out.push({ fold: k + 1, train: parts.train.length, validation: parts.validation.length, test: parts.test.length, metrics: headline(fitted.test), bestEpoch: fitted.loop.bestEpoch });
+    out.push({ fold: k + 1, train: parts.train.length, validation: parts.validation.length, test: parts.test.length, metrics: headline(fitted.test), bestEpoch: fitted.training.bestEpoch });
     ctx.log('info', `fold ${k + 1}/${nSplits}: accuracy ${fitted.test.accuracy.toFixed(4)}, macro F1 ${fitted.test.macro_f1.toFixed(4)}`);
   }
   const result: CrossValidationResult = { nSplits, folds: out, summary: meanAndSpread(out.map((f) => f.metrics)) };
@@ -270,13 +413,13 @@ export interface ClassifyPrediction {
 }
 
 export interface LoadedClassifier {
-  model: 'fasttext' | 'encoder';
+  model: ConcreteModel;
   labels: string[];
   predict(text: string): Promise<ClassifyPrediction>;
   predictMany(texts: readonly string[]): Promise<ClassifyPrediction[]>;
 }
 
-function readConfig(dir: string): Record<string, unknown> & { model: 'fasttext' | 'encoder'; labels: string[]; clean: ClassifyParams['clean'] } {
+function readConfig(dir: string): Record<string, unknown> & { model: ConcreteModel; labels: string[]; clean: ClassifyParams['clean'] } {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new EngineError('not-found', `no classifier in ${dir} (config.json is missing)`, { file, hint: 'pass the folder of a finished classifier run' });
   const config = JSON.parse(readFileSync(file, 'utf8')) as { format?: string } & ReturnType<typeof readConfig>;
@@ -310,6 +453,9 @@ export function loadClassifier(dir: string, opts: { provider?: EmbeddingProvider
     const model = new FastTextModel(index.size, config.dim as number, labels.length, 0);
     loadInto(dir, model.params);
     predictTexts = async (texts) => model.predict(featurize(texts, features, index));
+  } else if (config.model === 'linear') {
+    const linear = loadLinear(dir, tfidfOptions(config.params as ClassifyParams), labels.length);
+    predictTexts = async (texts) => linear.predict(linear.encode(texts));
   } else {
     const provider = opts.provider;
     const expected = config.provider as { provider: string; dimensions: number };

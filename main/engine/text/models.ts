@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../jobs/context.ts';
-import { saveNpy } from '../runs/arrays.ts';
+import { loadFloat32, loadNpy, saveNpy } from '../runs/arrays.ts';
 import { cacheNamespace, EmbeddingCache } from './embedding-cache.ts';
 import { BucketRows, FastTextModel, featurize, featurizeTraining, type FeatureRows } from './fasttext.ts';
 import { HeadModel, type DenseRows } from './head.ts';
 import type { Grad, Param } from './optimizer.ts';
+import { fitLinear, parameterCount, softmaxPredict, type LinearFit } from './linear.ts';
 import type { ClassifyParams } from './params.ts';
+import { TfidfVectorizer, type CsrMatrix, type TfidfOptions } from './tfidf.ts';
 
 /** A model of either kind together with its text encoding (hashed features or cached sentence embeddings). */
 export interface ModelKit<F> {
@@ -74,4 +76,66 @@ export async function buildEncoder(
     save: (dir) => saveParams(dir, model.params),
     finish: () => cache.save(),
   };
+}
+
+export function tfidfOptions(params: Pick<ClassifyParams, 'features' | 'linear'>): TfidfOptions {
+  const { lowercase, maxTokens } = params.features;
+  const { wordNgrams, charNgrams, minDf, maxFeatures } = params.linear;
+  return { lowercase, maxTokens, wordNgrams, charNgrams, minDf, maxFeatures };
+}
+
+/** The linear model, fitted: TF-IDF vocabulary and the logistic regression over it. */
+export interface LinearKit {
+  fit: LinearFit;
+  encode(texts: readonly string[]): CsrMatrix;
+  predict(x: CsrMatrix): Float32Array;
+  readonly config: Record<string, unknown>;
+  save(dir: string): void;
+}
+
+function linearPredictor(vectorizer: TfidfVectorizer, w: Float32Array, nClasses: number) {
+  return {
+    encode: (texts: readonly string[]) => vectorizer.transform(texts),
+    predict: (x: CsrMatrix) => softmaxPredict(x, w, nClasses),
+  };
+}
+
+/** TF-IDF + L2 logistic regression fitted on the training texts, C chosen by inner cross-validation. */
+export async function trainLinear(trainTexts: readonly string[], yTrain: Int32Array, labels: readonly string[], params: ClassifyParams, ctx: TaskContext, stage: string): Promise<LinearKit> {
+  const vectorizer = new TfidfVectorizer(tfidfOptions(params));
+  // idf and vocabulary come from the whole training part, also for the inner folds: they use no
+  // labels, and refitting them per fold would triple the vectorising time for a negligible effect
+  const x = vectorizer.fitTransform(trainTexts);
+  ctx.log('info', `linear: ${x.rows} texts × ${x.cols} terms, ${x.indices.length} non-zeros`);
+  const { maxIter, tol, memory, C, folds } = params.linear;
+  const fit = await fitLinear(x, yTrain, labels, { maxIter, tol, memory, C, folds, seed: params.seed }, ctx, stage);
+  const K = labels.length;
+  return {
+    fit,
+    ...linearPredictor(vectorizer, fit.w, K),
+    config: { features: tfidfOptions(params), terms: vectorizer.size, C: fit.C, search: fit.search },
+    save(dir) {
+      // term hashes are unsigned 32-bit; .npy int32 keeps their bits
+      saveNpy(join(dir, 'terms.npy'), new Int32Array(vectorizer.terms.buffer, vectorizer.terms.byteOffset, vectorizer.terms.length), [vectorizer.size]);
+      saveNpy(join(dir, 'idf.npy'), vectorizer.idf, [vectorizer.size]);
+      saveNpy(join(dir, 'weights.npy'), fit.w.subarray(0, vectorizer.size * K), [vectorizer.size, K]);
+      saveNpy(join(dir, 'bias.npy'), fit.w.subarray(vectorizer.size * K), [K]);
+    },
+  };
+}
+
+/** The linear model of a run folder, as `trainLinear` saved it. */
+export function loadLinear(dir: string, features: TfidfOptions, nClasses: number): Pick<LinearKit, 'encode' | 'predict'> {
+  const terms = loadNpy(join(dir, 'terms.npy')).data;
+  const idf = loadFloat32(join(dir, 'idf.npy')).data;
+  const weights = loadFloat32(join(dir, 'weights.npy'));
+  const bias = loadFloat32(join(dir, 'bias.npy')).data;
+  if (!(terms instanceof Int32Array) || idf.length !== terms.length || weights.shape[0] !== terms.length || weights.shape[1] !== nClasses || bias.length !== nClasses) {
+    throw new EngineError('invalid-input', `${dir}: the linear model's arrays do not match each other or config.json`, { file: join(dir, 'weights.npy'), hint: 'retrain the classifier' });
+  }
+  const w = new Float32Array(parameterCount(terms.length, nClasses));
+  w.set(weights.data);
+  w.set(bias, weights.data.length);
+  const vectorizer = TfidfVectorizer.restore(features, new Uint32Array(terms.buffer, terms.byteOffset, terms.length), idf);
+  return linearPredictor(vectorizer, w, nClasses);
 }

@@ -1,0 +1,146 @@
+import type { TaskContext } from '../jobs/context.ts';
+import { minimizeLbfgs, type LbfgsOptions } from './lbfgs.ts';
+import { evaluate } from './metrics.ts';
+import { stratifiedKFold } from './split.ts';
+import type { CsrMatrix } from './tfidf.ts';
+
+/**
+ * Multinomial logistic regression with an L2 penalty on sparse rows. Parameters are one Float32
+ * vector: the weights, feature-major (features × classes, so a row's features touch contiguous
+ * memory), then the unpenalised biases. The objective is scikit-learn's (C·Σ cross-entropy + ½‖W‖²)
+ * divided by C·n, which has the same minimiser and a scale that does not grow with n.
+ */
+export interface SoftmaxProblem {
+  x: CsrMatrix;
+  y: Int32Array;
+  nClasses: number;
+  /** rows that take part (inner cross-validation folds); all rows when null */
+  rows: Int32Array | null;
+  C: number;
+}
+
+export function parameterCount(nFeatures: number, nClasses: number): number {
+  return nFeatures * nClasses + nClasses;
+}
+
+/** Softmax probabilities of row i into `p` (length nClasses). */
+function rowProbabilities(x: CsrMatrix, i: number, w: Float32Array, K: number, biasAt: number, p: Float64Array): void {
+  for (let c = 0; c < K; c++) p[c] = w[biasAt + c]!;
+  for (let k = x.offsets[i]!, end = x.offsets[i + 1]!; k < end; k++) {
+    const v = x.values[k]!;
+    const base = x.indices[k]! * K;
+    for (let c = 0; c < K; c++) p[c] = p[c]! + v * w[base + c]!;
+  }
+  let max = -Infinity;
+  for (let c = 0; c < K; c++) max = Math.max(max, p[c]!);
+  let sum = 0;
+  for (let c = 0; c < K; c++) sum += p[c] = Math.exp(p[c]! - max);
+  for (let c = 0; c < K; c++) p[c] = p[c]! / sum;
+}
+
+/** The penalised mean cross-entropy at `w`; its gradient goes into `grad`. */
+export function softmaxLossAndGrad(problem: SoftmaxProblem, w: Float32Array, grad: Float32Array): number {
+  const { x, y, nClasses: K, rows } = problem;
+  const m = rows ? rows.length : x.rows;
+  const biasAt = x.cols * K;
+  const p = new Float64Array(K);
+  grad.fill(0);
+  let loss = 0;
+  for (let r = 0; r < m; r++) {
+    const i = rows ? rows[r]! : r;
+    const yi = y[i]!;
+    rowProbabilities(x, i, w, K, biasAt, p);
+    loss -= Math.log(Math.max(p[yi]!, 1e-300));
+    p[yi] = p[yi]! - 1;
+    for (let c = 0; c < K; c++) {
+      p[c] = p[c]! / m;
+      grad[biasAt + c] = grad[biasAt + c]! + p[c]!;
+    }
+    for (let k = x.offsets[i]!, end = x.offsets[i + 1]!; k < end; k++) {
+      const v = x.values[k]!;
+      const base = x.indices[k]! * K;
+      for (let c = 0; c < K; c++) grad[base + c] = grad[base + c]! + v * p[c]!;
+    }
+  }
+  const lambda = 1 / (problem.C * m);
+  let penalty = 0;
+  for (let j = 0; j < biasAt; j++) {
+    const wj = w[j]!;
+    penalty += wj * wj;
+    grad[j] = grad[j]! + lambda * wj;
+  }
+  return loss / m + 0.5 * lambda * penalty;
+}
+
+/** Probabilities of every row (or of `rows`), row-major rows × classes. */
+export function softmaxPredict(x: CsrMatrix, w: Float32Array, K: number, rows: Int32Array | null = null): Float32Array {
+  const n = rows ? rows.length : x.rows;
+  const out = new Float32Array(n * K);
+  const p = new Float64Array(K);
+  for (let r = 0; r < n; r++) {
+    rowProbabilities(x, rows ? rows[r]! : r, w, K, x.cols * K, p);
+    for (let c = 0; c < K; c++) out[r * K + c] = p[c]!;
+  }
+  return out;
+}
+
+export interface LinearSearchOptions extends LbfgsOptions {
+  /** candidate inverse penalty strengths */
+  C: readonly number[];
+  folds: number;
+  seed: number;
+}
+
+export interface LinearFit {
+  /** weights then biases, see SoftmaxProblem */
+  w: Float32Array;
+  C: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  /** inner cross-validation: per C, the mean held-out macro F1 and log-loss (empty with one C) */
+  search: { C: number; macro_f1: number; loss: number }[];
+}
+
+/** Inner cross-validation fits only rank the Cs, so they stop at a 10× looser gradient tolerance. */
+const SEARCH_TOL_FACTOR = 10;
+
+/**
+ * Fits the model on all rows of `x` with the C that inner stratified k-fold cross-validation on
+ * those rows likes best (mean held-out macro F1, then log-loss). Along the grid each fit starts
+ * from the previous C's solution, which cuts the iterations of the larger Cs.
+ */
+export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly string[], opts: LinearSearchOptions, ctx: TaskContext, stage = 'linear'): Promise<LinearFit> {
+  const K = labels.length;
+  const size = parameterCount(x.cols, K);
+  const grid = [...opts.C].sort((a, b) => a - b);
+  const search: LinearFit['search'] = [];
+  let best = grid[0]!;
+  if (grid.length > 1) {
+    const folds = stratifiedKFold(Array.from(y, (c) => labels[c]!), opts.folds, opts.seed);
+    const sums = grid.map(() => ({ f1: 0, loss: 0 }));
+    for (let k = 0; k < folds.length; k++) {
+      const held = Int32Array.from(folds[k]!);
+      const isHeld = new Uint8Array(x.rows);
+      for (const i of held) isHeld[i] = 1;
+      const rows = new Int32Array(x.rows - held.length);
+      for (let i = 0, r = 0; i < x.rows; i++) if (!isHeld[i]) rows[r++] = i;
+      let w: Float32Array = new Float32Array(size);
+      for (let g = 0; g < grid.length; g++) {
+        const problem: SoftmaxProblem = { x, y, nClasses: K, rows, C: grid[g]! };
+        w = (await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), w, { ...opts, tol: opts.tol * SEARCH_TOL_FACTOR }, ctx)).x;
+        const e = evaluate(softmaxPredict(x, w, K, held), Int32Array.from(held, (i) => y[i]!), labels);
+        sums[g]!.f1 += e.macro_f1 / folds.length;
+        sums[g]!.loss += e.loss / folds.length;
+        ctx.progress({ stage, current: k * grid.length + g + 1, total: folds.length * grid.length + 1, unit: 'fit', metrics: { C: grid[g]!, macro_f1: e.macro_f1 } });
+      }
+    }
+    grid.forEach((C, g) => search.push({ C, macro_f1: sums[g]!.f1, loss: sums[g]!.loss }));
+    best = [...search].sort((a, b) => b.macro_f1 - a.macro_f1 || a.loss - b.loss)[0]!.C;
+    ctx.log('info', `linear: C = ${best} by ${folds.length}-fold inner cross-validation (${search.map((s) => `C ${s.C}: macro F1 ${s.macro_f1.toFixed(4)}`).join(', ')})`);
+  }
+  const problem: SoftmaxProblem = { x, y, nClasses: K, rows: null, C: best };
+  const r = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);
+  ctx.progress({ stage, current: 1, total: 1, unit: 'fit', metrics: { C: best, iterations: r.iterations } });
+  return { w: r.x, C: best, iterations: r.iterations, evaluations: r.evaluations, converged: r.converged, search };
+}
