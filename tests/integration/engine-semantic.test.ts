@@ -100,6 +100,8 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(quick.promotion).toContain(`LATEST stays ${run.runId}`);
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
     expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);
+    // Asked directly, the ALS-only run names a run that can answer.
+    await expect(engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 })).rejects.toThrow(`run ${quick.runId} has no semantic index; run ${run.runId} has one`);
   });
 
   it('a trained model whose artifacts are gone is reported, naming them, never replaced by another model', async () => {

@@ -1,5 +1,5 @@
 import type { RunManifest } from '../contracts/runs.ts';
-import { latestRunId, readManifest } from './registry.ts';
+import { latestRunId, listRunIds, readManifest } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 /** `auto`: a run replaces LATEST only when it serves at least what LATEST serves; `always`, `never`: as they say. */
@@ -39,4 +39,18 @@ export function decidePromotion(paths: WorkspacePaths, run: RunManifest, policy:
     promote: false,
     reason: `LATEST stays ${latest}, which also serves ${missing.join(', ')}; \`trainyard runs promote ${run.runId}\` (or Promote on the Runs page) makes this run LATEST`,
   };
+}
+
+/** The newest succeeded recommender run that serves `stage`, to name when the run asked cannot answer. */
+export function newestRunServing(paths: WorkspacePaths, stage: string, except: string): string | null {
+  for (const runId of listRunIds(paths)) {
+    if (runId === except) continue;
+    try {
+      const m = readManifest(paths, runId);
+      if (m.status === 'succeeded' && m.kind !== 'classifier' && servedStages(m).includes(stage)) return runId;
+    } catch {
+      // a damaged run cannot answer; the Runs page lists it as damaged
+    }
+  }
+  return null;
 }
