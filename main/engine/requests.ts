@@ -14,6 +14,7 @@ import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
 import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
+import { newestRunServing } from './runs/promotion.ts';
 import { runDatasetId } from './runs/run-dataset.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
@@ -54,8 +55,16 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
   };
   const semanticIndex = (run: ServingRun): SemanticIndex => {
     checkLoaded(run, 'semantic');
-    if (!run.semantic) throw new EngineError('invalid-input', `run ${run.runId} has no semantic index: train with --stages semantic`, { field: 'run' });
+    if (!run.semantic) throw missingStage(run.runId, 'semantic', 'semantic index', 'train with --stages semantic');
     return run.semantic;
+  };
+  /** A run that lacks a stage names the newest run that has it, so the user can ask that one. */
+  const missingStage = (runId: string, stage: string, what: string, otherwise: string): EngineError => {
+    const other = newestRunServing(paths, stage, runId);
+    return new EngineError('invalid-input', `run ${runId} has no ${what}${other ? `; run ${other} has one: ask it instead` : `: ${otherwise}`}`, {
+      field: 'run',
+      ...(other ? { runWithStage: other } : {}),
+    });
   };
   const titled = (run: ServingRun, item: string, score: number): RecommendedItem => {
     const title = run.titles.get(item);
@@ -123,7 +132,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
         const by = arg.by ?? (run.trained.has('als') ? 'cf' : 'content');
         if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
         checkLoaded(run, 'als');
-        if (!run.als) throw new EngineError('invalid-input', `run ${run.runId} has no als stage: similar items by co-interaction come from item factors`);
+        if (!run.als) throw missingStage(run.runId, 'als', 'als stage (similar items by co-interaction come from its item factors)', 'train with --stages als');
         const i = run.itemIndex.get(arg.item);
         if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
         return similarItems(run.als, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
