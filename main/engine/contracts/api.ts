@@ -80,6 +80,9 @@ export interface TrainResult {
   runDir: string;
   metrics: Record<string, Record<string, number>>;
   timings: Record<string, number>;
+  /** whether the run became LATEST, and why (config `promote`) */
+  promoted: boolean;
+  promotion: string;
 }
 
 export type RecommendMode = 'baseline' | 'cf' | 'auto' | 'semantic' | 'hybrid';
@@ -93,9 +96,6 @@ export interface RecommendArgs {
 }
 
 export interface RecommendedItem {
-  /** whether the run became LATEST, and why (config `promote`) */
-  promoted: boolean;
-  promotion: string;
   item: string;
   score: number;
   title?: string;
