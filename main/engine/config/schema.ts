@@ -29,6 +29,20 @@ export const configSchema = z
     seed: z.number().int().nonnegative().default(42),
     /** auto: a succeeded run becomes LATEST when it serves at least the stages LATEST serves; always; never */
     promote: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** tune params on a validation split of the training part before training (trainyard tune, train --tune) */
+    tune: z
+      .object({
+        /** stages whose params are tuned; auto: every tunable stage the run trains; [] (default): no tuning */
+        stages: z.union([z.literal('auto'), z.array(z.enum(STAGES))]).default([]),
+        /** trials per stage, the given settings being the first */
+        trials: z.number().int().min(1).max(1000).default(20),
+        /** no new trial starts after this many seconds; null: no limit */
+        seconds: z.number().positive().nullable().default(null),
+        /** validation users scored per trial (every n-th when there are more) */
+        validationUsers: z.number().int().positive().default(5000),
+      })
+      .strict()
+      .default({ stages: [], trials: 20, seconds: null, validationUsers: 5000 }),
     /** worker threads for training; 0 = one per core */
     threads: z.number().int().nonnegative().default(0),
     split: z
