@@ -23,15 +23,14 @@ export interface Reconciled {
 export function reconcileWorkspace(paths: WorkspacePaths, db: Db): Reconciled {
   const interrupted: string[] = [];
   for (const runId of listRunIds(paths)) {
-    let manifest: RunManifest;
     try {
-      manifest = readManifest(paths, runId);
+      const manifest = readManifest(paths, runId);
+      if (manifest.status !== 'running' || (manifest.owner && ownerAlive(manifest.owner))) continue;
+      markInterrupted(paths, manifest);
+      interrupted.push(runId);
     } catch {
-      continue; // a damaged manifest is reported where runs are listed
+      // a damaged manifest is reported where runs are listed; a run deleted meanwhile needs nothing
     }
-    if (manifest.status !== 'running' || (manifest.owner && ownerAlive(manifest.owner))) continue;
-    markInterrupted(paths, manifest);
-    interrupted.push(runId);
   }
   return { interrupted, importsRemoved: removeAbandonedImports(db) };
 }
