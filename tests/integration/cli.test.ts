@@ -122,4 +122,12 @@ describe('trainyard CLI', () => {
       expect(r.stderr).not.toMatch(/internal/i);
     }
   });
+
+  it('classify train refuses a --cv that is not a whole number, before reading anything', async () => {
+    for (const cv of ['abc', '2.5']) {
+      const r = await trainyard(ws, 'classify', 'train', '--data', join(dir, 'no-such-file.csv'), '--cv', cv);
+      expect(r.code, cv).toBe(1);
+      expect(r.stderr).toContain(`--cv ${cv}: expected a whole number`);
+    }
+  });
 });

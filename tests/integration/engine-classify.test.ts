@@ -94,13 +94,22 @@ describe('engine: text classifier runs', () => {
     expect(runs[0]).toMatchObject({ kind: 'classifier', status: 'cancelled' });
   });
 
-  it('rejects a file without a label column with where and what to do', async () => {
+  it('refuses bad input with where and what to do, before any run folder is made', async () => {
+    const before = (await engine.request('runs.list', undefined)).length;
     const bad = join(tmpdir(), `ty-nolabel-${process.pid}.csv`);
     writeFileSync(bad, 'text\nhello\n');
-    const done = await engine.waitForJob((await engine.request('classify.train', { data: bad })).jobId);
-    expect(done.state).toBe('failed');
-    expect(done.error?.kind).toBe('invalid-input');
-    const runs = await engine.request('runs.list', undefined);
-    expect(runs[0]).toMatchObject({ kind: 'classifier', status: 'failed' });
+    const failure = async (arg: Parameters<Engine['request']>[1] & object) => {
+      const done = await engine.waitForJob((await engine.request('classify.train', arg as { data: string })).jobId);
+      expect(done.state).toBe('failed');
+      return done.error!;
+    };
+    expect(await failure({ data: bad })).toMatchObject({ kind: 'invalid-input', message: expect.stringMatching(/no label column found/) });
+    expect(await failure({ data: 'builtin:nope' })).toMatchObject({ kind: 'not-found', message: 'no builtin data set named nope; available: spam-assassin' });
+    // 600 rows in 3 classes of 200: 500 folds cannot each hold every class
+    expect(await failure({ data, model: 'linear', cv: 500 })).toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringMatching(/500 folds need at least 500 examples of every class, but class "\w+" has \d+; use --cv \d+ or fewer$/),
+    });
+    expect(await engine.request('runs.list', undefined)).toHaveLength(before);
   });
 });

@@ -242,6 +242,7 @@ describe('latestPerUserItem', () => {
             rating: Float32Array.from([...raw.keys(), -1]),
             unknownItems: 0,
             unknownExamples: [],
+            future: null,
           });
           const latest = new Map<string, { user: number; item: number; ts: number; row: number }>();
           raw.forEach((_, k) => {

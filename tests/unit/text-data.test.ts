@@ -1,11 +1,13 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { augmentRows, augmentText } from '../../main/engine/text/augment.ts';
 import { cleanText, DEFAULT_CLEAN } from '../../main/engine/text/clean.ts';
-import { classBalance, describe as stats, readLabelledFile } from '../../main/engine/text/dataset.ts';
+import { classBalance, describe as stats, MAX_COLUMNS, MAX_RECORD_CHARS, readLabelledFile } from '../../main/engine/text/dataset.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { prepareData } from '../../main/engine/text/prepare.ts';
+import { checkFolds, loadRows, prepareData } from '../../main/engine/text/prepare.ts';
 import { mulberry32 } from '../../main/engine/random.ts';
 import { stratifiedKFold, stratifiedSplit } from '../../main/engine/text/split.ts';
 import { featureBuckets, tokenize } from '../../main/engine/text/tokenize.ts';
@@ -59,7 +61,7 @@ describe('readLabelledFile', () => {
     const j = expectInvalid(() => readLabelledFile(join(FIXTURES, 'bad-line.jsonl')), /bad-line\.jsonl:2: not valid JSON/);
     expect(j.details).toMatchObject({ line: 2 });
     expectInvalid(() => readLabelledFile(join(FIXTURES, 'synthetic.ts')), /unsupported file type/);
-    expectInvalid(() => readLabelledFile(join(FIXTURES, 'missing.csv')), /cannot read/);
+    expectInvalid(() => readLabelledFile(join(FIXTURES, 'missing.csv')), /missing\.csv: file not found/);
   });
 });
 
@@ -175,9 +177,23 @@ describe('quality report', () => {
     expect(q.leakage.trainTest).toBeGreaterThan(0);
   });
 
+  it('says when every row has a class of its own, instead of "too few rows"', () => {
+    const rows = Array.from({ length: 400 }, (_, i) => ({ text: `message ${i}`, label: `id-${i}` }));
+    const e = expectInvalid(() => prepareData(rows, parseClassifyParams({})), /^memory: every class has a single example \(400 rows, 400 classes\), so none can be held out for testing$/);
+    expect(e.details?.hint).toMatch(/--label-col/);
+  });
+
+  it('caps folds at the smallest class count', () => {
+    const classes = classBalance([...new Array<string>(300).fill('a'), ...new Array<string>(100).fill('b')]);
+    expect(() => checkFolds(classes, 100, 'f.csv')).not.toThrow();
+    expectInvalid(() => checkFolds(classes, 500, 'f.csv'), /^f\.csv: 500 folds need at least 500 examples of every class, but class "b" has 100; use --cv 100 or fewer$/);
+    expectInvalid(() => checkFolds(classBalance(['a', 'a', 'b']), 2, 'f.csv'), /class "b" has 1; add examples of that class, or train without --cv/);
+    expectInvalid(() => checkFolds(classes, 1, 'f.csv'), /integer number of folds ≥ 2, got 1/);
+  });
+
   it('needs two classes and a non-empty test set', () => {
     expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'x' }], parseClassifyParams({})), /at least 2 classes/);
-    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }], parseClassifyParams({})), /too few rows \(2\) to hold out a test set/);
+    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }, { text: 'c', label: 'y' }], parseClassifyParams({})), /too few rows \(3\) to hold out a test set/);
   });
 
   it('summary helpers', () => {
@@ -186,5 +202,48 @@ describe('quality report', () => {
       { label: 'b', count: 2, share: 2 / 3 },
       { label: 'a', count: 1, share: 1 / 3 },
     ]);
+  });
+});
+
+describe('labelled file input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ty-text-input-'));
+  const file = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('refuses Latin-1 with the line and the iconv hint, like the interaction readers', () => {
+    const path = file('latin1.csv', Buffer.from('text,label\nfine,a\ncaf\xe9 au lait,b\n', 'latin1'));
+    const e = expectInvalid(() => readLabelledFile(path), /^latin1\.csv line 3: byte 0xE9 at offset \d+ is not valid UTF-8\. The file looks like LATIN1: convert it to UTF-8 \(e\.g\. iconv -f LATIN1/);
+    expect(e.details).toMatchObject({ line: 3, encoding: 'LATIN1' });
+    expect(readLabelledFile(file('bom.csv', '\ufefftext,label\ncafé,a\n')).rows[0]!.text).toBe('café');
+  });
+
+  it('says random bytes are not a text file', () => {
+    const random = mulberry32(3);
+    const path = file('random.csv', Buffer.from(Array.from({ length: 5000 }, () => Math.floor(random() * 256))));
+    expectInvalid(() => readLabelledFile(path), /^random\.csv: this is not a text file/);
+  });
+
+  it('bounds the size of a record and the number of columns', () => {
+    const long = file('long.csv', `text,label\nshort,a\n"${'x'.repeat(MAX_RECORD_CHARS + 10)}",b\n`);
+    const e = expectInvalid(() => readLabelledFile(long), /^long\.csv line 3: a record is longer than 1,000,000 characters/);
+    expect(e.message.length).toBeLessThan(200);
+    const longJson = file('long.jsonl', `{"text":"ok","label":"a"}\n{"text":"${'x'.repeat(MAX_RECORD_CHARS + 10)}","label":"b"}\n`);
+    expectInvalid(() => readLabelledFile(longJson), /^long\.jsonl line 2: a record is longer than 1,000,000 characters/);
+    const columns = Array.from({ length: 200_000 }, (_, k) => `c${k}`);
+    const wide = file('wide.csv', `text,label,${columns.join(',')}\nhello,a,${columns.map(() => '1').join(',')}\n`);
+    expectInvalid(() => readLabelledFile(wide), /^wide\.csv: the header has 200,002 columns, more than the 1000 a labelled text file may have/);
+    const wideJson = file('wide.jsonl', JSON.stringify(Object.fromEntries([['text', 'hi'], ['label', 'a'], ...columns.slice(0, MAX_COLUMNS).map((c) => [c, 1])])) + '\n');
+    expectInvalid(() => readLabelledFile(wideJson), /^wide\.jsonl: the header has 1,002 columns/);
+  });
+
+  it('says a folder is a folder and a missing builtin data set is missing', () => {
+    const folder = join(dir, 'folder.csv');
+    mkdirSync(folder);
+    expectInvalid(() => readLabelledFile(folder), /is not a regular file: it is a folder/);
+    expect(() => loadRows('builtin:nope')).toThrow(/^no builtin data set named nope; available: spam-assassin$/);
+    expect(() => loadRows('builtin:nope')).toThrow(expect.objectContaining({ kind: 'not-found' }));
   });
 });

@@ -5,7 +5,7 @@ import type { ClassifyRunResult } from '../../engine/runs/classify-run.ts';
 import { CLASSIFIER_MODELS } from '../../engine/text/params.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
-import { collect } from './parse.ts';
+import { collect, parseWholeNumber } from './parse.ts';
 
 /** auto's candidates: validation scores and time, or why one was skipped. */
 function candidateTable(candidates: readonly ClassifierCandidate[]): string {
@@ -27,8 +27,8 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
     .option('--label-col <name>', 'label column (detected when omitted)')
     .option('--model <kind>', 'auto (train linear, fasttext and encoder; keep the best by validation macro F1), linear, fasttext or encoder', 'auto')
     .option('--set <key=value>', 'override a training parameter, e.g. train.epochs=5 or compareTo=RUN (repeatable)', collect, [])
-    .option('--cv <folds>', 'also run stratified k-fold cross-validation', Number)
-    .action((o: { data: string; textCol?: string; labelCol?: string; model: string; set: string[]; cv?: number }) =>
+    .option('--cv <folds>', 'also run stratified k-fold cross-validation (at most the smallest class count)')
+    .action((o: { data: string; textCol?: string; labelCol?: string; model: string; set: string[]; cv?: string }) =>
       withEngine(async (engine, g) => {
         const model = CLASSIFIER_MODELS.find((m) => m === o.model);
         if (!model) throw new Error(`--model ${o.model}: expected ${CLASSIFIER_MODELS.join(', ')}`);
@@ -36,7 +36,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
           data: o.data.startsWith('builtin:') ? o.data : resolve(o.data),
           model,
           set: o.set,
-          ...(o.cv ? { cv: o.cv } : {}),
+          ...(o.cv !== undefined ? { cv: parseWholeNumber('--cv', o.cv) } : {}),
           ...(o.textCol ? { textCol: o.textCol } : {}),
           ...(o.labelCol ? { labelCol: o.labelCol } : {}),
         });

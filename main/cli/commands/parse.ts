@@ -18,6 +18,12 @@ export function parseKs(text: string): number[] {
   return ks;
 }
 
+/** "5" → 5; anything but a whole number (e.g. "abc", "2.5") fails naming the option. */
+export function parseWholeNumber(flag: string, text: string): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new EngineError('invalid-input', `${flag} ${text}: expected a whole number`, { field: flag });
+  return Number(text);
+}
+
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -117,26 +117,42 @@ function invalidUtf8Error(path: string, at: InvalidUtf8 | null): EngineError {
   );
 }
 
+/**
+ * A whole file's bytes as text, held to the same rules as streamed imports: a leading BOM is
+ * dropped; binary data, or bytes that are not UTF-8, fail naming the line (and the encoding the
+ * file probably has, with the iconv command that converts it).
+ */
+export function decodeUtf8Text(path: string, bytes: Buffer): string {
+  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  if (looksBinary(body.subarray(0, 1 << 16))) throw notTextError(path);
+  if (isUtf8(body)) return body.toString('utf8');
+  const { bad, end } = scanUtf8(body);
+  const at = bad >= 0 ? bad : end;
+  throw invalidUtf8Error(path, invalidAt(body, at, 0, 1 + countByte(body, 0x0a, at)));
+}
+
+/** What the invalid byte at `bad` of `buf` (which starts at file offset `base`, on `line`) looks like. */
+function invalidAt(buf: Buffer, bad: number, base: number, line: number): InvalidUtf8 {
+  const window = buf.subarray(bad, bad + 4096);
+  const c1Controls = window.some((b) => b >= 0x80 && b <= 0x9f);
+  return { offset: base + bad, line, byte: buf[bad]!, suggestion: c1Controls ? 'WINDOWS-1252' : 'LATIN1', binary: looksBinary(window) };
+}
+
 /** Finds the first byte that breaks UTF-8 (null when the file is valid). Error path only. */
 async function locateInvalidUtf8(path: string): Promise<InvalidUtf8 | null> {
   let base = 0;
   let line = 1;
   let carry: Buffer = Buffer.alloc(0);
-  let c1Controls = false;
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
     const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     const { bad, end } = scanUtf8(buf);
     const stop = bad >= 0 ? bad : end;
     line += countByte(buf, 0x0a, stop);
-    if (bad >= 0) {
-      const window = buf.subarray(bad, bad + 4096);
-      for (const b of window) if (b >= 0x80 && b <= 0x9f) c1Controls = true;
-      return { offset: base + bad, line, byte: buf[bad]!, suggestion: c1Controls ? 'WINDOWS-1252' : 'LATIN1', binary: looksBinary(window) };
-    }
+    if (bad >= 0) return invalidAt(buf, bad, base, line);
     carry = buf.subarray(end);
     base += end;
   }
-  if (carry.length) return { offset: base, line, byte: carry[0]!, suggestion: 'LATIN1', binary: looksBinary(carry) };
+  if (carry.length) return invalidAt(carry, 0, base, line);
   return null;
 }
 

@@ -5,7 +5,8 @@ import type { RunManifest } from '../contracts/runs.ts';
 import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import type { CandidateReport, CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
-import type { ClassifierModel, ConcreteModel } from '../text/params.ts';
+import { parseClassifyParams, type ClassifierModel, type ConcreteModel } from '../text/params.ts';
+import { checkClassifierData } from '../text/prepare.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { createRun, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
@@ -50,6 +51,9 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const model = args.model ?? 'auto';
   const params = classifyParams(args.set);
   if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
+  const { embedding: _embedding, ...trainParams } = params;
+  // bad input fails here, before a run folder exists
+  checkClassifierData(args.data, parseClassifyParams({ ...trainParams, model }), args.textCol, args.labelCol, args.cv);
   const manifest = createRun(paths, (runId): RunManifest => ({
     runId,
     kind: 'classifier',

@@ -13,7 +13,8 @@ import { argmaxRows, delta, evaluate, headline, meanAndSpread, type Evaluation, 
 import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit } from './models.ts';
 import type { Param } from './optimizer.ts';
 import { parseClassifyParams, type ClassifierModel, type ClassifyParams, type ClassifyParamsInput, type ConcreteModel } from './params.ts';
-import { cleanRows, loadRows, prepareData, type DataSource, type Example, type QualityReport } from './prepare.ts';
+import { checkFolds, cleanRows, loadRows, prepareData, type DataSource, type Example, type QualityReport } from './prepare.ts';
+import { classBalance } from './dataset.ts';
 import { augmentRows } from './augment.ts';
 import { stratifiedKFold, stratifiedSplit } from './split.ts';
 import { trainLoop, type LoopResult } from './train-loop.ts';
@@ -375,6 +376,7 @@ export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'>
   const { examples } = cleanRows(loadRows(opts.data, opts.textCol, opts.labelCol), params);
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2) throw new EngineError('invalid-input', 'cross-validation needs at least 2 classes', { field: 'labelCol' });
+  checkFolds(classBalance(examples.map((e) => e.label)), nSplits, typeof opts.data === 'string' ? opts.data : 'memory');
   const folds = stratifiedKFold(examples.map((e) => e.label), nSplits, params.seed);
   const out: CrossValidationResult['folds'] = [];
   for (let k = 0; k < nSplits; k++) {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../contracts/errors.ts';
+import { columnList } from '../data/columns.ts';
+import { decodeUtf8Text } from '../data/decode.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 
 export interface LabelledText {
@@ -25,15 +27,39 @@ export interface ColumnChoice {
   labelCol?: string;
 }
 
+/**
+ * Input bounds: one record (and so one text) may hold at most MAX_RECORD_CHARS characters and a
+ * file at most MAX_COLUMNS columns. Without them a 50 MB cell took 1.9 GB and 200,000 columns
+ * 1.1 GB while training; beyond them the file is refused, naming the line.
+ */
+export const MAX_RECORD_CHARS = 1_000_000;
+export const MAX_COLUMNS = 1000;
+
+function tooManyColumns(path: string, n: number): EngineError {
+  return new EngineError('invalid-input', `${basename(path)}: the header has ${n.toLocaleString('en-US')} columns, more than the ${MAX_COLUMNS} a labelled text file may have`, {
+    file: path,
+    line: 1,
+    hint: 'keep only the text and label columns (is the delimiter right?)',
+  });
+}
+
+function recordTooLong(path: string, line: number | undefined): EngineError {
+  return new EngineError('invalid-input', `${basename(path)}${line ? ` line ${line}` : ''}: a record is longer than ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`, {
+    file: path,
+    ...(line ? { line } : {}),
+    hint: 'shorten or split that text; if no text is that long, a quote is probably never closed',
+  });
+}
+
 const TEXT_NAMES = ['text', 'review', 'message', 'body', 'content', 'sentence', 'document', 'comment', 'tweet', 'description', 'email'];
 const LABEL_NAMES = ['label', 'class', 'category', 'sentiment', 'target', 'labels', 'topic', 'tag', 'y'];
 
 function pickColumn(columns: readonly string[], wanted: string | undefined, candidates: readonly string[], role: string, flag: string, file: string): string {
   if (wanted !== undefined) {
     if (columns.includes(wanted)) return wanted;
-    throw new EngineError('invalid-input', `${file}: there is no column "${wanted}" for the ${role}; columns are: ${columns.join(', ')}`, {
+    throw new EngineError('invalid-input', `${file}: there is no column "${clipText(wanted)}" for the ${role}; columns are: ${columnList(columns)}`, {
       file,
-      field: wanted,
+      field: clipText(wanted),
       hint: `pass one of the existing columns with ${flag}`,
     });
   }
@@ -42,7 +68,7 @@ function pickColumn(columns: readonly string[], wanted: string | undefined, cand
     const i = lower.indexOf(name);
     if (i >= 0) return columns[i]!;
   }
-  throw new EngineError('invalid-input', `${file}: no ${role} column found among ${columns.join(', ')}`, {
+  throw new EngineError('invalid-input', `${file}: no ${role} column found among ${columnList(columns)}`, {
     file,
     hint: `name the column with ${flag} (recognised names: ${candidates.join(', ')})`,
   });
@@ -61,10 +87,14 @@ interface RawRecord {
 function readCsv(path: string, content: string, delimiter: string): { columns: string[]; records: RawRecord[] } {
   let parsed: { record: Record<string, unknown>; info: { lines: number } }[];
   try {
-    parsed = parse(content, { columns: true, bom: true, delimiter, skip_empty_lines: true, info: true, relax_column_count: false }) as never;
+    const [header] = parse(content, { bom: true, delimiter, to_line: 1, relax_column_count: true }) as string[][];
+    if (header && header.length > MAX_COLUMNS) throw tooManyColumns(path, header.length);
+    parsed = parse(content, { columns: true, bom: true, delimiter, skip_empty_lines: true, info: true, relax_column_count: false, max_record_size: MAX_RECORD_CHARS }) as never;
   } catch (err) {
+    if (err instanceof EngineError) throw err;
     const e = err as { message: string; lines?: number; code?: string; column?: string | number | null };
-    throw new EngineError('invalid-input', `${path}${e.lines ? `:${e.lines}` : ''}: ${e.message}`, {
+    if (e.code === 'CSV_MAX_RECORD_SIZE') throw recordTooLong(path, e.lines);
+    throw new EngineError('invalid-input', `${path}${e.lines ? `:${e.lines}` : ''}: ${clipText(e.message, 300)}`, {
       file: path,
       line: e.lines,
       ...(e.column !== null && e.column !== undefined ? { column: e.column } : {}),
@@ -84,11 +114,12 @@ function readJsonl(path: string, content: string): { columns: string[]; records:
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === '') continue;
+    if (raw.length > MAX_RECORD_CHARS) throw recordTooLong(path, i + 1);
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new EngineError('invalid-input', `${path}:${i + 1}: not valid JSON (${(err as Error).message})`, {
+      throw new EngineError('invalid-input', `${path}:${i + 1}: not valid JSON (${clipText((err as Error).message, 200)})`, {
         file: path,
         line: i + 1,
         hint: 'JSONL needs one JSON object per line',
@@ -98,6 +129,7 @@ function readJsonl(path: string, content: string): { columns: string[]; records:
       throw new EngineError('invalid-input', `${path}:${i + 1}: expected a JSON object with a text and a label field`, { file: path, line: i + 1 });
     }
     for (const k of Object.keys(value)) columns.add(k);
+    if (columns.size > MAX_COLUMNS) throw tooManyColumns(path, columns.size);
     records.push({ line: i + 1, fields: value as Record<string, unknown> });
   }
   return { columns: [...columns], records };
@@ -106,12 +138,14 @@ function readJsonl(path: string, content: string): { columns: string[]; records:
 /** Reads a labelled CSV/TSV/JSONL file; text and label columns are detected by name unless given. */
 export function readLabelledFile(path: string, choice: ColumnChoice = {}): LoadedDataset {
   checkRegularFile(path);
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
-    throw new EngineError('invalid-input', `cannot read ${path}: ${(err as Error).message}`, { file: path, hint: 'check the path' });
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new EngineError('invalid-input', missing ? `${path}: file not found` : `cannot read ${path}: ${(err as Error).message}`, { file: path, hint: 'check the path' });
   }
+  const content = decodeUtf8Text(path, bytes);
   const ext = extname(path).toLowerCase();
   let table: { columns: string[]; records: RawRecord[] };
   if (ext === '.jsonl' || ext === '.ndjson') table = readJsonl(path, content);

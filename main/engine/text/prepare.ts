@@ -1,4 +1,4 @@
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../contracts/errors.ts';
 import { augmentRows } from './augment.ts';
 import { cleanText } from './clean.ts';
 import { classBalance, describe, readLabelledFile, type ClassCount, type LabelledText, type Stats } from './dataset.ts';
@@ -56,9 +56,19 @@ export interface LoadedRows {
   missingLabels: number;
 }
 
+/** Data sets shipped with the app, by the name after `builtin:`. */
+const BUILTIN_DATA = [SPAM_ASSASSIN];
+
 export function loadRows(data: DataSource, textCol?: string, labelCol?: string): LoadedRows {
   if (typeof data !== 'string') return { source: 'memory', textCol: null, labelCol: null, rows: data, missingLabels: 0 };
   if (data === SPAM_ASSASSIN) return { source: data, textCol: null, labelCol: null, rows: loadSpamAssassin(), missingLabels: 0 };
+  if (data.startsWith('builtin:')) {
+    const names = BUILTIN_DATA.map((d) => d.slice('builtin:'.length));
+    throw new EngineError('not-found', `no builtin data set named ${clipText(data.slice('builtin:'.length))}; available: ${names.join(', ')}`, {
+      field: 'data',
+      hint: `use ${BUILTIN_DATA.join(' or ')}, or the path of a labelled CSV/TSV/JSONL file`,
+    });
+  }
   const loaded = readLabelledFile(data, { ...(textCol ? { textCol } : {}), ...(labelCol ? { labelCol } : {}) });
   return { source: loaded.source, textCol: loaded.textCol, labelCol: loaded.labelCol, rows: loaded.rows, missingLabels: loaded.missingLabels };
 }
@@ -94,6 +104,30 @@ export function cleanRows(loaded: LoadedRows, params: ClassifyParams) {
   return { examples, emptyTexts, duplicates, duplicatesDropped, conflictingDuplicates };
 }
 
+/**
+ * Stratified k-fold cross-validation needs an example of every class in every fold: `nSplits`
+ * may not exceed the smallest class's count (nor be below 2). `classes` are ordered largest first.
+ */
+export function checkFolds(classes: readonly ClassCount[], nSplits: number, source: string): void {
+  const smallest = classes.at(-1);
+  if (!Number.isInteger(nSplits) || nSplits < 2) throw new EngineError('invalid-input', `cross-validation needs an integer number of folds ≥ 2, got ${nSplits}`, { field: 'cv' });
+  if (!smallest || smallest.count >= nSplits) return;
+  const fix = smallest.count >= 2 ? `use --cv ${smallest.count} or fewer` : 'add examples of that class, or train without --cv';
+  throw new EngineError('invalid-input', `${source}: ${nSplits} folds need at least ${nSplits} examples of every class, but class "${clipText(smallest.label)}" has ${smallest.count}; ${fix}`, {
+    field: 'cv',
+    hint: fix,
+  });
+}
+
+/**
+ * Reads and checks a classifier's data the way training will, so bad input fails before a run
+ * folder is made: the file, its columns, the classes, the test split and the number of folds.
+ */
+export function checkClassifierData(data: DataSource, params: ClassifyParams, textCol?: string, labelCol?: string, cvFolds?: number): void {
+  const prepared = prepareData(data, params, textCol, labelCol);
+  if (cvFolds !== undefined) checkFolds(prepared.quality.classes, cvFolds, prepared.quality.source);
+}
+
 function sharedTexts(a: readonly Example[], b: readonly Example[]): number {
   const set = new Set(a.map((e) => e.text));
   return new Set(b.filter((e) => set.has(e.text)).map((e) => e.text)).size;
@@ -113,6 +147,13 @@ export function prepareData(data: DataSource, params: ClassifyParams, textCol?: 
     });
   }
   const split = stratifiedSplit(examples.map((e) => e.label), params.split.test, params.split.validation, params.seed);
+  if (split.test.length === 0 && labels.length === examples.length) {
+    throw new EngineError('invalid-input', `${loaded.source}: every class has a single example (${examples.length} rows, ${labels.length} classes), so none can be held out for testing`, {
+      file: loaded.source,
+      field: loaded.labelCol,
+      hint: 'is the label column the right one (--label-col)? Each class needs at least 2 examples, better dozens',
+    });
+  }
   if (split.test.length === 0) {
     throw new EngineError('invalid-input', `${loaded.source}: too few rows (${examples.length}) to hold out a test set`, {
       file: loaded.source,
