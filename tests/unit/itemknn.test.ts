@@ -54,6 +54,11 @@ describe('itemknn on a hand-computed 3 × 3 case', () => {
     expect(row(m, 0)).toEqual({ 1: Math.fround(2 / Math.sqrt(6)) });
     expect(row(m, 2)).toEqual({ 1: Math.fround(2 / Math.sqrt(6)) });
     expect(Array.from(m.indptr)).toEqual([0, 1, 2, 3]);
+    // item 1 is as similar to 0 as to 2: ties go to the smaller index, and rows list the best first
+    expect(row(m, 1)).toEqual({ 0: Math.fround(2 / Math.sqrt(6)) });
+    const all = await train(tiny, {});
+    expect(Array.from(all.indices.subarray(all.indptr[0]!, all.indptr[1]!))).toEqual([1, 2]);
+    expect(Array.from(all.indices.subarray(all.indptr[1]!, all.indptr[2]!))).toEqual([0, 2]);
   });
 
   it('scores a user by summing the neighbour rows of their history, and explains by the contributing items', async () => {

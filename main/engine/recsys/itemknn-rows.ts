@@ -14,13 +14,20 @@ export interface ItemKnnSettings {
   alpha: number;
 }
 
-/** Binary interactions both ways: users' items and items' users (indices only; a pair appears once). */
+/**
+ * Binary interactions both ways: users' items and items' users (indices only; a pair appears once),
+ * with each item's user count c raised to the powers the similarity uses.
+ */
 export interface Cooccurrence {
   nItems: number;
   userIndptr: Int32Array;
   userIndices: Int32Array;
   itemIndptr: Int32Array;
   itemIndices: Int32Array;
+  /** c^alpha: the item as a target */
+  targetNorm: Float64Array;
+  /** c^(1 − alpha): the item in a history */
+  historyNorm: Float64Array;
 }
 
 /** Neighbour rows rows0 .. rows0 + counts.length − 1: row r holds counts[r] (item, weight) pairs, best first. */
@@ -30,13 +37,6 @@ export interface NeighbourRows {
   weights: Float32Array;
 }
 
-/**
- * Similarity of history item j to target item i with c(x) = users of x and n = users of both:
- * n / (c(i)^alpha · c(j)^(1 − alpha) + shrink).
- */
-export function similarity(n: number, targetUsers: number, historyUsers: number, s: ItemKnnSettings): number {
-  return n / (Math.pow(targetUsers, s.alpha) * Math.pow(historyUsers, 1 - s.alpha) + s.shrink);
-}
 
 /** Keeps the k best (weight desc, then item asc) in a min-heap whose root is the worst kept. */
 class TopK {
@@ -75,6 +75,10 @@ class TopK {
     if (weight < root || (weight === root && item > this.items[0]!)) return;
     this.items[0] = item;
     this.weights[0] = weight;
+    this.siftDown();
+  }
+
+  private siftDown(): void {
     let at = 0;
     for (;;) {
       const l = 2 * at + 1;
@@ -82,7 +86,7 @@ class TopK {
       let least = at;
       if (l < this.size && this.worse(l, least)) least = l;
       if (r < this.size && this.worse(r, least)) least = r;
-      if (least === at) break;
+      if (least === at) return;
       this.swap(at, least);
       at = least;
     }
@@ -97,16 +101,32 @@ class TopK {
     this.weights[b] = w;
   }
 
-  /** the kept pairs, best first; empties the heap */
-  drain(): { item: number; weight: number }[] {
-    const out = Array.from({ length: this.size }, (_, p) => ({ item: this.items[p]!, weight: this.weights[p]! }));
-    this.size = 0;
-    return out.sort((a, b) => b.weight - a.weight || a.item - b.item);
+  /** Appends the kept pairs, best first, and empties the heap (popping the worst to the back). */
+  drainInto(indices: number[], weights: number[]): number {
+    const n = this.size;
+    const base = indices.length;
+    for (let r = 0; r < n; r++) {
+      indices.push(0);
+      weights.push(0);
+    }
+    for (let r = n - 1; r >= 0; r--) {
+      indices[base + r] = this.items[0]!;
+      weights[base + r] = this.weights[0]!;
+      this.size--;
+      this.items[0] = this.items[this.size]!;
+      this.weights[0] = this.weights[this.size]!;
+      this.siftDown();
+    }
+    return n;
   }
 }
 
+/**
+ * Rows j0 .. j1 − 1. The similarity of history item j to target item i, with c(x) the users of x and
+ * n the users of both, is n / (c(i)^alpha · c(j)^(1 − alpha) + shrink).
+ */
 export function neighbourRows(data: Cooccurrence, j0: number, j1: number, s: ItemKnnSettings): NeighbourRows {
-  const { nItems, userIndptr, userIndices, itemIndptr, itemIndices } = data;
+  const { nItems, userIndptr, userIndices, itemIndptr, itemIndices, targetNorm, historyNorm } = data;
   const together = new Int32Array(nItems);
   const touched = new Int32Array(nItems);
   const top = new TopK(Math.min(s.neighbours, nItems));
@@ -122,19 +142,14 @@ export function neighbourRows(data: Cooccurrence, j0: number, j1: number, s: Ite
         if (together[i]!++ === 0) touched[nTouched++] = i;
       }
     }
-    const usersOfJ = itemIndptr[j + 1]! - itemIndptr[j]!;
+    const hj = historyNorm[j]!;
     for (let t = 0; t < nTouched; t++) {
       const i = touched[t]!;
       const n = together[i]!;
       together[i] = 0;
-      if (i !== j) top.push(i, similarity(n, itemIndptr[i + 1]! - itemIndptr[i]!, usersOfJ, s));
+      if (i !== j) top.push(i, n / (targetNorm[i]! * hj + s.shrink));
     }
-    const kept = top.drain();
-    counts[j - j0] = kept.length;
-    for (const { item, weight } of kept) {
-      indices.push(item);
-      weights.push(weight);
-    }
+    counts[j - j0] = top.drainInto(indices, weights);
   }
   return { counts, indices: Int32Array.from(indices), weights: Float32Array.from(weights) };
 }

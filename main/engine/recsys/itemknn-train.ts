@@ -29,14 +29,14 @@ const CHUNK_ITEMS = 64;
 /** below this many items a run stays on the calling thread: starting workers costs more than it saves */
 const MIN_ITEMS_PER_WORKER = 256;
 
-function sharedCopy(a: Int32Array): Int32Array {
-  const copy = new Int32Array(new SharedArrayBuffer(a.byteLength));
+function sharedCopy<T extends Int32Array | Float64Array>(a: T): T {
+  const copy = new (a.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
   copy.set(a);
   return copy;
 }
 
 /** Binary co-occurrence structure of a user × item training matrix (values are ignored: seen or not). */
-export function cooccurrenceOf(train: Csr, share: boolean): Cooccurrence {
+export function cooccurrenceOf(train: Csr, alpha: number, share: boolean): Cooccurrence {
   const nnz = train.indptr[train.nRows]!;
   const itemIndptr = new Int32Array(train.nCols + 1);
   for (let p = 0; p < nnz; p++) itemIndptr[train.indices[p]! + 1]!++;
@@ -46,8 +46,19 @@ export function cooccurrenceOf(train: Csr, share: boolean): Cooccurrence {
   for (let u = 0; u < train.nRows; u++) for (let p = train.indptr[u]!; p < train.indptr[u + 1]!; p++) itemIndices[fill[train.indices[p]!]!++] = u;
   const userIndptr = train.indptr.subarray(0, train.nRows + 1);
   const userIndices = train.indices.subarray(0, nnz);
-  const own = share ? sharedCopy : (a: Int32Array) => a;
-  return { nItems: train.nCols, userIndptr: own(userIndptr), userIndices: own(userIndices), itemIndptr: own(itemIndptr), itemIndices: own(itemIndices) };
+  const users = (i: number) => itemIndptr[i + 1]! - itemIndptr[i]!;
+  const targetNorm = Float64Array.from({ length: train.nCols }, (_, i) => Math.pow(users(i), alpha));
+  const historyNorm = Float64Array.from({ length: train.nCols }, (_, i) => Math.pow(users(i), 1 - alpha));
+  const own = share ? sharedCopy : <T>(a: T) => a;
+  return {
+    nItems: train.nCols,
+    userIndptr: own(userIndptr),
+    userIndices: own(userIndices),
+    itemIndptr: own(itemIndptr),
+    itemIndices: own(itemIndices),
+    targetNorm: own(targetNorm),
+    historyNorm: own(historyNorm),
+  };
 }
 
 export function resolveKnnThreads(threads: number, nItems: number): number {
@@ -153,7 +164,7 @@ async function runInWorkers(data: Cooccurrence, settings: ItemKnnSettings, threa
 export async function trainItemKnn(train: Csr, settings: ItemKnnSettings, threads: number, ctx: TaskContext): Promise<ItemKnnModel & { threads: number }> {
   const nItems = train.nCols;
   const used = resolveKnnThreads(threads, nItems);
-  const data = cooccurrenceOf(train, used > 1);
+  const data = cooccurrenceOf(train, settings.alpha, used > 1);
   const queue = new ChunkQueue(nItems, ctx);
   const parts = new Map<number, NeighbourRows>();
   if (used > 1) await runInWorkers(data, settings, used, queue, parts);

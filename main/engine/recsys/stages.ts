@@ -85,12 +85,12 @@ const als: ModelStage = {
   scorer: (dir) => createAlsScorer(loadAls(dir)),
 };
 
-/** Item-based nearest neighbours; the thread count does not change the result, so it is not in the cache key. */
+/** Item-based nearest neighbours; the cache key holds what shapes the model (not the thread count, nor alpha with cosine). */
 const itemknn: ModelStage = {
   name: 'itemknn',
   needs: 'interactions',
   after: [],
-  params: (config) => config.itemknn,
+  params: (config) => knnSettings(config.itemknn),
   async train(input, dir, ctx) {
     const params = input.config.itemknn;
     const model = await trainItemKnn(requireSplit(input, 'itemknn').trainCsr, knnSettings(params), input.threads, ctx);
