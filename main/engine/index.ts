@@ -6,7 +6,7 @@ import { ANYWHERE, checkFileAccess, type FileAccess } from './file-access.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { parseRequestArg } from './request-args.ts';
 import { createRequestHandlers } from './requests.ts';
-import { reconcileWorkspace } from './runs/reconcile.ts';
+import { reconcileWorkspace, settleLostThread } from './runs/reconcile.ts';
 import { ensureWorkspace, type WorkspacePaths } from './runs/workspace.ts';
 import { openWorkspaceDb } from './store/db.ts';
 
@@ -41,6 +41,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     workerUrl: new URL('./workers/job-worker.ts', import.meta.url),
     size: options.workers ?? threads,
     emit: bus.emit,
+    onWorkerLost: (thread) => {
+      for (const runId of settleLostThread(paths, db, thread)) bus.emit('runs.changed', { runId });
+    },
   });
   const { api, dispose } = createRequestHandlers({ paths, db, runner, emit: bus.emit, threads });
   return {

@@ -2,11 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { JobKind } from '../../main/engine/contracts/jobs.ts';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
 import { createEngine } from '../../main/engine/index.ts';
 import { currentOwner, ownerAlive, processStart } from '../../main/engine/jobs/process-owner.ts';
+import { JobRunner } from '../../main/engine/jobs/runner.ts';
+import { settleLostThread } from '../../main/engine/runs/reconcile.ts';
+import { readManifest } from '../../main/engine/runs/registry.ts';
 import { workspacePaths } from '../../main/engine/runs/workspace.ts';
+import { openWorkspaceDb } from '../../main/engine/store/db.ts';
 
 /** The pid of a process that has exited and been collected: no process has it (until the OS reuses it). */
 function deadPid(): number {
@@ -117,6 +122,37 @@ describe('opening a workspace reconciles runs by their owner', () => {
       }
     } finally {
       sleeper.kill();
+    }
+  });
+});
+
+describe('a job worker thread that dies', () => {
+  it('leaves no run running: the run it owned is interrupted while the process lives on', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'ty-thread-'));
+    const paths = workspacePaths(ws);
+    mkdirSync(paths.runs);
+    const db = await openWorkspaceDb(paths.db);
+    const lost: string[][] = [];
+    const runner = new JobRunner({
+      workspace: ws,
+      workerUrl: new URL('../fixtures/jobs/test-worker.ts', import.meta.url),
+      size: 1,
+      emit: () => {},
+      onWorkerLost: (thread) => lost.push(settleLostThread(paths, db, thread)),
+    });
+    try {
+      const job = await runner.wait(runner.start('run-then-crash' as JobKind, 'crash', null).jobId);
+      expect(job.error?.kind).toBe('worker-crashed');
+      await vi.waitFor(() => expect(lost).toHaveLength(1));
+      const [runId] = lost[0]!;
+      const manifest = readManifest(paths, runId!);
+      expect(manifest.owner).toMatchObject({ pid: process.pid, thread: expect.any(Number) });
+      expect(manifest.owner!.thread).not.toBe(0);
+      expect(manifest).toMatchObject({ status: 'interrupted', error: { message: expect.stringMatching(/^interrupted: the worker thread that ran it ended/) } });
+    } finally {
+      await runner.close();
+      db.close();
+      rmSync(ws, { recursive: true, force: true });
     }
   });
 });

@@ -30,6 +30,8 @@ export interface ProcessOwner {
   host: string;
   /** the process's start as the OS reports it (Linux: boot id and start tick); '' when it cannot be read */
   started: string;
+  /** the thread of that process (worker_threads threadId; 0: main thread) */
+  thread?: number;
 }
 
 export interface RunManifest {

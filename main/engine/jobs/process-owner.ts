@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import type { ProcessOwner } from '../contracts/runs.ts';
 
 /** What the OS says about a pid: the start of the process that has it now, no such process, or nothing it can tell. */
@@ -55,22 +56,33 @@ function psStart(pid: number): ProcessStart {
 }
 
 let self: ProcessOwner | undefined;
-/** This process, as recorded on the runs and imports it owns. */
+/** This thread of this process, as recorded on the runs and imports it owns. */
 export function currentOwner(): ProcessOwner {
   if (!self) {
     const start = processStart(process.pid);
-    self = { pid: process.pid, host: hostname(), started: start.state === 'running' ? start.started : '' };
+    self = { pid: process.pid, host: hostname(), started: start.state === 'running' ? start.started : '', thread: threadId };
   }
   return self;
 }
 
+/** Worker threads of this process that died (reported by the job runner, which lives on the main thread). */
+const endedThreads = new Set<number>();
+
+/** Work owned by this worker thread of this process is no longer owned: the thread died. */
+export function markThreadEnded(thread: number): void {
+  endedThreads.add(thread);
+}
+
 /**
  * Whether the recorded owner is still running. A pid now held by a process that started at another
- * time is a different process (pid reuse), so the owner is gone. Conservative where it cannot know:
- * another host's process, or a platform without start times, count as alive unless the pid is free.
+ * time is a different process (pid reuse), so the owner is gone. In this process, a worker thread the
+ * job runner saw die is gone. Conservative where it cannot know: another host's process, or a
+ * platform without start times, count as alive unless the pid is free.
  */
 export function ownerAlive(owner: ProcessOwner): boolean {
   if (owner.host !== hostname()) return true;
+  const me = currentOwner();
+  if (owner.pid === me.pid && owner.started === me.started) return owner.thread === undefined || !endedThreads.has(owner.thread);
   if (owner.started) {
     const now = processStart(owner.pid);
     if (now.state === 'running') return now.started === owner.started;

@@ -7,6 +7,8 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 
 interface Slot {
   worker: Worker;
+  /** the worker's threadId, kept because it reads -1 once the thread has stopped */
+  thread: number;
   jobId: string | null;
   seq: number;
 }
@@ -26,6 +28,8 @@ export interface JobRunnerOptions {
   workerUrl: URL;
   size: number;
   emit: Emit;
+  /** called with the threadId of a worker that died (not one the runner ended), after its job failed */
+  onWorkerLost?: (thread: number) => void;
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -111,7 +115,7 @@ export class JobRunner {
   private spawn(): Slot {
     // One environment for all threads: an API key set or cleared in the app reaches the next job (a copy would keep the value at spawn).
     const worker = new Worker(this.opts.workerUrl, { env: SHARE_ENV });
-    const slot: Slot = { worker, jobId: null, seq: 0 };
+    const slot: Slot = { worker, thread: worker.threadId, jobId: null, seq: 0 };
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on('error', (err) => this.onCrash(slot, { kind: 'worker-crashed', message: `worker crashed: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }));
     worker.on('exit', (code) => {
@@ -127,7 +131,8 @@ export class JobRunner {
     const job = slot.jobId ? this.jobs.get(slot.jobId) : undefined;
     if (job) this.finish(job, 'failed', { error });
     slot.worker.removeAllListeners();
-    void slot.worker.terminate();
+    // told once the thread has stopped, so whatever it held (database locks) is released
+    void slot.worker.terminate().then(() => this.opts.onWorkerLost?.(slot.thread));
     if (!this.closed) {
       this.slots[index] = this.spawn();
       this.dispatch();

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunManifest } from '../contracts/runs.ts';
-import { ownerAlive } from '../jobs/process-owner.ts';
+import { markThreadEnded, ownerAlive } from '../jobs/process-owner.ts';
 import { removeAbandonedImports } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
 import { listRunIds, readManifest, runDir, saveManifest } from './registry.ts';
@@ -35,9 +35,23 @@ export function reconcileWorkspace(paths: WorkspacePaths, db: Db): Reconciled {
   return { interrupted, importsRemoved: removeAbandonedImports(db) };
 }
 
+/**
+ * A job worker thread of this process died (the job runner replaced it): its runs and imports are
+ * settled like those of a dead process. Returns the runs it interrupted.
+ */
+export function settleLostThread(paths: WorkspacePaths, db: Db, thread: number): string[] {
+  markThreadEnded(thread);
+  try {
+    return reconcileWorkspace(paths, db).interrupted;
+  } catch {
+    return []; // the database is closing or busy: the next open settles them
+  }
+}
+
 function markInterrupted(paths: WorkspacePaths, manifest: RunManifest): void {
   const lastWritten = statSync(join(runDir(paths, manifest.runId), 'manifest.json')).mtime;
-  const who = manifest.owner ? `the process that ran it (pid ${manifest.owner.pid})` : 'the process that ran it';
+  const owner = manifest.owner;
+  const who = !owner ? 'the process that ran it' : owner.pid === process.pid ? 'the worker thread that ran it' : `the process that ran it (pid ${owner.pid})`;
   manifest.status = 'interrupted';
   manifest.finishedAt = lastWritten.toISOString();
   manifest.error = {
