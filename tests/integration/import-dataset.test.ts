@@ -7,6 +7,7 @@ import { generateSample } from '../../main/engine/data/generate.ts';
 import { silentContext, type TaskContext } from '../../main/engine/jobs/context.ts';
 import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
+import { storageFailure } from '../../main/engine/store/storage-errors.ts';
 
 const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
 let dir: string;
@@ -100,6 +101,57 @@ describe('importDataset', () => {
     const err = await importDataset(db, { interactions: fixture('bad/bad-rating.csv'), items: fixture('good/catalog.csv') }, silentContext()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(counts()).toEqual(before);
+  });
+
+  it('a full disk: the message says so, the failed cleanup does not hide it, and the rows go once there is room', async () => {
+    const sample = await generateSample({ out: dir, users: 300, items: 200, interactions: 6000, seed: 3 }, silentContext());
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    // the seam: statements on the real connection, except the interaction inserts and (once) the deletions, which fail as on a full disk
+    let deletionsFail = true;
+    const failing = new Proxy(db, {
+      get(target, key) {
+        if (key === 'prepare')
+          return (sql: string) => {
+            const statement = target.prepare(sql);
+            const fails = sql.startsWith('INSERT INTO interactions') || (sql.startsWith('DELETE') && deletionsFail);
+            return fails ? { run: () => { if (sql.startsWith('DELETE')) deletionsFail = false; throw full(); } } : statement;
+          };
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const ctx = recording();
+    const err = (await importDataset(failing, { interactions: sample.interactions, items: sample.items }, ctx).catch((e: unknown) => e)) as EngineError;
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err.kind).toBe('invalid-input');
+    expect(err.message).toMatch(new RegExp(`^the disk holding ${join(dir, 'workspace.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is full \\(\\d+ MB free\\); nothing was imported$`));
+    expect(err.details).toMatchObject({ code: 'SQLITE_FULL', hint: expect.stringMatching(/free some space/) });
+    expect(ctx.logs.some((m) => /the partly written dataset \d+ could not be removed \(database or disk is full\); it is removed when the workspace is next opened/.test(m))).toBe(true);
+    expect(counts().datasets).toBe(1);
+    // reopened by a process that does not own the staged rows: they are cleaned up
+    db.prepare(`UPDATE datasets SET owner_pid = 999999999, owner = NULL WHERE state = 'staging'`).run();
+    db.close();
+    db = await openWorkspaceDb(join(dir, 'workspace.db'));
+    await importDataset(db, { interactions: fixture('good/ratings-pipe.txt') }, silentContext());
+    expect(counts()).toMatchObject({ datasets: 1, items: 0 });
+  });
+
+  it('imports timestamps far in the future with a warning in the log and the profile', async () => {
+    const path = join(dir, 'future.csv');
+    writeFileSync(path, 'user_id,item_id,timestamp\nu1,i1,1700000000\nu2,i2,32503680000\n');
+    const ctx = recording();
+    const p = await importDataset(db, { interactions: path }, ctx);
+    const message = 'future.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z); check the unit or the export';
+    expect(p.warnings).toEqual([{ message, file: path, line: 3, column: 'timestamp', count: 1 }]);
+    expect(getProfile(db, p.datasetId)?.warnings).toEqual(p.warnings);
+    expect(ctx.logs).toContain(message);
+  });
+
+  it('a disk I/O error on a nearly full disk is reported as a full disk', () => {
+    const ioError = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+    expect(storageFailure(ioError, '/ws/trainyard.db', () => 5 << 20)?.message).toBe('the disk holding /ws/trainyard.db is full (5 MB free); nothing was imported');
+    expect(storageFailure(ioError, '/ws/trainyard.db', () => 50 * 2 ** 30)).toMatchObject({ kind: 'internal', message: 'disk I/O error writing /ws/trainyard.db (SQLITE_IOERR_WRITE); nothing was imported' });
+    expect(storageFailure(new Error('other'), '/ws/trainyard.db')).toBeNull();
   });
 
   it('rolls back a cancelled import while it is writing rows', async () => {

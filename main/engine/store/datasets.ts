@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { DatasetProfile, ImportArgs } from '../contracts/api.ts';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, clipText, throwIfCancelled } from '../contracts/errors.ts';
 import { checkMapping } from '../data/columns.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 import { profileDataset } from '../data/profile.ts';
@@ -14,6 +14,7 @@ import type { ProcessOwner } from '../contracts/runs.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import { currentOwner, ownerAlive } from '../jobs/process-owner.ts';
 import { reclaimSpace, type Db } from './db.ts';
+import { storageFailure } from './storage-errors.ts';
 
 /** Bumped when importing the same bytes would give different rows, so old fingerprints stop matching. */
 const IMPORT_FORMAT = 1;
@@ -68,9 +69,29 @@ export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext):
   try {
     return await fillDataset(db, claim.staged, { paths, map: args.map, fingerprint, sources }, ctx);
   } catch (e) {
-    deleteDataset(db, String(claim.staged));
-    throw e;
+    throw abandonImport(db, claim.staged, e, ctx);
   }
+}
+
+/**
+ * The failure path of an import: its staged rows are removed, the WAL checkpointed first so a
+ * full disk has room for the deletion. If that fails too, the first error is still the one
+ * reported (a full disk as such) and the rows stay for the cleanup of staged imports whose
+ * process is gone, when the workspace is next opened.
+ */
+function abandonImport(db: Db, staged: number, err: unknown, ctx: TaskContext): unknown {
+  const failure = storageFailure(err, db.name) ?? err;
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // best effort: the deletion below may still fit
+  }
+  try {
+    deleteDataset(db, String(staged));
+  } catch (cleanup) {
+    ctx.log('warn', `the partly written dataset ${staged} could not be removed (${clipText(String((cleanup as Error).message))}); it is removed when the workspace is next opened`);
+  }
+  return failure;
 }
 
 type Claim = { reuse: number } | { staged: number };
