@@ -39,7 +39,10 @@ console.log(`log: ${nUsers} users x ${nItems} items, ${matrix.indptr[nUsers]} di
 const settings = knnSettings({ neighbours: Number(values.neighbours), shrink: 10, similarity: 'cosine', alpha: 0.5 });
 for (const threads of [...new Set([1, Number(values.threads)])]) {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const model = await trainItemKnn(matrix, settings, threads, silentContext());
-  console.log(`itemknn: ${((performance.now() - t) / 1000).toFixed(2)} s on ${model.threads} thread(s), ${model.indices.length} neighbour pairs kept`);
+  const used = process.cpuUsage(cpu);
+  // CPU seconds of all threads: on a busy machine a steadier figure than wall time
+  console.log(`itemknn: ${((performance.now() - t) / 1000).toFixed(2)} s on ${model.threads} thread(s) (${((used.user + used.system) / 1e6).toFixed(2)} cpu-s), ${model.indices.length} neighbour pairs kept`);
 }
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
