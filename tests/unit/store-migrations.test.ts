@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { loadMigrations, migrate, openWorkspaceDb } from '../../main/engine/store/db.ts';
 
 function tables(db: Database.Database): string[] {
@@ -37,6 +38,20 @@ describe('workspace migrations', () => {
     for (const m of migrations) {
       expect(migrate(db, migrations, m.version)).toBe(m.version);
     }
+  });
+
+  it('a damaged database file is refused naming the file and what to do, not as "file is not a database"', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ty-damaged-')), 'trainyard.db');
+    writeFileSync(path, Buffer.alloc(8192, 0x5a));
+    const err = (await openWorkspaceDb(path).catch((e: unknown) => e)) as EngineError;
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err.kind).toBe('invalid-input');
+    expect(err.message).toBe(`${path} is damaged or is not a Trainyard database (SQLITE_NOTADB), so the workspace cannot be opened; the run folders beside it are not affected`);
+    expect(err.details).toMatchObject({ file: path, hint: expect.stringMatching(/^move it aside \(e\.g\. rename it to trainyard\.db\.damaged\)/) });
+    // the file is left as it was, and not held open
+    expect(readFileSync(path)).toEqual(Buffer.alloc(8192, 0x5a));
+    renameSync(path, `${path}.damaged`);
+    (await openWorkspaceDb(path)).close();
   });
 
   it('a database from a newer Trainyard is refused, naming the file and both versions, and left unchanged', async () => {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../contracts/errors.ts';
 import type { Migration } from './migrations/types.ts';
@@ -41,6 +41,26 @@ export function migrate(db: Db, migrations: readonly Migration[], upTo = Infinit
 /** Opens (creating if needed) a workspace database in WAL mode with every migration applied. */
 export async function openWorkspaceDb(path: string): Promise<Db> {
   const db = new Database(path);
+  try {
+    return await prepareWorkspaceDb(db, path);
+  } catch (err) {
+    if (db.open) db.close();
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) throw damagedDatabase(path, code);
+    throw err;
+  }
+}
+
+/** A workspace database SQLite cannot read: name the file and the way out (the run folders are not in it). */
+function damagedDatabase(path: string, code: string): EngineError {
+  return new EngineError('invalid-input', `${path} is damaged or is not a Trainyard database (${code}), so the workspace cannot be opened; the run folders beside it are not affected`, {
+    file: path,
+    code,
+    hint: `move it aside (e.g. rename it to ${basename(path)}.damaged) and try again: a new database is made, the runs stay listed, and the data is imported again`,
+  });
+}
+
+async function prepareWorkspaceDb(db: Db, path: string): Promise<Db> {
   // Takes effect in a new database; an older one is converted by the first VACUUM (see reclaimSpace).
   db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
