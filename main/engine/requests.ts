@@ -11,7 +11,7 @@ import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
 import { silentContext } from './jobs/context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
-import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
+import { deleteRun, setRunNote, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
 import { newestRunServing } from './runs/promotion.ts';
@@ -112,6 +112,12 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       serving.evict(runId);
       runsChanged(runId);
       return { deleted: runId };
+    },
+    'runs.note': async ({ run, note }) => {
+      const runId = resolveRunId(paths, run);
+      setRunNote(paths, runId, note);
+      runsChanged(runId);
+      return summarizeRun(paths, runId);
     },
     'eval.run': async (arg) => {
       const job = runner.start('eval', arg.recommendations ? `score ${arg.recommendations} on ${arg.run}` : `evaluate ${arg.run}`, arg);

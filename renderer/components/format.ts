@@ -20,7 +20,10 @@ export function durationSeconds(from: string, to: string | undefined): number | 
   return to === undefined ? undefined : (Date.parse(to) - Date.parse(from)) / 1000;
 }
 
+/** "2026-12-07 05:12" in local time: ISO order, as dates are everywhere else in the app. */
 export function formatDate(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }

@@ -3,7 +3,7 @@ import type { RunSummary } from '../../main/engine/contracts/runs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { MetricBarsChart } from '../charts/MetricCharts.tsx';
-import { durationSeconds, formatDate, formatMetric, formatSeconds } from '../components/format.ts';
+import { durationSeconds, formatDate, formatMetric, formatNumber, formatSeconds } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, StatusBadge } from '../components/ui.tsx';
 import { bestModel, datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns, type Difference, type SortKey } from './runs/compare.ts';
 
@@ -23,6 +23,7 @@ export function RunsPage({ navigate }: PageProps) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'createdAt', desc: true });
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState<string[]>([]);
+  const [showUnsucceeded, setShowUnsucceeded] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   useEvent('runs.changed', runs.reload);
 
@@ -30,7 +31,12 @@ export function RunsPage({ navigate }: PageProps) {
     setActionError(undefined);
     p.then(runs.reload, setActionError);
   };
-  const toggle = (runId: string) => setSelected((s) => (s.includes(runId) ? s.filter((r) => r !== runId) : [...s.slice(-1), runId]));
+  // Two runs are compared at a time: with two ticked, the other boxes are disabled (and say so).
+  const toggle = (runId: string) => setSelected((s) => (s.includes(runId) ? s.filter((r) => r !== runId) : s.length < 2 ? [...s, runId] : s));
+  const editNote = (run: RunSummary) => {
+    const note = window.prompt(`Name or note for ${run.runId} (empty clears it)`, run.note ?? '');
+    if (note !== null) act(callApi('runs.note', { run: run.runId, note }));
+  };
   const remove = (run: RunSummary) => {
     if (window.confirm(`Delete ${run.runId} and its folder?`)) {
       setSelected((s) => s.filter((r) => r !== run.runId));
@@ -40,7 +46,12 @@ export function RunsPage({ navigate }: PageProps) {
 
   const all = runs.data ?? [];
   const needle = filter.trim().toLowerCase();
-  const shown = sortRuns(all, sort.key, sort.desc).filter((r) => !needle || `${r.runId} ${r.status} ${r.stages.join(' ')}`.toLowerCase().includes(needle));
+  // Failed and cancelled attempts are folded away; interrupted and damaged runs stay in view, as they need a decision.
+  const folded = (r: RunSummary) => r.status === 'failed' || r.status === 'cancelled';
+  const unsucceeded = all.filter(folded).length;
+  const shown = sortRuns(all, sort.key, sort.desc)
+    .filter((r) => showUnsucceeded || !folded(r))
+    .filter((r) => !needle || `${r.runId} ${r.status} ${r.stages.join(' ')} ${r.note ?? ''}`.toLowerCase().includes(needle));
 
   return (
     <>
@@ -59,7 +70,15 @@ export function RunsPage({ navigate }: PageProps) {
       )}
       {all.length > 0 && (
         <Card>
-          <p className="muted small">Select two runs to compare them.</p>
+          <div className="row small">
+            <span className="muted">Tick two runs to compare them. “best” columns give the best model&apos;s value, named under it.</span>
+            {unsucceeded > 0 && (
+              <label className="row" style={{ marginLeft: 'auto' }}>
+                <input type="checkbox" checked={showUnsucceeded} onChange={(e) => setShowUnsucceeded(e.target.checked)} data-testid="show-unsucceeded" />
+                show {unsucceeded} failed or cancelled
+              </label>
+            )}
+          </div>
           <table className="data" data-testid="runs-table">
             <thead>
               <tr>
@@ -74,6 +93,7 @@ export function RunsPage({ navigate }: PageProps) {
                     </button>
                   </th>
                 ))}
+                <th>data</th>
                 <th>stages</th>
                 <th>
                   <span className="sr-only">actions</span>
@@ -87,13 +107,29 @@ export function RunsPage({ navigate }: PageProps) {
                 return (
                   <tr key={r.runId} aria-selected={selected.includes(r.runId)} data-testid="run-row" data-run-id={r.runId}>
                     <td>
-                      <input type="checkbox" checked={selected.includes(r.runId)} onChange={() => toggle(r.runId)} aria-label={`select ${r.runId}`} data-testid={`select-${r.runId}`} />
+                      <input
+                        type="checkbox"
+                        checked={selected.includes(r.runId)}
+                        disabled={selected.length >= 2 && !selected.includes(r.runId)}
+                        title={selected.length >= 2 && !selected.includes(r.runId) ? 'Two runs are compared at a time: untick one first' : undefined}
+                        onChange={() => toggle(r.runId)}
+                        aria-label={`select ${r.runId}`}
+                        data-testid={`select-${r.runId}`}
+                      />
                     </td>
                     <td>
                       <button type="button" className="secondary" onClick={() => (r.kind === 'classifier' ? navigate('classifier') : navigate('evaluate', r.runId))} title={r.kind === 'classifier' ? 'Classifier' : 'Evaluate'}>
                         {r.runId}
                       </button>{' '}
                       {r.isLatest && <span className="badge" data-testid="latest-badge">LATEST</span>}
+                      <div className="small">
+                        {r.note && <span data-testid={`note-${r.runId}`}>{r.note} </span>}
+                        {r.status !== 'running' && r.status !== 'damaged' && (
+                          <button type="button" className="link" onClick={() => editNote(r)} data-testid={`edit-note-${r.runId}`}>
+                            {r.note ? 'edit note' : 'add note'}
+                          </button>
+                        )}
+                      </div>
                     </td>
                     <td>{formatDate(r.createdAt)}</td>
                     <td>
@@ -101,8 +137,17 @@ export function RunsPage({ navigate }: PageProps) {
                       {r.error && <div className="small muted">{r.error.message}</div>}
                     </td>
                     <td className="num">{formatSeconds(durationSeconds(r.createdAt, r.finishedAt))}</td>
-                    <td className="num" title={ndcg?.model}>{formatMetric(ndcg?.value)}</td>
-                    <td className="num" title={recall?.model}>{formatMetric(recall?.value)}</td>
+                    <td className="num">
+                      {formatMetric(ndcg?.value)}
+                      {ndcg && <div className="small muted">{ndcg.model}</div>}
+                    </td>
+                    <td className="num">
+                      {formatMetric(recall?.value)}
+                      {recall && <div className="small muted">{recall.model}</div>}
+                    </td>
+                    <td className="small" data-testid={`data-${r.runId}`}>
+                      {r.dataset ? `${formatNumber(r.dataset.users)} users · ${formatNumber(r.dataset.items)} items · ${formatNumber(r.dataset.interactions)} events` : '–'}
+                    </td>
                     <td className="small">{r.stages.join(', ')}</td>
                     <td>
                       <div className="row">

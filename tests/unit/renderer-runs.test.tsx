@@ -21,6 +21,11 @@ function engine(runs: RunSummary[], details: Record<string, RunDetail> = { run_a
       for (const r of runs) r.isLatest = r.runId === run;
       return runs.find((r) => r.runId === run)!;
     },
+    'runs.note': ({ run, note }) => {
+      const r = runs.find((x) => x.runId === run)!;
+      r.note = note;
+      return r;
+    },
     'runs.delete': ({ run }) => {
       runs.splice(runs.findIndex((r) => r.runId === run), 1);
       return { deleted: run };
@@ -105,6 +110,37 @@ describe('Runs page', () => {
     expect((screen.getByTestId('delete-run_b') as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByTestId('delete-run_a'));
     await waitFor(() => expect(rowIds()).toEqual(['run_b']));
+  });
+
+  it('hides failed attempts until asked, names the best model and the data, and adds a note', async () => {
+    vi.spyOn(window, 'prompt').mockReturnValue('baseline for the Q3 data');
+    const runs = [
+      runSummary('run_a', 1, { dataset: { id: 'ds_1', fingerprint: 'abc', users: 2000, items: 500, interactions: 60_000 } }),
+      runSummary('run_b', 2, { status: 'failed', error: { kind: 'invalid-input', message: 'bad file' } }),
+    ];
+    const e = engine(runs);
+    renderApp(e, 'runs');
+    await screen.findByTestId('runs-table');
+    expect(rowIds()).toEqual(['run_a']);
+    fireEvent.click(screen.getByTestId('show-unsucceeded'));
+    expect(rowIds()).toEqual(['run_b', 'run_a']);
+    expect(screen.getByTestId('data-run_a').textContent).toBe('2,000 users · 500 items · 60,000 events');
+    const row = screen.getAllByTestId('run-row').find((r) => r.getAttribute('data-run-id') === 'run_a')!;
+    expect(row.textContent).toContain('als');
+    fireEvent.click(screen.getByTestId('edit-note-run_a'));
+    await waitFor(() => expect(e.calls.find((c) => c.name === 'runs.note')?.arg).toEqual({ run: 'run_a', note: 'baseline for the Q3 data' }));
+    expect((await screen.findByTestId('note-run_a')).textContent).toContain('baseline for the Q3 data');
+  });
+
+  it('compares two runs at a time: a third box is disabled, not silently swapped', async () => {
+    renderApp(engine([runSummary('run_a', 1), runSummary('run_b', 2), runSummary('run_c', 2)]), 'runs');
+    fireEvent.click(await screen.findByTestId('select-run_a'));
+    fireEvent.click(screen.getByTestId('select-run_b'));
+    const third = screen.getByTestId('select-run_c') as HTMLInputElement;
+    expect(third.disabled).toBe(true);
+    expect(third.title).toMatch(/two runs/i);
+    fireEvent.click(screen.getByTestId('select-run_a'));
+    expect(third.disabled).toBe(false);
   });
 
   it('has an empty state leading to training', async () => {

@@ -27,7 +27,7 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
 
   runs
     .command('list')
-    .description('all runs, newest first, with their status and NDCG@10')
+    .description('all runs, newest first, with their status, data, NDCG@10 per model and note (* = LATEST)')
     .action(() =>
       withEngine(async (engine, g) => {
         const list = await engine.request('runs.list', undefined);
@@ -36,7 +36,9 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
         for (const r of list) {
           const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
           const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
-          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}  ${ndcg}${err}\n`);
+          const data = r.dataset ? `  ${r.dataset.users} users × ${r.dataset.items} items` : '';
+          const note = r.note ? `  “${r.note}”` : '';
+          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}${data}${ndcg ? `  NDCG@10: ${ndcg}` : ''}${note}${err}\n`);
         }
       }),
     );
@@ -66,6 +68,19 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
         const summary = await engine.request('runs.promote', { run });
         if (g.json) printJson(summary);
         else process.stdout.write(`LATEST → ${summary.runId}\n`);
+      }),
+    );
+
+  runs
+    .command('note')
+    .description('name or annotate a finished run ("" clears the note)')
+    .argument('<run>', 'run id or latest')
+    .argument('<note>')
+    .action((run: string, note: string) =>
+      withEngine(async (engine, g) => {
+        const summary = await engine.request('runs.note', { run, note });
+        if (g.json) printJson(summary);
+        else process.stdout.write(summary.note ? `${summary.runId}: “${summary.note}”\n` : `${summary.runId}: note cleared\n`);
       }),
     );
 

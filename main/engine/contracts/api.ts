@@ -207,6 +207,8 @@ export interface EngineApi {
   'runs.show': (arg: { run: string }) => Promise<RunDetail>;
   'runs.promote': (arg: { run: string }) => Promise<RunSummary>;
   'runs.delete': (arg: { run: string }) => Promise<{ deleted: string }>;
+  /** sets (or, with an empty note, clears) a finished run's name or note */
+  'runs.note': (arg: { run: string; note: string }) => Promise<RunSummary>;
   'eval.run': (arg: EvalArgs) => Promise<RunMetrics>;
   'eval.perUser': (arg: { run: string; model: string }) => Promise<PerUserTable>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;

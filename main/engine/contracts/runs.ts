@@ -39,6 +39,8 @@ export interface RunManifest {
   /** absent in recommender runs */
   kind?: RunKind;
   status: RunStatus;
+  /** the user's name or note for the run (runs.note) */
+  note?: string;
   createdAt: string;
   finishedAt?: string;
   /** the process that created the run; a `running` run whose owner is gone is marked `interrupted` */
@@ -80,6 +82,9 @@ export interface RunSummary {
   kind: RunKind;
   /** damaged: its manifest.json or metrics.json cannot be read; `error` names the file */
   status: RunStatus | 'damaged';
+  note?: string;
+  /** what the run trained on; null for a catalogue-only run, absent when damaged */
+  dataset?: RunManifest['dataset'];
   createdAt: string;
   finishedAt?: string;
   stages: string[];

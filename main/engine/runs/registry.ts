@@ -148,6 +148,8 @@ export function summarizeRun(paths: WorkspacePaths, runId: string, latest = late
     runId,
     kind: m.kind ?? 'recommender',
     status: m.status,
+    ...(m.note ? { note: m.note } : {}),
+    dataset: m.dataset,
     createdAt: m.createdAt,
     ...(m.finishedAt ? { finishedAt: m.finishedAt } : {}),
     stages: m.stages.map((s) => s.name),
@@ -213,4 +215,13 @@ export function deleteRun(paths: WorkspacePaths, runId: string): void {
     throw new EngineError('conflict', `run ${runId} is LATEST; promote another run before deleting it`);
   }
   rmSync(runDir(paths, runId), { recursive: true, force: true });
+}
+
+/** Names or annotates a finished run (a running run's manifest is still being written by its trainer). */
+export function setRunNote(paths: WorkspacePaths, runId: string, note: string): void {
+  const manifest = readManifest(paths, runId);
+  if (manifest.status === 'running') throw new EngineError('conflict', `run ${runId} is still running; add the note once it has finished`);
+  const text = note.trim();
+  const { note: _old, ...rest } = manifest;
+  saveManifest(paths, text ? { ...rest, note: text } : rest);
 }
