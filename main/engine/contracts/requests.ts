@@ -1,157 +1,41 @@
-import type { EngineApi, RecommendedItem } from './contracts/api.ts';
-import { EngineError } from './contracts/errors.ts';
-import type { RunMetrics } from './contracts/runs.ts';
-import { previewFile } from './data/preview.ts';
-import { readPerUserCsv } from './eval/per-user.ts';
-import type { Emit } from './events.ts';
-import type { JobRunner } from './jobs/runner.ts';
-import { similarItems } from './recsys/als.ts';
-import { recommendFor, type ServingRun } from './recsys/recommend.ts';
-import type { SemanticIndex } from './recsys/semantic.ts';
-import { join } from 'node:path';
-import { silentContext } from './jobs/context.ts';
-import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
-import { deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
-import type { LoadedClassifier } from './text/classify.ts';
-import { LeaseCache } from './runs/lease-cache.ts';
-import { newestRunServing } from './runs/promotion.ts';
-import { runDatasetId } from './runs/run-dataset.ts';
-import { loadServingRun } from './runs/serving.ts';
-import type { WorkspacePaths } from './runs/workspace.ts';
-import { listDatasetUsers } from './store/dataset-users.ts';
-import { getProfile } from './store/datasets.ts';
-import type { Db } from './store/db.ts';
-import { forgetRunStages } from './store/stage-cache.ts';
-import { PACKAGE_VERSION } from './version.ts';
+import type { EngineApi, EngineEvents } from './api.ts';
 
-/** How many runs stay loaded for serving at once. */
-const SERVED_RUNS = 3;
+/** Every request name of EngineApi, as a runtime list: hosts register and validate requests from it. */
+export const ENGINE_REQUESTS = [
+  'workspace.info',
+  'data.generate',
+  'data.import',
+  'data.profile',
+  'data.preview',
+  'data.users',
+  'train.start',
+  'jobs.list',
+  'jobs.get',
+  'jobs.cancel',
+  'runs.list',
+  'runs.show',
+  'runs.promote',
+  'runs.delete',
+  'runs.note',
+  'eval.run',
+  'eval.perUser',
+  'recommend',
+  'similar',
+  'search',
+  'classify.train',
+  'classify.predict',
+] as const satisfies readonly (keyof EngineApi)[];
 
-interface Deps {
-  paths: WorkspacePaths;
-  db: Db;
-  runner: JobRunner;
-  emit: Emit;
-  threads: number;
-}
+/** Every event name of EngineEvents: hosts forward exactly these. */
+export const ENGINE_EVENTS = ['job.state', 'job.progress', 'job.log', 'runs.changed'] as const satisfies readonly (keyof EngineEvents)[];
 
-/**
- * The request map: quick requests answer in-process; long work becomes a job in the worker pool.
- * `dispose` releases what serving holds open (the semantic index and its query encoder).
- */
-export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): { api: EngineApi; dispose(): Promise<void> } {
-  // Several runs serve at once (two tabs, Sandbox on an older run, comparisons); each request leases its run.
-  const serving = new LeaseCache<ServingRun>(
-    (runId) => loadServingRun(paths, runId),
-    async (run) => run.semantic?.close(),
-    SERVED_RUNS,
-  );
-  let classifier: { runId: string; model: LoadedClassifier } | null = null;
-  const withRun = <R>(ref: string | undefined, use: (run: ServingRun) => R | Promise<R>): Promise<R> => serving.use(resolveRunId(paths, ref), use);
-  /** A trained stage whose artifacts are gone fails with the reason, naming the file. */
-  const checkLoaded = (run: ServingRun, stage: string): void => {
-    const why = run.unavailable.get(stage);
-    if (why) throw why;
-  };
-  const semanticIndex = (run: ServingRun): SemanticIndex => {
-    checkLoaded(run, 'semantic');
-    if (!run.semantic) throw missingStage(run.runId, 'semantic', 'semantic index', 'train with --stages semantic');
-    return run.semantic;
-  };
-  /** A run that lacks a stage names the newest run that has it, so the user can ask that one. */
-  const missingStage = (runId: string, stage: string, what: string, otherwise: string): EngineError => {
-    const other = newestRunServing(paths, stage, runId);
-    return new EngineError('invalid-input', `run ${runId} has no ${what}${other ? `; run ${other} has one: ask it instead` : `: ${otherwise}`}`, {
-      field: 'run',
-      ...(other ? { runWithStage: other } : {}),
-    });
-  };
-  const titled = (run: ServingRun, item: string, score: number): RecommendedItem => {
-    const title = run.titles.get(item);
-    return { item, score, ...(title === undefined ? {} : { title }) };
-  };
-  const runsChanged = (runId: string): void => emit('runs.changed', { runId });
-  runner.onFinished((info) => {
-    if (info.kind === 'train' || info.kind === 'classify.train') {
-      const runId = (info.result as { runId?: string } | undefined)?.runId;
-      if (runId) runsChanged(runId);
-    }
-  });
+// Compile-time completeness: adding a key to EngineApi or EngineEvents without listing it here fails the typecheck.
+type Missing<All, Listed> = Exclude<All, Listed>;
+const requestsComplete: [Missing<keyof EngineApi, (typeof ENGINE_REQUESTS)[number]>] extends [never] ? true : never = true;
+const eventsComplete: [Missing<keyof EngineEvents, (typeof ENGINE_EVENTS)[number]>] extends [never] ? true : never = true;
+void requestsComplete;
+void eventsComplete;
 
-  const api: EngineApi = {
-    'workspace.info': async () => ({ path: paths.root, latestRunId: latestRunId(paths), threads, version: PACKAGE_VERSION }),
-    'data.generate': async (arg) => ({ jobId: runner.start('data.generate', `generate sample into ${arg.out}`, arg).jobId }),
-    'data.import': async (arg) => {
-      if (!arg.interactions && !arg.items) throw new EngineError('invalid-input', 'nothing to import: give an interaction file, an item catalogue, or both');
-      return { jobId: runner.start('data.import', `import ${[arg.interactions, arg.items].filter(Boolean).join(' + ')}`, arg).jobId };
-    },
-    'data.profile': async (arg) => getProfile(db, arg?.datasetId),
-    'data.preview': async ({ file, kind }) => previewFile(file, kind),
-    'data.users': async ({ run, query, limit }) => {
-      const runId = resolveRunId(paths, run);
-      const dataset = readManifest(paths, runId).dataset;
-      if (!dataset) throw new EngineError('invalid-input', `run ${runId} has no interaction dataset: pick a recommender run`, { field: 'run' });
-      return listDatasetUsers(db, runDatasetId(db, runId, dataset), { ...(query === undefined ? {} : { query }), ...(limit === undefined ? {} : { limit }) });
-    },
-    'train.start': async (arg) => ({ jobId: runner.start('train', 'train', arg).jobId }),
-    'jobs.list': async () => runner.list(),
-    'jobs.get': async ({ jobId }) => runner.get(jobId),
-    'jobs.cancel': async ({ jobId }) => ({ cancelled: runner.cancel(jobId) }),
-    'runs.list': async () => listRuns(paths),
-    'runs.show': async ({ run }) => showRun(paths, resolveRunId(paths, run)),
-    'runs.promote': async ({ run }) => {
-      const runId = resolveRunId(paths, run);
-      promoteRun(paths, runId);
-      runsChanged(runId);
-      return summarizeRun(paths, runId);
-    },
-    'runs.delete': async ({ run }) => {
-      const runId = resolveRunId(paths, run);
-      deleteRun(paths, runId);
-      forgetRunStages(db, runId);
-      serving.evict(runId);
-      runsChanged(runId);
-      return { deleted: runId };
-    },
-    'eval.run': async (arg) => {
-      const job = runner.start('eval', arg.recommendations ? `score ${arg.recommendations} on ${arg.run}` : `evaluate ${arg.run}`, arg);
-      const done = await runner.wait(job.jobId);
-      if (done.state !== 'succeeded') throw EngineError.fromData(done.error ?? { kind: 'internal', message: `evaluation ${done.state}` });
-      // outside lists are added to the run's metrics.json
-      if (arg.recommendations) runsChanged(resolveRunId(paths, arg.run));
-      return done.result as RunMetrics;
-    },
-    'eval.perUser': async ({ run, model }) => {
-      const runId = resolveRunId(paths, run);
-      return readPerUserCsv(runDir(paths, runId), runId, model);
-    },
-    recommend: async (arg) => withRun(arg.run, (run) => recommendFor(run, arg)),
-    similar: async (arg) =>
-      withRun(arg.run, (run) => {
-        const k = arg.k ?? 10;
-        const by = arg.by ?? (run.trained.has('als') ? 'cf' : 'content');
-        if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
-        checkLoaded(run, 'als');
-        if (!run.als) throw missingStage(run.runId, 'als', 'als stage (similar items by co-interaction come from its item factors)', 'train with --stages als');
-        const i = run.itemIndex.get(arg.item);
-        if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
-        return similarItems(run.als, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
-      }),
-    search: async (arg) =>
-      withRun(arg.run, async (run) => {
-        const hits = await semanticIndex(run).search(arg.query, arg.k ?? 10, arg.filters);
-        return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
-      }),
-    'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'auto'} ${arg.data}`, arg).jobId }),
-    'classify.predict': async ({ run, text }) => {
-      const runId = run === 'latest' || !run ? latestClassifierRun(paths) : resolveRunId(paths, run);
-      const manifest = readManifest(paths, runId);
-      if (manifest.kind !== 'classifier' || manifest.status !== 'succeeded') throw new EngineError('invalid-input', `run ${runId} is not a succeeded classifier run`);
-      if (classifier?.runId !== runId) {
-        classifier = { runId, model: await loadClassifierWithEmbedding(join(runDir(paths, runId), manifest.stages[0]!.name), silentContext()) };
-      }
-      return classifier.model.predict(text);
-    },
-  };
-  return { api, dispose: () => serving.closeAll() };
+export function isEngineRequest(name: string): name is (typeof ENGINE_REQUESTS)[number] {
+  return (ENGINE_REQUESTS as readonly string[]).includes(name);
 }
