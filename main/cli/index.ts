@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.ts';
 import { PACKAGE_VERSION } from '../engine/version.ts';
 import { registerClassifyCommands } from './commands/classify.ts';
+import { registerCompareCommand } from './commands/compare.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerQueryCommands } from './commands/query.ts';
 import { registerRunsCommands } from './commands/runs.ts';
@@ -43,6 +44,7 @@ const withEngine: WithEngine = async (body, options) => {
 registerDataCommands(program, withEngine);
 registerTrainCommand(program, withEngine);
 registerRunsCommands(program, withEngine);
+registerCompareCommand(program, withEngine);
 registerQueryCommands(program, withEngine);
 registerClassifyCommands(program, withEngine);
 registerServeCommand(program, withEngine);

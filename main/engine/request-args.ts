@@ -26,6 +26,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'runs.note': z.object({ run: id, note: z.string().max(500) }).strict(),
   'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional(), recommendations: id.optional(), name: id.optional() }).strict(),
   'eval.perUser': z.object({ run: id, model: id }).strict(),
+  'eval.compare': z.object({ a: z.object({ run: id, model: id }).strict(), b: z.object({ run: id, model: id }).strict(), k: count.optional() }).strict(),
   recommend: z
     .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
     .strict(),

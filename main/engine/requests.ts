@@ -11,6 +11,7 @@ import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
 import { silentContext } from './jobs/context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
+import { compareModels } from './runs/compare-models.ts';
 import { deleteRun, setRunNote, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
@@ -131,6 +132,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       const runId = resolveRunId(paths, run);
       return readPerUserCsv(runDir(paths, runId), runId, model);
     },
+    'eval.compare': async (arg) => compareModels(paths, arg),
     recommend: async (arg) => withRun(arg.run, (run) => recommendFor(run, arg)),
     similar: async (arg) =>
       withRun(arg.run, (run) => {

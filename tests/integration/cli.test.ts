@@ -72,6 +72,18 @@ describe('trainyard CLI', () => {
     expect(refused.stderr).toMatch(/bad\.csv line 2: rank "first" is not a number/);
   });
 
+  it('compare pairs two models of a run: numbers, deltas, intervals, Holm-adjusted p-values and a verdict', async () => {
+    const r = await trainyard(ws, 'compare', 'latest:popularity', 'latest:als');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^als {2}vs {2}popularity {2}\(b − a, K = 10\)\n\d+ users paired; paired t-test and Wilcoxon signed-rank/);
+    expect(r.stdout).toMatch(/^ndcg@10 +\d\.\d{4} +\d\.\d{4} +-?\d\.\d{4} +\[-?\d\.\d{4}, -?\d\.\d{4}\]/m);
+    expect(r.stdout).toContain('(hitrate@10 equals recall@10 here: every user has one test item)');
+    expect(r.stdout).toMatch(/^(als beats popularity|popularity beats als|no significant difference between als and popularity|NDCG@10: inconclusive)/m);
+    const same = await trainyard(ws, 'compare', 'latest:als', 'latest:als');
+    expect(same.code).not.toBe(0);
+    expect(same.stderr).toMatch(/pick two models, or two runs/);
+  });
+
   it('bad input exits non-zero with the file, line and column and writes no run', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'user_id,item_id,rating,timestamp\nu1,i1,5,1600000000\nu2,i2,five,1600000001\n');

@@ -210,6 +210,58 @@ describe('evaluation anyone can check', () => {
     expect(Object.keys(onDisk.models).filter((m) => /no-rank|bad-rank|good/.test(m))).toEqual([]);
   });
 
+  async function trainWith(set: string[]): Promise<TrainResult> {
+    const { jobId } = await engine.request('train.start', { config: { data: { interactions: log } }, set: ['stages=[popularity,als]', 'als.iterations=3', 'eval.ks=[5,10,20]', ...set] });
+    const done = await engine.waitForJob(jobId);
+    expect(done.error?.message).toBeUndefined();
+    return done.result as TrainResult;
+  }
+
+  it('pairs two models of one run user by user, says which metrics coincide under last1, and gives a verdict', async () => {
+    const c = await engine.request('eval.compare', { a: { run: run.runId, model: 'popularity' }, b: { run: run.runId, model: 'als' } });
+    expect(c.comparable).toBe(true);
+    expect(c.users).toBe(metrics.users.evaluated);
+    expect(c.metrics.map((m) => m.metric)).toEqual(['ndcg@10', 'recall@10', 'precision@10', 'map@10']);
+    // last1 and one test item per user: HitRate is Recall and MRR is MAP, so they are tested once
+    expect(c.sameAs).toEqual({ 'hitrate@10': 'recall@10', 'mrr@10': 'map@10' });
+    const ndcg = c.metrics[0]!;
+    expect(ndcg.a).toBeCloseTo(metrics.models.popularity!['ndcg@10']!, 12);
+    expect(ndcg.b).toBeCloseTo(metrics.models.als!['ndcg@10']!, 12);
+    expect(ndcg.diff).toBeCloseTo(ndcg.b - ndcg.a, 12);
+    expect(ndcg.ci95[0]).toBeLessThan(ndcg.diff);
+    expect(ndcg.pTAdjusted).toBeGreaterThanOrEqual(ndcg.pT);
+    expect(c.verdict).toBe(ndcg.verdict);
+    expect(c.verdict).toMatch(/^(als beats popularity on NDCG@10 by|popularity beats als on NDCG@10 by|no significant difference between als and popularity on NDCG@10|NDCG@10: inconclusive)/);
+    // a model against its own lists fed back from outside: no difference at all
+    const same = await engine.request('eval.compare', { a: { run: run.runId, model: 'als' }, b: { run: run.runId, model: 'external:echo-als' } });
+    expect(same.metrics.every((m) => m.diff === 0 && m.pT === 1 && m.pWilcoxon === 1 && m.better === null)).toBe(true);
+    expect(same.verdict).toBe('no significant difference between external:echo-als and als on NDCG@10: 0.0000 [0.0000, 0.0000]');
+  });
+
+  it('pairs two runs only when data and split are equal; otherwise names what differs', async () => {
+    const all = await trainWith(['split.ties=all', 'als.factors=8']);
+    const allManifest = JSON.parse(readFileSync(join(all.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    // the tie rule is part of the split, so stage caches keyed on the split are not reused
+    expect(allManifest.stages.find((st) => st.name === 'popularity')!.status).toBe('succeeded');
+    expect(allManifest.split).toMatchObject({ ties: 'all', seed: null });
+    const apart = await engine.request('eval.compare', { a: { run: run.runId, model: 'als' }, b: { run: all.runId, model: 'als' } });
+    expect(apart.comparable).toBe(false);
+    expect(apart.metrics).toEqual([]);
+    expect(apart.differences.map((d) => d.key)).toEqual(expect.arrayContaining(['split.ties', 'split.seed (breaks ties)']));
+    expect(apart.verdict).toMatch(/^not comparable: the runs differ in .*split\.ties/);
+
+    const again = await trainWith(['split.ties=all', 'als.factors=4']);
+    const againManifest = JSON.parse(readFileSync(join(again.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+    expect(againManifest.stages.find((st) => st.name === 'popularity')).toMatchObject({ status: 'cached', cachedFrom: all.runId });
+    const paired = await engine.request('eval.compare', { a: { run: all.runId, model: 'als' }, b: { run: again.runId, model: 'als' } });
+    expect(paired.comparable).toBe(true);
+    expect(paired.b.label).toBe(`als (${again.runId})`);
+    expect(paired.users).toBe(againManifest.split!.testUsers);
+    // leave-last-timestamp-out holds out both events of the last hour: several test items per user
+    expect(paired.sameAs).toEqual({});
+    expect(paired.metrics).toHaveLength(6);
+  });
+
   it('refuses to evaluate a run split before tie rules: its test events cannot be rebuilt', async () => {
     const file = join(run.runDir, 'manifest.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;

@@ -1,5 +1,5 @@
 import type { JobInfo, JobLog, JobProgress, JobStarted } from './jobs.ts';
-import type { RunDetail, RunMetrics, RunSummary } from './runs.ts';
+import type { ModelComparison, RunDetail, RunMetrics, RunSummary } from './runs.ts';
 
 export interface WorkspaceInfo {
   path: string;
@@ -191,6 +191,14 @@ export interface EvalArgs {
   name?: string;
 }
 
+/** Two models to compare: a model of a run on each side (the same run twice for two models of one run). */
+export interface CompareArgs {
+  a: { run: string; model: string };
+  b: { run: string; model: string };
+  /** cut-off of the compared metrics (default 10, or the runs' first cut-off) */
+  k?: number;
+}
+
 /** The request map: every request takes one serialisable argument and resolves to data. */
 export interface EngineApi {
   'workspace.info': (arg: void) => Promise<WorkspaceInfo>;
@@ -211,6 +219,7 @@ export interface EngineApi {
   'runs.note': (arg: { run: string; note: string }) => Promise<RunSummary>;
   'eval.run': (arg: EvalArgs) => Promise<RunMetrics>;
   'eval.perUser': (arg: { run: string; model: string }) => Promise<PerUserTable>;
+  'eval.compare': (arg: CompareArgs) => Promise<ModelComparison>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
   similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;
   search: (arg: SearchArgs) => Promise<SearchHit[]>;

@@ -19,6 +19,7 @@ export const ENGINE_REQUESTS = [
   'runs.note',
   'eval.run',
   'eval.perUser',
+  'eval.compare',
   'recommend',
   'similar',
   'search',

@@ -153,6 +153,43 @@ export interface RunMetrics {
   external?: Record<string, OutsideListReport>;
 }
 
+/** One metric of a paired comparison: per-user differences b − a over the users both models were evaluated on. */
+export interface MetricComparison {
+  metric: string;
+  a: number;
+  b: number;
+  /** mean of b − a, with its 95% interval (Student's t) */
+  diff: number;
+  ci95: [number, number];
+  /** two-sided p of the paired t-test and of the Wilcoxon signed-rank test, raw and Holm-adjusted over the metrics compared */
+  pT: number;
+  pWilcoxon: number;
+  pTAdjusted: number;
+  pWilcoxonAdjusted: number;
+  /** which side is better when both adjusted tests are below 0.05 and agree; null otherwise */
+  better: 'a' | 'b' | null;
+  verdict: string;
+}
+
+/** Two models on the same split (two models of one run, or of two runs with equal data and split), or why they cannot be paired. */
+export interface ModelComparison {
+  a: { run: string; model: string; label: string };
+  b: { run: string; model: string; label: string };
+  k: number;
+  /** false when data or split differ: then there is no paired test, only `differences` and the two means */
+  comparable: boolean;
+  /** what differs between the two runs' data and split (users, items, interactions, fingerprint, split settings) */
+  differences: { key: string; a: string; b: string }[];
+  /** users evaluated on both sides */
+  users: number;
+  metrics: MetricComparison[];
+  /** metrics left out because they equal another one on this split (last1 with one test item per user) */
+  sameAs: Record<string, string>;
+  /** the headline, for the first metric (NDCG@K) */
+  verdict: string;
+  method: string;
+}
+
 /** What became of every row of an outside recommendations file; nothing is dropped without a count. */
 export interface OutsideListReport {
   /** file name and content hash of the scored file */
