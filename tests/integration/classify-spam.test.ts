@@ -5,72 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { silentContext } from '../../main/engine/jobs/context.ts';
 import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { prepareData, type Example } from '../../main/engine/text/prepare.ts';
+import { prepareData } from '../../main/engine/text/prepare.ts';
 import { loadSpamAssassin, SPAM_ASSASSIN } from '../../main/engine/text/spam-assassin.ts';
+import { tfidfLogisticRegression } from '../fixtures/text/tfidf-reference.ts';
 
 const PARAMS = { split: { test: 0.2, validation: 0.1 }, train: { epochs: 4 } };
-
-/**
- * The notebook reference, written here independently of the engine: scikit-learn's
- * TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) (its token pattern, lowercase, smooth idf,
- * L2 rows) and a binary LogisticRegression(C=10), solved by Nesterov's accelerated gradient.
- */
-function tfidfLogisticRegression(train: readonly Example[], test: readonly Example[], positive: string): string[] {
-  const terms = (text: string) => {
-    const words = text.toLowerCase().match(/\b\w\w+\b/gu) ?? [];
-    return [...words, ...words.slice(1).map((w, i) => `${words[i]} ${w}`)];
-  };
-  const vocab = new Map<string, number>();
-  const df: number[] = [];
-  for (const e of train) {
-    for (const t of new Set(terms(e.text))) {
-      if (!vocab.has(t)) vocab.set(t, df.push(0) - 1);
-      df[vocab.get(t)!]!++;
-    }
-  }
-  const idf = df.map((d) => Math.log((1 + train.length) / (1 + d)) + 1);
-  const vectorize = (text: string) => {
-    const tf = new Map<number, number>();
-    for (const t of terms(text)) {
-      const j = vocab.get(t);
-      if (j !== undefined) tf.set(j, (tf.get(j) ?? 0) + 1);
-    }
-    const row = [...tf].map(([j, n]) => [j, (1 + Math.log(n)) * idf[j]!] as [number, number]);
-    const norm = Math.hypot(...row.map((r) => r[1])) || 1;
-    return row.map(([j, v]) => [j, v / norm] as [number, number]);
-  };
-  const rows = train.map((e) => vectorize(e.text));
-  const index = rows.map((r) => Int32Array.from(r, ([j]) => j));
-  const value = rows.map((r) => Float64Array.from(r, ([, x]) => x));
-  const y = train.map((e) => (e.label === positive ? 1 : -1));
-  const n = rows.length;
-  const bias = vocab.size;
-  const C = 10;
-  // minimise (1/n)·Σ log(1 + exp(−y·(w·x + b))) + ‖w‖² / (2·C·n); rows have unit length, so with
-  // the bias the loss gradient is Lipschitz with constant at most 2/4
-  const step = 1 / (0.5 + 1 / (C * n));
-  let w = new Float64Array(vocab.size + 1);
-  let prev = w.slice();
-  const v = new Float64Array(w.length);
-  const g = new Float64Array(w.length);
-  for (let k = 1; k <= 500; k++) {
-    for (let j = 0; j < w.length; j++) v[j] = w[j]! + ((k - 1) / (k + 2)) * (w[j]! - prev[j]!);
-    for (let j = 0; j < bias; j++) g[j] = v[j]! / (C * n);
-    g[bias] = 0;
-    for (let i = 0; i < n; i++) {
-      const idx = index[i]!;
-      const val = value[i]!;
-      let z = v[bias]!;
-      for (let k2 = 0; k2 < idx.length; k2++) z += val[k2]! * v[idx[k2]!]!;
-      const d = -y[i]! / (1 + Math.exp(y[i]! * z)) / n;
-      for (let k2 = 0; k2 < idx.length; k2++) g[idx[k2]!]! += d * val[k2]!;
-      g[bias]! += d;
-    }
-    [prev, w] = [w, prev];
-    for (let j = 0; j < w.length; j++) w[j] = v[j]! - step * g[j]!;
-  }
-  return test.map((e) => (vectorize(e.text).reduce((s, [j, x]) => s + x * w[j]!, w[vocab.size]!) > 0 ? positive : 'other'));
-}
 
 describe('SpamAssassin, stratified 80/20', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'ty-spam-'));

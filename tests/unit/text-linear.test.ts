@@ -125,6 +125,13 @@ describe('multinomial logistic regression by L-BFGS', () => {
     // equal F1: the lowest held-out log-loss wins, which is the weakest penalty on separable data
     expect(fit.C).toBe(100);
   });
+  it('a class with one training text: no cross-validation, the middle C of the grid', async () => {
+    const x = csr([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.1, 0.9, 0], [0, 0, 1]]);
+    const fit = await fitLinear(x, Int32Array.from([0, 0, 1, 1, 2]), ['a', 'b', 'c'], { C: [1, 10, 100], folds: 3, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());
+    expect(fit.search).toEqual([]);
+    expect(fit.C).toBe(10);
+    expect(Array.from(softmaxPredict(x, fit.w, 3).subarray(12, 15)).indexOf(Math.max(...softmaxPredict(x, fit.w, 3).subarray(12, 15)))).toBe(2);
+  });
 });
 
 describe('TF-IDF vectorizer', () => {

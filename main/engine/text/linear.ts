@@ -115,9 +115,15 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
   const size = parameterCount(x.cols, K);
   const grid = [...opts.C].sort((a, b) => a - b);
   const search: LinearFit['search'] = [];
-  let best = grid[0]!;
-  if (grid.length > 1) {
-    const folds = stratifiedKFold(Array.from(y, (c) => labels[c]!), opts.folds, opts.seed);
+  // every fold should hold every class: no more folds than the smallest class has rows
+  const classCounts = new Int32Array(K);
+  for (const c of y) classCounts[c]!++;
+  const nFolds = Math.min(opts.folds, ...classCounts);
+  let best = grid[Math.floor((grid.length - 1) / 2)]!;
+  if (grid.length > 1 && nFolds < 2) {
+    ctx.log('warn', `linear: a class has fewer than 2 training texts, so C = ${best} (the middle of the grid) without cross-validation`);
+  } else if (grid.length > 1) {
+    const folds = stratifiedKFold(Array.from(y, (c) => labels[c]!), nFolds, opts.seed);
     const sums = grid.map(() => ({ f1: 0, loss: 0 }));
     for (let k = 0; k < folds.length; k++) {
       const held = Int32Array.from(folds[k]!);
