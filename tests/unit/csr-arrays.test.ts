@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo, transposeCsr } from '../../main/engine/data/csr.ts';
-import { loadIds, loadNpy, saveIds, saveNpy } from '../../main/engine/runs/arrays.ts';
+import { loadIds, loadNpy, readArtifactJson, saveIds, saveNpy } from '../../main/engine/runs/arrays.ts';
 
 describe('csrFromCoo', () => {
   it('sorts columns within rows and sums duplicates', () => {
@@ -31,5 +31,18 @@ describe('npy arrays', () => {
     expect(Array.from(back.data)).toEqual([1, 2, 3, 4, 5, 6]);
     saveIds(join(dir, 'ids.txt'), ['u1', 'u 2', '']);
     expect(loadIds(join(dir, 'ids.txt'))).toEqual(['u1', 'u 2', '']);
+  });
+});
+
+describe('missing artifacts', () => {
+  it('name the run and the file, with what to do, instead of a raw ENOENT', () => {
+    const run = join(mkdtempSync(join(tmpdir(), 'ty-missing-')), 'runs', 'run_20240101T000000Z');
+    const expectMissing = (load: () => unknown, message: string) => {
+      expect(load).toThrow(expect.objectContaining({ kind: 'not-found', message }));
+    };
+    expectMissing(() => loadNpy(join(run, 'als', 'item_factors.npy')), 'run run_20240101T000000Z is missing als/item_factors.npy; retrain or delete it');
+    expectMissing(() => loadIds(join(run, 'users.txt')), 'run run_20240101T000000Z is missing users.txt; retrain or delete it');
+    expectMissing(() => readArtifactJson(join(run, 'popularity', 'popularity.json')), 'run run_20240101T000000Z is missing popularity/popularity.json; retrain or delete it');
+    expectMissing(() => loadIds('/elsewhere/ids.txt'), '/elsewhere/ids.txt is missing; retrain or delete it');
   });
 });

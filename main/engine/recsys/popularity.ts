@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TrainEvents } from '../eval/split.ts';
 import { TopK } from '../eval/topk.ts';
-import { loadFloat32, saveIds, saveNpy } from '../runs/arrays.ts';
+import { loadFloat32, readArtifactJson, saveIds, saveNpy } from '../runs/arrays.ts';
 import { createConstantScorer, type Scorer } from './scorer.ts';
 
 /**
@@ -125,6 +125,6 @@ export function savePopularity(dir: string, model: PopularityModel, itemIds: rea
 }
 
 export function loadPopularity(dir: string): PopularityModel {
-  const meta = JSON.parse(readFileSync(join(dir, 'popularity.json'), 'utf8')) as { kind: PopularityKind; effective: Record<string, unknown> };
+  const meta = readArtifactJson<{ kind: PopularityKind; effective: Record<string, unknown> }>(join(dir, 'popularity.json'));
   return { kind: meta.kind, scores: loadFloat32(join(dir, 'scores.npy')).data, effective: meta.effective };
 }

@@ -1,4 +1,25 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { EngineError } from '../contracts/errors.ts';
+
+/**
+ * Reads a file of a run (or of a model folder): a missing one is named by its run and place in it,
+ * with what to do, instead of a raw ENOENT.
+ */
+export function readArtifact(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const inRun = /[\\/]runs[\\/](run_[^\\/]+)[\\/](.+)$/.exec(path);
+    const what = inRun ? `run ${inRun[1]} is missing ${inRun[2]!.replaceAll('\\', '/')}` : `${path} is missing`;
+    throw new EngineError('not-found', `${what}; retrain or delete it`, { file: path, hint: 'train the run again (or delete it); its folder lost this file' });
+  }
+}
+
+/** A JSON file of a run, read like readArtifact. */
+export function readArtifactJson<T>(path: string): T {
+  return JSON.parse(readArtifact(path).toString('utf8')) as T;
+}
 
 /**
  * Model weights are saved as NumPy .npy files (format 1.0, little-endian, C order):
@@ -39,7 +60,7 @@ export interface NpyArray<T extends TypedArray = TypedArray> {
 }
 
 export function loadNpy(path: string): NpyArray {
-  const buf = readFileSync(path);
+  const buf = readArtifact(path);
   if (!buf.subarray(0, 6).equals(MAGIC.subarray(0, 6))) throw new Error(`${path}: not a .npy file`);
   const headerLen = buf.readUInt16LE(8);
   const header = buf.subarray(10, 10 + headerLen).toString('latin1');
@@ -67,7 +88,7 @@ export function saveIds(path: string, ids: readonly string[]): void {
 }
 
 export function loadIds(path: string): string[] {
-  const text = readFileSync(path, 'utf8');
+  const text = readArtifact(path).toString('utf8');
   if (text === '') return [];
   const ids = text.split('\n');
   ids.pop();
