@@ -18,6 +18,7 @@ import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from './arrays.ts';
+import { checkFiniteArtifact } from './finite-check.ts';
 import { SEARCH_SPACES } from '../tune/space.ts';
 import { tuneStages, withTunedParams, type TuneResult } from '../tune/tune.ts';
 import { decidePromotion } from './promotion.ts';
@@ -176,6 +177,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         mkdirSync(stageDir);
         const t0 = performance.now();
         record.effective = await stage.train(input, stageDir, ctx);
+        checkFiniteArtifact(stageDir, stage.name);
         record.seconds = (performance.now() - t0) / 1000;
         manifest.timings[stage.name] = record.seconds;
         record.status = 'succeeded';
