@@ -108,6 +108,39 @@ describe('encoder model over a frozen embedding provider', () => {
   });
 });
 
+describe('auto', () => {
+  it('trains every candidate, skips an encoder that cannot be opened and says why, keeps the best by validation macro F1', async () => {
+    const dir = tmp('auto');
+    const encoders = [
+      { name: 'hashed-bow', open: async () => new HashedBowProvider() },
+      {
+        name: 'transformers',
+        open: async () => {
+          throw new Error('no model at /models/e5: not available offline');
+        },
+      },
+    ];
+    const r = await trainClassifier({ data, outDir: dir, encoders, params: { seed: 3 } }, silentContext());
+    expect(r.candidates?.map((c) => [c.model, c.encoder ?? null, c.status, c.reason ?? null])).toEqual([
+      ['linear', null, 'trained', null],
+      ['fasttext', null, 'trained', null],
+      ['encoder', 'hashed-bow', 'trained', null],
+      ['encoder', 'transformers', 'skipped', 'no model at /models/e5: not available offline'],
+    ]);
+    const trained = r.candidates!.filter((c) => c.status === 'trained');
+    const chosen = r.candidates!.find((c) => c.chosen)!;
+    expect(chosen.validation!.macro_f1).toBe(Math.max(...trained.map((c) => c.validation!.macro_f1)));
+    expect(r.model).toBe(chosen.model);
+    const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(metrics).toMatchObject({ requested: 'auto', model: r.model, candidates: r.candidates });
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).model).toBe(r.model);
+  });
+
+  it('needs a validation part to choose on', async () => {
+    await expect(trainClassifier({ data, outDir: tmp('auto-noval'), params: { split: { validation: 0 } } }, silentContext())).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'split.validation' } });
+  });
+});
+
 describe('cross-validation', () => {
   it('reports every fold and mean ± spread per metric', async () => {
     const dir = tmp('cv');
