@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { catalogColumns, checkMapping, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from '../../main/engine/data/columns.ts';
 import { scanUtf8 } from '../../main/engine/data/decode.ts';
+import { toErrorData } from '../../main/engine/contracts/errors.ts';
+import { parseMap, parseWholeNumber } from '../../main/cli/commands/parse.ts';
+import { applySet } from '../../main/engine/config/load.ts';
 
 describe('parseTimestamp', () => {
   it('tells epoch seconds, milliseconds and microseconds apart by magnitude', () => {
@@ -103,5 +106,26 @@ describe('scanUtf8', () => {
     expect(scanUtf8(Buffer.from([0x61, 0xe2, 0x82]))).toEqual({ bad: -1, end: 1 });
     expect(scanUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toEqual({ bad: 0, end: 3 }); // surrogate
     expect(scanUtf8(Buffer.from([0xc0, 0xaf]))).toEqual({ bad: 0, end: 2 }); // overlong
+  });
+});
+
+describe('messages quote at most a clip of a value', () => {
+  const huge = 'v'.repeat(5_000_000);
+  it('in CLI and --set parsing', () => {
+    for (const fn of [() => parseMap(huge), () => parseWholeNumber('--cv', huge), () => applySet({}, huge)]) {
+      expect(fn).toThrow(/v{100}… \(5,000,000 characters\)/);
+      try {
+        fn();
+      } catch (e) {
+        expect(JSON.stringify(toErrorData(e)).length).toBeLessThan(2000);
+      }
+    }
+  });
+
+  it('in third-party errors that reach the event stream', () => {
+    const data = toErrorData(new Error(`Unexpected token in ${huge}`));
+    expect(data.kind).toBe('internal');
+    expect(data.message.length).toBeLessThan(1100);
+    expect(data.stack!.length).toBeLessThan(4100);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../contracts/errors.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 import { configSchema, type TrainyardConfig } from './schema.ts';
 
@@ -23,7 +23,7 @@ function parseSetValue(text: string): unknown {
 
 export function applySet(config: Plain, assignment: string): Plain {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new EngineError('invalid-input', `--set ${assignment}: expected key.path=value`, { field: assignment });
+  if (eq <= 0) throw new EngineError('invalid-input', `--set ${clipText(assignment)}: expected key.path=value`, { field: clipText(assignment) });
   const path = assignment.slice(0, eq).split('.');
   const value = parseSetValue(assignment.slice(eq + 1));
   const root: Plain = structuredClone(config);
@@ -31,7 +31,7 @@ export function applySet(config: Plain, assignment: string): Plain {
   for (const key of path.slice(0, -1)) {
     const next = node[key];
     if (next === undefined) node[key] = {};
-    else if (!isPlain(next)) throw new EngineError('invalid-input', `--set ${assignment}: ${key} is not a section`, { field: path.join('.') });
+    else if (!isPlain(next)) throw new EngineError('invalid-input', `--set ${clipText(assignment)}: ${clipText(key)} is not a section`, { field: path.join('.') });
     node = node[key] as Plain;
   }
   node[path[path.length - 1]!] = value;
@@ -75,7 +75,7 @@ export function resolveConfig(opts: { configPath?: string; config?: unknown; set
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new EngineError('invalid-input', `${file}: not valid YAML: ${(err as Error).message}`, { file });
+      throw new EngineError('invalid-input', `${file}: not valid YAML: ${clipText((err as Error).message, 500)}`, { file });
     }
     if (parsed != null && !isPlain(parsed)) throw new EngineError('invalid-input', `${file}: expected a mapping of keys at the top level`, { file });
     given = (parsed as Plain | null) ?? {};

@@ -42,7 +42,8 @@ export function toErrorData(err: unknown): EngineErrorData {
   if (err instanceof EngineError) return err.toData();
   if (err instanceof Error) {
     if (err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
-    return { kind: 'internal', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+    // a third-party message may quote the data it choked on: keep it to a readable size
+    return { kind: 'internal', message: clipText(err.message, 1000), ...(err.stack ? { stack: clipText(err.stack, 4000) } : {}) };
   }
   return { kind: 'internal', message: String(err) };
 }
