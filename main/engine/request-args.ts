@@ -28,7 +28,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'eval.perUser': z.object({ run: id, model: id }).strict(),
   'eval.compare': z.object({ a: z.object({ run: id, model: id }).strict(), b: z.object({ run: id, model: id }).strict(), k: count.optional() }).strict(),
   recommend: z
-    .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
+    .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'itemknn', 'ease', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
     .strict(),
   similar: z.object({ run: id.optional(), item: id, k: count.max(1000).optional(), by: z.enum(['cf', 'content']).optional() }).strict(),
   search: z.object({ run: id.optional(), query: z.string(), k: count.max(1000).optional(), filters: z.object({ category: z.string().optional() }).strict().optional() }).strict(),

@@ -6,7 +6,7 @@ import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { UserPicker } from './sandbox/UserPicker.tsx';
 
-const MODES: RecommendMode[] = ['baseline', 'cf', 'auto', 'semantic', 'hybrid'];
+const MODES: RecommendMode[] = ['baseline', 'cf', 'itemknn', 'ease', 'auto', 'semantic', 'hybrid'];
 
 export function SandboxPage({ param, navigate }: PageProps) {
   const runId = useSelectedRun(param);

@@ -65,6 +65,24 @@ describe('engine: itemknn and ease stages', () => {
     expect(Object.fromEntries(second.stages.map((s) => [s.name, s.status]))).toEqual({ popularity: 'cached', itemknn: 'cached', ease: 'cached' });
   });
 
+  it('recommends with each model, explaining by the history items that contributed; auto picks EASE without ALS', async () => {
+    const done = await train({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 20 }, ease: { lambda: 50 } });
+    const run = (done.result as TrainResult).runId;
+    for (const mode of ['itemknn', 'ease'] as const) {
+      const answer = await engine.request('recommend', { run, user: 'u0', k: 5, mode });
+      expect(answer.usedMode).toBe(mode);
+      expect(answer.items).toHaveLength(5);
+      const seen = new Set(answer.history.map((h) => h.item));
+      for (const rec of answer.items) {
+        expect(seen.has(rec.item)).toBe(false);
+        expect(rec.because?.length).toBeGreaterThan(0);
+        expect(rec.because!.every((b) => seen.has(b.item))).toBe(true);
+      }
+    }
+    expect((await engine.request('recommend', { run, user: 'u0', k: 5 })).usedMode).toBe('ease');
+    await expect(engine.request('recommend', { run, user: 'u0', mode: 'cf' })).rejects.toMatchObject({ message: expect.stringMatching(/no als stage/) as unknown });
+  });
+
   it('a catalogue too large for EASE fails the run with the figures and a pointer to itemknn', async () => {
     const done = await train({ stages: ['ease'], ease: { maxItems: 100 } });
     expect(done.state).toBe('failed');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
-import { checkEaseFits, createEaseScorer, estimateEase, loadEase, saveEase, trainEase } from '../../main/engine/recsys/ease.ts';
+import { checkEaseFits, createEaseScorer, estimateEase, explainEase, loadEase, saveEase, trainEase } from '../../main/engine/recsys/ease.ts';
 import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
 
 function matrix(nItems: number, histories: number[][]): Csr {
@@ -71,6 +71,21 @@ describe('ease', () => {
     ];
     expected.flat().forEach((v, k) => expect(m.weights[k]).toBeCloseTo(v, 6));
     expect(referenceB(x, 1).flat().map((v) => Math.round(v * 1e9) / 1e9 + 0)).toEqual(expected.flat());
+  });
+
+  it('explains a score by the history items’ weights, which add up to it', async () => {
+    const x = randomLog(200, 30, 3);
+    const m = await trainEase(x, { lambda: 5, ...roomy }, 1, silentContext());
+    const history = x.indices.slice(x.indptr[7]!, x.indptr[8]!);
+    const scores = new Float32Array(30);
+    createEaseScorer(m, x).scoreUsers(Int32Array.of(7), scores);
+    const target = history.includes(4) ? 5 : 4;
+    const parts = explainEase(m, history, target, 100);
+    expect(parts.map((p) => p.item).sort((a, b) => a - b)).toEqual(Array.from(history).sort((a, b) => a - b));
+    expect(parts.reduce((s, p) => s + p.weight, 0)).toBeCloseTo(scores[target]!, 5);
+    expect(parts.map((p) => p.weight)).toEqual([...parts.map((p) => p.weight)].sort((a, b) => b - a));
+    expect(explainEase(m, history, target, 2)).toEqual(parts.slice(0, 2));
+    expect(() => explainEase(m, history, 30, 1)).toThrow(/30 is outside 0..29/);
   });
 
   it('matches an independent Gauss–Jordan inverse on 300 items (crossing every block size of the solve)', async () => {

@@ -3,7 +3,7 @@ import type { RecommendMode } from '../../engine/contracts/api.ts';
 import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';
 
-const MODES: RecommendMode[] = ['auto', 'baseline', 'cf', 'semantic', 'hybrid'];
+const MODES: RecommendMode[] = ['auto', 'baseline', 'cf', 'itemknn', 'ease', 'semantic', 'hybrid'];
 
 export function registerQueryCommands(program: Command, withEngine: WithEngine): void {
   program

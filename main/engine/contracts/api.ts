@@ -85,7 +85,7 @@ export interface TrainResult {
   promotion: string;
 }
 
-export type RecommendMode = 'baseline' | 'cf' | 'auto' | 'semantic' | 'hybrid';
+export type RecommendMode = 'baseline' | 'cf' | 'itemknn' | 'ease' | 'auto' | 'semantic' | 'hybrid';
 
 export interface RecommendArgs {
   run?: string;

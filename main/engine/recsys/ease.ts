@@ -126,3 +126,13 @@ export function createEaseScorer(model: EaseModel, history: Csr): Scorer {
     },
   };
 }
+
+/** The history items that contributed most to `item`'s score: each with its weight B[history item][item]. */
+export function explainEase(model: EaseModel, history: Int32Array, item: number, n: number): { item: number; weight: number }[] {
+  for (const i of [item, ...history]) {
+    if (!Number.isInteger(i) || i < 0 || i >= model.nItems) throw new EngineError('invalid-input', `EASE explain: item index ${i} is outside 0..${model.nItems - 1}`);
+  }
+  const contributions = Array.from(history, (j) => ({ item: j, weight: model.weights[j * model.nItems + item]! }));
+  contributions.sort((a, b) => b.weight - a.weight || a.item - b.item);
+  return contributions.slice(0, Math.max(0, n));
+}

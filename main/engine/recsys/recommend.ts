@@ -4,6 +4,8 @@ import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
 import { explainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
+import { explainEase, type EaseModel } from './ease.ts';
+import { explainItemKnn, type ItemKnnModel } from './itemknn.ts';
 import type { Scorer } from './scorer.ts';
 import { createSemanticScorer, type SemanticIndex } from './semantic.ts';
 
@@ -29,7 +31,10 @@ export interface ServingRun {
   trained: ReadonlySet<string>;
   /** trained stages whose artifacts could not be loaded (deleted, damaged): why, naming the file */
   unavailable: ReadonlyMap<string, EngineError>;
-  scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als', Scorer>>;
+  scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als' | 'itemknn' | 'ease', Scorer>>;
+  /** neighbour and weight models, for explanations */
+  itemknn: ItemKnnModel | null;
+  ease: EaseModel | null;
   /** the run's semantic index (search, similar by content), when it has one */
   semantic: SemanticIndex | null;
   /** item vectors of the semantic index in the run's item order */
@@ -58,7 +63,7 @@ function baselineScorer(run: ServingRun): Scorer {
 
 type AnsweringMode = Exclude<RecommendMode, 'auto'>;
 
-const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = { cf: ['als'], semantic: ['semantic'], hybrid: ['hybrid', 'als', 'semantic'] };
+const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = { cf: ['als'], itemknn: ['itemknn'], ease: ['ease'], semantic: ['semantic'], hybrid: ['hybrid', 'als', 'semantic'] };
 
 /** Throws the reason when a model the answer needs lost its artifacts: a missing model never silently becomes another. */
 function checkAvailable(run: ServingRun, used: AnsweringMode, asked: RecommendMode): void {
@@ -87,10 +92,14 @@ function chooseMode(run: ServingRun, mode: RecommendMode, historyLength: number)
   if (mode === 'cf') need(has('als'), 'als');
   if (mode === 'semantic') need(has('semantic'), 'semantic');
   if (mode === 'hybrid') need(has('hybrid'), 'hybrid');
+  if (mode === 'itemknn') need(has('itemknn'), 'itemknn');
+  if (mode === 'ease') need(has('ease'), 'ease');
   if (mode === 'baseline' || historyLength === 0) return 'baseline';
   if (mode !== 'auto') return mode;
   if (historyLength >= run.minHistory && has('hybrid')) return 'hybrid';
   if (historyLength >= run.minHistory && has('als')) return 'cf';
+  if (historyLength >= run.minHistory && has('ease')) return 'ease';
+  if (historyLength >= run.minHistory && has('itemknn')) return 'itemknn';
   return has('semantic') ? 'semantic' : 'baseline';
 }
 
@@ -119,6 +128,10 @@ function scorerFor(run: ServingRun, used: AnsweringMode, history: Int32Array, va
       return baselineScorer(run);
     case 'cf':
       return run.scorers.als!;
+    case 'itemknn':
+      return run.scorers.itemknn!;
+    case 'ease':
+      return run.scorers.ease!;
     case 'semantic':
       return contentScorerFor(run, history, values);
     case 'hybrid':
@@ -157,13 +170,15 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
     if (scores[i] === -Infinity) break;
     const item = run.itemIds[i]!;
     const rec: RecommendedItem = { item, score: scores[i]!, ...titled(run, item) };
-    if (explained && run.als && confidences) {
-      rec.because = explainAls(run.als, historyItems, confidences, i, EXPLAIN_ITEMS, { regularization: run.alsRegularization }).map((c) => ({
-        item: run.itemIds[c.item]!,
-        weight: c.weight,
-        ...titled(run, run.itemIds[c.item]!),
-      }));
-    }
+    const because =
+      explained && run.als && confidences
+        ? explainAls(run.als, historyItems, confidences, i, EXPLAIN_ITEMS, { regularization: run.alsRegularization })
+        : used === 'itemknn' && run.itemknn
+          ? explainItemKnn(run.itemknn, historyItems, i, EXPLAIN_ITEMS)
+          : used === 'ease' && run.ease
+            ? explainEase(run.ease, historyItems, i, EXPLAIN_ITEMS)
+            : null;
+    if (because) rec.because = because.map((c) => ({ item: run.itemIds[c.item]!, weight: c.weight, ...titled(run, run.itemIds[c.item]!) }));
     items.push(rec);
   }
   const history = Array.from({ length: end - start }, (_, j) => {

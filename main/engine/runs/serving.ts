@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { EngineError, toErrorData } from '../contracts/errors.ts';
 import { configSchema } from '../config/schema.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
+import { createEaseScorer, loadEase } from '../recsys/ease.ts';
+import { createItemKnnScorer, loadItemKnn } from '../recsys/itemknn.ts';
 import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
 import type { ServingRun } from '../recsys/recommend.ts';
 import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
@@ -61,6 +63,17 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
   }
   const als = load('als', loadAls);
   if (als) scorers.als = createAlsScorer(als);
+  // their scores sum rows over the user's whole history, as ALS users' factors were fitted on theirs
+  const itemknn = load('itemknn', (d) => {
+    const model = loadItemKnn(d);
+    return { model, scorer: createItemKnnScorer(model, history) };
+  });
+  if (itemknn) scorers.itemknn = itemknn.scorer;
+  const ease = load('ease', (d) => {
+    const model = loadEase(d);
+    return { model, scorer: createEaseScorer(model, history) };
+  });
+  if (ease) scorers.ease = ease.scorer;
   const semantic = load('semantic', (stageDir) => openSemanticIndex(stageDir, silentContext(), { embedInWorker: true }));
   let content: ServingRun['content'] = null;
   if (semantic) {
@@ -84,6 +97,8 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
     unavailable,
     scorers,
     als,
+    itemknn: itemknn?.model ?? null,
+    ease: ease?.model ?? null,
     alsRegularization: config.als.regularization,
     alsConfidence: (values) => Float32Array.from(values, (v) => 1 + confidenceMinusOne(v, config.als)),
     minHistory: config.recommend.minHistory,
