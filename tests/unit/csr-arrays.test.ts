@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,20 @@ describe('npy arrays', () => {
     expect(Array.from(back.data)).toEqual([1, 2, 3, 4, 5, 6]);
     saveIds(join(dir, 'ids.txt'), ['u1', 'u 2', '']);
     expect(loadIds(join(dir, 'ids.txt'))).toEqual(['u1', 'u 2', '']);
+  });
+
+  it('writes a view of a larger buffer as it is, with a header numpy reads, and refuses a truncated file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-npy-'));
+    const whole = Float64Array.from({ length: 10 }, (_, i) => i / 4);
+    saveNpy(join(dir, 'b.npy'), whole.subarray(3, 9), [3, 2]);
+    const bytes = readFileSync(join(dir, 'b.npy'));
+    expect(bytes.length).toBe(128 + 6 * 8);
+    expect(bytes.subarray(10, 128).toString('latin1')).toMatch(/^\{'descr': '<f8', 'fortran_order': False, 'shape': \(3, 2\), \} *\n$/);
+    expect(Array.from(loadNpy(join(dir, 'b.npy')).data)).toEqual([0.75, 1, 1.25, 1.5, 1.75, 2]);
+    writeFileSync(join(dir, 'b.npy'), bytes.subarray(0, 150));
+    expect(() => loadNpy(join(dir, 'b.npy'))).toThrow(/holds 22 bytes of data, its shape \(3, 2\) needs 48/);
+    writeFileSync(join(dir, 'c.npy'), bytes.subarray(0, 100));
+    expect(() => loadNpy(join(dir, 'c.npy'))).toThrow(/file ends early/);
   });
 });
 

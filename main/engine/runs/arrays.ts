@@ -1,19 +1,24 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { EngineError } from '../contracts/errors.ts';
 
 /**
- * Reads a file of a run (or of a model folder): a missing one is named by its run and place in it,
- * with what to do, instead of a raw ENOENT.
+ * Opens or reads a file of a run (or of a model folder): a missing one is named by its run and place
+ * in it, with what to do, instead of a raw ENOENT.
  */
-export function readArtifact(path: string): Buffer {
+function artifact<T>(path: string, read: (path: string) => T): T {
   try {
-    return readFileSync(path);
+    return read(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const inRun = /[\\/]runs[\\/](run_[^\\/]+)[\\/](.+)$/.exec(path);
     const what = inRun ? `run ${inRun[1]} is missing ${inRun[2]!.replaceAll('\\', '/')}` : `${path} is missing`;
     throw new EngineError('not-found', `${what}; retrain or delete it`, { file: path, hint: 'train the run again (or delete it); its folder lost this file' });
   }
+}
+
+/** A file of a run, read whole. */
+export function readArtifact(path: string): Buffer {
+  return artifact(path, (p) => readFileSync(p));
 }
 
 /** A JSON file of a run, read like readArtifact. */
@@ -50,8 +55,27 @@ export function saveNpy(path: string, array: TypedArray, shape: number[]): void 
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const len = Buffer.alloc(2);
   len.writeUInt16LE(header.length);
-  const body = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-  writeFileSync(path, Buffer.concat([MAGIC, len, Buffer.from(header, 'latin1'), body]));
+  // header and body written separately: a large array is never copied into one buffer
+  const fd = openSync(path, 'w');
+  try {
+    writeAll(fd, Buffer.concat([MAGIC, len, Buffer.from(header, 'latin1')]));
+    writeAll(fd, new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** Reads exactly into `into` from `position`, or fails on a short file. */
+function readAll(fd: number, into: Uint8Array, position: number, path: string): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error(`${path}: file ends early`);
+    done += n;
+  }
 }
 
 export interface NpyArray<T extends TypedArray = TypedArray> {
@@ -59,21 +83,34 @@ export interface NpyArray<T extends TypedArray = TypedArray> {
   shape: number[];
 }
 
+/** Reads the body straight into the array's own memory: a large array is never held twice. */
 export function loadNpy(path: string): NpyArray {
-  const buf = readArtifact(path);
-  if (!buf.subarray(0, 6).equals(MAGIC.subarray(0, 6))) throw new Error(`${path}: not a .npy file`);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + headerLen).toString('latin1');
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '';
-  if (/'fortran_order':\s*True/.test(header)) throw new Error(`${path}: Fortran-ordered arrays are not supported`);
-  const dtype = DTYPES.find((d) => d.descr === descr);
-  if (!dtype) throw new Error(`${path}: unsupported dtype ${descr}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const start = 10 + headerLen;
-  const copy = new ArrayBuffer(buf.length - start);
-  new Uint8Array(copy).set(buf.subarray(start));
-  return { data: new dtype.ctor(copy), shape };
+  const fd = artifact(path, (p) => openSync(p, 'r'));
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 10) throw new Error(`${path}: not a .npy file`);
+    const preamble = Buffer.alloc(10);
+    readAll(fd, preamble, 0, path);
+    if (!preamble.subarray(0, 6).equals(MAGIC.subarray(0, 6))) throw new Error(`${path}: not a .npy file`);
+    const headerLen = preamble.readUInt16LE(8);
+    const headerBytes = Buffer.alloc(headerLen);
+    readAll(fd, headerBytes, 10, path);
+    const header = headerBytes.toString('latin1');
+    const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+    const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '';
+    if (/'fortran_order':\s*True/.test(header)) throw new Error(`${path}: Fortran-ordered arrays are not supported`);
+    const dtype = DTYPES.find((d) => d.descr === descr);
+    if (!dtype) throw new Error(`${path}: unsupported dtype ${descr}`);
+    const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    const start = 10 + headerLen;
+    const expected = shape.reduce((a, b) => a * b, 1) * dtype.bytes;
+    if (size - start !== expected) throw new Error(`${path}: holds ${Math.max(0, size - start)} bytes of data, its shape (${shape.join(', ')}) needs ${expected}`);
+    const body = new ArrayBuffer(expected);
+    readAll(fd, new Uint8Array(body), start, path);
+    return { data: new dtype.ctor(body), shape };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function loadFloat32(path: string): NpyArray<Float32Array> {
