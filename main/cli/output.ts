@@ -15,6 +15,13 @@ export function printJson(value: unknown): void {
 }
 
 /** Prints an error with where it happened and what to do, and sets the exit code. */
+/** An error the command goes on past: its message and hint on stderr, the exit code unchanged. */
+export function reportWarning(err: unknown): void {
+  const data = toErrorData(err);
+  process.stderr.write(`warning: ${data.message}\n`);
+  if (data.details?.hint) process.stderr.write(`  hint: ${String(data.details.hint)}\n`);
+}
+
 export function reportError(err: unknown, json: boolean): void {
   const data: EngineErrorData = toErrorData(err);
   if (json) process.stdout.write(JSON.stringify({ error: { kind: data.kind, message: data.message, details: data.details } }) + '\n');

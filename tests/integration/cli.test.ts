@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -133,6 +133,23 @@ describe('trainyard CLI', () => {
       expect(r.stderr).toMatch(/\b(k|mode)\b/);
       expect(r.stderr).not.toMatch(/internal/i);
     }
+  });
+
+  it('a damaged workspace database: runs list still lists the run folders, other commands name the file and what to do', async () => {
+    const latest = readFileSync(join(ws, 'LATEST'), 'utf8').trim();
+    const damaged = join(dir, 'damaged-ws');
+    cpSync(join(ws, 'runs', latest), join(damaged, 'runs', latest), { recursive: true });
+    copyFileSync(join(ws, 'LATEST'), join(damaged, 'LATEST'));
+    writeFileSync(join(damaged, 'trainyard.db'), Buffer.alloc(8192, 0x5a));
+    const list = await trainyard(damaged, 'runs', 'list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(`* ${latest}  succeeded`);
+    expect(list.stderr).toContain(`warning: ${join(damaged, 'trainyard.db')} is damaged or is not a Trainyard database (SQLITE_NOTADB)`);
+    expect(list.stderr).toMatch(/hint: move it aside/);
+    const profile = await trainyard(damaged, 'data', 'profile');
+    expect(profile.code).toBe(1);
+    expect(profile.stderr).toContain(`error: ${join(damaged, 'trainyard.db')} is damaged or is not a Trainyard database`);
+    expect(profile.stderr).not.toMatch(/file is not a database/);
   });
 
   it('classify train refuses a --cv that is not a whole number, before reading anything', async () => {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { WithEngine } from '../index.ts';
-import { printJson } from '../output.ts';
+import { printJson, type GlobalOptions } from '../output.ts';
 import { resolve } from 'node:path';
-import type { OutsideListReport } from '../../engine/contracts/runs.ts';
+import type { OutsideListReport, RunSummary } from '../../engine/contracts/runs.ts';
+import { listRuns } from '../../engine/runs/registry.ts';
+import { workspacePaths } from '../../engine/runs/workspace.ts';
 import { parseKs } from './parse.ts';
 import { formatMetricsTable, formatSplitSummary } from './train.ts';
 
@@ -22,6 +24,18 @@ export function formatOutsideReport(model: string, r: OutsideListReport): string
   ].join('\n') + '\n';
 }
 
+function printRunList(list: RunSummary[], g: GlobalOptions): void {
+  if (g.json) return printJson(list);
+  if (!list.length) return void process.stdout.write('no runs yet: trainyard train\n');
+  for (const r of list) {
+    const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
+    const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
+    const data = r.dataset ? `  ${r.dataset.users} users × ${r.dataset.items} items` : '';
+    const note = r.note ? `  “${r.note}”` : '';
+    process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}${data}${ndcg ? `  NDCG@10: ${ndcg}` : ''}${note}${err}\n`);
+  }
+}
+
 export function registerRunsCommands(program: Command, withEngine: WithEngine): void {
   const runs = program.command('runs').description('list, show, promote and delete runs');
 
@@ -29,17 +43,9 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
     .command('list')
     .description('all runs, newest first, with their status, data, NDCG@10 per model and note (* = LATEST)')
     .action(() =>
-      withEngine(async (engine, g) => {
-        const list = await engine.request('runs.list', undefined);
-        if (g.json) return printJson(list);
-        if (!list.length) return void process.stdout.write('no runs yet: trainyard train\n');
-        for (const r of list) {
-          const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
-          const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
-          const data = r.dataset ? `  ${r.dataset.users} users × ${r.dataset.items} items` : '';
-          const note = r.note ? `  “${r.note}”` : '';
-          process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}${data}${ndcg ? `  NDCG@10: ${ndcg}` : ''}${note}${err}\n`);
-        }
+      withEngine(async (engine, g) => printRunList(await engine.request('runs.list', undefined), g), {
+        // the run folders do not depend on the database: list them even when it is damaged
+        withoutDatabase: (g) => printRunList(listRuns(workspacePaths(g.workspace)), g),
       }),
     );
 

@@ -46,9 +46,16 @@ export async function openWorkspaceDb(path: string): Promise<Db> {
   } catch (err) {
     if (db.open) db.close();
     const code = (err as { code?: unknown }).code;
-    if (code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) throw damagedDatabase(path, code);
+    if (typeof code === 'string' && DAMAGED.test(code)) throw damagedDatabase(path, code);
     throw err;
   }
+}
+
+const DAMAGED = /^SQLITE_(NOTADB|CORRUPT)/;
+
+/** Whether openWorkspaceDb failed because the database file is damaged (the run folders can still be read). */
+export function isDamagedDatabaseError(err: unknown): boolean {
+  return err instanceof EngineError && DAMAGED.test(String(err.details?.code));
 }
 
 /** A workspace database SQLite cannot read: name the file and the way out (the run folders are not in it). */
