@@ -6,6 +6,7 @@ import { readPerUserCsv } from './eval/per-user.ts';
 import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { similarItems } from './recsys/als.ts';
+import { itemNeighbours } from './recsys/itemknn.ts';
 import { recommendFor, type ServingRun } from './recsys/recommend.ts';
 import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
@@ -137,8 +138,15 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     similar: async (arg) =>
       withRun(arg.run, (run) => {
         const k = arg.k ?? 10;
-        const by = arg.by ?? (run.trained.has('als') ? 'cf' : 'content');
+        const by = arg.by ?? (run.trained.has('als') || run.trained.has('itemknn') ? 'cf' : 'content');
         if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
+        // co-interaction: ALS item factors, or ItemKNN's neighbours in a run without ALS
+        if (!run.trained.has('als') && run.trained.has('itemknn')) {
+          checkLoaded(run, 'itemknn');
+          const i = run.itemIndex.get(arg.item);
+          if (i === undefined) throw new EngineError('not-found', `item ${arg.item} is not in the catalogue of run ${run.runId}`);
+          return itemNeighbours(run.itemknn!, i, k).map((s) => titled(run, run.itemIds[s.item]!, s.score));
+        }
         checkLoaded(run, 'als');
         if (!run.als) throw missingStage(run.runId, 'als', 'als stage (similar items by co-interaction come from its item factors)', 'train with --stages als');
         const i = run.itemIndex.get(arg.item);

@@ -65,7 +65,7 @@ describe('engine: itemknn and ease stages', () => {
     expect(Object.fromEntries(second.stages.map((s) => [s.name, s.status]))).toEqual({ popularity: 'cached', itemknn: 'cached', ease: 'cached' });
   });
 
-  it('recommends with each model, explaining by the history items that contributed; auto picks EASE without ALS', async () => {
+  it('recommends with each model, explaining by the history items that contributed; auto picks EASE and similar uses ItemKNN without ALS', async () => {
     const done = await train({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 20 }, ease: { lambda: 50 } });
     const run = (done.result as TrainResult).runId;
     for (const mode of ['itemknn', 'ease'] as const) {
@@ -81,6 +81,14 @@ describe('engine: itemknn and ease stages', () => {
     }
     expect((await engine.request('recommend', { run, user: 'u0', k: 5 })).usedMode).toBe('ease');
     await expect(engine.request('recommend', { run, user: 'u0', mode: 'cf' })).rejects.toMatchObject({ message: expect.stringMatching(/no als stage/) as unknown });
+
+    // without ALS, similar items by co-interaction are ItemKNN's neighbours, most similar first
+    const similar = await engine.request('similar', { run, item: 'i0', k: 4 });
+    expect(similar).toHaveLength(4);
+    expect(similar.map((s) => s.item)).not.toContain('i0');
+    expect(similar.map((s) => s.score)).toEqual([...similar.map((s) => s.score)].sort((a, b) => b - a));
+    // i0's neighbours are mostly its own taste group (i0..i29), as planted
+    expect(similar.filter((s) => Number(s.item.slice(1)) < 30).length).toBeGreaterThanOrEqual(3);
   });
 
   it('a catalogue too large for EASE fails the run with the figures and a pointer to itemknn', async () => {

@@ -95,3 +95,11 @@ export function explainItemKnn(model: ItemKnnModel, history: Int32Array, item: n
   contributions.sort((a, b) => b.weight - a.weight || a.item - b.item);
   return contributions.slice(0, Math.max(0, n));
 }
+
+/** The k most similar items to `item`: the start of its neighbour row (best first). */
+export function itemNeighbours(model: ItemKnnModel, item: number, k: number): { item: number; score: number }[] {
+  if (!Number.isInteger(item) || item < 0 || item >= model.nItems) throw new EngineError('invalid-input', `ItemKNN neighbours: item index ${item} is outside 0..${model.nItems - 1}`);
+  const start = model.indptr[item]!;
+  const end = Math.min(model.indptr[item + 1]!, start + Math.max(0, k));
+  return Array.from({ length: end - start }, (_, r) => ({ item: model.indices[start + r]!, score: model.weights[start + r]! }));
+}
