@@ -4,6 +4,7 @@ import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
 import { MetricBarsChart, MetricCurveChart, type BarGroup } from '../charts/MetricCharts.tsx';
 import { formatMetric, formatNumber } from '../components/format.ts';
+import { PairedComparison } from '../components/PairedComparison.tsx';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { mergeRunMetrics, shortRunLabel } from './evaluate/merge.ts';
@@ -35,6 +36,8 @@ export function EvaluatePage({ param, navigate }: PageProps) {
   };
 
   const metrics = recomputed && recomputed.runId === runId ? recomputed.metrics : detail.data?.metrics;
+  // "compare with" another run pairs its models with this run's; otherwise two models of this run
+  const pairedWith = compareWith && compareWith !== runId && other.data?.metrics ? compareWith : (runId ?? '');
   return (
     <>
       <PageHeader title="Evaluate" subtitle="Full-ranking metrics over the whole catalogue, with 95% intervals">
@@ -64,6 +67,13 @@ export function EvaluatePage({ param, navigate }: PageProps) {
           <MetricsView
             runId={runId}
             metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
+          />
+          <PairedComparison
+            key={`${runId} ${pairedWith}`}
+            runA={runId}
+            runB={pairedWith}
+            modelsA={Object.keys(metrics.models)}
+            modelsB={Object.keys((pairedWith === runId ? metrics : other.data!.metrics!).models)}
           />
           <PerUserCard key={runId} runId={runId} models={Object.keys(metrics.models)} />
           {metrics.external && <OutsideListsCard external={metrics.external} />}

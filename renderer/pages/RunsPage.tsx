@@ -4,6 +4,7 @@ import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { MetricBarsChart } from '../charts/MetricCharts.tsx';
 import { durationSeconds, formatDate, formatMetric, formatNumber, formatSeconds } from '../components/format.ts';
+import { PairedComparison } from '../components/PairedComparison.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader, StatusBadge } from '../components/ui.tsx';
 import { bestModel, datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns, type Difference, type SortKey } from './runs/compare.ts';
 
@@ -210,6 +211,7 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
           Same dataset and split in both runs.
         </p>
       )}
+      {dataDiffs.length === 0 && left.data.metrics && right.data.metrics && <PairedComparison runA={a} runB={b} modelsA={Object.keys(ma)} modelsB={Object.keys(mb)} />}
       <div className="grid-2">
         <Card title="Parameters that differ">
           {diffs.length === 0 ? <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p> : <DiffTable diffs={diffs} a={a} b={b} what="parameter" testId="compare-params" />}
