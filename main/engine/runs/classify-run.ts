@@ -6,7 +6,7 @@ import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../jobs/context.ts';
 import type { CandidateReport, CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
 import { parseClassifyParams, type ClassifierModel, type ConcreteModel } from '../text/params.ts';
-import { checkClassifierData } from '../text/prepare.ts';
+import { checkClassifierData, type DataSource } from '../text/prepare.ts';
 import { PACKAGE_VERSION } from '../version.ts';
 import { createRun, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
@@ -25,7 +25,7 @@ export interface ClassifyRunResult {
 }
 
 export interface ClassifierJob {
-  data: string;
+  data: DataSource;
   textCol?: string;
   labelCol?: string;
   model?: ClassifierModel;
@@ -52,8 +52,8 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const params = classifyParams(args.set);
   if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
   const { embedding: _embedding, ...trainParams } = params;
-  // bad input fails here, before a run folder exists
-  checkClassifierData(args.data, parseClassifyParams({ ...trainParams, model }), args.textCol, args.labelCol, args.cv);
+  // bad input fails here, before a run folder exists; training goes on with the rows read
+  const data = checkClassifierData(args.data, parseClassifyParams({ ...trainParams, model }), args.textCol, args.labelCol, args.cv);
   const manifest = createRun(paths, (runId): RunManifest => ({
     runId,
     kind: 'classifier',
@@ -72,7 +72,7 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const stage = manifest.stages[0]!;
   try {
     const t0 = performance.now();
-    const job: ClassifierJob = { data: args.data, model, params, outDir: join(dir, model), ...(args.textCol ? { textCol: args.textCol } : {}), ...(args.labelCol ? { labelCol: args.labelCol } : {}) };
+    const job: ClassifierJob = { data, model, params, outDir: join(dir, model), ...(args.textCol ? { textCol: args.textCol } : {}), ...(args.labelCol ? { labelCol: args.labelCol } : {}) };
     const result = await trainer.train(job, ctx);
     const cv = args.cv ? await trainer.crossValidate(job, args.cv, ctx) : null;
     if (cv) writeJson(join(job.outDir, 'cv.json'), cv);

@@ -373,10 +373,11 @@ export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'>
   const nSplits = opts.nSplits ?? 5;
   const params = parseClassifyParams({ ...opts.params, ...(opts.model ? { model: opts.model } : {}) });
   if (!Number.isInteger(nSplits) || nSplits < 2) throw new EngineError('invalid-input', `nSplits must be an integer ≥ 2, got ${nSplits}`, { field: 'nSplits' });
-  const { examples } = cleanRows(loadRows(opts.data, opts.textCol, opts.labelCol), params);
+  const loaded = loadRows(opts.data, opts.textCol, opts.labelCol);
+  const { examples } = cleanRows(loaded, params);
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2) throw new EngineError('invalid-input', 'cross-validation needs at least 2 classes', { field: 'labelCol' });
-  checkFolds(classBalance(examples.map((e) => e.label)), nSplits, typeof opts.data === 'string' ? opts.data : 'memory');
+  checkFolds(classBalance(examples.map((e) => e.label)), nSplits, loaded.source);
   const folds = stratifiedKFold(examples.map((e) => e.label), nSplits, params.seed);
   const out: CrossValidationResult['folds'] = [];
   for (let k = 0; k < nSplits; k++) {

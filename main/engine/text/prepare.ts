@@ -4,10 +4,11 @@ import { cleanText } from './clean.ts';
 import { classBalance, describe, readLabelledFile, type ClassCount, type LabelledText, type Stats } from './dataset.ts';
 import type { ClassifyParams } from './params.ts';
 import { SPAM_ASSASSIN, loadSpamAssassin } from './spam-assassin.ts';
-import { stratifiedSplit } from './split.ts';
+import { stratifiedSplit, type SplitIndices } from './split.ts';
 import { tokenize } from './tokenize.ts';
 
-export type DataSource = string | readonly LabelledText[];
+/** A path or builtin:name, rows in memory, or rows already loaded (and checked) from a source. */
+export type DataSource = string | readonly LabelledText[] | LoadedRows;
 
 export interface QualityReport {
   source: string;
@@ -60,7 +61,8 @@ export interface LoadedRows {
 const BUILTIN_DATA = [SPAM_ASSASSIN];
 
 export function loadRows(data: DataSource, textCol?: string, labelCol?: string): LoadedRows {
-  if (typeof data !== 'string') return { source: 'memory', textCol: null, labelCol: null, rows: data, missingLabels: 0 };
+  if (Array.isArray(data)) return { source: 'memory', textCol: null, labelCol: null, rows: data as readonly LabelledText[], missingLabels: 0 };
+  if (typeof data !== 'string') return data as LoadedRows;
   if (data === SPAM_ASSASSIN) return { source: data, textCol: null, labelCol: null, rows: loadSpamAssassin(), missingLabels: 0 };
   if (data.startsWith('builtin:')) {
     const names = BUILTIN_DATA.map((d) => d.slice('builtin:'.length));
@@ -123,9 +125,12 @@ export function checkFolds(classes: readonly ClassCount[], nSplits: number, sour
  * Reads and checks a classifier's data the way training will, so bad input fails before a run
  * folder is made: the file, its columns, the classes, the test split and the number of folds.
  */
-export function checkClassifierData(data: DataSource, params: ClassifyParams, textCol?: string, labelCol?: string, cvFolds?: number): void {
-  const prepared = prepareData(data, params, textCol, labelCol);
-  if (cvFolds !== undefined) checkFolds(prepared.quality.classes, cvFolds, prepared.quality.source);
+export function checkClassifierData(data: DataSource, params: ClassifyParams, textCol?: string, labelCol?: string, cvFolds?: number): LoadedRows {
+  const loaded = loadRows(data, textCol, labelCol);
+  const { examples } = cleanRows(loaded, params);
+  splitOrExplain(loaded, examples, params);
+  if (cvFolds !== undefined) checkFolds(classBalance(examples.map((e) => e.label)), cvFolds, loaded.source);
+  return loaded;
 }
 
 function sharedTexts(a: readonly Example[], b: readonly Example[]): number {
@@ -133,11 +138,8 @@ function sharedTexts(a: readonly Example[], b: readonly Example[]): number {
   return new Set(b.filter((e) => set.has(e.text)).map((e) => e.text)).size;
 }
 
-/** Load → clean → stratified split → (optional) augmentation of the training part, with a quality report. */
-export function prepareData(data: DataSource, params: ClassifyParams, textCol?: string, labelCol?: string): PreparedData {
-  const loaded = loadRows(data, textCol, labelCol);
-  const cleaned = cleanRows(loaded, params);
-  const examples = cleaned.examples;
+/** The classes and the stratified split, or an error saying why the examples cannot be split for testing. */
+function splitOrExplain(loaded: LoadedRows, examples: readonly Example[], params: ClassifyParams): { labels: string[]; split: SplitIndices } {
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2) {
     throw new EngineError('invalid-input', `${loaded.source}: need at least 2 classes, found ${labels.length}${labels.length ? ` (${labels[0]})` : ''}`, {
@@ -161,6 +163,15 @@ export function prepareData(data: DataSource, params: ClassifyParams, textCol?: 
       hint: 'add labelled rows or raise split.test',
     });
   }
+  return { labels, split };
+}
+
+/** Load → clean → stratified split → (optional) augmentation of the training part, with a quality report. */
+export function prepareData(data: DataSource, params: ClassifyParams, textCol?: string, labelCol?: string): PreparedData {
+  const loaded = loadRows(data, textCol, labelCol);
+  const cleaned = cleanRows(loaded, params);
+  const examples = cleaned.examples;
+  const { labels, split } = splitOrExplain(loaded, examples, params);
   const pick = (idx: number[]) => idx.map((i) => examples[i]!);
   const train = pick(split.train);
   const validation = pick(split.validation);
