@@ -5,15 +5,20 @@ import { Card, ErrorBanner } from './ui.tsx';
 
 const formatP = (p: number): string => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 
-/** The default pair: two runs → the same model (not the baseline when another exists); one run → popularity against the best other model. */
+/** The model a comparison starts from: the last stage trained (the most elaborate), not an outside list. */
+function lastModel(models: string[]): string | undefined {
+  const own = models.filter((m) => !m.startsWith('external:'));
+  return own.at(-1) ?? models.at(-1);
+}
+
+/** The default pair: two runs → the same model; one run → popularity against the last stage. */
 function defaultPair(sameRun: boolean, modelsA: string[], modelsB: string[]): [string, string] {
-  const common = modelsA.filter((m) => modelsB.includes(m));
   if (!sameRun) {
-    const model = common.find((m) => m !== 'popularity') ?? common[0] ?? modelsA[0] ?? '';
-    return [model, common.includes(model) ? model : (modelsB[0] ?? '')];
+    const model = lastModel(modelsA.filter((m) => modelsB.includes(m))) ?? modelsA[0] ?? '';
+    return [model, modelsB.includes(model) ? model : (modelsB[0] ?? '')];
   }
   const baseline = modelsA.includes('popularity') ? 'popularity' : (modelsA[0] ?? '');
-  return [baseline, modelsA.find((m) => m !== baseline) ?? baseline];
+  return [baseline, lastModel(modelsA.filter((m) => m !== baseline)) ?? baseline];
 }
 
 function ModelSelect({ value, models, onChange, testId }: { value: string; models: string[]; onChange: (m: string) => void; testId: string }) {
