@@ -196,6 +196,13 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
             From {profile.timeRange.min} to {profile.timeRange.max}; sources: {profile.sources.join(', ')}
           </p>
         )}
+        {profile.warnings?.length ? (
+          <ul className="data-warnings small" data-testid="profile-warnings">
+            {profile.warnings.map((w) => (
+              <li key={w.message}>{w.message}</li>
+            ))}
+          </ul>
+        ) : null}
       </Card>
       <div className="grid-2">
         <Card title="Item popularity (log-log)">

@@ -44,6 +44,13 @@ describe('Data page', () => {
     expect(screen.queryByTestId('data-empty')).toBeNull();
   });
 
+  it('lists the warnings of an import (e.g. timestamps in the future) with the profile', async () => {
+    const warning = { message: 'log.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z); check the unit or the export', file: '/data/log.csv', line: 3, column: 'timestamp', count: 1 };
+    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => ({ ...profileFixture, warnings: [warning] }) });
+    renderApp(engine, 'data');
+    expect((await screen.findByTestId('profile-warnings')).textContent).toBe(warning.message);
+  });
+
   it('draws the four profile charts as SVG', async () => {
     const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => profileFixture });
     renderApp(engine, 'data');
