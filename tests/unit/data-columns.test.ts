@@ -122,6 +122,15 @@ describe('messages quote at most a clip of a value', () => {
     }
   });
 
+  it('a full disk while writing a file is said as such, not as an internal error', () => {
+    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', path: '/ws/runs/run_1/als/item_factors.npy' });
+    expect(toErrorData(enospc)).toEqual({
+      kind: 'invalid-input',
+      message: 'the disk is full (writing /ws/runs/run_1/als/item_factors.npy)',
+      details: { file: '/ws/runs/run_1/als/item_factors.npy', code: 'ENOSPC', hint: 'free some space on that disk and try again' },
+    });
+  });
+
   it('in third-party errors that reach the event stream', () => {
     const data = toErrorData(new Error(`Unexpected token in ${huge}`));
     expect(data.kind).toBe('internal');

@@ -42,6 +42,9 @@ export function toErrorData(err: unknown): EngineErrorData {
   if (err instanceof EngineError) return err.toData();
   if (err instanceof Error) {
     if (err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
+    const { code, path } = err as NodeJS.ErrnoException;
+    if (code === 'ENOSPC')
+      return { kind: 'invalid-input', message: `the disk is full${path ? ` (writing ${path})` : ''}`, details: { ...(path ? { file: path } : {}), code, hint: 'free some space on that disk and try again' } };
     // a third-party message may quote the data it choked on: keep it to a readable size
     return { kind: 'internal', message: clipText(err.message, 1000), ...(err.stack ? { stack: clipText(err.stack, 4000) } : {}) };
   }
