@@ -11,10 +11,11 @@ function lastModel(models: string[]): string | undefined {
   return own.at(-1) ?? models.at(-1);
 }
 
-/** The default pair: two runs → the same model; one run → popularity against the last stage. */
-function defaultPair(sameRun: boolean, modelsA: string[], modelsB: string[]): [string, string] {
+/** The default pair: two runs → the same model (`preferred` when both have it); one run → popularity against the last stage. */
+function defaultPair(sameRun: boolean, modelsA: string[], modelsB: string[], preferred?: string): [string, string] {
   if (!sameRun) {
-    const model = lastModel(modelsA.filter((m) => modelsB.includes(m))) ?? modelsA[0] ?? '';
+    const common = modelsA.filter((m) => modelsB.includes(m));
+    const model = (preferred && common.includes(preferred) ? preferred : lastModel(common)) ?? modelsA[0] ?? '';
     return [model, modelsB.includes(model) ? model : (modelsB[0] ?? '')];
   }
   const baseline = modelsA.includes('popularity') ? 'popularity' : (modelsA[0] ?? '');
@@ -36,11 +37,13 @@ function ModelSelect({ value, models, onChange, testId }: { value: string; model
 /**
  * Paired comparison of two models on the same users (eval.compare): the verdict in words, then per
  * metric both means, the difference with its 95% interval and Holm-adjusted p-values; or, when the
- * runs' data or split differ, a warning naming what differs and no test.
+ * runs' data or split differ, a warning naming what differs and no test. `preferredModel`: the
+ * model to start from when comparing two runs (e.g. the stage whose parameters differ).
  */
-export function PairedComparison({ runA, runB, modelsA, modelsB }: { runA: string; runB: string; modelsA: string[]; modelsB: string[] }) {
+export function PairedComparison(props: { runA: string; runB: string; modelsA: string[]; modelsB: string[]; preferredModel?: string }) {
+  const { runA, runB, modelsA, modelsB } = props;
   const sameRun = runA === runB;
-  const [initialA, initialB] = defaultPair(sameRun, modelsA, modelsB);
+  const [initialA, initialB] = defaultPair(sameRun, modelsA, modelsB, props.preferredModel);
   const [picked, setPicked] = useState<{ a: string; b: string } | null>(null);
   const a = picked && modelsA.includes(picked.a) ? picked.a : initialA;
   const b = picked && modelsB.includes(picked.b) ? picked.b : initialB;

@@ -66,6 +66,7 @@ export function EvaluatePage({ param, navigate }: PageProps) {
         <>
           <MetricsView
             runId={runId}
+            oneTestItem={detail.data?.manifest.split?.method === 'last1' && detail.data.manifest.split.ties !== 'all'}
             metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
           />
           <PairedComparison
@@ -86,10 +87,20 @@ export function EvaluatePage({ param, navigate }: PageProps) {
   );
 }
 
-export function MetricsView({ metrics, runId }: { metrics: RunMetrics; runId: string }) {
+/**
+ * The run's metrics: curves over K and a table at one K, each header explaining its metric on hover.
+ * `oneTestItem` (last1): families equal to another for every user (MRR = MAP, HitRate = Recall) are shown once.
+ */
+export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: RunMetrics; runId: string; oneTestItem?: boolean }) {
   const models = Object.keys(metrics.models);
   const [k, setK] = useState(metrics.ks.includes(10) ? 10 : (metrics.ks[0] ?? 10));
-  const names = HEADLINE.map((m) => `${m}@${k}`).filter((n) => models.some((model) => metrics.models[model]?.[n] !== undefined));
+  const definitions = useRequest('eval.definitions', undefined).data ?? [];
+  const definitionOf = (family: string) => definitions.find((d) => d.family === family);
+  const sameAs = oneTestItem ? definitions.filter((d) => d.sameWithOneTestItem && HEADLINE.includes(d.family)) : [];
+  const names = HEADLINE.filter((f) => !sameAs.some((d) => d.family === f))
+    .map((m) => `${m}@${k}`)
+    .filter((n) => models.some((model) => metrics.models[model]?.[n] !== undefined));
+  const sameNote = sameAs.map((d) => `${d.name} equals ${definitionOf(d.sameWithOneTestItem!)?.name ?? d.sameWithOneTestItem}`).join(' and ');
   const segmentModels = Object.keys(metrics.segments);
   const segments = [...new Set(segmentModels.flatMap((m) => Object.keys(metrics.segments[m] ?? {})))];
   return (
@@ -120,11 +131,14 @@ export function MetricsView({ metrics, runId }: { metrics: RunMetrics; runId: st
           <thead>
             <tr>
               <th>model</th>
-              {names.map((n) => (
-                <th key={n} className="num">
-                  {n}
-                </th>
-              ))}
+              {names.map((n) => {
+                const d = definitionOf(n.split('@')[0]!);
+                return (
+                  <th key={n} className="num" title={d ? `${d.name}: ${d.formula}. ${d.meaning}` : undefined} data-testid={`metric-header-${n}`}>
+                    {n}
+                  </th>
+                );
+              })}
             </tr>
           </thead>
           <tbody>
@@ -144,6 +158,11 @@ export function MetricsView({ metrics, runId }: { metrics: RunMetrics; runId: st
             ))}
           </tbody>
         </table>
+        {sameNote && (
+          <p className="muted small" data-testid="metrics-same-note">
+            Every user has one test item under last1, so {sameNote}: each is shown once.
+          </p>
+        )}
       </Card>
       {segments.length > 0 && (
         <Card title={`Segments by user activity (ndcg@${k})`}>

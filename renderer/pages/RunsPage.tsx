@@ -211,7 +211,9 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
           Same dataset and split in both runs.
         </p>
       )}
-      {dataDiffs.length === 0 && left.data.metrics && right.data.metrics && <PairedComparison runA={a} runB={b} modelsA={Object.keys(ma)} modelsB={Object.keys(mb)} />}
+      {dataDiffs.length === 0 && left.data.metrics && right.data.metrics && (
+        <PairedComparison runA={a} runB={b} modelsA={Object.keys(ma)} modelsB={Object.keys(mb)} preferredModel={diffs[0]?.key.split('.')[0]} />
+      )}
       <div className="grid-2">
         <Card title="Parameters that differ">
           {diffs.length === 0 ? <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p> : <DiffTable diffs={diffs} a={a} b={b} what="parameter" testId="compare-params" />}

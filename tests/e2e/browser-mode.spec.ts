@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -181,9 +182,36 @@ describe('browser mode end to end', () => {
     await page.getByTestId('compare-params').waitFor();
     const rows = await page.locator('[data-testid=compare-params] tbody tr td:first-child').allTextContents();
     expect(rows).toEqual(['als.factors']);
+    // same data and split: a paired test of the model whose parameters differ (als), with its verdict in words
+    const verdict = page.getByTestId('paired-verdict');
+    await verdict.waitFor();
+    expect(await verdict.textContent()).toMatch(/^(als \(run_\S+\) beats als \(run_\S+\) on NDCG@10 by -?\d|no significant difference between als \(run_\S+\) and als \(run_\S+\) on NDCG@10|NDCG@10: inconclusive)/);
+    expect(await page.getByTestId('paired-ndcg@10').locator('td').count()).toBe(7);
     const models = Object.keys((await engine.request('runs.show', { run: runs[1]! })).metrics!.models).length;
     expect(await page.locator('[data-testid="chart-compare-ndcg@10"] svg .recharts-bar-rectangle').count()).toBe(2 * models);
     await screenshot(page, '06-compare');
+  });
+
+  // after the compare above: an outside model in one run only would add a bar to its chart
+  it("scores another tool's top-K lists on the run's split and shows them beside its models", async () => {
+    const runDir = join(engine.workspace.root, 'runs', runs[0]!);
+    // the run's own ALS lists as another tool would write them, plus a user the run does not know
+    const lines = ['user,item,rank', 'nobody,i1,1'];
+    for (const row of parse(readFileSync(join(runDir, 'als', 'per_user.csv'), 'utf8'), { columns: true }) as Record<string, string>[]) {
+      (JSON.parse(row.top_items!) as string[]).forEach((item, r) => lines.push(`${row.user},${item},${r + 1}`));
+    }
+    // browser mode reads files from the workspace only
+    const file = join(engine.workspace.root, 'uploads', 'tool.csv');
+    mkdirSync(join(engine.workspace.root, 'uploads'), { recursive: true });
+    writeFileSync(file, lines.join('\n') + '\n');
+    const scored = await engine.request('eval.run', { run: runs[0]!, recommendations: file, name: 'tool' });
+    expect(scored.models['external:tool']).toEqual(scored.models.als);
+    await page.goto(`${server.origin}/#/evaluate/${runs[0]}`);
+    const outside = page.getByTestId('outside-external:tool');
+    await outside.waitFor();
+    // rows, then 1 unknown user
+    expect((await outside.locator('td').allTextContents()).slice(2, 4)).toEqual([(lines.length - 1).toLocaleString('en-US'), '1']);
+    expect(Number(await page.getByTestId('metric-external:tool-ndcg@10').getAttribute('data-value'))).toBe(scored.models.als!['ndcg@10']);
   });
 
   it('cancels a running training job; the run is kept as cancelled and LATEST does not move', async () => {

@@ -79,6 +79,11 @@ describe('trainyard CLI', () => {
     expect(r.stdout).toMatch(/^ndcg@10 +\d\.\d{4} +\d\.\d{4} +-?\d\.\d{4} +\[-?\d\.\d{4}, -?\d\.\d{4}\]/m);
     expect(r.stdout).toContain('(hitrate@10 equals recall@10 here: every user has one test item)');
     expect(r.stdout).toMatch(/^(als beats popularity|popularity beats als|no significant difference between als and popularity|NDCG@10: inconclusive)/m);
+    for (const command of ['eval', 'compare', 'train']) {
+      const help = await trainyard(ws, command, '--help');
+      expect(help.stdout).toContain('NDCG@K         Σ_{r≤K} hit(r)/log2(r+1) ÷ Σ_{r≤min(K,|T|)} 1/log2(r+1)');
+      expect(help.stdout).toContain('Under last1 (one test item per user) HitRate@K equals Recall@K and MRR@K equals MAP@K.');
+    }
     const same = await trainyard(ws, 'compare', 'latest:als', 'latest:als');
     expect(same.code).not.toBe(0);
     expect(same.stderr).toMatch(/pick two models, or two runs/);

@@ -5,6 +5,7 @@ import { metricCurve } from '../../renderer/charts/MetricCharts.tsx';
 import { histogram, metricColumns, numericColumn, parseCsv, summarize } from '../../renderer/pages/evaluate/per-user.ts';
 import { effectiveEntries, fallbackNotes } from '../../renderer/pages/evaluate/stage-effective.ts';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { METRIC_DEFINITIONS } from '../../main/engine/eval/metric-definitions.ts';
 import type { RunDetail } from '../../main/engine/contracts/runs.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
 import { metricsFixture, runDetail, runSummary } from '../e2e/support/fixtures.ts';
@@ -208,6 +209,23 @@ describe('Evaluate page', () => {
     expect(cells[1]).toContain('tool.csv');
     // rows, unknown users, unknown items, users without test items, duplicates, seen, past K, without a list, short
     expect(cells.slice(2)).toEqual(['9,990', '1', '3', '20', '4', '17', '0', '2', '6']);
+  });
+
+  it('explains each metric on hover, and under last1 shows MRR and HitRate once, as MAP and Recall', async () => {
+    const detail = runDetail('run_a', 1, 64);
+    for (const m of Object.values(detail.metrics!.models)) Object.assign(m, { 'map@10': 0.2, 'mrr@10': 0.2, 'hitrate@10': m['recall@10'] });
+    const e = engine(() => detail);
+    const withDefinitions = new FakeEngine({
+      ...Object.fromEntries(['jobs.list', 'workspace.info', 'runs.list', 'runs.show', 'eval.perUser'].map((n) => [n, (a: never) => e.request(n as never, a)])),
+      'eval.definitions': () => METRIC_DEFINITIONS.map((d) => ({ ...d })),
+    });
+    renderApp(withDefinitions, 'evaluate/run_a');
+    const header = await screen.findByTestId('metric-header-ndcg@10', {}, { timeout: 5000 });
+    await waitFor(() => expect(header.getAttribute('title')).toMatch(/^NDCG@K: Σ_\{r≤K\} hit\(r\)\/log2\(r\+1\)/));
+    const columns = [...screen.getByTestId('metrics-table').querySelectorAll('th')].map((th) => th.textContent);
+    expect(columns).toEqual(['model', 'recall@10', 'ndcg@10', 'precision@10', 'map@10']);
+    expect(screen.queryByTestId('metric-als-hitrate@10')).toBeNull();
+    expect(screen.getByTestId('metrics-same-note').textContent).toBe('Every user has one test item under last1, so MRR@K equals MAP@K and HitRate@K equals Recall@K: each is shown once.');
   });
 
   it('has an empty state without runs', async () => {

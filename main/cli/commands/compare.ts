@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelComparison } from '../../engine/contracts/runs.ts';
 import { EngineError } from '../../engine/contracts/errors.ts';
+import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';
 
@@ -39,6 +40,7 @@ export function registerCompareCommand(program: Command, withEngine: WithEngine)
     .argument('<b>', 'RUN or RUN:MODEL')
     .option('--model <model>', 'model for a side given without one (default: the last stage both runs have)')
     .option('--k <k>', 'cut-off of the compared metrics (default 10)')
+    .addHelpText('after', '\n' + metricHelpText())
     .action((aText: string, bText: string, o: { model?: string; k?: string }) =>
       withEngine(async (engine, g) => {
         const a = parseSide(aText);

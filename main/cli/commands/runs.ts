@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { OutsideListReport, RunSummary } from '../../engine/contracts/runs.ts';
 import { listRuns } from '../../engine/runs/registry.ts';
 import { workspacePaths } from '../../engine/runs/workspace.ts';
+import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import { parseKs } from './parse.ts';
 import { formatMetricsTable, formatSplitSummary } from './train.ts';
 
@@ -108,6 +109,7 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
     .option('--k <list>', 'cutoffs, e.g. 10,20')
     .option('--recommendations <file>', 'CSV/TSV, JSON lines or Parquet with columns user, item and rank (1 = best) or score, in the dataset\'s ids: added to the run as model external:NAME')
     .option('--name <name>', 'NAME of the external model (default: the file name)')
+    .addHelpText('after', '\n' + metricHelpText())
     .action((o: { run: string; k?: string; recommendations?: string; name?: string }) =>
       withEngine(async (engine, g) => {
         const metrics = await engine.request('eval.run', {

@@ -6,6 +6,7 @@ import { EngineError } from '../../engine/contracts/errors.ts';
 import type { RunManifest, RunMetrics, RunTuning } from '../../engine/contracts/runs.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
+import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import { collect } from './parse.ts';
 
 const TABLE_METRICS = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate', 'coverage'];
@@ -112,6 +113,7 @@ function dataOptions(command: Command): Command {
     .option('--items <file>', 'item catalogue (overrides data.items)')
     .option('--split <method>', 'last1 or lastpct:0.2')
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
+    .addHelpText('after', '\n' + metricHelpText())
     .option('--trials <n>', 'tuning trials per stage (default 20)', positiveInteger)
     .option('--time <duration>', 'tuning time limit, e.g. 15m', parseDuration);
 }

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { CompareArgs } from '../contracts/api.ts';
 import { EngineError } from '../contracts/errors.ts';
 import type { MetricComparison, ModelComparison, RunManifest, RunMetrics } from '../contracts/runs.ts';
+import { EQUAL_WITH_ONE_TEST_ITEM, METRIC_DEFINITIONS } from '../eval/metric-definitions.ts';
 import { holm, pairedTest } from '../eval/paired.ts';
 import { readPerUserCsv } from '../eval/per-user.ts';
 import { readManifest, readMetrics, resolveRunId, runDir } from './registry.ts';
@@ -9,14 +10,13 @@ import type { WorkspacePaths } from './workspace.ts';
 
 /** Metric families compared, the headline first; the ones the Evaluate table shows. */
 const FAMILIES = ['ndcg', 'recall', 'precision', 'map', 'mrr', 'hitrate'];
-/** Under last1 with one test item per user, hitrate@K = recall@K and mrr@K = map@K for every user. */
-const SAME_WITH_ONE_TEST_ITEM: Record<string, string> = { hitrate: 'recall', mrr: 'map' };
 const ALPHA = 0.05;
 
-const NAMES: Record<string, string> = { ndcg: 'NDCG', recall: 'Recall', precision: 'Precision', map: 'MAP', mrr: 'MRR', hitrate: 'HitRate' };
+/** "ndcg@10" → "NDCG@10" */
 const metricLabel = (metric: string): string => {
   const [family, k] = metric.split('@');
-  return `${NAMES[family!] ?? family}@${k}`;
+  const name = METRIC_DEFINITIONS.find((d) => d.family === family)?.name ?? `${family}@K`;
+  return name.replace(/@K$/, `@${k}`);
 };
 const fmt = (v: number): string => (Math.abs(v) >= 0.001 || v === 0 ? v.toFixed(4) : v.toPrecision(2));
 
@@ -150,8 +150,8 @@ export function compareModels(paths: WorkspacePaths, args: CompareArgs): ModelCo
   const sameAs: Record<string, string> = {};
   const compared = metricNames.filter((m) => {
     const family = m.split('@')[0]!;
-    if (oneTestItem && SAME_WITH_ONE_TEST_ITEM[family]) {
-      sameAs[m] = `${SAME_WITH_ONE_TEST_ITEM[family]}@${k}`;
+    if (oneTestItem && EQUAL_WITH_ONE_TEST_ITEM[family]) {
+      sameAs[m] = `${EQUAL_WITH_ONE_TEST_ITEM[family]}@${k}`;
       return false;
     }
     return true;
