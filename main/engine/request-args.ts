@@ -27,6 +27,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional(), recommendations: id.optional(), name: id.optional() }).strict(),
   'eval.perUser': z.object({ run: id, model: id }).strict(),
   'eval.compare': z.object({ a: z.object({ run: id, model: id }).strict(), b: z.object({ run: id, model: id }).strict(), k: count.optional() }).strict(),
+  'eval.definitions': none,
   recommend: z
     .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'itemknn', 'ease', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
     .strict(),

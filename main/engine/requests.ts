@@ -2,6 +2,7 @@ import type { EngineApi, RecommendedItem } from './contracts/api.ts';
 import { EngineError } from './contracts/errors.ts';
 import type { RunMetrics } from './contracts/runs.ts';
 import { previewFile } from './data/preview.ts';
+import { METRIC_DEFINITIONS } from './eval/metric-definitions.ts';
 import { readPerUserCsv } from './eval/per-user.ts';
 import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
@@ -134,6 +135,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       return readPerUserCsv(runDir(paths, runId), runId, model);
     },
     'eval.compare': async (arg) => compareModels(paths, arg),
+    'eval.definitions': async () => [...METRIC_DEFINITIONS],
     recommend: async (arg) => withRun(arg.run, (run) => recommendFor(run, arg)),
     similar: async (arg) =>
       withRun(arg.run, (run) => {

@@ -1,5 +1,5 @@
 import type { JobInfo, JobLog, JobProgress, JobStarted } from './jobs.ts';
-import type { ModelComparison, RunDetail, RunMetrics, RunSummary } from './runs.ts';
+import type { MetricDefinition, ModelComparison, RunDetail, RunMetrics, RunSummary } from './runs.ts';
 
 export interface WorkspaceInfo {
   path: string;
@@ -220,6 +220,8 @@ export interface EngineApi {
   'eval.run': (arg: EvalArgs) => Promise<RunMetrics>;
   'eval.perUser': (arg: { run: string; model: string }) => Promise<PerUserTable>;
   'eval.compare': (arg: CompareArgs) => Promise<ModelComparison>;
+  /** what each metric means, with its formula */
+  'eval.definitions': (arg: void) => Promise<MetricDefinition[]>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
   similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;
   search: (arg: SearchArgs) => Promise<SearchHit[]>;

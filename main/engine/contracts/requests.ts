@@ -20,6 +20,7 @@ export const ENGINE_REQUESTS = [
   'eval.run',
   'eval.perUser',
   'eval.compare',
+  'eval.definitions',
   'recommend',
   'similar',
   'search',

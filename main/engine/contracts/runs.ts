@@ -153,6 +153,16 @@ export interface RunMetrics {
   external?: Record<string, OutsideListReport>;
 }
 
+/** A metric family as reported (e.g. ndcg → ndcg@10): its name, formula and meaning in words. */
+export interface MetricDefinition {
+  family: string;
+  name: string;
+  formula: string;
+  meaning: string;
+  /** the family it equals for every user who has one test item (last1): mrr → map, hitrate → recall */
+  sameWithOneTestItem?: string;
+}
+
 /** One metric of a paired comparison: per-user differences b − a over the users both models were evaluated on. */
 export interface MetricComparison {
   metric: string;
