@@ -13,6 +13,24 @@ export const tooltipProps = {
   labelStyle: { color: 'var(--text)' },
 } as const;
 
+/** An axis title under the x axis. */
+export function xTitle(value: string) {
+  return { value, position: 'insideBottom', offset: -12, fill: 'var(--muted)', fontSize: 12 } as const;
+}
+
+/** An axis title along the y axis. */
+export function yTitle(value: string) {
+  return { value, angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' }, fill: 'var(--muted)', fontSize: 12 } as const;
+}
+
+/** Ticks for values in [0, 1] (metrics): no more decimals than they need. */
+export function fractionTick(v: number): string {
+  return Number(v.toFixed(3)).toString();
+}
+
+/** Room for axis titles: below the x axis and left of the y axis. */
+export const TITLED_MARGIN = { top: 8, right: 16, bottom: 24, left: 16 } as const;
+
 /** A titled, sized chart; `description` is read by screen readers in place of the SVG. */
 export function ChartFrame({ testId, description, height = 260, children }: { testId: string; description: string; height?: number; children: ReactElement }) {
   return (

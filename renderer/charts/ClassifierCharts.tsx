@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ConfidenceBin } from '../../main/engine/contracts/runs.ts';
-import { ChartFrame, axisProps, tooltipProps } from './ChartFrame.tsx';
+import { ChartFrame, TITLED_MARGIN, axisProps, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 /** Rows are true labels, columns predicted labels; cell shade is the share of its row. */
 export function ConfusionHeatmap({ labels, matrix }: { labels: string[]; matrix: number[][] }) {
@@ -52,12 +52,12 @@ export function ConfidenceChart({ before, after }: { before: ConfidenceBin[]; af
   }));
   return (
     <ChartFrame testId="chart-confidence" description={`Confidence histogram over ${data.length} bins, before and after training, right and wrong predictions`}>
-      <BarChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <BarChart data={data} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="bin" {...axisProps} />
-        <YAxis {...axisProps} />
+        <XAxis dataKey="bin" {...axisProps} label={xTitle('confidence of the predicted class')} />
+        <YAxis {...axisProps} allowDecimals={false} label={yTitle('test texts')} />
         <Tooltip {...tooltipProps} />
-        <Legend />
+        <Legend verticalAlign="top" />
         <Bar dataKey="beforeCorrect" stackId="before" name="before: right" fill="var(--series-2)" isAnimationActive={false} />
         <Bar dataKey="beforeWrong" stackId="before" name="before: wrong" fill="var(--series-5)" fillOpacity={0.5} isAnimationActive={false} />
         <Bar dataKey="afterCorrect" stackId="after" name="after: right" fill="var(--series-1)" isAnimationActive={false} />

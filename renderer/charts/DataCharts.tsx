@@ -1,15 +1,15 @@
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetProfile, Distribution } from '../../main/engine/contracts/api.ts';
-import { ChartFrame, axisProps, tooltipProps } from './ChartFrame.tsx';
+import { ChartFrame, TITLED_MARGIN, axisProps, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 export function PopularityChart({ curve }: { curve: DatasetProfile['popularityCurve'] }) {
   const points = curve.filter((p) => p.rank > 0 && p.count > 0);
   return (
     <ChartFrame testId="chart-popularity" description={`Item popularity by rank on log-log axes, ${points.length} points`}>
-      <LineChart data={points} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <LineChart data={points} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="rank" type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow {...axisProps} label={{ value: 'item rank', position: 'insideBottom', offset: -8, fill: 'var(--muted)' }} />
-        <YAxis dataKey="count" type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow {...axisProps} />
+        <XAxis dataKey="rank" type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow {...axisProps} label={xTitle('item rank (log)')} />
+        <YAxis dataKey="count" type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow {...axisProps} label={yTitle('interactions (log)')} />
         <Tooltip {...tooltipProps} />
         <Line dataKey="count" stroke="var(--series-1)" dot={false} isAnimationActive={false} name="interactions" />
       </LineChart>
@@ -17,14 +17,14 @@ export function PopularityChart({ curve }: { curve: DatasetProfile['popularityCu
   );
 }
 
-export function DistributionChart({ dist, testId, what }: { dist: Distribution; testId: string; what: string }) {
+export function DistributionChart({ dist, testId, what, unitOf }: { dist: Distribution; testId: string; what: string; unitOf: string }) {
   const data = dist.histogram.map((b) => ({ bucket: b.hi - b.lo <= 1 ? String(b.lo) : `${b.lo}–${b.hi - 1}`, count: b.count }));
   return (
     <ChartFrame testId={testId} description={`${what}: histogram over ${data.length} buckets, median ${dist.median}`}>
-      <BarChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <BarChart data={data} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="bucket" {...axisProps} />
-        <YAxis {...axisProps} />
+        <XAxis dataKey="bucket" {...axisProps} label={xTitle(what)} />
+        <YAxis {...axisProps} allowDecimals={false} label={yTitle(unitOf)} />
         <Tooltip {...tooltipProps} />
         <Bar dataKey="count" fill="var(--series-1)" isAnimationActive={false} name={what} />
       </BarChart>
@@ -35,10 +35,10 @@ export function DistributionChart({ dist, testId, what }: { dist: Distribution; 
 export function RatingsChart({ histogram }: { histogram: NonNullable<DatasetProfile['ratingHistogram']> }) {
   return (
     <ChartFrame testId="chart-ratings" description={`Ratings histogram over ${histogram.length} values`}>
-      <BarChart data={histogram} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <BarChart data={histogram} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="value" {...axisProps} />
-        <YAxis {...axisProps} />
+        <XAxis dataKey="value" {...axisProps} label={xTitle('rating')} />
+        <YAxis {...axisProps} allowDecimals={false} label={yTitle('events')} />
         <Tooltip {...tooltipProps} />
         <Bar dataKey="count" fill="var(--series-2)" isAnimationActive={false} name="ratings" />
       </BarChart>
@@ -49,10 +49,10 @@ export function RatingsChart({ histogram }: { histogram: NonNullable<DatasetProf
 export function ActivityChart({ activity }: { activity: DatasetProfile['activity'] }) {
   return (
     <ChartFrame testId="chart-activity" description={`Interactions per day over ${activity.length} days`}>
-      <AreaChart data={activity} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <AreaChart data={activity} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="day" {...axisProps} minTickGap={32} />
-        <YAxis {...axisProps} />
+        <XAxis dataKey="day" {...axisProps} minTickGap={32} label={xTitle('day')} />
+        <YAxis {...axisProps} allowDecimals={false} label={yTitle('interactions / day')} />
         <Tooltip {...tooltipProps} />
         <Area dataKey="count" stroke="var(--series-3)" fill="var(--series-3)" fillOpacity={0.25} isAnimationActive={false} name="interactions" />
       </AreaChart>

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunMetrics } from '../../main/engine/contracts/runs.ts';
-import { ChartFrame, axisProps, seriesColor, tooltipProps } from './ChartFrame.tsx';
+import { ChartFrame, TITLED_MARGIN, axisProps, fractionTick, seriesColor, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 export interface CurvePoint {
   k: number;
@@ -27,12 +27,12 @@ export function MetricCurveChart({ metrics, metric, models }: { metrics: RunMetr
   const data = metricCurve(metrics, metric, models);
   return (
     <ChartFrame testId={`chart-curve-${metric}`} description={`${metric} at K = ${metrics.ks.join(', ')} for ${models.join(', ')}, with 95% intervals`}>
-      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <LineChart data={data} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="k" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={metrics.ks} {...axisProps} label={{ value: 'K', position: 'insideBottom', offset: -8, fill: 'var(--muted)' }} />
-        <YAxis {...axisProps} domain={[0, 'auto']} />
+        <XAxis dataKey="k" type="number" scale="log" domain={['dataMin', 'dataMax']} ticks={metrics.ks} {...axisProps} label={xTitle('K (list length)')} />
+        <YAxis {...axisProps} domain={[0, 'auto']} tickFormatter={fractionTick} label={yTitle(`${metric}@K`)} />
         <Tooltip {...tooltipProps} />
-        <Legend />
+        <Legend verticalAlign="top" />
         {models.map((model, i) => (
           <Line key={model} dataKey={model} name={model} stroke={seriesColor(i)} isAnimationActive={false}>
             <ErrorBar dataKey={`${model}_err`} stroke={seriesColor(i)} width={4} />
@@ -49,15 +49,15 @@ export interface BarGroup {
 }
 
 /** Grouped bars: one group per row (a model, a segment), one bar per series (runs or models). */
-export function MetricBarsChart({ testId, rows, series, what }: { testId: string; rows: BarGroup[]; series: string[]; what: string }) {
+export function MetricBarsChart({ testId, rows, series, what, groups = 'model' }: { testId: string; rows: BarGroup[]; series: string[]; what: string; groups?: string }) {
   return (
     <ChartFrame testId={testId} description={`${what} for ${rows.map((r) => r.group).join(', ')}: ${series.join(' and ')}`}>
-      <BarChart data={rows} margin={{ top: 8, right: 16, bottom: 16, left: 8 }}>
+      <BarChart data={rows} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis dataKey="group" {...axisProps} />
-        <YAxis {...axisProps} />
+        <XAxis dataKey="group" {...axisProps} label={xTitle(groups)} />
+        <YAxis {...axisProps} domain={[0, 'auto']} tickFormatter={fractionTick} label={yTitle(what)} />
         <Tooltip {...tooltipProps} />
-        <Legend />
+        <Legend verticalAlign="top" />
         {series.map((s, i) => (
           <Bar key={s} dataKey={s} name={s} fill={seriesColor(i)} isAnimationActive={false} />
         ))}

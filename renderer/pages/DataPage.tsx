@@ -209,7 +209,7 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
           {profile.popularityCurve.length ? <PopularityChart curve={profile.popularityCurve} /> : <p className="muted">No items.</p>}
         </Card>
         <Card title="Interactions per user">
-          <DistributionChart dist={profile.perUser} testId="chart-per-user" what="users" />
+          <DistributionChart dist={profile.perUser} testId="chart-per-user" what="interactions per user" unitOf="users" />
         </Card>
         <Card title="Ratings">{profile.ratingHistogram?.length ? <RatingsChart histogram={profile.ratingHistogram} /> : <p className="muted">This log has no ratings (implicit feedback).</p>}</Card>
         <Card title="Activity over time">{profile.activity.length ? <ActivityChart activity={profile.activity} /> : <p className="muted">No timestamps.</p>}</Card>

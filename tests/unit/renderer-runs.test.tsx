@@ -57,6 +57,8 @@ describe('Runs page', () => {
     for (const metric of ['ndcg@10', 'recall@10']) {
       const chart = screen.getByTestId(`chart-compare-${metric}`);
       await waitFor(() => expect(chart.querySelectorAll('.recharts-bar-rectangle').length).toBe(4));
+      // both axes carry a title
+      expect([...chart.querySelectorAll('.recharts-label')].map((l) => l.textContent)).toEqual(['model', metric]);
     }
   });
 
