@@ -250,7 +250,7 @@ export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; r
             </div>
             <ProgressBar current={stage.current} total={stage.total} label={`${name} progress`} />
             {Object.entries(stage.series).map(([metric, points]) => (
-              <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} />
+              <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} unit={stage.unit} />
             ))}
           </div>
         );
