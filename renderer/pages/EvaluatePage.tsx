@@ -77,7 +77,7 @@ export function EvaluatePage({ param, navigate }: PageProps) {
             modelsB={Object.keys((pairedWith === runId ? metrics : other.data!.metrics!).models)}
           />
           <PerUserCard key={runId} runId={runId} models={Object.keys(metrics.models)} />
-          {metrics.external && <OutsideListsCard external={metrics.external} />}
+          <OutsideListsCard runId={runId} external={metrics.external ?? {}} onScored={(m) => setRecomputed({ runId, metrics: m })} />
         </>
       )}
       {runId && detail.data?.manifest.tuning && <TuningCard tuning={detail.data.manifest.tuning} onTrainWith={() => navigate('train', runId)} />}
@@ -134,7 +134,7 @@ export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: 
               {names.map((n) => {
                 const d = definitionOf(n.split('@')[0]!);
                 return (
-                  <th key={n} className="num" title={d ? `${d.name}: ${d.formula}. ${d.meaning}` : undefined} data-testid={`metric-header-${n}`}>
+                  <th key={n} className="num" title={d ? `${d.name}: ${d.formula}. ${d.meaning}` : undefined} data-testid={`column-${n}`}>
                     {n}
                   </th>
                 );

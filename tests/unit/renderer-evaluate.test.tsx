@@ -220,12 +220,51 @@ describe('Evaluate page', () => {
       'eval.definitions': () => METRIC_DEFINITIONS.map((d) => ({ ...d })),
     });
     renderApp(withDefinitions, 'evaluate/run_a');
-    const header = await screen.findByTestId('metric-header-ndcg@10', {}, { timeout: 5000 });
+    const header = await screen.findByTestId('column-ndcg@10', {}, { timeout: 5000 });
     await waitFor(() => expect(header.getAttribute('title')).toMatch(/^NDCG@K: Σ_\{r≤K\} hit\(r\)\/log2\(r\+1\)/));
     const columns = [...screen.getByTestId('metrics-table').querySelectorAll('th')].map((th) => th.textContent);
     expect(columns).toEqual(['model', 'recall@10', 'ndcg@10', 'precision@10', 'map@10']);
     expect(screen.queryByTestId('metric-als-hitrate@10')).toBeNull();
     expect(screen.getByTestId('metrics-same-note').textContent).toBe('Every user has one test item under last1, so MRR@K equals MAP@K and HitRate@K equals Recall@K: each is shown once.');
+  });
+
+  it('scores an uploaded recommendations file on the run and shows the outside model with its counts', async () => {
+    const scored = metricsFixture(1);
+    scored.models['external:tool'] = { ...scored.models.als! };
+    scored.external = {
+      'external:tool': {
+        file: 'tool.csv',
+        sha256: '00'.repeat(32),
+        order: 'score',
+        rows: 12,
+        users: 3,
+        k: 100,
+        unknownUsers: { users: 0, rows: 0, examples: [] },
+        unknownItems: { rows: 2, examples: ['x'] },
+        notTestUsers: { users: 0, rows: 0 },
+        duplicates: 0,
+        seenItems: 1,
+        beyondK: 0,
+        missingUsers: 477,
+        shortLists: 3,
+      },
+    };
+    const base = engine();
+    const e = new FakeEngine({
+      ...Object.fromEntries(['jobs.list', 'workspace.info', 'runs.list', 'runs.show', 'eval.perUser'].map((n) => [n, (a: never) => base.request(n as never, a)])),
+      'eval.run': () => scored,
+    });
+    renderApp(e, 'evaluate/run_a');
+    const score = (await screen.findByTestId('outside-score', {}, { timeout: 5000 })) as HTMLButtonElement;
+    expect(score.disabled).toBe(true);
+    fireEvent.change(screen.getByTestId('outside-file-input'), { target: { files: [new File(['user,item,score\n'], 'tool.csv')] } });
+    await waitFor(() => expect(screen.getByTestId('outside-file').textContent).toBe('tool.csv'));
+    fireEvent.change(screen.getByTestId('outside-name'), { target: { value: 'tool' } });
+    fireEvent.click(score);
+    const row = await screen.findByTestId('outside-external:tool', {}, { timeout: 5000 });
+    expect(e.calls.find((c) => c.name === 'eval.run')?.arg).toEqual({ run: 'run_a', recommendations: 'uploads/tool.csv', name: 'tool' });
+    expect([...row.querySelectorAll('td')].map((td) => td.textContent).slice(2)).toEqual(['12', '0', '2', '0', '0', '1', '0', '477', '3']);
+    expect(screen.getByTestId('metric-external:tool-ndcg@10').textContent).toContain(scored.models.als!['ndcg@10']!.toFixed(4));
   });
 
   it('has an empty state without runs', async () => {
