@@ -9,7 +9,7 @@ import { RunsPage } from './pages/RunsPage.tsx';
 import { SandboxPage } from './pages/SandboxPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { TrainPage } from './pages/TrainPage.tsx';
-import { JobsProvider } from './state/jobs.tsx';
+import { isFinished, JobsProvider, useJobs } from './state/jobs.tsx';
 import { useRoute, type Navigate } from './state/route.ts';
 
 export interface PageProps {
@@ -45,6 +45,7 @@ export function App({ api }: { api: TrainyardApi }) {
               </button>
             ))}
             <div className="spacer" />
+            <RunningJobs onOpen={(kind) => navigate(kind === 'classify.train' ? 'classifier' : kind === 'data.import' || kind === 'data.generate' ? 'data' : 'train')} />
             <ThemeToggle />
           </nav>
           <main className="main" data-testid={`page-${page.id}`}>
@@ -53,5 +54,19 @@ export function App({ api }: { api: TrainyardApi }) {
         </div>
       </JobsProvider>
     </ApiProvider>
+  );
+}
+
+/** A sidebar note while jobs run, so training in the background is visible from every page. */
+function RunningJobs({ onOpen }: { onOpen: (kind: string) => void }) {
+  const running = Object.values(useJobs())
+    .map((j) => j.info)
+    .filter((info) => info !== null && !isFinished(info));
+  if (running.length === 0) return null;
+  const first = running[0]!;
+  return (
+    <button type="button" className="running-jobs" onClick={() => onOpen(first.kind)} data-testid="running-jobs" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {running.length === 1 ? `${first.label}…` : `${running.length} jobs running…`}
+    </button>
   );
 }

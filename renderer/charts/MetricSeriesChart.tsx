@@ -1,4 +1,5 @@
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { stageLabel } from '../state/stage-labels.ts';
 import { ChartFrame, TITLED_MARGIN, axisProps, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 /** One progress metric of a stage over its steps, e.g. the ALS loss per iteration. */
@@ -7,9 +8,9 @@ export function MetricSeriesChart({ stage, metric, points, unit = 'step' }: { st
   return (
     <>
       <div className="small muted">
-        {stage} · {metric}
+        {stageLabel(stage)} · {metric}
       </div>
-      <ChartFrame testId={`chart-${metric}-${stage}`} height={200} description={`${stage} ${metric} over ${points.length} steps${last ? `, last ${last.value}` : ''}`}>
+      <ChartFrame testId={`chart-${metric}-${stage}`} height={200} description={`${stageLabel(stage)} ${metric} over ${points.length} steps${last ? `, last ${last.value}` : ''}`}>
       <LineChart data={points} margin={TITLED_MARGIN}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} {...axisProps} label={xTitle(unit)} />

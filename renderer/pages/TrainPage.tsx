@@ -7,6 +7,10 @@ import { formatMetric, formatSeconds } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
 import { etaSeconds, isFinished, latestJobId, useJob, useJobs, type TrackedJob } from '../state/jobs.tsx';
 import { useSettings } from '../state/settings.ts';
+import { stageLabel } from '../state/stage-labels.ts';
+
+/** The progress stage a training run reports its stages done of stages planned under (runs/train-run.ts). */
+const RUN_STAGE = 'run';
 import { useJobAction } from '../state/useJobAction.ts';
 import { DEFAULT_FORM, formFromRun, loadForm, saveForm, STAGE_CHOICES, toConfig, validateForm, type TrainForm } from './train/config.ts';
 
@@ -217,6 +221,8 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
 
 export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; running: boolean; onCancel: () => void }) {
   const info = job.info;
+  const overall = job.stages[RUN_STAGE];
+  const overallEta = overall ? etaSeconds(overall) : null;
   return (
     <div className="stack" data-testid="job-progress" data-state={info?.state ?? 'queued'}>
       <div className="row">
@@ -228,15 +234,34 @@ export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; r
           </button>
         )}
       </div>
-      {info?.error && info.state !== 'succeeded' && <div className="error">{info.error.message}</div>}
-      {job.stageOrder.map((name) => {
+      {info?.state === 'cancelled' ? (
+        <p className="muted" data-testid="job-cancelled">
+          Cancelled{info.kind === 'train' ? ': LATEST unchanged' : ''}.
+        </p>
+      ) : (
+        info?.error && info.state !== 'succeeded' && <div className="error">{info.error.message}</div>
+      )}
+      {overall && (
+        <div className="stack" data-testid="overall-progress">
+          <div className="row small">
+            <strong>{stageLabel(RUN_STAGE)}</strong>
+            <span>
+              {overall.current} of {overall.total} stages
+            </span>
+            <span className="muted">{formatSeconds((overall.updatedAt - overall.startedAt) / 1000)} elapsed</span>
+            {running && overallEta !== null && <span className="muted">about {formatSeconds(overallEta)} left</span>}
+          </div>
+          <ProgressBar current={overall.current} total={overall.total} label="overall progress" />
+        </div>
+      )}
+      {job.stageOrder.filter((name) => name !== RUN_STAGE).map((name) => {
         const stage = job.stages[name]!;
         const eta = etaSeconds(stage);
         const elapsed = (stage.updatedAt - stage.startedAt) / 1000;
         return (
           <div key={name} className="stack" data-testid={`stage-progress-${name}`}>
             <div className="row small">
-              <strong>{name}</strong>
+              <strong>{stageLabel(name)}</strong>
               <span>
                 {stage.current} / {stage.total} {stage.unit}
               </span>
@@ -248,7 +273,7 @@ export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; r
                 </span>
               ))}
             </div>
-            <ProgressBar current={stage.current} total={stage.total} label={`${name} progress`} />
+            <ProgressBar current={stage.current} total={stage.total} label={`${stageLabel(name)} progress`} />
             {Object.entries(stage.series).map(([metric, points]) => (
               <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} unit={stage.unit} />
             ))}

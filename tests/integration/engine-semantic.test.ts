@@ -8,7 +8,7 @@ import { generateSample } from '../../main/engine/data/generate.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/jobs/context.ts';
-import { HYBRID_VALIDATION_ALS } from '../../main/engine/recsys/stages.ts';
+import { HYBRID_VALIDATION_ALS, HYBRID_WEIGHT_SEARCH } from '../../main/engine/recsys/stages.ts';
 
 describe('engine: semantic index, search and hybrid recommendations', () => {
   let engine: Engine;
@@ -70,13 +70,20 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
 
   it('trains semantic and hybrid beside CF, evaluates them all and answers every mode', async () => {
     const alsIterations = new Map<string, number[]>();
+    const candidates: number[] = [];
+    const stagesDone: number[] = [];
     const off = engine.on('job.progress', (p) => {
       if (p.unit === 'iteration') alsIterations.set(p.stage, [...(alsIterations.get(p.stage) ?? []), p.current]);
+      if (p.stage === HYBRID_WEIGHT_SEARCH) candidates.push(p.current);
+      if (p.stage === 'run') stagesDone.push(p.current);
     });
     const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'hybrid'] }, ['als.factors=16', 'als.iterations=6', 'hybrid.validationUsers=300']);
     off();
     // The hybrid stage's validation ALS is its own series, not a continuation of the main ALS.
     expect(Object.fromEntries(alsIterations)).toEqual({ als: [1, 2, 3, 4, 5, 6], [HYBRID_VALIDATION_ALS]: [1, 2, 3, 4, 5, 6] });
+    // the weight search is one bar of 11 candidates; the run reports stages done of stages planned
+    expect(candidates).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(stagesDone).toEqual([0, 1, 2, 3, 4]);
     expect(Object.keys(run.metrics).sort()).toEqual(['als', 'hybrid', 'popularity', 'semantic']);
     for (const m of Object.values(run.metrics)) expect(m['ndcg@10']).toBeGreaterThanOrEqual(0);
     const detail = await engine.request('runs.show', { run: run.runId });

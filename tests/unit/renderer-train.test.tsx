@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FORM, formFromRun, toConfig, validateForm } from '../../renderer/pages/train/config.ts';
 import { DEFAULT_SETTINGS } from '../../renderer/state/settings.ts';
 import { etaSeconds, isChartedMetric, jobsReducer } from '../../renderer/state/jobs.tsx';
+import { stageLabel } from '../../renderer/state/stage-labels.ts';
 import { FakeEngine } from '../e2e/support/fake-engine.ts';
 import { runDetail } from '../e2e/support/fixtures.ts';
 import { renderApp } from '../e2e/support/render-app.tsx';
@@ -66,6 +67,36 @@ describe('Train page', () => {
     expect((await screen.findByTestId('train-run-id')).textContent).toBe('run_1');
     expect(screen.getByTestId('train-metrics').textContent).toContain('0.2500');
     expect(screen.queryByTestId('cancel-job')).toBeNull();
+  });
+});
+
+describe('Train page: progress that explains itself', () => {
+  it('shows the run\'s overall progress, human stage names, a sidebar note while it runs, and a cancel as cancelled', async () => {
+    const e = engine();
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    e.emit('job.state', running);
+    e.emit('job.progress', { jobId: 'job-7', stage: 'run', current: 2, total: 4, unit: 'stage', metrics: {} });
+    e.emit('job.progress', { jobId: 'job-7', stage: 'evaluate bayes-popularity', current: 100, total: 400, unit: 'users' });
+    e.emit('job.progress', { jobId: 'job-7', stage: 'hybrid · weight search', current: 3, total: 11, unit: 'candidate' });
+    expect((await screen.findByTestId('overall-progress')).textContent).toContain('2 of 4 stages');
+    expect(screen.queryByTestId('stage-progress-run')).toBeNull();
+    expect(screen.getByTestId('stage-progress-evaluate bayes-popularity').textContent).toContain('Evaluating Bayesian popularity');
+    expect(screen.getByTestId('stage-progress-hybrid · weight search').textContent).toContain('3 / 11 candidate');
+    expect((await screen.findByTestId('running-jobs')).textContent).toContain('train…');
+
+    e.emit('job.state', { ...running, state: 'cancelled', error: { kind: 'cancelled', message: 'cancelled' } });
+    expect((await screen.findByTestId('job-cancelled')).textContent).toBe('Cancelled: LATEST unchanged.');
+    expect(screen.queryByRole('alert')).toBeNull();
+    await waitFor(() => expect(screen.queryByTestId('running-jobs')).toBeNull());
+  });
+
+  it('names stages and models in words', () => {
+    expect(stageLabel('evaluate als')).toBe('Evaluating ALS');
+    expect(stageLabel('classify-cv-3')).toBe('Cross-validation fold 3');
+    expect(stageLabel('tune')).toMatch(/^Tuning/);
+    expect(stageLabel('something new')).toBe('something new');
   });
 });
 

@@ -4,7 +4,7 @@ import { EngineError } from '../contracts/errors.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';
-import { splitInteractions, type Split } from '../eval/split.ts';
+import { splitInteractions, thinTestUsers, type Split } from '../eval/split.ts';
 import { progressAs, type TaskContext } from '../jobs/context.ts';
 import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
@@ -153,24 +153,9 @@ const semantic: ModelStage = {
 const HYBRID_FILE = 'hybrid.json';
 /** The progress label of the ALS the hybrid stage trains on its validation split, apart from the main ALS. */
 export const HYBRID_VALIDATION_ALS = 'hybrid · validation ALS';
+/** The progress label of the search over CF weights. */
+export const HYBRID_WEIGHT_SEARCH = 'hybrid · weight search';
 const WEIGHTS = Array.from({ length: 11 }, (_, i) => i / 10);
-
-/** Keeps every n-th test user so tuning scores a bounded number of users. */
-function thinTestUsers(split: Split, max: number): Split {
-  const n = split.test.users.length;
-  if (n <= max) return split;
-  const step = n / max;
-  const keep = Array.from({ length: max }, (_, j) => Math.floor(j * step));
-  const indptr = new Int32Array(max + 1);
-  const items: number[] = [];
-  keep.forEach((t, j) => {
-    for (let p = split.test.indptr[t]!; p < split.test.indptr[t + 1]!; p++) items.push(split.test.items[p]!);
-    indptr[j + 1] = items.length;
-  });
-  const ratings = split.test.ratings;
-  const keptRatings = ratings ? Float32Array.from(keep.flatMap((t) => Array.from(ratings.subarray(split.test.indptr[t]!, split.test.indptr[t + 1]!)))) : null;
-  return { ...split, test: { users: Int32Array.from(keep, (t) => split.test.users[t]!), indptr, items: Int32Array.from(items), ratings: keptRatings } };
-}
 
 const hybrid: ModelStage = {
   name: 'hybrid',
@@ -196,10 +181,13 @@ const hybrid: ModelStage = {
     const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), progressAs(ctx, HYBRID_VALIDATION_ALS));
     const cf = createAlsScorer(innerAls);
     const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, inner.train, inner.nUsers);
-    const validation = WEIGHTS.map((weight) => ({
-      weight,
-      ndcg10: evaluate(createBlendScorer(cf, content, weight), inner, { ks: [10], stage: 'hybrid.tune' }, ctx).metrics['ndcg@10']!,
-    }));
+    // One bar over the candidates ("candidate 3 of 11"), not an evaluation bar that restarts for each.
+    const quiet = { ...ctx, progress: () => {} };
+    const validation = WEIGHTS.map((weight, c) => {
+      const ndcg10 = evaluate(createBlendScorer(cf, content, weight), inner, { ks: [10] }, quiet).metrics['ndcg@10']!;
+      ctx.progress({ stage: HYBRID_WEIGHT_SEARCH, current: c + 1, total: WEIGHTS.length, unit: 'candidate', metrics: { validation_ndcg10: ndcg10 } });
+      return { weight, ndcg10 };
+    });
     const best = validation.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
     writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n');
     ctx.log('info', `hybrid: CF weight ${best.weight} (validation NDCG@10 ${best.ndcg10.toFixed(4)})`);

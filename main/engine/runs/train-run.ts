@@ -84,6 +84,9 @@ function reuseArtifact(from: string, to: string): void {
   }
 }
 
+/** The progress label of the whole run: stages done of stages planned. */
+export const RUN_PROGRESS = 'run';
+
 /** Refuses to publish a run whose folder lost files while it trained (deleted or moved from outside). */
 function checkRunFolderComplete(dir: string, runId: string, stages: readonly ModelStage[]): void {
   const missing = ['manifest.json', 'users.txt', 'items.txt', ...stages.map((s) => s.name)].filter((name) => !existsSync(join(dir, name)));
@@ -155,6 +158,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     const evaluations: Record<string, ModelEvaluation> = {};
     for (const [index, stage] of stages.entries()) {
       throwIfCancelled(ctx.signal);
+      ctx.progress({ stage: RUN_PROGRESS, current: index, total: stages.length, unit: 'stage', metrics: {} });
       const record = manifest.stages[index]!;
       const key = stageCacheKey({
         stage: stage.name,
@@ -189,6 +193,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         writePerUserCsv(join(stageDir, 'per_user.csv'), evaluations[stage.name]!, split.test, table.userIds, table.itemIds);
       }
     }
+    ctx.progress({ stage: RUN_PROGRESS, current: stages.length, total: stages.length, unit: 'stage', metrics: {} });
     checkRunFolderComplete(dir, runId, stages);
     const metrics = split ? toRunMetrics(evaluations) : null;
     if (metrics) writeJson(join(dir, 'metrics.json'), metrics);
