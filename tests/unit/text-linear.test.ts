@@ -122,9 +122,29 @@ describe('multinomial logistic regression by L-BFGS', () => {
     const fit = await fitLinear(x, y, ['a', 'b', 'c'], { C: [0.01, 1, 100], folds: 3, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());
     expect(fit.search.map((s) => s.C)).toEqual([0.01, 1, 100]);
     expect(fit.search.every((s) => s.macro_f1 === 1)).toBe(true);
-    // equal F1: the lowest held-out log-loss wins, which is the weakest penalty on separable data
+    // the lowest held-out log-loss wins: the weakest penalty on separable data
     expect(fit.C).toBe(100);
   });
+  it('a large n still reaches the optimum, and every C of the search gets its own model', async () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const n = 20_000;
+    const dense = Array.from({ length: n }, () => Array.from({ length: 12 }, () => (random() < 0.3 ? random() : 0)));
+    const y = Int32Array.from(dense, (row) => (row[0]! + row[1]! - row[2]! + 0.6 * (random() - 0.5) > 0.15 ? 1 : 0));
+    const x = csr(dense);
+    const opts = { folds: 3, seed: 1, maxIter: 1000, tol: 1e-4, memory: 7 };
+    const fit = await fitLinear(x, y, ['a', 'b'], { ...opts, C: [100] }, silentContext());
+    const problem: SoftmaxProblem = { x, y, nClasses: 2, rows: null, C: 100 };
+    const tight = await minimizeLbfgs((w, g) => softmaxLossAndGrad(problem, w, g), new Float32Array(parameterCount(12, 2)), { maxIter: 5000, tol: 1e-9, memory: 7 });
+    const [p, q] = [softmaxPredict(x, fit.w, 2), softmaxPredict(x, tight.x, 2)];
+    expect(Math.max(...p.map((v, i) => Math.abs(v - q[i]!)))).toBeLessThan(0.01);
+    const search = (await fitLinear(x, y, ['a', 'b'], { ...opts, C: [0.01, 1, 100] }, silentContext())).search;
+    // a fit warm-started from the previous C stopped at once and left it the same held-out loss
+    const losses = search.map((s) => s.loss);
+    expect(losses[0]! - losses[1]!).toBeGreaterThan(1e-3);
+    expect(Math.abs(losses[1]! - losses[2]!)).toBeGreaterThan(1e-4);
+  });
+
   it('a class with one training text: no cross-validation, the middle C of the grid', async () => {
     const x = csr([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.1, 0.9, 0], [0, 0, 1]]);
     const fit = await fitLinear(x, Int32Array.from([0, 0, 1, 1, 2]), ['a', 'b', 'c'], { C: [1, 10, 100], folds: 3, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());

@@ -62,7 +62,7 @@ export const ClassifyParamsSchema = z
           .describe('inverse L2 penalty strength; several values: chosen by inner cross-validation on the training part'),
         folds: z.number().int().min(2).max(10).default(3).describe('inner cross-validation folds that choose C'),
         maxIter: z.number().int().min(1).max(10_000).default(200).describe('L-BFGS iterations per fit'),
-        tol: z.number().positive().default(1e-4).describe('L-BFGS stops when no gradient component exceeds this'),
+        tol: z.number().positive().default(1e-4).describe('L-BFGS stops when no component of the mean loss gradient exceeds this (scikit-learn tol)'),
         memory: z.number().int().min(1).max(50).default(7).describe('L-BFGS correction pairs; each costs two copies of the weights'),
       })
       .prefault({}),
