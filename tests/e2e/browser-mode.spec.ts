@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -200,15 +200,18 @@ describe('browser mode end to end', () => {
     for (const row of parse(readFileSync(join(runDir, 'als', 'per_user.csv'), 'utf8'), { columns: true }) as Record<string, string>[]) {
       (JSON.parse(row.top_items!) as string[]).forEach((item, r) => lines.push(`${row.user},${item},${r + 1}`));
     }
-    // browser mode reads files from the workspace only
-    const file = join(engine.workspace.root, 'uploads', 'tool.csv');
-    mkdirSync(join(engine.workspace.root, 'uploads'), { recursive: true });
+    // picked in the page from outside the workspace: browser mode uploads it into the workspace
+    const file = join(dir, 'tool.csv');
     writeFileSync(file, lines.join('\n') + '\n');
-    const scored = await engine.request('eval.run', { run: runs[0]!, recommendations: file, name: 'tool' });
-    expect(scored.models['external:tool']).toEqual(scored.models.als);
     await page.goto(`${server.origin}/#/evaluate/${runs[0]}`);
+    await page.getByTestId('outside-file-input').setInputFiles(file);
+    await page.getByTestId('outside-file').filter({ hasText: 'tool.csv' }).waitFor();
+    await page.getByTestId('outside-name').fill('tool');
+    await page.getByTestId('outside-score').click();
     const outside = page.getByTestId('outside-external:tool');
     await outside.waitFor();
+    const scored = (await engine.request('runs.show', { run: runs[0]! })).metrics!;
+    expect(scored.models['external:tool']).toEqual(scored.models.als);
     // rows, then 1 unknown user
     expect((await outside.locator('td').allTextContents()).slice(2, 4)).toEqual([(lines.length - 1).toLocaleString('en-US'), '1']);
     expect(Number(await page.getByTestId('metric-external:tool-ndcg@10').getAttribute('data-value'))).toBe(scored.models.als!['ndcg@10']);
