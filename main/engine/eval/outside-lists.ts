@@ -70,8 +70,8 @@ export async function readOutsideLists(
   const testRow = new Map<number, number>();
   split.test.users.forEach((u, t) => testRow.set(u, t));
 
-  // rows of test users, by test row: [item (−1 unknown), sort key, file position]
-  const rowsOf: [number, number, number][][] = Array.from({ length: split.test.users.length }, () => []);
+  // rows of test users, in file order: test row, item (−1 unknown), sort key (ascending = better)
+  const kept = { row: new Growing((n) => new Int32Array(n)), item: new Growing((n) => new Int32Array(n)), key: new Growing((n) => new Float64Array(n)) };
   const fileUsers = new Set<string>();
   const unknownUsers = new Set<string>();
   const notTestUsers = new Set<number>();
@@ -131,7 +131,9 @@ export async function readOutsideLists(
           report.unknownItems.rows++;
         }
         // rank: ascending; score: descending
-        rowsOf[t]!.push([i ?? -1, order === 'rank' ? key : -key, report.rows]);
+        kept.row.push(t);
+        kept.item.push(i ?? -1);
+        kept.key.push(order === 'rank' ? key : -key);
       });
       ctx.progress({ stage: 'read recommendations', current: Math.round(reader.done() * 1000), total: 1000, unit: 'permille' });
     }
@@ -144,17 +146,30 @@ export async function readOutsideLists(
   report.sha256 = await sha256(path);
 
   const { indptr, indices } = split.trainCsr;
+  const nTest = split.test.users.length;
+  const rowOf = kept.row.view();
+  const itemOf = kept.item.view();
+  const keyOf = kept.key.view();
+  // file rows grouped by test row (counting sort keeps file order), then each group by key
+  const start = new Int32Array(nTest + 1);
+  for (const t of rowOf) start[t + 1]!++;
+  for (let t = 0; t < nTest; t++) start[t + 1]! += start[t]!;
+  const fill = start.slice(0, nTest);
+  const byUser = new Int32Array(rowOf.length);
+  rowOf.forEach((t, r) => (byUser[fill[t]!++] = r));
   const placed = new Int32Array(run.itemIds.length).fill(-1);
-  const lists = rowsOf.map((rows, t): Int32Array | undefined => {
+  const lists = Array.from({ length: nTest }, (_, t): Int32Array | undefined => {
+    const rows = byUser.subarray(start[t]!, start[t + 1]!);
     if (rows.length === 0) {
       report.missingUsers++;
       return undefined;
     }
     const u = split.test.users[t]!;
     for (let p = indptr[u]!; p < indptr[u + 1]!; p++) placed[indices[p]!] = -2 - t;
-    rows.sort((a, b) => a[1] - b[1] || a[2] - b[2]);
+    rows.sort((a, b) => keyOf[a]! - keyOf[b]! || a - b);
     const list: number[] = [];
-    for (const [item] of rows) {
+    for (const r of rows) {
+      const item = itemOf[r]!;
       if (item < 0) continue;
       if (placed[item] === t) report.duplicates++;
       else if (placed[item] === -2 - t) report.seenItems++;
@@ -170,6 +185,28 @@ export async function readOutsideLists(
     return Int32Array.from(list);
   });
   return { lists, report };
+}
+
+/** A typed array that grows by doubling: a file's rows without an object per row. */
+class Growing<T extends Int32Array | Float64Array> {
+  private readonly make: (n: number) => T;
+  private data: T;
+  private length = 0;
+  constructor(make: (n: number) => T) {
+    this.make = make;
+    this.data = make(1024);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
 }
 
 /** Scores each test user's outside list by its order (k, k−1, …); every other item is never recommended. */
