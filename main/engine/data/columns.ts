@@ -67,6 +67,11 @@ function detect(columns: string[], names: readonly string[]): number | null {
   return null;
 }
 
+/** The column the importer would read an interaction field from without a mapping, or null. */
+export function detectInteractionField(columns: string[], field: InteractionField): number | null {
+  return detect(columns, INTERACTION_NAMES[field]);
+}
+
 export function interactionColumns(path: string, columns: string[], map?: Record<string, string>): InteractionColumns {
   const found: Partial<Record<InteractionField, number | null>> = {};
   for (const field of Object.keys(INTERACTION_NAMES) as InteractionField[])
