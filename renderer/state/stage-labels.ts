@@ -10,6 +10,7 @@ const MODEL_LABELS: Record<string, string> = {
   fasttext: 'fastText',
   encoder: 'Encoder',
   linear: 'Linear (TF-IDF + logistic regression)',
+  auto: 'Auto (best on validation)',
 };
 
 const STAGE_LABELS: Record<string, string> = {
@@ -37,5 +38,8 @@ export function stageLabel(stage: string): string {
   if (evaluating) return `Evaluating ${modelLabel(evaluating[1]!)}`;
   const fold = /^classify-cv-(\d+)$/.exec(stage);
   if (fold) return `Cross-validation fold ${fold[1]}`;
+  // model auto trains each candidate under its own stage
+  const candidate = /^classify-(linear|fasttext|encoder)$/.exec(stage);
+  if (candidate) return `Training the ${modelLabel(candidate[1]!)} candidate`;
   return STAGE_LABELS[stage] ?? MODEL_LABELS[stage] ?? stage;
 }

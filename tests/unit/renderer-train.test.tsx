@@ -95,6 +95,7 @@ describe('Train page: progress that explains itself', () => {
   it('names stages and models in words', () => {
     expect(stageLabel('evaluate als')).toBe('Evaluating ALS');
     expect(stageLabel('classify-cv-3')).toBe('Cross-validation fold 3');
+    expect(stageLabel('classify-linear')).toBe('Training the Linear (TF-IDF + logistic regression) candidate');
     expect(stageLabel('tune')).toMatch(/^Tuning/);
     expect(stageLabel('something new')).toBe('something new');
   });
