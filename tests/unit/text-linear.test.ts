@@ -7,7 +7,7 @@ import { loadClassifier, trainClassifier } from '../../main/engine/text/classify
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { prepareData } from '../../main/engine/text/prepare.ts';
 import { minimizeLbfgs } from '../../main/engine/text/lbfgs.ts';
-import { fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/text/linear.ts';
+import { chooseC, fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/text/linear.ts';
 import { TfidfVectorizer, type CsrMatrix } from '../../main/engine/text/tfidf.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
@@ -122,8 +122,15 @@ describe('multinomial logistic regression by L-BFGS', () => {
     const fit = await fitLinear(x, y, ['a', 'b', 'c'], { C: [0.01, 1, 100], folds: 3, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());
     expect(fit.search.map((s) => s.C)).toEqual([0.01, 1, 100]);
     expect(fit.search.every((s) => s.macro_f1 === 1)).toBe(true);
-    // the lowest held-out log-loss wins: the weakest penalty on separable data
-    expect(fit.C).toBe(100);
+    // equal scores: the strongest penalty
+    expect(fit.C).toBe(0.01);
+  });
+
+  it('chooses the smallest C within one standard error of the best macro F1', () => {
+    const row = (C: number, macro_f1: number, macro_f1_se: number) => ({ C, macro_f1, macro_f1_se, loss: 0.3 });
+    expect(chooseC([row(1, 0.78, 0.004), row(10, 0.7891, 0.003), row(100, 0.7894, 0.003)])).toBe(10);
+    expect(chooseC([row(1, 0.9684, 0.001), row(10, 0.9619, 0.001), row(100, 0.953, 0.002)])).toBe(1);
+    expect(chooseC([row(1, 0.96, 0.002), row(10, 0.98, 0.001), row(100, 0.985, 0.001)])).toBe(100);
   });
   it('a large n still reaches the optimum, and every C of the search gets its own model', async () => {
     let seed = 7;

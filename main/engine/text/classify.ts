@@ -10,6 +10,7 @@ import { cleanText } from './clean.ts';
 import { BucketRows, FastTextModel, featurize } from './fasttext.ts';
 import { HeadModel } from './head.ts';
 import { argmaxRows, delta, evaluate, headline, meanAndSpread, type Evaluation, type HeadlineMetrics } from './metrics.ts';
+import type { LinearFit } from './linear.ts';
 import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit } from './models.ts';
 import type { Param } from './optimizer.ts';
 import { parseClassifyParams, type ClassifierModel, type ClassifyParams, type ClassifyParamsInput, type ConcreteModel } from './params.ts';
@@ -57,7 +58,7 @@ export interface TrainingSummary {
   seconds: number;
   history: EpochRecord[];
   /** linear model: the chosen C and the inner cross-validation that chose it */
-  linear?: { C: number; search: { C: number; macro_f1: number; loss: number }[]; converged: boolean };
+  linear?: { C: number; search: LinearFit['search']; converged: boolean };
 }
 
 export interface TrainClassifierResult {

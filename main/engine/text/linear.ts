@@ -98,14 +98,24 @@ export interface LinearFit {
   iterations: number;
   evaluations: number;
   converged: boolean;
-  /** inner cross-validation: per C, the mean held-out macro F1 and log-loss (empty with one C) */
-  search: { C: number; macro_f1: number; loss: number }[];
+  /** inner cross-validation: per C, the mean held-out macro F1, its standard error over the folds, and log-loss (empty with one C) */
+  search: { C: number; macro_f1: number; macro_f1_se: number; loss: number }[];
+}
+
+/**
+ * The one-standard-error rule (Hastie, Tibshirani & Friedman, §7.10): the smallest C (strongest
+ * penalty) whose mean held-out macro F1 is within one standard error of the best. Differences
+ * smaller than the spread over folds are noise; picking the largest mean chose C = 100 over 10 on
+ * a margin of 0.0003.
+ */
+export function chooseC(search: LinearFit['search']): number {
+  const top = search.reduce((a, b) => (b.macro_f1 > a.macro_f1 ? b : a));
+  return search.filter((s) => s.macro_f1 >= top.macro_f1 - top.macro_f1_se).reduce((a, b) => (b.C < a.C ? b : a)).C;
 }
 
 /**
  * Fits the model on all rows of `x` with the C that inner stratified k-fold cross-validation on
- * those rows likes best: the lowest mean held-out log-loss, a smooth score that does not flip
- * with a few borderline texts as macro F1 does (which breaks ties). Every fit starts from zero weights
+ * those rows supports (see chooseC). Every fit starts from zero weights
  * with the same tolerance, as scikit-learn's GridSearchCV would: a fit warm-started from the
  * previous C begins with a gradient below the tolerance when n is large (the penalty's gradient
  * shrinks as 1/(C·n)) and stops at once, which leaves every C with the same model.
@@ -124,7 +134,7 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
     ctx.log('warn', `linear: a class has fewer than 2 training texts, so C = ${best} (the middle of the grid) without cross-validation`);
   } else if (grid.length > 1) {
     const folds = stratifiedKFold(Array.from(y, (c) => labels[c]!), nFolds, opts.seed);
-    const sums = grid.map(() => ({ f1: 0, loss: 0 }));
+    const scores = grid.map(() => ({ f1: [] as number[], loss: 0 }));
     for (let k = 0; k < folds.length; k++) {
       const held = Int32Array.from(folds[k]!);
       const isHeld = new Uint8Array(x.rows);
@@ -135,14 +145,19 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
         const problem: SoftmaxProblem = { x, y, nClasses: K, rows, C: grid[g]! };
         const { x: w } = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);
         const e = evaluate(softmaxPredict(x, w, K, held), Int32Array.from(held, (i) => y[i]!), labels);
-        sums[g]!.f1 += e.macro_f1 / folds.length;
-        sums[g]!.loss += e.loss / folds.length;
+        scores[g]!.f1.push(e.macro_f1);
+        scores[g]!.loss += e.loss / folds.length;
         ctx.progress({ stage, current: k * grid.length + g + 1, total: folds.length * grid.length + 1, unit: 'fit', metrics: { C: grid[g]!, macro_f1: e.macro_f1 } });
       }
     }
-    grid.forEach((C, g) => search.push({ C, macro_f1: sums[g]!.f1, loss: sums[g]!.loss }));
-    best = [...search].sort((a, b) => a.loss - b.loss || b.macro_f1 - a.macro_f1)[0]!.C;
-    ctx.log('info', `linear: C = ${best} by ${folds.length}-fold inner cross-validation (${search.map((s) => `C ${s.C}: log-loss ${s.loss.toFixed(4)}, macro F1 ${s.macro_f1.toFixed(4)}`).join('; ')})`);
+    grid.forEach((C, g) => {
+      const f1 = scores[g]!.f1;
+      const mean = f1.reduce((a, b) => a + b, 0) / f1.length;
+      const sd = Math.sqrt(f1.reduce((a, b) => a + (b - mean) ** 2, 0) / (f1.length - 1));
+      search.push({ C, macro_f1: mean, macro_f1_se: sd / Math.sqrt(f1.length), loss: scores[g]!.loss });
+    });
+    best = chooseC(search);
+    ctx.log('info', `linear: C = ${best} by ${folds.length}-fold inner cross-validation (${search.map((s) => `C ${s.C}: macro F1 ${s.macro_f1.toFixed(4)} ± ${s.macro_f1_se.toFixed(4)}`).join('; ')})`);
   }
   const problem: SoftmaxProblem = { x, y, nClasses: K, rows: null, C: best };
   const r = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);
