@@ -107,8 +107,8 @@ export async function trainLinear(trainTexts: readonly string[], yTrain: Int32Ar
   // labels, and refitting them per fold would triple the vectorising time for a negligible effect
   const x = vectorizer.fitTransform(trainTexts);
   ctx.log('info', `linear: ${x.rows} texts × ${x.cols} terms, ${x.indices.length} non-zeros`);
-  const { maxIter, tol, memory, C, folds } = params.linear;
-  const fit = await fitLinear(x, yTrain, labels, { maxIter, tol, memory, C, folds, seed: params.seed }, ctx, stage);
+  const { maxIter, tol, memory, C, folds, searchRows } = params.linear;
+  const fit = await fitLinear(x, yTrain, labels, { maxIter, tol, memory, C, folds, searchRows, seed: params.seed }, ctx, stage);
   const K = labels.length;
   return {
     fit,

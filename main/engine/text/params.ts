@@ -61,6 +61,7 @@ export const ClassifyParamsSchema = z
           .transform((c) => (Array.isArray(c) ? c : [c]))
           .describe('inverse L2 penalty strength; several values: chosen by inner cross-validation on the training part'),
         folds: z.number().int().min(2).max(10).default(3).describe('inner cross-validation folds that choose C'),
+        searchRows: z.number().int().min(0).default(20_000).describe('the inner cross-validation uses at most this many training texts (a stratified sample); 0: all'),
         maxIter: z.number().int().min(1).max(10_000).default(200).describe('L-BFGS iterations per fit'),
         tol: z.number().positive().default(1e-4).describe('L-BFGS stops when no component of the mean loss gradient exceeds this (scikit-learn tol)'),
         memory: z.number().int().min(1).max(50).default(7).describe('L-BFGS correction pairs; each costs two copies of the weights'),
