@@ -6,6 +6,35 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'http', 'net', 'url', 'stream', 'events', 'module'];
 
 /**
+ * The engine's own layers, lowest first. A folder may import its own layer and the layers below it,
+ * never one above; what is not listed (jobs/, workers/, requests.ts, index.ts, …) is the top layer.
+ */
+const ENGINE_LAYERS = [['contracts'], ['common'], ['config', 'data', 'store', 'embed'], ['eval', 'recsys', 'text'], ['tune'], ['runs']];
+const ENGINE_TOP = ['jobs', 'workers', 'requests.ts', 'request-args.ts', 'file-access.ts', 'events.ts', 'index.ts'];
+const HOSTS = ['cli', 'server', 'electron'];
+
+/** Relative specifiers that reach `names` (folders or files of main/engine) from up to three folders deep. */
+function reaching(names, fromEngine = true) {
+  const ups = fromEngine ? ['../', '../../', '../../../'] : ['../../', '../../../', '../../../../'];
+  return names.flatMap((n) => ups.flatMap((up) => (n.endsWith('.ts') ? [`${up}${n}`] : [`${up}${n}`, `${up}${n}/*`])));
+}
+
+const engineLayerRules = ENGINE_LAYERS.flatMap((layer, i) => {
+  const above = [...ENGINE_LAYERS.slice(i + 1).flat(), ...ENGINE_TOP];
+  return layer.map((folder) => ({
+    files: [`main/engine/${folder}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: reaching(above), message: `engine layers: ${folder}/ may import only ${ENGINE_LAYERS.slice(0, i + 1).flat().join(', ')} (see ENGINE_LAYERS in eslint.config.js)` },
+          { group: reaching(HOSTS, false), message: 'the engine never imports its hosts (cli, server, electron)' },
+        ],
+      }],
+    },
+  }));
+});
+
+/**
  * The runtime boundaries, enforced like VS Code's layer rules:
  * - main/engine runs under plain Node: no electron, no DOM;
  * - only engine/store touches SQLite and its vector extensions; only engine/embed touches ONNX;
@@ -76,6 +105,7 @@ export default tseslint.config(
       }],
     },
   },
+  ...engineLayerRules,
   {
     files: ['preload/**/*.ts'],
     rules: {

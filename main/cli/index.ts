@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.ts';
 import { isDamagedDatabaseError } from '../engine/store/db.ts';
-import { PACKAGE_VERSION } from '../engine/version.ts';
+import { PACKAGE_VERSION } from '../engine/common/version.ts';
 import { registerClassifyCommands } from './commands/classify.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerDataCommands } from './commands/data.ts';

@@ -11,7 +11,7 @@ import { itemNeighbours } from './recsys/itemknn.ts';
 import { recommendFor, type ServingRun } from './recsys/recommend.ts';
 import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
-import { silentContext } from './jobs/context.ts';
+import { silentContext } from './common/task-context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
 import { compareModels } from './runs/compare-models.ts';
 import { deleteRun, setRunNote, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
@@ -25,7 +25,7 @@ import { listDatasetUsers } from './store/dataset-users.ts';
 import { getProfile } from './store/datasets.ts';
 import type { Db } from './store/db.ts';
 import { forgetRunStages } from './store/stage-cache.ts';
-import { PACKAGE_VERSION } from './version.ts';
+import { PACKAGE_VERSION } from './common/version.ts';
 
 /** How many runs stay loaded for serving at once. */
 const SERVED_RUNS = 3;

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import type { LabelledText } from '../../main/engine/text/dataset.ts';
-import { mulberry32 } from '../../main/engine/random.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const { values } = parseArgs({ options: { docs: { type: 'string', default: '100000' }, epochs: { type: 'string', default: '5' }, model: { type: 'string' }, 'min-df': { type: 'string' } } });
 const nDocs = Number(values.docs);

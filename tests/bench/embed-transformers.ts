@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { TransformersDtype } from '../../main/engine/embed/transformers.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { benchTexts, evenSample } from './mail-texts.ts';
 
 const { values } = parseArgs({

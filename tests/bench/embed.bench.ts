@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { frequentWords, writeBertEncoder } from '../fixtures/make-bert-encoder.ts';
 import { writeTinyBert } from '../fixtures/make-tiny-bert.ts';
 import { benchTexts, mailBodies } from './mail-texts.ts';

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { evaluate, evaluateInParallel } from '../../main/engine/eval/evaluate.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
 import type { Scorer } from '../../main/engine/recsys/scorer.ts';
 

@@ -8,8 +8,8 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../../main/engine/random.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { importDataset, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { openWorkspaceDb } from '../../main/engine/store/db.ts';
 

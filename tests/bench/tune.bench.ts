@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { configSchema } from '../../main/engine/config/schema.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
-import { mulberry32 } from '../../main/engine/random.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
 import { tuneStages } from '../../main/engine/tune/tune.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,7 +6,7 @@ import { generateSample } from '../../main/engine/data/generate.ts';
 import { readInteractions } from '../../main/engine/data/read-interactions.ts';
 import { evaluate } from '../../main/engine/eval/evaluate.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als.ts';
 import { createPopularityScorer, fitCountPopularity } from '../../main/engine/recsys/popularity.ts';
 

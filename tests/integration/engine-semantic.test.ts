@@ -7,7 +7,7 @@ import type { EngineError } from '../../main/engine/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { HYBRID_VALIDATION_ALS, HYBRID_WEIGHT_SEARCH } from '../../main/engine/recsys/stages.ts';
 
 describe('engine: semantic index, search and hybrid recommendations', () => {

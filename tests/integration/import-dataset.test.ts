@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
-import { silentContext, type TaskContext } from '../../main/engine/jobs/context.ts';
+import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
 import { storageFailure } from '../../main/engine/store/storage-errors.ts';

@@ -8,7 +8,7 @@ import { resolveConfig } from '../../main/engine/config/load.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { previewFile } from '../../main/engine/data/preview.ts';
 import { createEngine } from '../../main/engine/index.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { deleteDataset, importDataset } from '../../main/engine/store/datasets.ts';
 import { loadMigrations, migrate, openWorkspaceDb } from '../../main/engine/store/db.ts';
 import { readLabelledFile } from '../../main/engine/text/dataset.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { createEngine } from '../../main/engine/index.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 
 // Kill and signal tests: each drives the real CLI in a child process and opens the workspace afterwards.
 const BIN = new URL('../../bin/trainyard.js', import.meta.url).pathname;

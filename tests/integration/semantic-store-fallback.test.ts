@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ExtensionLoadError } from '../../native/extensions.ts';
 import type * as ExtensionsModule from '../../native/extensions.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import type { ItemCatalog } from '../../main/engine/data/types.ts';
 
 // sqlite-vss as on a Linux machine without libblas: loading the extension fails

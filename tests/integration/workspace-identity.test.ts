@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { runDatasetId } from '../../main/engine/runs/run-dataset.ts';
 import { importDataset } from '../../main/engine/store/datasets.ts';
 import { openWorkspaceDb } from '../../main/engine/store/db.ts';

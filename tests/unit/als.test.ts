@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
-import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/jobs/context.ts';
+import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/common/task-context.ts';
 import {
   ALS_DEFAULTS,
   confidenceMinusOne,

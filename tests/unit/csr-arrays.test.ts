@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo, transposeCsr } from '../../main/engine/data/csr.ts';
-import { loadIds, loadNpy, readArtifactJson, saveIds, saveNpy } from '../../main/engine/runs/arrays.ts';
+import { loadIds, loadNpy, readArtifactJson, saveIds, saveNpy } from '../../main/engine/common/arrays.ts';
 
 describe('csrFromCoo', () => {
   it('sorts columns within rows and sums duplicates', () => {

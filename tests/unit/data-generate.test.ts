@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { TOPICS } from '../../main/engine/data/vocabulary.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 
 const args = { users: 300, items: 480, interactions: 6000 };
 const root = mkdtempSync(join(tmpdir(), 'ty-gen-'));

@@ -10,8 +10,8 @@ import { detectLayout } from '../../main/engine/data/layout.ts';
 import { readCatalog } from '../../main/engine/data/read-catalog.ts';
 import { latestPerUserItem, readInteractions, type ParsedInteractions } from '../../main/engine/data/read-interactions.ts';
 import { scanDelimitedEvents } from '../../main/engine/data/scan-interactions.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
-import { mulberry32 } from '../../main/engine/random.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
 const ctx = silentContext();

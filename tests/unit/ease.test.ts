@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { checkEaseFits, createEaseScorer, estimateEase, explainEase, loadEase, saveEase, trainEase } from '../../main/engine/recsys/ease.ts';
 import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PreTrainedModel, Tensor as TensorType } from '@huggingface/transformers';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { bertReferenceForward } from '../fixtures/bert-reference.ts';
 import type { BertSequence } from '../fixtures/bert-reference.ts';
 import { BERT_SPECIAL_TOKENS } from '../fixtures/bert-folder.ts';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { orthonormalizeColumns, randomizedSvd, symmetricEigen } from '../../main/engine/embed/randomized-svd.ts';
-import { mulberry32 } from '../../main/engine/random.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const ctx = silentContext();
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloudEmbeddingProvider } from '../../main/engine/embed/cloud.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
-import type { TaskContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
+import type { TaskContext } from '../../main/engine/common/task-context.ts';
 
 interface Seen {
   method: string;

@@ -6,7 +6,7 @@ import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { CloudEmbeddingProvider } from '../../main/engine/embed/cloud.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../../main/engine/embed/factory.ts';
 import type { EmbeddingConfig } from '../../main/engine/embed/factory.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 
 const ctx = silentContext();
 afterEach(() => vi.unstubAllEnvs());

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import type { TransformersProvider as Provider } from '../../main/engine/embed/transformers.ts';
 import { TINY_BERT_HIDDEN, writeTinyBert } from '../fixtures/make-tiny-bert.ts';
 

@@ -8,7 +8,7 @@ import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { evaluate, evaluateInParallel } from '../../main/engine/eval/evaluate.ts';
 import { toRunMetrics, writePerUserCsv } from '../../main/engine/eval/report.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
-import { silentContext, type ProgressUpdate } from '../../main/engine/jobs/context.ts';
+import { silentContext, type ProgressUpdate } from '../../main/engine/common/task-context.ts';
 import type { Scorer } from '../../main/engine/recsys/scorer.ts';
 
 /** A scorer that returns fixed rows, one per user. */

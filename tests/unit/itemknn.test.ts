@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { createItemKnnScorer, explainItemKnn, knnSettings, loadItemKnn, saveItemKnn, trainItemKnn, type ItemKnnModel, type ItemKnnParams } from '../../main/engine/recsys/itemknn.ts';
 
 /** users × items from lists of items per user */

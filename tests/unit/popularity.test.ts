@@ -12,7 +12,7 @@ import {
   savePopularity,
   topItems,
 } from '../../main/engine/recsys/popularity.ts';
-import { loadNpy } from '../../main/engine/runs/arrays.ts';
+import { loadNpy } from '../../main/engine/common/arrays.ts';
 
 /**
  * Training events (u, item, rating): u0 rates item0 5 twice and item1 1; u1 rates item0 5;

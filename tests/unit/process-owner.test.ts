@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { JobKind } from '../../main/engine/contracts/jobs.ts';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
 import { createEngine } from '../../main/engine/index.ts';
-import { currentOwner, ownerAlive, processStart } from '../../main/engine/jobs/process-owner.ts';
+import { currentOwner, ownerAlive, processStart } from '../../main/engine/common/process-owner.ts';
 import { JobRunner } from '../../main/engine/jobs/runner.ts';
 import { settleLostThread } from '../../main/engine/runs/reconcile.ts';
 import { readManifest } from '../../main/engine/runs/registry.ts';

@@ -1,6 +1,6 @@
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
 import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease.ts';
 import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../main/engine/embed/provider.ts';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { crossValidate, loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { hashToken, tokenize } from '../../main/engine/text/tokenize.ts';

@@ -8,7 +8,7 @@ import { cleanText, DEFAULT_CLEAN } from '../../main/engine/text/clean.ts';
 import { classBalance, describe as stats, MAX_COLUMNS, MAX_RECORD_CHARS, readLabelledFile } from '../../main/engine/text/dataset.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { checkFolds, loadRows, prepareData } from '../../main/engine/text/prepare.ts';
-import { mulberry32 } from '../../main/engine/random.ts';
+import { mulberry32 } from '../../main/engine/common/random.ts';
 import { stratifiedKFold, stratifiedSplit } from '../../main/engine/text/split.ts';
 import { featureBuckets, tokenize } from '../../main/engine/text/tokenize.ts';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentContext } from '../../main/engine/jobs/context.ts';
+import { silentContext } from '../../main/engine/common/task-context.ts';
 import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { prepareData } from '../../main/engine/text/prepare.ts';

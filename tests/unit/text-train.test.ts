@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
-import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/jobs/context.ts';
+import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { listCheckpoints } from '../../main/engine/text/checkpoint.ts';
 import { trainClassifier, type TrainClassifierOptions } from '../../main/engine/text/classify.ts';
 import { AdamW, gradientNorm, gradientsFor, learningRate, type Param } from '../../main/engine/text/optimizer.ts';

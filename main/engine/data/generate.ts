@@ -3,8 +3,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GenerateArgs } from '../contracts/api.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
-import { mulberry32, normal, sampleCumulative } from '../random.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { mulberry32, normal, sampleCumulative } from '../common/random.ts';
 import { FILLER_WORDS, TITLE_SUFFIXES, TOPICS } from './vocabulary.ts';
 
 export const SAMPLE_DEFAULTS = { users: 2000, items: 1000, interactions: 60_000, seed: 42 };

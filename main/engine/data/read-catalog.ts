@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { EngineError, clipText, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { CONTROL_CHAR, catalogColumns, columnList, controlCharProblem } from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords } from './records.ts';

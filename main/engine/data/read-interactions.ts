@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { DataWarning } from '../contracts/api.ts';
 import { EngineError, clipText, quoteValue, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { CONTROL_CHAR, controlCharProblem, futureLimit, type FutureTimes, type InteractionColumns, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords, type RecordReader } from './records.ts';

@@ -1,5 +1,5 @@
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { resolveApiKey } from './api-key.ts';
 import { normalizeRows, postJson } from './http-embed.ts';
 import type { PostOptions } from './http-embed.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EngineError } from '../contracts/errors.ts';
-import { silentContext } from '../jobs/context.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import { silentContext } from '../common/task-context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';
 import { CloudEmbeddingProvider } from './cloud.ts';
 import type { EmbeddingProvider } from './provider.ts';

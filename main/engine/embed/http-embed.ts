@@ -1,5 +1,5 @@
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { redact } from './api-key.ts';
 
 export interface PostOptions {

@@ -1,4 +1,4 @@
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 
 /** What actually ran, recorded in the run manifest. */
 export interface EmbeddingEffective {

@@ -1,5 +1,5 @@
 import type { Csr } from '../data/types.ts';
-import { gaussianFill } from '../random.ts';
+import { gaussianFill } from '../common/random.ts';
 
 /** Y (nRows × l, row-major) = X · M, with M (nCols × l, row-major). */
 function mulSparseDense(x: Csr, m: Float64Array, l: number): Float64Array {

@@ -1,6 +1,6 @@
 import type { EngineErrorData } from '../contracts/errors.ts';
 import type { LogLevel } from '../contracts/jobs.ts';
-import type { ProgressUpdate } from '../jobs/context.ts';
+import type { ProgressUpdate } from '../common/task-context.ts';
 import type { EmbeddingConfig } from './factory.ts';
 import type { EmbeddingEffective } from './provider.ts';
 

@@ -1,7 +1,7 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { EngineError } from '../contracts/errors.ts';
-import { silentContext } from '../jobs/context.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import { silentContext } from '../common/task-context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { EmbeddingConfig } from './factory.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
 import type { FromEmbedWorker, ToEmbedWorker } from './worker-protocol.ts';

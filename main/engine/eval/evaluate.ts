@@ -1,6 +1,6 @@
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { ModelMetrics } from '../contracts/runs.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { Scorer } from '../recsys/scorer.ts';
 import { DEFAULT_KS, itemSelfInformation, meanInterval, normalizeKs, userMetricNames } from './metrics.ts';
 import { RankThread } from './rank-thread.ts';

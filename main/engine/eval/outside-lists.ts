@@ -5,7 +5,7 @@ import type { OutsideListReport } from '../contracts/runs.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import { detectLayout } from '../data/layout.ts';
 import { openRecords } from '../data/records.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { Scorer } from '../recsys/scorer.ts';
 import type { Split } from './split.ts';
 

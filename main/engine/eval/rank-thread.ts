@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../contracts/errors.ts';
-import type { RankWorkerReply, RankWorkerRequest } from '../workers/rank-worker.ts';
+import type { RankWorkerReply, RankWorkerRequest } from './rank-protocol.ts';
 import type { RankerInput } from './ranker.ts';
 
 interface Pending {

@@ -1,6 +1,6 @@
 import type { EngineErrorData } from '../contracts/errors.ts';
 import type { LogLevel } from '../contracts/jobs.ts';
-import type { ProgressUpdate } from './context.ts';
+import type { ProgressUpdate } from '../common/task-context.ts';
 
 /**
  * Messages between the job runner and its workers. Every message carries a sequence number

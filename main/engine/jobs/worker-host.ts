@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../contracts/errors.ts';
-import type { TaskContext } from './context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 export interface JobEnv {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
-import { loadFloat32, saveNpy } from '../runs/arrays.ts';
+import { loadFloat32, saveNpy } from '../common/arrays.ts';
 
 /** Implicit-feedback ALS: training, persistence, scoring, similar items and explanations. */
 

@@ -1,6 +1,6 @@
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { availableParallelism } from 'node:os';
 import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from './als-kernel.ts';
 import { AlsWorkerPool, type KernelCall } from './als-pool.ts';

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../jobs/context.ts';
-import { loadFloat32, saveNpy } from '../runs/arrays.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { loadFloat32, saveNpy } from '../common/arrays.ts';
 import { easeKernelBytes, solveEase } from './ease-solve.ts';
 import type { Scorer } from './scorer.ts';
 

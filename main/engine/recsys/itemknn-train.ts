@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EngineError, throwIfCancelled, type EngineErrorData } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { neighbourRows, type Cooccurrence, type ItemKnnSettings, type NeighbourRows } from './itemknn-rows.ts';
 
 /**

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
-import { loadNpy, saveNpy } from '../runs/arrays.ts';
+import { loadNpy, saveNpy } from '../common/arrays.ts';
 import type { ItemKnnSettings } from './itemknn-rows.ts';
 import type { ItemKnnModel } from './itemknn-train.ts';
 import type { Scorer } from './scorer.ts';

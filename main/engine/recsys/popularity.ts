@@ -4,7 +4,7 @@ import { EngineError } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TrainEvents } from '../eval/split.ts';
 import { TopK } from '../eval/topk.ts';
-import { loadFloat32, readArtifactJson, saveIds, saveNpy } from '../runs/arrays.ts';
+import { loadFloat32, readArtifactJson, saveIds, saveNpy } from '../common/arrays.ts';
 import { createConstantScorer, type Scorer } from './scorer.ts';
 
 /**

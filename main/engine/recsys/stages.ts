@@ -5,7 +5,7 @@ import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split } from '../eval/split.ts';
-import { progressAs, type TaskContext } from '../jobs/context.ts';
+import { progressAs, type TaskContext } from '../common/task-context.ts';
 import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als.ts';
 import { createBlendScorer } from './blend.ts';
 import { createEaseScorer, loadEase, saveEase, trainEase } from './ease.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState, type EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { crossValidate, loadClassifier, trainClassifier, type EncoderCandidate, type LoadedClassifier } from '../text/classify.ts';
 import type { ClassifierJob, ClassifierTrainer } from './classify-run.ts';
 

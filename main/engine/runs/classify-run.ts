@@ -3,11 +3,11 @@ import type { ClassifyTrainArgs } from '../contracts/api.ts';
 import { toErrorData } from '../contracts/errors.ts';
 import type { RunManifest } from '../contracts/runs.ts';
 import { applySet } from '../config/load.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { CandidateReport, CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';
 import { parseClassifyParams, type ClassifierModel, type ConcreteModel } from '../text/params.ts';
 import { checkClassifierData, type DataSource } from '../text/prepare.ts';
-import { PACKAGE_VERSION } from '../version.ts';
+import { PACKAGE_VERSION } from '../common/version.ts';
 import { createRun, readManifest, RUN_ID, runDir, saveManifest, writeJson } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 

@@ -4,7 +4,7 @@ import type { RunMetrics } from '../contracts/runs.ts';
 import type { StageName } from '../config/schema.ts';
 import { toRunMetrics } from '../eval/report.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { stageByName } from '../recsys/stages.ts';
 import type { Db } from '../store/db.ts';
 import { scoreOutsideLists } from './outside-eval.ts';

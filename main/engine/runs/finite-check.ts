@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
-import { loadNpy } from './arrays.ts';
+import { loadNpy } from '../common/arrays.ts';
 
 /**
  * Refuses a stage artifact whose float arrays hold NaN or +Infinity (an overflow, a division by

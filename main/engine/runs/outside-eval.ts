@@ -6,7 +6,7 @@ import type { RunMetrics } from '../contracts/runs.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { EXTERNAL_PREFIX, externalFolder, outsideListScorer, readOutsideLists } from '../eval/outside-lists.ts';
 import { writePerUserCsv } from '../eval/report.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { Db } from '../store/db.ts';
 import { readMetrics, writeJson } from './registry.ts';
 import { loadRunSplit } from './run-split.ts';

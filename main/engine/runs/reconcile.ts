@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunManifest } from '../contracts/runs.ts';
-import { markThreadEnded, ownerAlive } from '../jobs/process-owner.ts';
+import { markThreadEnded, ownerAlive } from '../common/process-owner.ts';
 import { removeAbandonedImports } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
 import { listRunIds, readManifest, runDir, saveManifest } from './registry.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { EngineError, toErrorData } from '../contracts/errors.ts';
 import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
-import { currentOwner } from '../jobs/process-owner.ts';
+import { currentOwner } from '../common/process-owner.ts';
 import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';
 

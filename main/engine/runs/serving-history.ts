@@ -6,7 +6,7 @@ import { csrFromCoo } from '../data/csr.ts';
 import type { Csr } from '../data/types.ts';
 import type { Db } from '../store/db.ts';
 import { loadCatalog, loadInteractions } from '../store/datasets.ts';
-import { loadIds } from './arrays.ts';
+import { loadIds } from '../common/arrays.ts';
 import { runDatasetId } from './run-dataset.ts';
 
 /** What serving needs from a run's dataset, in the run's own user and item index spaces. */

@@ -9,7 +9,7 @@ import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts'
 import type { ServingRun } from '../recsys/recommend.ts';
 import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
 import { readHybridWeight } from '../recsys/stages.ts';
-import { silentContext } from '../jobs/context.ts';
+import { silentContext } from '../common/task-context.ts';
 import { readManifest, runDir } from './registry.ts';
 import { readServingHistoryOffThread } from './serving-history.ts';
 import type { WorkspacePaths } from './workspace.ts';

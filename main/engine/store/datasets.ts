@@ -11,8 +11,8 @@ import { readCatalog, type ParsedCatalog } from '../data/read-catalog.ts';
 import { readInteractions, type ParsedInteractions } from '../data/read-interactions.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../contracts/runs.ts';
-import type { TaskContext } from '../jobs/context.ts';
-import { currentOwner, ownerAlive } from '../jobs/process-owner.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { currentOwner, ownerAlive } from '../common/process-owner.ts';
 import { reclaimSpace, type Db } from './db.ts';
 import { storageFailure } from './storage-errors.ts';
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import type { SearchFilter, VectorHit, VectorRow, VectorStore, VectorStoreKind, VectorStoreSettings } from './vector-store.ts';
 
 export type Db = Database.Database;

@@ -1,4 +1,4 @@
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 
 /**
  * Vectors with their items' metadata in one SQLite database, searched by cosine similarity

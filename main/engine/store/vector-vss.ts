@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVss } from '../../../native/extensions.ts';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { appendToFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';
 import type { HnswSearchParameters } from './faiss-index-blob.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../common/random.ts';
 
 export interface AugmentOptions {
   copies: number;

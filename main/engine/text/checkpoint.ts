@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
-import { loadFloat32, saveNpy } from '../runs/arrays.ts';
+import { loadFloat32, saveNpy } from '../common/arrays.ts';
 import type { AdamW, Param } from './optimizer.ts';
 
 export interface EpochRecord {

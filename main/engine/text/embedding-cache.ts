@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
-import type { TaskContext } from '../jobs/context.ts';
-import { loadFloat32, loadIds, saveIds, saveNpy } from '../runs/arrays.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
 import type { DenseRows } from './head.ts';
 
 const BATCH = 64;

@@ -1,6 +1,6 @@
 import { featureBuckets, tokenize } from './tokenize.ts';
 import type { Grad, Param } from './optimizer.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../common/random.ts';
 
 export interface FeatureOptions {
   lowercase: boolean;

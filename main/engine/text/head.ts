@@ -1,6 +1,6 @@
 import type { Grad, Param } from './optimizer.ts';
 import { softmaxLinear } from './fasttext.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../common/random.ts';
 
 /** Fixed-width input vectors (frozen sentence embeddings), row-major n × dim. */
 export interface DenseRows {

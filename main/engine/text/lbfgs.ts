@@ -1,5 +1,5 @@
 import { throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 
 /** f(x) and its gradient written into `grad`. */
 export type Objective = (x: Float32Array, grad: Float32Array) => number;

@@ -1,4 +1,4 @@
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { minimizeLbfgs, type LbfgsOptions } from './lbfgs.ts';
 import { evaluate } from './metrics.ts';
 import { stratifiedKFold, stratifiedSplit } from './split.ts';

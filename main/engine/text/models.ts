@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
-import type { TaskContext } from '../jobs/context.ts';
-import { loadFloat32, loadNpy, saveNpy } from '../runs/arrays.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { loadFloat32, loadNpy, saveNpy } from '../common/arrays.ts';
 import { cacheNamespace, EmbeddingCache } from './embedding-cache.ts';
 import { BucketRows, FastTextModel, featurize, featurizeTraining, type FeatureRows } from './fasttext.ts';
 import { HeadModel, type DenseRows } from './head.ts';

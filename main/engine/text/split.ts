@@ -1,4 +1,4 @@
-import { mulberry32, shuffleInPlace } from '../random.ts';
+import { mulberry32, shuffleInPlace } from '../common/random.ts';
 
 export interface SplitIndices {
   train: number[];

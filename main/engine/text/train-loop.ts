@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type EpochRecord, type LoopState } from './checkpoint.ts';
 import { ADAM_DEFAULTS, AdamW, gradientNorm, gradientsFor, learningRate, resetGradients, type Grad, type Param } from './optimizer.ts';
-import { mulberry32, shuffleInPlace, subSeed } from '../random.ts';
+import { mulberry32, shuffleInPlace, subSeed } from '../common/random.ts';
 
 /** A model bound to its training data. */
 export interface Trainable {

@@ -1,4 +1,4 @@
-import { normal } from '../random.ts';
+import { normal } from '../common/random.ts';
 
 /**
  * A Tree-structured Parzen Estimator in its simplest form (Bergstra et al., NeurIPS 2011), over

@@ -3,7 +3,7 @@ import { toErrorData } from '../contracts/errors.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../embed/factory.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { FromEmbedWorker, ToEmbedWorker } from '../embed/worker-protocol.ts';
-import type { TaskContext } from '../jobs/context.ts';
+import type { TaskContext } from '../common/task-context.ts';
 
 /** Hosts one embedding provider off the calling thread (see embed/worker-provider.ts). */
 const port = parentPort!;

@@ -1,16 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorData, type EngineErrorData } from '../contracts/errors.ts';
-import { BatchRanker, type RankerInput } from '../eval/ranker.ts';
+import { toErrorData } from '../contracts/errors.ts';
+import type { RankWorkerReply, RankWorkerRequest } from '../eval/rank-protocol.ts';
+import { BatchRanker } from '../eval/ranker.ts';
 
 /**
  * Ranking thread of evaluateInParallel: ranks batches of score rows that the scoring thread wrote
  * into shared slots, writing metric values into shared memory.
  */
-export type RankWorkerRequest =
-  | { type: 'init'; input: RankerInput; slots: Float32Array[] }
-  | { type: 'rank'; slot: number; start: number; end: number };
-
-export type RankWorkerReply = { type: 'ready' } | { type: 'ranked'; slot: number; ms: number } | { type: 'error'; error: EngineErrorData };
 
 let ranker: BatchRanker | undefined;
 let slots: Float32Array[] = [];
