@@ -24,12 +24,20 @@ const engineLayerRules = ENGINE_LAYERS.flatMap((layer, i) => {
   return layer.map((folder) => ({
     files: [`main/engine/${folder}/**/*.ts`],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: reaching(above), message: `engine layers: ${folder}/ may import only ${ENGINE_LAYERS.slice(0, i + 1).flat().join(', ')} (see ENGINE_LAYERS in eslint.config.js)` },
-          { group: reaching(HOSTS, false), message: 'the engine never imports its hosts (cli, server, electron)' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: reaching(above),
+              message: `engine layers: ${folder}/ may import only ${ENGINE_LAYERS.slice(0, i + 1)
+                .flat()
+                .join(', ')} (see ENGINE_LAYERS in eslint.config.js)`,
+            },
+            { group: reaching(HOSTS, false), message: 'the engine never imports its hosts (cli, server, electron)' },
+          ],
+        },
+      ],
     },
   }));
 });
@@ -42,7 +50,19 @@ const engineLayerRules = ENGINE_LAYERS.flatMap((layer, i) => {
  * - the renderer imports nothing from Node.
  */
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'native/build/**', '.tools/**', '.tsbuild/**', 'test-results/**', 'workspace/**', 'tests/fixtures/tiny-bert/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      'native/build/**',
+      '.tools/**',
+      '.tsbuild/**',
+      'test-results/**',
+      'workspace/**',
+      'tests/fixtures/tiny-bert/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -56,31 +76,40 @@ export default tseslint.config(
     files: ['main/engine/**/*.ts'],
     ignores: ['main/engine/store/**', 'main/engine/embed/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-        patterns: [
-          { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
-          { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+          patterns: [
+            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
+            { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['main/engine/store/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-        patterns: [{ group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+          patterns: [{ group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' }],
+        },
+      ],
     },
   },
   {
     files: ['main/engine/embed/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-        patterns: [{ group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+          patterns: [{ group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' }],
+        },
+      ],
     },
   },
   {
@@ -93,25 +122,40 @@ export default tseslint.config(
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.filter((n) => !n.includes('*')).map((name) => ({ name, message: 'the renderer runs in a browser: no Node modules' })).concat([{ name: 'electron', message: 'the renderer talks to window.trainyard only' }]),
-        patterns: [
-          { group: ['node:*'], message: 'the renderer runs in a browser: no Node modules' },
-          { group: ['**/main/engine/*', '!**/main/engine/contracts', '**/main/engine/!(contracts)/**'], message: 'import engine types from main/engine/contracts only' },
-        ],
-      }],
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/main/engine/contracts/**'], allowTypeImports: true, message: 'contracts are imported as types only' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins
+            .filter((n) => !n.includes('*'))
+            .map((name) => ({ name, message: 'the renderer runs in a browser: no Node modules' }))
+            .concat([{ name: 'electron', message: 'the renderer talks to window.trainyard only' }]),
+          patterns: [
+            { group: ['node:*'], message: 'the renderer runs in a browser: no Node modules' },
+            {
+              group: ['**/main/engine/*', '!**/main/engine/contracts', '**/main/engine/!(contracts)/**'],
+              message: 'import engine types from main/engine/contracts only',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/main/engine/contracts/**'], allowTypeImports: true, message: 'contracts are imported as types only' }],
+        },
+      ],
     },
   },
   ...engineLayerRules,
   {
     files: ['preload/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/main/engine/**'], allowTypeImports: true, message: 'preload imports engine contracts as types only' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/main/engine/**'], allowTypeImports: true, message: 'preload imports engine contracts as types only' }],
+        },
+      ],
     },
   },
 );

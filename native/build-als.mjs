@@ -11,15 +11,20 @@ mkdirSync(`${here}build`, { recursive: true });
 for (const kernel of ['als', 'ease']) {
   const { error, stderr } = await asc.main([
     `${here}${kernel}/kernel.ts`,
-    '--outFile', `${here}build/${kernel}.wasm`,
+    '--outFile',
+    `${here}build/${kernel}.wasm`,
     '-O3',
     '--noAssert',
-    '--runtime', 'stub',
-    '--use', 'abort=',
+    '--runtime',
+    'stub',
+    '--use',
+    'abort=',
     '--importMemory',
     '--sharedMemory',
-    '--maximumMemory', '65536',
-    '--enable', 'simd,relaxed-simd,threads',
+    '--maximumMemory',
+    '65536',
+    '--enable',
+    'simd,relaxed-simd,threads',
   ]);
   if (error) {
     console.error(stderr.toString());

@@ -51,7 +51,11 @@ function resolveOrExplain<T>(extension: VectorExtension, resolve: () => T): T {
   try {
     return resolve();
   } catch (err) {
-    throw new ExtensionLoadError(extension, `the ${extension === 'vss' ? 'sqlite-vss' : 'sqlite-vec'} binary for ${process.platform}-${process.arch} cannot be found (${(err as Error).message})`, HINTS[extension]);
+    throw new ExtensionLoadError(
+      extension,
+      `the ${extension === 'vss' ? 'sqlite-vss' : 'sqlite-vec'} binary for ${process.platform}-${process.arch} cannot be found (${(err as Error).message})`,
+      HINTS[extension],
+    );
   }
 }
 

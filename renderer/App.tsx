@@ -45,7 +45,9 @@ export function App({ api }: { api: TrainyardApi }) {
               </button>
             ))}
             <div className="spacer" />
-            <RunningJobs onOpen={(kind) => navigate(kind === 'classify.train' ? 'classifier' : kind === 'data.import' || kind === 'data.generate' ? 'data' : 'train')} />
+            <RunningJobs
+              onOpen={(kind) => navigate(kind === 'classify.train' ? 'classifier' : kind === 'data.import' || kind === 'data.generate' ? 'data' : 'train')}
+            />
             <ThemeToggle />
           </nav>
           <main className="main" data-testid={`page-${page.id}`}>

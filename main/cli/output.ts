@@ -50,7 +50,11 @@ export async function followJob(engine: Engine, jobId: string, json: boolean): P
       bar = new SingleBar({ format: `${p.stage.padEnd(16)} {bar} {value}/{total} ${p.unit} {extra}`, stream: process.stderr }, Presets.shades_classic);
       bar.start(p.total, p.current, { extra: '' });
     }
-    const extra = p.metrics ? Object.entries(p.metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ') : '';
+    const extra = p.metrics
+      ? Object.entries(p.metrics)
+          .map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`)
+          .join(' ')
+      : '';
     bar.setTotal(p.total);
     bar.update(p.current, { extra });
   };

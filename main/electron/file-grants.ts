@@ -63,7 +63,8 @@ export function registerFileIpc({ ipc, isTrusted, grants, showOpenDialog }: File
   });
   ipc.handle(GRANT_FILE_CHANNEL, async (event, path: unknown) => {
     guard(event);
-    if (typeof path !== 'string' || !isAbsolute(path) || !isRegularFile(path)) throw new EngineError('invalid-input', 'only a file picked or dropped from disk can be used');
+    if (typeof path !== 'string' || !isAbsolute(path) || !isRegularFile(path))
+      throw new EngineError('invalid-input', 'only a file picked or dropped from disk can be used');
     return grants.grant(path);
   });
   return () => {

@@ -27,7 +27,8 @@ export interface EngineIpcOptions {
 export function registerEngineIpc({ engine, ipc, isTrusted, send, reveals }: EngineIpcOptions): () => void {
   for (const name of ENGINE_REQUESTS) {
     ipc.handle(requestChannel(name), async (event: IpcMainInvokeEvent, raw: unknown): Promise<BridgeResult<typeof name>> => {
-      if (!isTrusted(event)) return { ok: false, error: { kind: 'invalid-input', message: `request ${name} refused: it did not come from the Trainyard window` } };
+      if (!isTrusted(event))
+        return { ok: false, error: { kind: 'invalid-input', message: `request ${name} refused: it did not come from the Trainyard window` } };
       try {
         return { ok: true, value: publicErrorsIn(await engine.request(name, raw), reveals) } as BridgeResult<typeof name>;
       } catch (err) {

@@ -45,7 +45,9 @@ function protectionOf(keychain: Keychain): Pick<SecretStatus, 'protection' | 'ba
 }
 
 function isStored(value: unknown): value is Stored {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([k, v]) => isSecretName(k) && typeof v === 'string');
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([k, v]) => isSecretName(k) && typeof v === 'string')
+  );
 }
 
 /**
@@ -87,9 +89,15 @@ export function createSecretVault(file: string, keychain: Keychain, launchEnv: N
     set(name, value) {
       const { protection } = protectionOf(keychain);
       if (protection !== 'keychain') {
-        throw new EngineError('conflict', protection === 'basic-text' ? 'no OS keyring is running, so Electron could only obscure the key with a fixed password: it is not stored' : 'the system keychain is not available, so the key cannot be stored safely', {
-          hint: `set ${ENV_NAMES[name]} in the environment of the app instead${protection === 'basic-text' ? ', or start a keyring (GNOME Keyring, KWallet) and restart the app' : ''}`,
-        });
+        throw new EngineError(
+          'conflict',
+          protection === 'basic-text'
+            ? 'no OS keyring is running, so Electron could only obscure the key with a fixed password: it is not stored'
+            : 'the system keychain is not available, so the key cannot be stored safely',
+          {
+            hint: `set ${ENV_NAMES[name]} in the environment of the app instead${protection === 'basic-text' ? ', or start a keyring (GNOME Keyring, KWallet) and restart the app' : ''}`,
+          },
+        );
       }
       if (!value.trim()) throw new EngineError('invalid-input', 'the key is empty');
       write({ ...data, [name]: keychain.encryptString(value.trim()).toString('base64') });

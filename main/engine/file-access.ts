@@ -50,10 +50,7 @@ function pathsOf<K extends EngineRequest>(name: K, raw: RequestArg<K>): PathUse[
       return [{ field: 'out', path: (raw as RequestArg<'data.generate'>).out, write: true }];
     case 'data.import': {
       const arg = raw as RequestArg<'data.import'>;
-      return [
-        ...(arg.interactions ? [{ field: 'interactions', path: arg.interactions }] : []),
-        ...(arg.items ? [{ field: 'items', path: arg.items }] : []),
-      ];
+      return [...(arg.interactions ? [{ field: 'interactions', path: arg.interactions }] : []), ...(arg.items ? [{ field: 'items', path: arg.items }] : [])];
     }
     case 'data.preview':
       return [{ field: 'file', path: (raw as RequestArg<'data.preview'>).file }];

@@ -10,7 +10,9 @@ const runRef = z.object({ run: id }).strict();
 /** One schema per request: every argument that crosses a host boundary (HTTP, IPC) is parsed here. */
 const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } = {
   'workspace.info': none,
-  'data.generate': z.object({ out: id, users: count.optional(), items: count.optional(), interactions: count.optional(), seed: z.number().int().nonnegative().optional() }).strict(),
+  'data.generate': z
+    .object({ out: id, users: count.optional(), items: count.optional(), interactions: count.optional(), seed: z.number().int().nonnegative().optional() })
+    .strict(),
   'data.import': z.object({ interactions: id.optional(), items: id.optional(), map: z.record(z.string(), z.string()).optional() }).strict(),
   'data.profile': z.object({ datasetId: id.optional() }).strict(),
   'data.preview': z.object({ file: id, kind: z.enum(['interactions', 'items']) }).strict(),
@@ -29,11 +31,33 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'eval.compare': z.object({ a: z.object({ run: id, model: id }).strict(), b: z.object({ run: id, model: id }).strict(), k: count.optional() }).strict(),
   'eval.definitions': none,
   recommend: z
-    .object({ run: id.optional(), user: id, k: count.max(1000).optional(), mode: z.enum(['baseline', 'cf', 'itemknn', 'ease', 'auto', 'semantic', 'hybrid']).optional(), exclude: z.array(z.string()).optional() })
+    .object({
+      run: id.optional(),
+      user: id,
+      k: count.max(1000).optional(),
+      mode: z.enum(['baseline', 'cf', 'itemknn', 'ease', 'auto', 'semantic', 'hybrid']).optional(),
+      exclude: z.array(z.string()).optional(),
+    })
     .strict(),
   similar: z.object({ run: id.optional(), item: id, k: count.max(1000).optional(), by: z.enum(['cf', 'content']).optional() }).strict(),
-  search: z.object({ run: id.optional(), query: z.string(), k: count.max(1000).optional(), filters: z.object({ category: z.string().optional() }).strict().optional() }).strict(),
-  'classify.train': z.object({ data: id, textCol: id.optional(), labelCol: id.optional(), model: z.enum(['auto', 'linear', 'fasttext', 'encoder']).optional(), set: z.array(z.string()).optional(), cv: z.number().int().min(2).optional() }).strict(),
+  search: z
+    .object({
+      run: id.optional(),
+      query: z.string(),
+      k: count.max(1000).optional(),
+      filters: z.object({ category: z.string().optional() }).strict().optional(),
+    })
+    .strict(),
+  'classify.train': z
+    .object({
+      data: id,
+      textCol: id.optional(),
+      labelCol: id.optional(),
+      model: z.enum(['auto', 'linear', 'fasttext', 'encoder']).optional(),
+      set: z.array(z.string()).optional(),
+      cv: z.number().int().min(2).optional(),
+    })
+    .strict(),
   'classify.predict': z.object({ run: id, text: z.string() }).strict(),
 };
 
@@ -42,5 +66,8 @@ export function parseRequestArg<K extends EngineRequest>(name: K, raw: unknown):
   const result = (ARG_SCHEMAS[name] as z.ZodType<RequestArg<K>, unknown>).safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'argument'}: ${i.message}`);
-  throw new EngineError('invalid-input', `bad argument for "${name}": ${problems.join('; ')}`, { request: name, issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  throw new EngineError('invalid-input', `bad argument for "${name}": ${problems.join('; ')}`, {
+    request: name,
+    issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  });
 }

@@ -14,7 +14,19 @@ import { join } from 'node:path';
 import { silentContext } from './common/task-context.ts';
 import { loadClassifierWithEmbedding } from './runs/classifier-embedding.ts';
 import { compareModels } from './runs/compare-models.ts';
-import { deleteRun, setRunNote, latestClassifierRun, latestRunId, listRuns, promoteRun, readManifest, resolveRunId, runDir, showRun, summarizeRun } from './runs/registry.ts';
+import {
+  deleteRun,
+  setRunNote,
+  latestClassifierRun,
+  latestRunId,
+  listRuns,
+  promoteRun,
+  readManifest,
+  resolveRunId,
+  runDir,
+  showRun,
+  summarizeRun,
+} from './runs/registry.ts';
 import type { LoadedClassifier } from './text/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
 import { newestRunServing } from './runs/promotion.ts';
@@ -141,7 +153,10 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       withRun(arg.run, (run) => {
         const k = arg.k ?? 10;
         const by = arg.by ?? (run.trained.has('als') || run.trained.has('itemknn') ? 'cf' : 'content');
-        if (by === 'content') return semanticIndex(run).similar(arg.item, k).map((h) => titled(run, h.item, h.score));
+        if (by === 'content')
+          return semanticIndex(run)
+            .similar(arg.item, k)
+            .map((h) => titled(run, h.item, h.score));
         // co-interaction: ALS item factors, or ItemKNN's neighbours in a run without ALS
         if (!run.trained.has('als') && run.trained.has('itemknn')) {
           checkLoaded(run, 'itemknn');
@@ -164,7 +179,8 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     'classify.predict': async ({ run, text }) => {
       const runId = run === 'latest' || !run ? latestClassifierRun(paths) : resolveRunId(paths, run);
       const manifest = readManifest(paths, runId);
-      if (manifest.kind !== 'classifier' || manifest.status !== 'succeeded') throw new EngineError('invalid-input', `run ${runId} is not a succeeded classifier run`);
+      if (manifest.kind !== 'classifier' || manifest.status !== 'succeeded')
+        throw new EngineError('invalid-input', `run ${runId} is not a succeeded classifier run`);
       if (classifier?.runId !== runId) {
         classifier = { runId, model: await loadClassifierWithEmbedding(join(runDir(paths, runId), manifest.stages[0]!.name), silentContext()) };
       }

@@ -45,7 +45,8 @@ export function checkSite(req: IncomingMessage, hosts: ReadonlySet<string>): str
   const origin = req.headers.origin;
   if (origin === undefined) return null;
   const parsed = URL.parse(origin);
-  if (!parsed || parsed.protocol !== 'http:' || !hosts.has(parsed.host) || origin.replace(/\/$/, '') !== parsed.origin) return 'the request comes from another site';
+  if (!parsed || parsed.protocol !== 'http:' || !hosts.has(parsed.host) || origin.replace(/\/$/, '') !== parsed.origin)
+    return 'the request comes from another site';
   return null;
 }
 

@@ -79,7 +79,11 @@ export async function handleApiRequest({ engine, reveals, uploads }: ApiContext,
     const text = await readBody(req);
     arg = text.trim() === '' ? undefined : JSON.parse(text);
   } catch (err) {
-    sendError(res, err instanceof EngineError ? err : new EngineError('invalid-input', `request body of "${name}" is not valid JSON: ${(err as Error).message}`), reveals);
+    sendError(
+      res,
+      err instanceof EngineError ? err : new EngineError('invalid-input', `request body of "${name}" is not valid JSON: ${(err as Error).message}`),
+      reveals,
+    );
     return;
   }
   try {

@@ -20,7 +20,9 @@ export function createEventSocket(engine: ServedEngine, reveals: RevealPath): Ev
     const text = JSON.stringify(message);
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   };
-  const unsubscribes = ENGINE_EVENTS.map((event) => engine.on(event, (payload) => broadcast({ event, payload: publicErrorsIn(payload, reveals) } as EventMessage)));
+  const unsubscribes = ENGINE_EVENTS.map((event) =>
+    engine.on(event, (payload) => broadcast({ event, payload: publicErrorsIn(payload, reveals) } as EventMessage)),
+  );
 
   wss.on('connection', (ws) => {
     clients.add(ws);

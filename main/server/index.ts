@@ -87,33 +87,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const headersTimeout = options.headersTimeoutMs ?? 20_000;
   // Slow clients are cut off by Node's periodic check of request and header timeouts.
-  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout), headersTimeout, requestTimeout: options.requestTimeoutMs ?? 5 * 60_000 }, (req, res) => {
-    const url = parseRequestTarget(req.url);
-    if (!url) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('bad request target');
-      return;
-    }
-    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      const verdict = checkAccess(req, url, token, hosts);
-      if (!verdict.allowed) {
-        res.writeHead(verdict.status, { 'content-type': 'application/json', connection: 'close' });
-        res.end(JSON.stringify({ ok: false, error: { kind: 'invalid-input', message: verdict.reason } }));
+  const server = createServer(
+    { connectionsCheckingInterval: Math.min(1000, headersTimeout), headersTimeout, requestTimeout: options.requestTimeoutMs ?? 5 * 60_000 },
+    (req, res) => {
+      const url = parseRequestTarget(req.url);
+      if (!url) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('bad request target');
         return;
       }
-      handleApiRequest(api, url.pathname.slice('/api/'.length), req, res).catch(failed(res));
-      return;
-    }
-    const foreign = checkSite(req, hosts);
-    if (foreign) {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(foreign);
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    serveStatic(options.staticDir, url.pathname, res, pageHeaders(origin)).catch(failed(res));
-  });
+      if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+        const verdict = checkAccess(req, url, token, hosts);
+        if (!verdict.allowed) {
+          res.writeHead(verdict.status, { 'content-type': 'application/json', connection: 'close' });
+          res.end(JSON.stringify({ ok: false, error: { kind: 'invalid-input', message: verdict.reason } }));
+          return;
+        }
+        handleApiRequest(api, url.pathname.slice('/api/'.length), req, res).catch(failed(res));
+        return;
+      }
+      const foreign = checkSite(req, hosts);
+      if (foreign) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(foreign);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      serveStatic(options.staticDir, url.pathname, res, pageHeaders(origin)).catch(failed(res));
+    },
+  );
   server.maxConnections = options.maxConnections ?? 64;
 
   server.on('upgrade', (req, socket, head) => {

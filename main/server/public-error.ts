@@ -35,7 +35,9 @@ export function publicError(data: EngineErrorData, reveals: RevealPath): EngineE
 }
 
 function isErrorData(value: unknown): value is EngineErrorData {
-  return typeof value === 'object' && value !== null && typeof (value as EngineErrorData).kind === 'string' && typeof (value as EngineErrorData).message === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as EngineErrorData).kind === 'string' && typeof (value as EngineErrorData).message === 'string'
+  );
 }
 
 /** Applies publicError to every `error` field of a result or event (jobs, runs and their stages carry them). */

@@ -17,7 +17,7 @@ function dot(a: usize, b: usize, k: i32): f32 {
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
-  const end = a + (<usize>k << 2);
+  const end = a + ((<usize>k) << 2);
   while (a < end) {
     acc0 = madd(v128.load(a), v128.load(b), acc0);
     acc1 = madd(v128.load(a, 16), v128.load(b, 16), acc1);
@@ -32,7 +32,7 @@ function dot(a: usize, b: usize, k: i32): f32 {
 /** y += alpha * x */
 function axpy(alpha: f32, x: usize, y: usize, k: i32): void {
   const s = f32x4.splat(alpha);
-  const end = x + (<usize>k << 2);
+  const end = x + ((<usize>k) << 2);
   while (x < end) {
     v128.store(y, madd(s, v128.load(x), v128.load(y)));
     v128.store(y, madd(s, v128.load(x, 16), v128.load(y, 16)), 16);
@@ -48,7 +48,7 @@ function axpy(alpha: f32, x: usize, y: usize, k: i32): void {
  * accumulate in registers: wider blocks ran out of V8's 15 vector registers and spilled accumulators.
  */
 function symv(g: usize, v: usize, reg: f32, out: usize, k: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const sr = f32x4.splat(reg);
   for (let cb: usize = 0; cb < rowBytes; cb += 64) {
     let acc0 = f32x4.mul(sr, v128.load(v + cb));
@@ -78,7 +78,7 @@ function symv(g: usize, v: usize, reg: f32, out: usize, k: i32): void {
  * chains keep the FMA units busier than symv's four.
  */
 function symv2(g: usize, v0: usize, v1: usize, reg: f32, out0: usize, out1: usize, k: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const sr = f32x4.splat(reg);
   for (let cb: usize = 0; cb < rowBytes; cb += 64) {
     let acc0 = f32x4.mul(sr, v128.load(v0 + cb));
@@ -119,7 +119,7 @@ function symv2(g: usize, v0: usize, v1: usize, reg: f32, out0: usize, out1: usiz
 }
 
 function rowOf(y: usize, indices: usize, e: i32, rowBytes: usize): usize {
-  return y + <usize>load<i32>(indices + (<usize>e << 2)) * rowBytes;
+  return y + <usize>load<i32>(indices + ((<usize>e) << 2)) * rowBytes;
 }
 
 /** [hsum(s0), hsum(s1), hsum(s2), hsum(s3)] by a transpose-and-add. */
@@ -131,10 +131,14 @@ function sums4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
 
 /** The four dot products [v.y0, v.y1, v.y2, v.y3]: they share each load of v and run as eight independent chains. */
 function dots4(v: usize, y0: usize, y1: usize, y2: usize, y3: usize, rowBytes: usize): v128 {
-  let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0), b1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0), b2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let a0 = f32x4.splat(0),
+    b0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0),
+    b1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0),
+    b2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0),
+    b3 = f32x4.splat(0);
   for (let f: usize = 0; f < rowBytes; f += 32) {
     const va = v128.load(v + f);
     const vb = v128.load(v + f, 16);
@@ -172,10 +176,8 @@ function axpy4(coef: v128, y0: usize, y1: usize, y2: usize, y3: usize, out: usiz
  * Entries go four at a time: the four dot products share each load of v, and out is read and written
  * once per four rows (blocks of eight ran short of registers under V8 and were slower).
  */
-function accumulateRows(
-  v: usize, out: usize, y: usize, indices: usize, cm1: usize, start: i32, end: i32, k: i32, base: f32, sign: f32, dots: usize,
-): void {
-  const rowBytes = <usize>k << 2;
+function accumulateRows(v: usize, out: usize, y: usize, indices: usize, cm1: usize, start: i32, end: i32, k: i32, base: f32, sign: f32, dots: usize): void {
+  const rowBytes = (<usize>k) << 2;
   const one = f32x4.splat(1);
   const baseV = f32x4.splat(base);
   const signV = f32x4.splat(sign);
@@ -186,15 +188,15 @@ function accumulateRows(
     const y2 = rowOf(y, indices, e + 2, rowBytes);
     const y3 = rowOf(y, indices, e + 3, rowBytes);
     const d = dots4(v, y0, y1, y2, y3, rowBytes);
-    if (dots) v128.store(dots + (<usize>(e - start) << 2), d);
-    const c1 = v128.load(cm1 + (<usize>e << 2));
+    if (dots) v128.store(dots + ((<usize>(e - start)) << 2), d);
+    const c1 = v128.load(cm1 + ((<usize>e) << 2));
     axpy4(madd(f32x4.mul(signV, c1), d, f32x4.mul(baseV, f32x4.add(one, c1))), y0, y1, y2, y3, out, rowBytes);
   }
   for (; e < end; e++) {
     const yj = rowOf(y, indices, e, rowBytes);
-    const c1 = load<f32>(cm1 + (<usize>e << 2));
+    const c1 = load<f32>(cm1 + ((<usize>e) << 2));
     const d = dot(yj, v, k);
-    if (dots) store<f32>(dots + (<usize>(e - start) << 2), d);
+    if (dots) store<f32>(dots + ((<usize>(e - start)) << 2), d);
     axpy(base * (1 + c1) + sign * c1 * d, yj, out, k);
   }
 }
@@ -202,14 +204,14 @@ function accumulateRows(
 /** v *= s */
 function scale(v: usize, s: f32, k: i32): void {
   const sv = f32x4.splat(s);
-  const end = v + (<usize>k << 2);
+  const end = v + ((<usize>k) << 2);
   for (; v < end; v += 16) v128.store(v, f32x4.mul(sv, v128.load(v)));
 }
 
 /** out = a + beta * out */
 function xpby(a: usize, beta: f32, out: usize, k: i32): void {
   const s = f32x4.splat(beta);
-  const end = a + (<usize>k << 2);
+  const end = a + ((<usize>k) << 2);
   while (a < end) {
     v128.store(out, madd(s, v128.load(out), v128.load(a)));
     v128.store(out, madd(s, v128.load(out, 16), v128.load(a, 16)), 16);
@@ -223,7 +225,7 @@ function xpby(a: usize, beta: f32, out: usize, k: i32): void {
 /** q[0..n) += alpha * t[0..n) */
 function axpyEntries(alpha: f32, t: usize, q: usize, n: i32): void {
   const s = f32x4.splat(alpha);
-  const end = q + (<usize>n << 2);
+  const end = q + ((<usize>n) << 2);
   for (; q + 16 <= end; q += 16, t += 16) v128.store(q, madd(s, v128.load(t), v128.load(q)));
   for (; q < end; q += 4, t += 4) store<f32>(q, alpha * load<f32>(t) + load<f32>(q));
 }
@@ -246,12 +248,12 @@ class Row {
 }
 
 function stateBytes(k: i32, n: i32, withLoss: bool): usize {
-  return 3 * (<usize>k << 2) + (withLoss ? (<usize>(n + 3) & ~3) << 3 : 0);
+  return 3 * ((<usize>k) << 2) + (withLoss ? ((<usize>(n + 3)) & ~3) << 3 : 0);
 }
 
 /** After r = (G + reg I) x_u: r = Y^T C_u p_u - A x_u = -(G + reg I) x_u + sum_j (c_j - (c_j - 1) y_j.x_u) y_j, p = r. */
 function cgStart(row: Row, y: usize, indices: usize, cm1: usize, k: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const r = row.st;
   scale(r, -1, k);
   accumulateRows(row.xu, r, y, indices, cm1, row.start, row.end, k, 1, -1, row.q);
@@ -262,12 +264,12 @@ function cgStart(row: Row, y: usize, indices: usize, cm1: usize, k: i32): void {
 
 /** After Ap = (G + reg I) p: completes Ap and takes the step. */
 function cgStep(row: Row, y: usize, indices: usize, cm1: usize, k: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const r = row.st;
   const p = r + rowBytes;
   const ap = p + rowBytes;
   const n = row.end - row.start;
-  const t: usize = row.q ? row.q + ((<usize>(n + 3) & ~3) << 2) : 0;
+  const t: usize = row.q ? row.q + (((<usize>(n + 3)) & ~3) << 2) : 0;
   accumulateRows(p, ap, y, indices, cm1, row.start, row.end, k, 0, 1, t);
   const rsOld = row.rs;
   const alpha = rsOld / dot(p, ap, k);
@@ -291,7 +293,7 @@ function cgStep(row: Row, y: usize, indices: usize, cm1: usize, k: i32): void {
  * own once converged, so a row's result does not depend on its partner.
  */
 function conjugateGradient(a: Row, b: Row, y: usize, g: usize, indices: usize, cm1: usize, k: i32, reg: f32, cgSteps: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   if (b.xu) {
     symv2(g, a.xu, b.xu, reg, a.st, b.st, k);
     cgStart(a, y, indices, cm1, k);
@@ -326,15 +328,15 @@ function observedLoss(q: usize, cm1: usize, n: i32): f64 {
   let acc = f32x4.splat(0);
   let e = 0;
   for (; e + 4 <= n; e += 4) {
-    const p = v128.load(q + (<usize>e << 2));
-    const c = f32x4.add(one, v128.load(cm1 + (<usize>e << 2)));
+    const p = v128.load(q + ((<usize>e) << 2));
+    const c = f32x4.add(one, v128.load(cm1 + ((<usize>e) << 2)));
     const miss = f32x4.sub(one, p);
     acc = f32x4.add(acc, f32x4.sub(f32x4.mul(c, f32x4.mul(miss, miss)), f32x4.mul(p, p)));
   }
   let loss: f64 = <f64>hsum(acc);
   for (; e < n; e++) {
-    const c: f64 = 1 + <f64>load<f32>(cm1 + (<usize>e << 2));
-    const p: f64 = <f64>load<f32>(q + (<usize>e << 2));
+    const c: f64 = 1 + <f64>load<f32>(cm1 + ((<usize>e) << 2));
+    const p: f64 = <f64>load<f32>(q + ((<usize>e) << 2));
     loss += c * (1 - p) * (1 - p) - p * p;
   }
   return loss;
@@ -348,18 +350,29 @@ function observedLoss(q: usize, cm1: usize, n: i32): f64 {
  * states (see Row) of 3k floats each, plus, with withLoss, 2 (d + 4) floats each for rows of up to d entries.
  */
 export function solveRows(
-  x: usize, y: usize, g: usize, indptr: usize, indices: usize, cm1: usize,
-  r0: i32, r1: i32, k: i32, reg: f32, cgSteps: i32, scratch: usize, withLoss: bool,
+  x: usize,
+  y: usize,
+  g: usize,
+  indptr: usize,
+  indices: usize,
+  cm1: usize,
+  r0: i32,
+  r1: i32,
+  k: i32,
+  reg: f32,
+  cgSteps: i32,
+  scratch: usize,
+  withLoss: bool,
 ): f64 {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const a = changetype<Row>(scratch);
   const b = changetype<Row>(scratch + 64);
   const states = scratch + 128;
   let loss: f64 = 0;
   let u = r0;
   while (u < r1) {
-    const start = load<i32>(indptr + (<usize>u << 2));
-    const end = load<i32>(indptr + (<usize>(u + 1) << 2));
+    const start = load<i32>(indptr + ((<usize>u) << 2));
+    const end = load<i32>(indptr + ((<usize>(u + 1)) << 2));
     if (start == end) {
       // (G + reg I) x = 0 is solved by 0; iterating towards it would only shrink x into slow subnormals
       memory.fill(x + <usize>u * rowBytes, 0, rowBytes);
@@ -371,7 +384,7 @@ export function solveRows(
     a.end = end;
     a.st = states;
     a.q = withLoss ? states + 3 * rowBytes : 0;
-    const bEnd = u + 1 < r1 ? load<i32>(indptr + (<usize>(u + 2) << 2)) : end;
+    const bEnd = u + 1 < r1 ? load<i32>(indptr + ((<usize>(u + 2)) << 2)) : end;
     if (bEnd > end) {
       b.xu = a.xu + rowBytes;
       b.start = end;
@@ -383,8 +396,8 @@ export function solveRows(
     }
     conjugateGradient(a, b, y, g, indices, cm1, k, reg, cgSteps);
     if (withLoss) {
-      loss += observedLoss(a.q, cm1 + (<usize>start << 2), end - start);
-      if (b.xu) loss += observedLoss(b.q, cm1 + (<usize>end << 2), bEnd - end);
+      loss += observedLoss(a.q, cm1 + ((<usize>start) << 2), end - start);
+      if (b.xu) loss += observedLoss(b.q, cm1 + ((<usize>end) << 2), bEnd - end);
     }
     u += b.xu ? 2 : 1;
   }
@@ -397,7 +410,7 @@ export function solveRows(
  * or right of the diagonal are summed; the rest is mirrored at the end (the same products, so the same values).
  */
 export function gram(a: usize, r0: i32, r1: i32, k: i32, out: usize): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   memory.fill(out, 0, rowBytes * <usize>k);
   const CHUNK = 32;
   for (let c0 = r0; c0 < r1; c0 += CHUNK) {
@@ -456,19 +469,23 @@ export function gram(a: usize, r0: i32, r1: i32, k: i32, out: usize): void {
  * users; each 4 x 8 tile accumulates in registers.
  */
 export function scoreUsers(users: usize, nUsers: i32, panels: usize, nPanels: i32, k: i32, out: usize, outStride: i32): void {
-  const rowBytes = <usize>k << 2;
+  const rowBytes = (<usize>k) << 2;
   const panelBytes = rowBytes << 3;
-  const outRowBytes = <usize>outStride << 2;
+  const outRowBytes = (<usize>outStride) << 2;
   for (let q = 0; q < nPanels; q++) {
     const panel = panels + <usize>q * panelBytes;
     const panelEnd = panel + panelBytes;
     for (let u = 0; u < nUsers; u += 4) {
       let u0 = users + <usize>u * rowBytes;
       const u1 = rowBytes;
-      let acc00 = f32x4.splat(0), acc01 = f32x4.splat(0);
-      let acc10 = f32x4.splat(0), acc11 = f32x4.splat(0);
-      let acc20 = f32x4.splat(0), acc21 = f32x4.splat(0);
-      let acc30 = f32x4.splat(0), acc31 = f32x4.splat(0);
+      let acc00 = f32x4.splat(0),
+        acc01 = f32x4.splat(0);
+      let acc10 = f32x4.splat(0),
+        acc11 = f32x4.splat(0);
+      let acc20 = f32x4.splat(0),
+        acc21 = f32x4.splat(0);
+      let acc30 = f32x4.splat(0),
+        acc31 = f32x4.splat(0);
       for (let f = panel; f < panelEnd; f += 32) {
         const lo = v128.load(f);
         const hi = v128.load(f, 16);
@@ -486,7 +503,7 @@ export function scoreUsers(users: usize, nUsers: i32, panels: usize, nPanels: i3
         acc31 = madd(s3, hi, acc31);
         u0 += 4;
       }
-      const o = out + <usize>u * outRowBytes + (<usize>q << 5);
+      const o = out + <usize>u * outRowBytes + ((<usize>q) << 5);
       v128.store(o, acc00);
       v128.store(o, acc01, 16);
       v128.store(o + outRowBytes, acc10);

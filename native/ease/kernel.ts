@@ -26,7 +26,7 @@ function dots4(x: usize, y0: usize, y1: usize, y2: usize, y3: usize, len: i32): 
   let a1 = f64x2.splat(0);
   let a2 = f64x2.splat(0);
   let a3 = f64x2.splat(0);
-  const pairs = <usize>(len >> 1) << 4;
+  const pairs = (<usize>(len >> 1)) << 4;
   for (let p: usize = 0; p < pairs; p += 16) {
     const v = v128.load(x + p);
     a0 = madd(v, v128.load(y0 + p), a0);
@@ -49,7 +49,7 @@ function dots4(x: usize, y0: usize, y1: usize, y2: usize, y3: usize, len: i32): 
 
 function dot(x: usize, y: usize, len: i32): f64 {
   let acc = f64x2.splat(0);
-  const pairs = <usize>(len >> 1) << 4;
+  const pairs = (<usize>(len >> 1)) << 4;
   for (let p: usize = 0; p < pairs; p += 16) acc = madd(v128.load(x + p), v128.load(y + p), acc);
   let s = hsum(acc);
   if (len & 1) s += load<f64>(x + pairs) * load<f64>(y + pairs);
@@ -98,7 +98,7 @@ export function panelFactor(a: usize, n: i32, j0: i32, j1: i32, diag: usize): i3
       return j;
     }
     const l = Math.sqrt(d);
-    store<f64>(diag + (<usize>j << 3), l);
+    store<f64>(diag + ((<usize>j) << 3), l);
     store<f64>(at(a, n, j, j), l);
     for (let i = j + 1; i < n; i++) {
       const t = at(a, n, i, j);
@@ -123,7 +123,7 @@ export function inverseRows(a: usize, n: i32, diag: usize, r0: i32, r1: i32): vo
       s2 = 0;
       s3 = 0;
       if (j > e) dots4(at(a, n, j, e), at(a, n, b, e), at(a, n, min(b + 1, last), e), at(a, n, min(b + 2, last), e), at(a, n, min(b + 3, last), e), j - e);
-      const lj = load<f64>(diag + (<usize>j << 3));
+      const lj = load<f64>(diag + ((<usize>j) << 3));
       for (let r = b; r < e && r <= j; r++) {
         let s = sumOf(r - b);
         const kEnd = min(e, j);
@@ -138,7 +138,7 @@ export function inverseRows(a: usize, n: i32, diag: usize, r0: i32, r1: i32): vo
 export function rowNorms(a: usize, n: i32, pd: usize): void {
   for (let i = 0; i < n; i++) {
     const x = at(a, n, i, i);
-    store<f64>(pd + (<usize>i << 3), dot(x, x, n - i));
+    store<f64>(pd + ((<usize>i) << 3), dot(x, x, n - i));
   }
 }
 
@@ -153,7 +153,7 @@ export function weightsTileRow(a: usize, n: i32, pd: usize, out: usize, i0: i32,
   for (let j0 = 0; j0 <= i0; j0 += TILE) {
     const j1 = min(min(n, j0 + TILE), i1);
     const last = j1 - 1;
-    memory.fill(tile, 0, <usize>(TILE * TILE) << 3);
+    memory.fill(tile, 0, (<usize>(TILE * TILE)) << 3);
     for (let k0 = i0; k0 < n; k0 += CHUNK) {
       const len = min(CHUNK, n - k0);
       for (let i = i0; i < i1; i++) {
@@ -161,19 +161,19 @@ export function weightsTileRow(a: usize, n: i32, pd: usize, out: usize, i0: i32,
         const x = at(a, n, i, k0);
         for (let j = j0; j < jEnd; j += 4) {
           dots4(x, at(a, n, j, k0), at(a, n, min(j + 1, last), k0), at(a, n, min(j + 2, last), k0), at(a, n, min(j + 3, last), k0), len);
-          const t = tile + (<usize>((i - i0) * TILE + (j - j0)) << 3);
+          const t = tile + ((<usize>((i - i0) * TILE + (j - j0))) << 3);
           for (let q = 0; q < 4 && j + q < jEnd; q++) {
-            const tq = t + (<usize>q << 3);
+            const tq = t + ((<usize>q) << 3);
             store<f64>(tq, load<f64>(tq) + sumOf(q));
           }
         }
       }
     }
     for (let i = i0; i < i1; i++) {
-      const pi = load<f64>(pd + (<usize>i << 3));
+      const pi = load<f64>(pd + ((<usize>i) << 3));
       for (let j = j0; j < min(j1, i); j++) {
-        const p = load<f64>(tile + (<usize>((i - i0) * TILE + (j - j0)) << 3));
-        store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), f32(-p / load<f64>(pd + (<usize>j << 3))));
+        const p = load<f64>(tile + ((<usize>((i - i0) * TILE + (j - j0))) << 3));
+        store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), f32(-p / load<f64>(pd + ((<usize>j) << 3))));
         store<f32>(out + ((<usize>j * <usize>n + <usize>i) << 2), f32(-p / pi));
       }
     }
@@ -183,7 +183,7 @@ export function weightsTileRow(a: usize, n: i32, pd: usize, out: usize, i0: i32,
 
 /** Zeroes the strict lower triangle (L is no longer needed once N is written). */
 export function clearLower(a: usize, n: i32): void {
-  for (let i = 1; i < n; i++) memory.fill(at(a, n, i, 0), 0, <usize>i << 3);
+  for (let i = 1; i < n; i++) memory.fill(at(a, n, i, 0), 0, (<usize>i) << 3);
 }
 
 export function heapBase(): usize {

@@ -42,7 +42,11 @@ export function createHttpClient({ origin, token, retryMs = 250 }: HttpClientOpt
     };
   };
 
-  const post = async <T>(path: string, headers: Record<string, string>, body: BodyInit): Promise<{ ok: true; value: T } | { ok: false; error: EngineErrorData }> => {
+  const post = async <T>(
+    path: string,
+    headers: Record<string, string>,
+    body: BodyInit,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: EngineErrorData }> => {
     let res: Response;
     try {
       res = await fetch(`${origin}/api/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });

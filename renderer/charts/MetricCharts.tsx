@@ -49,7 +49,19 @@ export interface BarGroup {
 }
 
 /** Grouped bars: one group per row (a model, a segment), one bar per series (runs or models). */
-export function MetricBarsChart({ testId, rows, series, what, groups = 'model' }: { testId: string; rows: BarGroup[]; series: string[]; what: string; groups?: string }) {
+export function MetricBarsChart({
+  testId,
+  rows,
+  series,
+  what,
+  groups = 'model',
+}: {
+  testId: string;
+  rows: BarGroup[];
+  series: string[];
+  what: string;
+  groups?: string;
+}) {
   return (
     <ChartFrame testId={testId} description={`${what} for ${rows.map((r) => r.group).join(', ')}: ${series.join(' and ')}`}>
       <BarChart data={rows} margin={TITLED_MARGIN}>

@@ -4,7 +4,19 @@ import { useRequest } from '../api/context.tsx';
  * A select over the runs that can answer recommender requests (succeeded recommender runs; classifier
  * runs have their own page); `value` undefined means "the LATEST run", or no run when `noneLabel` is given.
  */
-export function RunPicker({ value, onChange, label = 'Run', noneLabel, testId = 'run-picker' }: { value: string | undefined; onChange: (runId: string) => void; label?: string; noneLabel?: string; testId?: string }) {
+export function RunPicker({
+  value,
+  onChange,
+  label = 'Run',
+  noneLabel,
+  testId = 'run-picker',
+}: {
+  value: string | undefined;
+  onChange: (runId: string) => void;
+  label?: string;
+  noneLabel?: string;
+  testId?: string;
+}) {
   const runs = useRequest('runs.list', undefined);
   const done = (runs.data ?? []).filter((r) => r.status === 'succeeded' && r.kind === 'recommender');
   const latest = done.find((r) => r.isLatest);

@@ -99,7 +99,12 @@ function ClassifierRun({ runId }: { runId: string }) {
   if (detail.error) return <ErrorBanner error={detail.error} />;
   if (!detail.data) return null;
   const report = detail.data.classifier;
-  if (!report) return <EmptyState title="No classifier report" testId="classifier-no-report">This run has no classifier metrics.</EmptyState>;
+  if (!report)
+    return (
+      <EmptyState title="No classifier report" testId="classifier-no-report">
+        This run has no classifier metrics.
+      </EmptyState>
+    );
   return (
     <div data-testid="classifier-run">
       {report.candidates && <WhyThisModel candidates={report.candidates} />}
@@ -162,7 +167,11 @@ function ClassifierRun({ runId }: { runId: string }) {
   );
 }
 
-const MODEL_NAMES: Record<ClassifierCandidate['model'], string> = { linear: 'TF-IDF + logistic regression', fasttext: 'fastText', encoder: 'head over sentence embeddings' };
+const MODEL_NAMES: Record<ClassifierCandidate['model'], string> = {
+  linear: 'TF-IDF + logistic regression',
+  fasttext: 'fastText',
+  encoder: 'head over sentence embeddings',
+};
 
 /** model auto: every candidate with its validation scores and time, the chosen one marked. */
 function WhyThisModel({ candidates }: { candidates: ClassifierCandidate[] }) {

@@ -81,7 +81,13 @@ export function DataPage({ navigate }: PageProps) {
   );
 }
 
-function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args: { interactions?: string; items?: string; map?: Record<string, string> }) => void }) {
+function ImportForm({
+  disabled,
+  onImport,
+}: {
+  disabled: boolean;
+  onImport: (args: { interactions?: string; items?: string; map?: Record<string, string> }) => void;
+}) {
   const callApi = useCall();
   const [interactions, setInteractions] = useState('');
   const [items, setItems] = useState('');
@@ -126,7 +132,10 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
     // Typed field=column pairs win over the preview's selects.
     const mapping: Record<string, string> = {};
     for (const p of shown) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
-    for (const pair of map.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const pair of map
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [field, column] = pair.split('=').map((s) => s.trim());
       if (!field || !column) {
         setMapError(`"${pair}" is not field=column, e.g. user=customer_id`);
@@ -141,14 +150,29 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
   return (
     <Card title="Import">
       <form onSubmit={submit} className="stack" data-testid="import-form">
-        <div className={`dropzone${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-          {dropped.busy ? 'Uploading…' : 'Drop an interaction file here (CSV, TSV, JSONL, Parquet, MovieLens), choose it with Browse…, or type a path inside the workspace.'}
+        <div
+          className={`dropzone${over ? ' over' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={onDrop}
+        >
+          {dropped.busy
+            ? 'Uploading…'
+            : 'Drop an interaction file here (CSV, TSV, JSONL, Parquet, MovieLens), choose it with Browse…, or type a path inside the workspace.'}
         </div>
         <ErrorBanner error={dropped.error} />
         <div className="row">
           <label className="field" style={{ flex: 2 }}>
             Interactions file
-            <input value={interactions} onChange={(e) => setInteractions(e.target.value)} placeholder="/path/to/ratings.csv" data-testid="import-interactions" />
+            <input
+              value={interactions}
+              onChange={(e) => setInteractions(e.target.value)}
+              placeholder="/path/to/ratings.csv"
+              data-testid="import-interactions"
+            />
           </label>
           <FilePicker purpose="interactions" what="interactions file" onChosen={setInteractions} testId="import-interactions-file" />
           <label className="field" style={{ flex: 2 }}>
@@ -161,7 +185,11 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
             <input value={map} onChange={(e) => setMap(e.target.value)} placeholder="user=customer,item=sku" />
           </label>
         </div>
-        {mapError && <div className="error" role="alert">{mapError}</div>}
+        {mapError && (
+          <div className="error" role="alert">
+            {mapError}
+          </div>
+        )}
         <ErrorBanner error={previewError} />
         {shown.map((p) => (
           <ColumnMapping key={p.kind} preview={p.preview} choice={p.choice} onChoice={(field, column) => choose(p.kind, field, column)} />
@@ -211,8 +239,16 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
         <Card title="Interactions per user">
           <DistributionChart dist={profile.perUser} testId="chart-per-user" what="interactions per user" unitOf="users" />
         </Card>
-        <Card title="Ratings">{profile.ratingHistogram?.length ? <RatingsChart histogram={profile.ratingHistogram} /> : <p className="muted">This log has no ratings (implicit feedback).</p>}</Card>
-        <Card title="Activity over time">{profile.activity.length ? <ActivityChart activity={profile.activity} /> : <p className="muted">No timestamps.</p>}</Card>
+        <Card title="Ratings">
+          {profile.ratingHistogram?.length ? (
+            <RatingsChart histogram={profile.ratingHistogram} />
+          ) : (
+            <p className="muted">This log has no ratings (implicit feedback).</p>
+          )}
+        </Card>
+        <Card title="Activity over time">
+          {profile.activity.length ? <ActivityChart activity={profile.activity} /> : <p className="muted">No timestamps.</p>}
+        </Card>
       </div>
     </div>
   );

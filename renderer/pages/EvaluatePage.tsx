@@ -67,7 +67,14 @@ export function EvaluatePage({ param, navigate }: PageProps) {
           <MetricsView
             runId={runId}
             oneTestItem={detail.data?.manifest.split?.method === 'last1' && detail.data.manifest.split.ties !== 'all'}
-            metrics={other.data?.metrics ? mergeRunMetrics([{ label: shortRunLabel(runId), metrics }, { label: shortRunLabel(compareWith), metrics: other.data.metrics }]) : metrics}
+            metrics={
+              other.data?.metrics
+                ? mergeRunMetrics([
+                    { label: shortRunLabel(runId), metrics },
+                    { label: shortRunLabel(compareWith), metrics: other.data.metrics },
+                  ])
+                : metrics
+            }
           />
           <PairedComparison
             key={`${runId} ${pairedWith}`}
@@ -150,7 +157,11 @@ export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: 
                   return (
                     <td key={n} className="num" data-testid={`metric-${model}-${n}`} data-value={metrics.models[model]?.[n]}>
                       {formatMetric(metrics.models[model]?.[n])}
-                      {ci && <div className="small muted">[{formatMetric(ci[0])}, {formatMetric(ci[1])}]</div>}
+                      {ci && (
+                        <div className="small muted">
+                          [{formatMetric(ci[0])}, {formatMetric(ci[1])}]
+                        </div>
+                      )}
                     </td>
                   );
                 })}

@@ -119,10 +119,19 @@ export function RunsPage({ navigate }: PageProps) {
                       />
                     </td>
                     <td>
-                      <button type="button" className="secondary" onClick={() => (r.kind === 'classifier' ? navigate('classifier') : navigate('evaluate', r.runId))} title={r.kind === 'classifier' ? 'Classifier' : 'Evaluate'}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => (r.kind === 'classifier' ? navigate('classifier') : navigate('evaluate', r.runId))}
+                        title={r.kind === 'classifier' ? 'Classifier' : 'Evaluate'}
+                      >
                         {r.runId}
                       </button>{' '}
-                      {r.isLatest && <span className="badge" data-testid="latest-badge">LATEST</span>}
+                      {r.isLatest && (
+                        <span className="badge" data-testid="latest-badge">
+                          LATEST
+                        </span>
+                      )}
                       <div className="small">
                         {r.note && <span data-testid={`note-${r.runId}`}>{r.note} </span>}
                         {r.status !== 'running' && r.status !== 'damaged' && (
@@ -147,7 +156,9 @@ export function RunsPage({ navigate }: PageProps) {
                       {recall && <div className="small muted">{recall.model}</div>}
                     </td>
                     <td className="small" data-testid={`data-${r.runId}`}>
-                      {r.dataset ? `${formatNumber(r.dataset.users)} users · ${formatNumber(r.dataset.items)} items · ${formatNumber(r.dataset.interactions)} events` : '–'}
+                      {r.dataset
+                        ? `${formatNumber(r.dataset.users)} users · ${formatNumber(r.dataset.items)} items · ${formatNumber(r.dataset.interactions)} events`
+                        : '–'}
                     </td>
                     <td className="small">{r.stages.join(', ')}</td>
                     <td>
@@ -156,7 +167,11 @@ export function RunsPage({ navigate }: PageProps) {
                           type="button"
                           className="secondary"
                           disabled={r.isLatest || r.status !== 'succeeded' || r.kind === 'classifier'}
-                          title={r.kind === 'classifier' ? 'LATEST names the recommender run that serves; classifier runs are not promoted' : 'Make this run LATEST, the run that serves'}
+                          title={
+                            r.kind === 'classifier'
+                              ? 'LATEST names the recommender run that serves; classifier runs are not promoted'
+                              : 'Make this run LATEST, the run that serves'
+                          }
                           onClick={() => act(callApi('runs.promote', { run: r.runId }))}
                           data-testid={`promote-${r.runId}`}
                         >
@@ -192,7 +207,9 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
   if (left.error || right.error) return <ErrorBanner error={left.error ?? right.error} />;
   if (!left.data || !right.data) return <Card title="Comparing…">{null}</Card>;
   const dataDiffs = datasetDifferences(left.data.manifest, right.data.manifest);
-  const diffs = differingParams(left.data.manifest.resolvedParams, right.data.manifest.resolvedParams).filter((d) => d.key !== 'split' && !d.key.startsWith('split.'));
+  const diffs = differingParams(left.data.manifest.resolvedParams, right.data.manifest.resolvedParams).filter(
+    (d) => d.key !== 'split' && !d.key.startsWith('split.'),
+  );
   const ma = left.data.metrics?.models ?? {};
   const mb = right.data.metrics?.models ?? {};
   const sides = [
@@ -216,13 +233,23 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
       )}
       <div className="grid-2">
         <Card title="Parameters that differ">
-          {diffs.length === 0 ? <p className="muted" data-testid="compare-no-diff">Both runs used the same parameters.</p> : <DiffTable diffs={diffs} a={a} b={b} what="parameter" testId="compare-params" />}
+          {diffs.length === 0 ? (
+            <p className="muted" data-testid="compare-no-diff">
+              Both runs used the same parameters.
+            </p>
+          ) : (
+            <DiffTable diffs={diffs} a={a} b={b} what="parameter" testId="compare-params" />
+          )}
         </Card>
         {COMPARED_METRICS.map((metric) => {
           const rows = metricBars(sides, metric);
           return (
             <Card key={metric} title={metric}>
-              {rows.length ? <MetricBarsChart testId={`chart-compare-${metric}`} rows={rows} series={[a, b]} what={metric} /> : <p className="muted">Neither run has {metric}.</p>}
+              {rows.length ? (
+                <MetricBarsChart testId={`chart-compare-${metric}`} rows={rows} series={[a, b]} what={metric} />
+              ) : (
+                <p className="muted">Neither run has {metric}.</p>
+              )}
               <table className="data" data-testid={`compare-deltas-${metric}`}>
                 <thead>
                   <tr>

@@ -102,8 +102,8 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
       )}
       {history && !history.known && (
         <div className="error" role="status" data-testid="unknown-user">
-          User “{results?.user}” is not in this run&apos;s data (ids are matched exactly). The lists below are cold-start answers, the same for every
-          unknown user.
+          User “{results?.user}” is not in this run&apos;s data (ids are matched exactly). The lists below are cold-start answers, the same for every unknown
+          user.
         </div>
       )}
       {results && (
@@ -111,11 +111,15 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
           <div>
             <h4>History {!history ? '' : history.known ? `(${history.history.length})` : '(unknown user: cold start)'}</h4>
             <ol className="items" data-testid="user-history">
-              {(history?.history ?? []).slice(-20).reverse().map((h) => (
-                <li key={`${h.item}-${h.ts}`}>
-                  <ItemName item={h.item} title={h.title} onPick={onPick} /> <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
-                </li>
-              ))}
+              {(history?.history ?? [])
+                .slice(-20)
+                .reverse()
+                .map((h) => (
+                  <li key={`${h.item}-${h.ts}`}>
+                    <ItemName item={h.item} title={h.title} onPick={onPick} />{' '}
+                    <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
+                  </li>
+                ))}
             </ol>
           </div>
           {results.answers.map((r) => (
@@ -173,15 +177,26 @@ function Search({ runId }: { runId: string }) {
     if (!query.trim()) return;
     setError(undefined);
     const asked = query.trim();
-    callApi('search', { run: runId, query: asked, k: 10 }).then((found) => setHits({ query: asked, hits: found }), (err: unknown) => {
-      setHits(null);
-      setError(err);
-    });
+    callApi('search', { run: runId, query: asked, k: 10 }).then(
+      (found) => setHits({ query: asked, hits: found }),
+      (err: unknown) => {
+        setHits(null);
+        setError(err);
+      },
+    );
   };
   return (
     <Card title="Semantic search">
       <form className="row" onSubmit={search}>
-        <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Describe what you are looking for" aria-label="Search query" data-testid="search-input" style={{ flex: 1 }} />
+        <input
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          placeholder="Describe what you are looking for"
+          aria-label="Search query"
+          data-testid="search-input"
+          style={{ flex: 1 }}
+        />
         <button type="submit" className="primary" disabled={!query.trim()}>
           Search
         </button>
@@ -231,7 +246,13 @@ function Similar({ runId, query, onQuery }: { runId: string; query: SimilarQuery
   return (
     <Card title="Similar items">
       <form className="row" onSubmit={find}>
-        <input value={item} onChange={(e) => setItem(e.target.value)} placeholder="Item id, or pick an item on the left" aria-label="Item id" data-testid="similar-input" />
+        <input
+          value={item}
+          onChange={(e) => setItem(e.target.value)}
+          placeholder="Item id, or pick an item on the left"
+          aria-label="Item id"
+          data-testid="similar-input"
+        />
         <select value={by} onChange={(e) => setBy(e.target.value as 'cf' | 'content')} aria-label="Similarity by">
           <option value="cf">by co-interaction (ALS)</option>
           <option value="content">by content (embeddings)</option>

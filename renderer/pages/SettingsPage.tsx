@@ -46,11 +46,22 @@ export function SettingsPage(_props: PageProps) {
           <div className="row">
             <label className="field">
               Training threads (0 = one per core)
-              <input type="number" min={0} step={1} value={draft.threads} onChange={(e) => setDraft({ ...draft, threads: Math.max(0, Math.floor(e.target.valueAsNumber || 0)) })} data-testid="settings-threads" />
+              <input
+                type="number"
+                min={0}
+                step={1}
+                value={draft.threads}
+                onChange={(e) => setDraft({ ...draft, threads: Math.max(0, Math.floor(e.target.valueAsNumber || 0)) })}
+                data-testid="settings-threads"
+              />
             </label>
             <label className="field">
               Embedding provider
-              <select value={draft.embeddingProvider} onChange={(e) => setDraft({ ...draft, embeddingProvider: e.target.value as Settings['embeddingProvider'] })} data-testid="settings-provider">
+              <select
+                value={draft.embeddingProvider}
+                onChange={(e) => setDraft({ ...draft, embeddingProvider: e.target.value as Settings['embeddingProvider'] })}
+                data-testid="settings-provider"
+              >
                 {PROVIDERS.map((p) => (
                   <option key={p.id} value={p.id}>
                     {p.label}
@@ -60,14 +71,22 @@ export function SettingsPage(_props: PageProps) {
             </label>
             <label className="field" style={{ flex: 1 }}>
               Embedding model (empty = provider default)
-              <input value={draft.embeddingModel} onChange={(e) => setDraft({ ...draft, embeddingModel: e.target.value })} placeholder="e.g. Xenova/all-MiniLM-L6-v2" />
+              <input
+                value={draft.embeddingModel}
+                onChange={(e) => setDraft({ ...draft, embeddingModel: e.target.value })}
+                placeholder="e.g. Xenova/all-MiniLM-L6-v2"
+              />
             </label>
           </div>
           <div className="row">
             <button type="submit" className="primary">
               Save
             </button>
-            {saved && <span className="muted" role="status">Saved; used by the next training run.</span>}
+            {saved && (
+              <span className="muted" role="status">
+                Saved; used by the next training run.
+              </span>
+            )}
           </div>
         </form>
       </Card>
@@ -75,7 +94,10 @@ export function SettingsPage(_props: PageProps) {
         {api.secrets ? (
           <ApiKeys store={api.secrets} />
         ) : (
-          <p className="muted">In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app can store keys encrypted with the OS keychain.</p>
+          <p className="muted">
+            In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app can store keys encrypted with the OS
+            keychain.
+          </p>
         )}
       </Card>
     </>

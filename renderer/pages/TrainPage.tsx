@@ -99,17 +99,57 @@ export function TrainPage({ param, navigate }: PageProps) {
   );
 }
 
-function NumberField({ label, value, onChange, error, step = 'any', disabled, testId }: { label: string; value: number; onChange: (v: number) => void; error?: string | undefined; step?: string; disabled: boolean; testId?: string }) {
+function NumberField({
+  label,
+  value,
+  onChange,
+  error,
+  step = 'any',
+  disabled,
+  testId,
+}: {
+  label: string;
+  value: number;
+  onChange: (v: number) => void;
+  error?: string | undefined;
+  step?: string;
+  disabled: boolean;
+  testId?: string;
+}) {
   return (
     <label className="field">
       {label}
-      <input type="number" step={step} value={Number.isNaN(value) ? '' : value} onChange={(e) => onChange(e.target.valueAsNumber)} disabled={disabled} aria-invalid={error ? true : undefined} data-testid={testId} />
-      {error && <span className="small" style={{ color: 'var(--danger)' }}>{error}</span>}
+      <input
+        type="number"
+        step={step}
+        value={Number.isNaN(value) ? '' : value}
+        onChange={(e) => onChange(e.target.valueAsNumber)}
+        disabled={disabled}
+        aria-invalid={error ? true : undefined}
+        data-testid={testId}
+      />
+      {error && (
+        <span className="small" style={{ color: 'var(--danger)' }}>
+          {error}
+        </span>
+      )}
     </label>
   );
 }
 
-function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: TrainForm; onChange: (f: TrainForm) => void; errors: Record<string, string>; disabled: boolean; onSubmit: (e: FormEvent) => void }) {
+function TrainFormView({
+  form,
+  onChange,
+  errors,
+  disabled,
+  onSubmit,
+}: {
+  form: TrainForm;
+  onChange: (f: TrainForm) => void;
+  errors: Record<string, string>;
+  disabled: boolean;
+  onSubmit: (e: FormEvent) => void;
+}) {
   const toggleStage = (id: string) => onChange({ ...form, stages: form.stages.includes(id) ? form.stages.filter((s) => s !== id) : [...form.stages, id] });
   const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
   const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
@@ -125,13 +165,26 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
             {s.label}
           </label>
         ))}
-        {errors.stages && <span className="small" style={{ color: 'var(--danger)' }}>{errors.stages}</span>}
+        {errors.stages && (
+          <span className="small" style={{ color: 'var(--danger)' }}>
+            {errors.stages}
+          </span>
+        )}
       </fieldset>
       <div className="row">
         <label className="field">
           Split
-          <input value={form.split} onChange={(e) => onChange({ ...form, split: e.target.value })} disabled={disabled} aria-invalid={errors.split ? true : undefined} />
-          {errors.split && <span className="small" style={{ color: 'var(--danger)' }}>{errors.split}</span>}
+          <input
+            value={form.split}
+            onChange={(e) => onChange({ ...form, split: e.target.value })}
+            disabled={disabled}
+            aria-invalid={errors.split ? true : undefined}
+          />
+          {errors.split && (
+            <span className="small" style={{ color: 'var(--danger)' }}>
+              {errors.split}
+            </span>
+          )}
         </label>
         <NumberField label="Seed" value={form.seed} onChange={(seed) => onChange({ ...form, seed })} error={errors.seed} step="1" disabled={disabled} />
       </div>
@@ -139,9 +192,31 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
         <fieldset>
           <legend>ALS</legend>
           <div className="row">
-            <NumberField label="Factors" value={form.als.factors} onChange={(factors) => als({ factors })} error={errors['als.factors']} step="1" disabled={disabled} testId="als-factors" />
-            <NumberField label="Iterations" value={form.als.iterations} onChange={(iterations) => als({ iterations })} error={errors['als.iterations']} step="1" disabled={disabled} testId="als-iterations" />
-            <NumberField label="Regularization" value={form.als.regularization} onChange={(regularization) => als({ regularization })} error={errors['als.regularization']} disabled={disabled} />
+            <NumberField
+              label="Factors"
+              value={form.als.factors}
+              onChange={(factors) => als({ factors })}
+              error={errors['als.factors']}
+              step="1"
+              disabled={disabled}
+              testId="als-factors"
+            />
+            <NumberField
+              label="Iterations"
+              value={form.als.iterations}
+              onChange={(iterations) => als({ iterations })}
+              error={errors['als.iterations']}
+              step="1"
+              disabled={disabled}
+              testId="als-iterations"
+            />
+            <NumberField
+              label="Regularization"
+              value={form.als.regularization}
+              onChange={(regularization) => als({ regularization })}
+              error={errors['als.regularization']}
+              disabled={disabled}
+            />
             <NumberField label="Alpha" value={form.als.alpha} onChange={(alpha) => als({ alpha })} error={errors['als.alpha']} disabled={disabled} />
             <label className="field">
               Confidence
@@ -157,8 +232,22 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
         <fieldset>
           <legend>ItemKNN</legend>
           <div className="row">
-            <NumberField label="Neighbours" value={form.itemknn.neighbours} onChange={(neighbours) => itemknn({ neighbours })} error={errors['itemknn.neighbours']} step="1" disabled={disabled} testId="itemknn-neighbours" />
-            <NumberField label="Shrink" value={form.itemknn.shrink} onChange={(shrink) => itemknn({ shrink })} error={errors['itemknn.shrink']} disabled={disabled} />
+            <NumberField
+              label="Neighbours"
+              value={form.itemknn.neighbours}
+              onChange={(neighbours) => itemknn({ neighbours })}
+              error={errors['itemknn.neighbours']}
+              step="1"
+              disabled={disabled}
+              testId="itemknn-neighbours"
+            />
+            <NumberField
+              label="Shrink"
+              value={form.itemknn.shrink}
+              onChange={(shrink) => itemknn({ shrink })}
+              error={errors['itemknn.shrink']}
+              disabled={disabled}
+            />
             <label className="field">
               Similarity
               <select value={form.itemknn.similarity} onChange={(e) => itemknn({ similarity: e.target.value as 'cosine' | 'asymmetric' })} disabled={disabled}>
@@ -166,7 +255,15 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
                 <option value="asymmetric">asymmetric cosine</option>
               </select>
             </label>
-            {form.itemknn.similarity === 'asymmetric' && <NumberField label="Alpha" value={form.itemknn.alpha} onChange={(alpha) => itemknn({ alpha })} error={errors['itemknn.alpha']} disabled={disabled} />}
+            {form.itemknn.similarity === 'asymmetric' && (
+              <NumberField
+                label="Alpha"
+                value={form.itemknn.alpha}
+                onChange={(alpha) => itemknn({ alpha })}
+                error={errors['itemknn.alpha']}
+                disabled={disabled}
+              />
+            )}
           </div>
         </fieldset>
       )}
@@ -174,7 +271,14 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
         <fieldset>
           <legend>EASE</legend>
           <div className="row">
-            <NumberField label="Lambda" value={form.ease.lambda} onChange={(lambda) => onChange({ ...form, ease: { lambda } })} error={errors['ease.lambda']} disabled={disabled} testId="ease-lambda" />
+            <NumberField
+              label="Lambda"
+              value={form.ease.lambda}
+              onChange={(lambda) => onChange({ ...form, ease: { lambda } })}
+              error={errors['ease.lambda']}
+              disabled={disabled}
+              testId="ease-lambda"
+            />
           </div>
         </fieldset>
       )}
@@ -183,19 +287,40 @@ function TrainFormView({ form, onChange, errors, disabled, onSubmit }: { form: T
           <legend>Bayesian popularity</legend>
           <div className="row">
             <NumberField label="Smoothing m" value={form.bayes.m} onChange={(m) => bayes({ m })} error={errors['bayes.m']} disabled={disabled} />
-            <NumberField label="Min ratings" value={form.bayes.minRatings} onChange={(minRatings) => bayes({ minRatings })} error={errors['bayes.minRatings']} step="1" disabled={disabled} />
+            <NumberField
+              label="Min ratings"
+              value={form.bayes.minRatings}
+              onChange={(minRatings) => bayes({ minRatings })}
+              error={errors['bayes.minRatings']}
+              step="1"
+              disabled={disabled}
+            />
           </div>
         </fieldset>
       )}
       <fieldset>
         <legend>Tuning</legend>
         <label className="row">
-          <input type="checkbox" checked={form.tune.enabled} onChange={(e) => tune({ enabled: e.target.checked })} disabled={disabled} data-testid="tune-enabled" />
+          <input
+            type="checkbox"
+            checked={form.tune.enabled}
+            onChange={(e) => tune({ enabled: e.target.checked })}
+            disabled={disabled}
+            data-testid="tune-enabled"
+          />
           Tune the params of ALS, ItemKNN and EASE first, on a validation split of the training part (the test part is never used to choose)
         </label>
         {form.tune.enabled && (
           <div className="row">
-            <NumberField label="Trials per stage" value={form.tune.trials} onChange={(trials) => tune({ trials })} error={errors['tune.trials']} step="1" disabled={disabled} testId="tune-trials" />
+            <NumberField
+              label="Trials per stage"
+              value={form.tune.trials}
+              onChange={(trials) => tune({ trials })}
+              error={errors['tune.trials']}
+              step="1"
+              disabled={disabled}
+              testId="tune-trials"
+            />
             <NumberField
               label="Time limit (minutes, empty: none)"
               value={form.tune.minutes ?? NaN}
@@ -254,32 +379,38 @@ export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; r
           <ProgressBar current={overall.current} total={overall.total} label="overall progress" />
         </div>
       )}
-      {job.stageOrder.filter((name) => name !== RUN_STAGE).map((name) => {
-        const stage = job.stages[name]!;
-        const eta = etaSeconds(stage);
-        const elapsed = (stage.updatedAt - stage.startedAt) / 1000;
-        return (
-          <div key={name} className="stack" data-testid={`stage-progress-${name}`}>
-            <div className="row small">
-              <strong>{stageLabel(name)}</strong>
-              <span>
-                {stage.current} / {stage.total} {stage.unit}
-              </span>
-              {elapsed > 0 && stage.current > 0 && <span className="muted">{(stage.current / elapsed).toFixed(1)} {stage.unit}/s</span>}
-              {running && eta !== null && <span className="muted">ETA {formatSeconds(eta)}</span>}
-              {Object.keys(stage.series).map((metric) => (
-                <span key={metric} className="muted">
-                  {metric} {stage.metrics?.[metric]?.toPrecision(5)}
+      {job.stageOrder
+        .filter((name) => name !== RUN_STAGE)
+        .map((name) => {
+          const stage = job.stages[name]!;
+          const eta = etaSeconds(stage);
+          const elapsed = (stage.updatedAt - stage.startedAt) / 1000;
+          return (
+            <div key={name} className="stack" data-testid={`stage-progress-${name}`}>
+              <div className="row small">
+                <strong>{stageLabel(name)}</strong>
+                <span>
+                  {stage.current} / {stage.total} {stage.unit}
                 </span>
+                {elapsed > 0 && stage.current > 0 && (
+                  <span className="muted">
+                    {(stage.current / elapsed).toFixed(1)} {stage.unit}/s
+                  </span>
+                )}
+                {running && eta !== null && <span className="muted">ETA {formatSeconds(eta)}</span>}
+                {Object.keys(stage.series).map((metric) => (
+                  <span key={metric} className="muted">
+                    {metric} {stage.metrics?.[metric]?.toPrecision(5)}
+                  </span>
+                ))}
+              </div>
+              <ProgressBar current={stage.current} total={stage.total} label={`${stageLabel(name)} progress`} />
+              {Object.entries(stage.series).map(([metric, points]) => (
+                <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} unit={stage.unit} />
               ))}
             </div>
-            <ProgressBar current={stage.current} total={stage.total} label={`${stageLabel(name)} progress`} />
-            {Object.entries(stage.series).map(([metric, points]) => (
-              <MetricSeriesChart key={metric} stage={name} metric={metric} points={points} unit={stage.unit} />
-            ))}
-          </div>
-        );
-      })}
+          );
+        })}
       {job.logs.length > 0 && (
         <div className="log" data-testid="job-log" role="log" aria-label="Job log">
           {job.logs.map((l, i) => (

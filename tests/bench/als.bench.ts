@@ -72,11 +72,17 @@ const ctx = {
   },
 };
 t = performance.now();
-const model = await trainAls(matrix, { ...ALS_DEFAULTS, factors: Number(values.factors), iterations: Number(values.iterations), threads: Number(values.threads) }, ctx);
+const model = await trainAls(
+  matrix,
+  { ...ALS_DEFAULTS, factors: Number(values.factors), iterations: Number(values.iterations), threads: Number(values.threads) },
+  ctx,
+);
 const total = (performance.now() - t) / 1000;
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const setup = total - iterationSeconds.reduce((s, v) => s + v, 0);
-console.log(`train: ${total.toFixed(2)} s total (${setup.toFixed(2)} s setup), ${mean(iterationSeconds).toFixed(3)} s/iteration (loss included), threads ${values.threads}`);
+console.log(
+  `train: ${total.toFixed(2)} s total (${setup.toFixed(2)} s setup), ${mean(iterationSeconds).toFixed(3)} s/iteration (loss included), threads ${values.threads}`,
+);
 if (cpuSeconds.length) console.log(`cpu: ${mean(cpuSeconds).toFixed(3)} cpu-s/iteration (all threads, iterations 2+)`);
 
 const scoreUsers = Math.min(Number(values['score-users']), nUsers);
@@ -93,6 +99,8 @@ if (scoreUsers > 0) {
     scorer.scoreUsers(users.subarray(0, count), out);
   }
   const cpu = process.cpuUsage(cpuStart);
-  console.log(`score: ${scoreUsers} users x ${nItems} items in ${((performance.now() - t) / 1000).toFixed(2)} s on one thread (${((cpu.user + cpu.system) / 1e6).toFixed(2)} cpu-s)`);
+  console.log(
+    `score: ${scoreUsers} users x ${nItems} items in ${((performance.now() - t) / 1000).toFixed(2)} s on one thread (${((cpu.user + cpu.system) / 1e6).toFixed(2)} cpu-s)`,
+  );
 }
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -17,13 +17,17 @@ import { loadClassifier, trainClassifier } from '../../main/engine/text/classify
 import type { LabelledText } from '../../main/engine/text/dataset.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 
-const { values } = parseArgs({ options: { docs: { type: 'string', default: '100000' }, epochs: { type: 'string', default: '5' }, model: { type: 'string' }, 'min-df': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { docs: { type: 'string', default: '100000' }, epochs: { type: 'string', default: '5' }, model: { type: 'string' }, 'min-df': { type: 'string' } },
+});
 const nDocs = Number(values.docs);
 const epochs = Number(values.epochs);
 if (!values.model) {
   for (const model of ['fasttext', 'linear']) {
     const minDf = values['min-df'] ? ['--min-df', values['min-df']] : [];
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--docs', values.docs, '--epochs', values.epochs, ...minDf, '--model', model], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--docs', values.docs, '--epochs', values.epochs, ...minDf, '--model', model], {
+      stdio: 'inherit',
+    });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   process.exit(0);
@@ -70,7 +74,15 @@ const outDir = mkdtempSync(join(tmpdir(), 'ty-classify-bench-'));
 try {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const result = await trainClassifier({ data, outDir, model, params: { train: { epochs, patience: epochs + 1, batchSize: 64 }, ...(values['min-df'] ? { linear: { minDf: Number(values['min-df']) } } : {}) } }, silentContext());
+  const result = await trainClassifier(
+    {
+      data,
+      outDir,
+      model,
+      params: { train: { epochs, patience: epochs + 1, batchSize: 64 }, ...(values['min-df'] ? { linear: { minDf: Number(values['min-df']) } } : {}) },
+    },
+    silentContext(),
+  );
   const trainWall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const clf = loadClassifier(outDir);

@@ -102,7 +102,9 @@ try {
     let worst = 0;
     for (let k = 0; k < theirs.length; k++) worst = Math.max(worst, Math.abs(theirs[k]! - model.weights[k]!));
     const blas = process.env.OPENBLAS_NUM_THREADS ?? 'default';
-    console.log(`  numpy: ${Number(invS).toFixed(2)} s (inv + B; OPENBLAS_NUM_THREADS ${blas}), cholesky alone ${Number(cholS).toFixed(2)} s, peak RSS ${Number(rss).toFixed(0)} MiB, numpy ${version}`);
+    console.log(
+      `  numpy: ${Number(invS).toFixed(2)} s (inv + B; OPENBLAS_NUM_THREADS ${blas}), cholesky alone ${Number(cholS).toFixed(2)} s, peak RSS ${Number(rss).toFixed(0)} MiB, numpy ${version}`,
+    );
     console.log(`  ratio ours / numpy inv: ${(ours / Number(invS)).toFixed(1)}x; max |B_ours - B_numpy| = ${worst.toExponential(2)}`);
   }
 } finally {

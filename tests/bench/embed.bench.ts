@@ -51,7 +51,9 @@ await builtin.fit(texts, ctx);
 const fitMs = performance.now() - t0;
 t0 = performance.now();
 await builtin.embed(texts, ctx);
-console.log(`builtin LSA (${builtin.dimensions} dims, ${builtin.vocabularySize} words): fit ${rate(texts.length, fitMs)} (${(fitMs / 1000).toFixed(2)} s), embed ${rate(texts.length, performance.now() - t0)}`);
+console.log(
+  `builtin LSA (${builtin.dimensions} dims, ${builtin.vocabularySize} words): fit ${rate(texts.length, fitMs)} (${(fitMs / 1000).toFixed(2)} s), embed ${rate(texts.length, performance.now() - t0)}`,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-embed-bench-'));
 try {

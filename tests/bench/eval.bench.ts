@@ -83,13 +83,19 @@ const cpu = process.cpuUsage(cpu0);
 const mainCpu = process.threadCpuUsage(mainCpu0);
 
 const s = (ms: number) => (ms / 1000).toFixed(2) + ' s';
-console.log(`users ${nUsers}, items ${nItems}, factors ${nFactors}, batch ${args.batch}, ${args.inline ? 'inline' : 'parallel ranking worker'}, events ${log.user.length}, test users ${result.users.evaluated}`);
+console.log(
+  `users ${nUsers}, items ${nItems}, factors ${nFactors}, batch ${args.batch}, ${args.inline ? 'inline' : 'parallel ranking worker'}, events ${log.user.length}, test users ${result.users.evaluated}`,
+);
 console.log(`generate log      ${s(t1 - t0)}`);
 console.log(`split (last1)     ${s(t2 - t1)}`);
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 console.log(`evaluate total    ${s(t4 - t3)} wall; CPU: ${s(cpuMs(mainCpu))} scoring thread, ${s(cpuMs(cpu) - cpuMs(mainCpu))} other threads`);
 console.log(`  (on a loaded machine wall time exceeds CPU time; with two free cores, wall ≈ the larger thread CPU time)`);
 console.log(`  scoring (ALS WASM kernel)        ${result.seconds.scoring.toFixed(2)} s`);
-console.log(`  mask + top-100 + metrics         ${result.seconds.ranking.toFixed(2)} s  (${((result.seconds.ranking / result.users.evaluated) * 1e6).toFixed(1)} µs/user)`);
-console.log(`ndcg@10 ${result.metrics['ndcg@10']!.toFixed(4)}, recall@100 ${result.metrics['recall@100']!.toFixed(4)}, coverage@10 ${result.metrics['coverage@10']!.toFixed(4)}`);
+console.log(
+  `  mask + top-100 + metrics         ${result.seconds.ranking.toFixed(2)} s  (${((result.seconds.ranking / result.users.evaluated) * 1e6).toFixed(1)} µs/user)`,
+);
+console.log(
+  `ndcg@10 ${result.metrics['ndcg@10']!.toFixed(4)}, recall@100 ${result.metrics['recall@100']!.toFixed(4)}, coverage@10 ${result.metrics['coverage@10']!.toFixed(4)}`,
+);
 console.log(`peak RSS          ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

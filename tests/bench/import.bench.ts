@@ -71,10 +71,14 @@ try {
   const loadSeconds = (performance.now() - loadStart) / 1e3;
   db.close();
   const mb = (statSync(csv).size / 2 ** 20).toFixed(0);
-  console.log(`rows: ${rows} (${mb} MiB CSV) → ${profile.interactions} interactions, ${profile.users} users, ${profile.items} items, ${profile.duplicatesDropped} duplicates dropped`);
+  console.log(
+    `rows: ${rows} (${mb} MiB CSV) → ${profile.interactions} interactions, ${profile.users} users, ${profile.items} items, ${profile.duplicatesDropped} duplicates dropped`,
+  );
   const perStage = Object.entries(stages).map(([s, t]) => `${s} ${t.wall.toFixed(2)} s wall / ${t.cpu.toFixed(2)} s cpu`);
   console.log(`import: ${seconds.toFixed(2)} s wall, ${Math.round(rows / seconds).toLocaleString('en')} rows/s (${perStage.join('; ')})`);
-  console.log(`cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(rows / cpuSeconds).toLocaleString('en')} rows per cpu-second; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+  console.log(
+    `cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(rows / cpuSeconds).toLocaleString('en')} rows per cpu-second; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  );
   console.log(`loadInteractions: ${table.user.length} events in ${loadSeconds.toFixed(2)} s`);
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {

@@ -43,6 +43,8 @@ for (const threads of [...new Set([1, Number(values.threads)])]) {
   const model = await trainItemKnn(matrix, settings, threads, silentContext());
   const used = process.cpuUsage(cpu);
   // CPU seconds of all threads: on a busy machine a steadier figure than wall time
-  console.log(`itemknn: ${((performance.now() - t) / 1000).toFixed(2)} s on ${model.threads} thread(s) (${((used.user + used.system) / 1e6).toFixed(2)} cpu-s), ${model.indices.length} neighbour pairs kept`);
+  console.log(
+    `itemknn: ${((performance.now() - t) / 1000).toFixed(2)} s on ${model.threads} thread(s) (${((used.user + used.system) / 1e6).toFixed(2)} cpu-s), ${model.indices.length} neighbour pairs kept`,
+  );
 }
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

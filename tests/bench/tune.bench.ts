@@ -75,6 +75,10 @@ const result = await tuneStages(
 const wall = (performance.now() - t0) / 1000;
 const given = result.trials[0]!;
 const best = result.best.als!;
-console.log(`tune: ${result.trials.length} ALS trials in ${wall.toFixed(1)} s wall (${(wall / result.trials.length).toFixed(2)} s per trial), ${result.validation.users} validation users`);
-console.log(`validation NDCG@10: given settings ${given.ndcg10.toFixed(4)} → best ${best.ndcg10.toFixed(4)} (trial ${best.trial}: ${JSON.stringify(best.params)})`);
+console.log(
+  `tune: ${result.trials.length} ALS trials in ${wall.toFixed(1)} s wall (${(wall / result.trials.length).toFixed(2)} s per trial), ${result.validation.users} validation users`,
+);
+console.log(
+  `validation NDCG@10: given settings ${given.ndcg10.toFixed(4)} → best ${best.ndcg10.toFixed(4)} (trial ${best.trial}: ${JSON.stringify(best.params)})`,
+);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -84,7 +84,11 @@ function percentile(sorted: number[], p: number): number {
 
 async function build(path: string, vectors: Float32Array, options: VectorStoreOptions): Promise<{ store: VectorStore; rate: number }> {
   const n = vectors.length / dims;
-  const rows: VectorRow[] = Array.from({ length: n }, (_, i) => ({ item: `item${i}`, vector: vectors.subarray(i * dims, (i + 1) * dims), metadata: { title: `Item ${i}` } }));
+  const rows: VectorRow[] = Array.from({ length: n }, (_, i) => ({
+    item: `item${i}`,
+    vector: vectors.subarray(i * dims, (i + 1) * dims),
+    metadata: { title: `Item ${i}` },
+  }));
   const store = createVectorStore(path, dims, options);
   const t0 = performance.now();
   await store.addBatch(rows, silentContext());
@@ -156,7 +160,9 @@ function syntheticData(n: number): DataSet {
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-vector-bench-'));
 const fmt = (x: number) => x.toFixed(2);
-console.log(`vector bench: ${dims} dims, ${nQueries} queries, k=10, ${batchRows} rows per transaction, HNSW efConstruction ${efConstruction} efSearch ${efSearch}; node ${process.version}, ${process.platform}-${process.arch}`);
+console.log(
+  `vector bench: ${dims} dims, ${nQueries} queries, k=10, ${batchRows} rows per transaction, HNSW efConstruction ${efConstruction} efSearch ${efSearch}; node ${process.version}, ${process.platform}-${process.arch}`,
+);
 for (const dataName of values.data.split(',')) {
   const text = dataName === 'text' ? await textData(Math.max(...sizes)) : null;
   if (text) console.log(`text data: ${text.note}`);
@@ -176,7 +182,9 @@ for (const dataName of values.data.split(',')) {
       const { store, rate } = await build(path, vectors, options);
       const q = queryAll(store, queries);
       const recall = `  recall@10 ${recallAt10(q.results, exact).toFixed(3)}`;
-      console.log(`${dataName.padEnd(9)} ${String(n).padStart(7)} ${name.padEnd(28)} insert ${Math.round(rate).toString().padStart(6)} vectors/s   query p50 ${fmt(q.p50)} ms  p95 ${fmt(q.p95)} ms${recall}`);
+      console.log(
+        `${dataName.padEnd(9)} ${String(n).padStart(7)} ${name.padEnd(28)} insert ${Math.round(rate).toString().padStart(6)} vectors/s   query p50 ${fmt(q.p50)} ms  p95 ${fmt(q.p95)} ms${recall}`,
+      );
       store.close();
       rmSync(path, { force: true });
     }

@@ -96,7 +96,9 @@ describe('browser mode end to end', () => {
     await page.getByTestId('preview-columns').click();
     await page.getByTestId('preview-interactions-table').waitFor();
     const header = readFileSync(sampleInteractions, 'utf8').split('\n', 1)[0]!.split(',');
-    const shown = await page.locator('[data-testid=preview-interactions-table] thead th').evaluateAll((ths) => ths.map((th) => th.firstChild?.textContent ?? ''));
+    const shown = await page
+      .locator('[data-testid=preview-interactions-table] thead th')
+      .evaluateAll((ths) => ths.map((th) => th.firstChild?.textContent ?? ''));
     expect(shown).toEqual(header);
     expect(await page.locator('[data-testid=preview-interactions-table] tbody tr').count()).toBe(20);
     const userColumn = await page.getByTestId('map-interactions-user').inputValue();
@@ -155,7 +157,9 @@ describe('browser mode end to end', () => {
     await nav('sandbox');
     const top = await engine.request('data.users', { limit: 50 });
     await page.locator('[data-testid=user-quick-picks] button').first().waitFor();
-    expect(await page.locator('[data-testid=sandbox-user-list] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(top.map((u) => u.user));
+    expect(await page.locator('[data-testid=sandbox-user-list] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(
+      top.map((u) => u.user),
+    );
     await page.locator('[data-testid=user-quick-picks] button').first().click();
     await page.getByTestId('recommend-results').waitFor();
     expect(await page.getByTestId('sandbox-user').inputValue()).toBe(top[0]!.user);
@@ -185,7 +189,9 @@ describe('browser mode end to end', () => {
     // same data and split: a paired test of the model whose parameters differ (als), with its verdict in words
     const verdict = page.getByTestId('paired-verdict');
     await verdict.waitFor();
-    expect(await verdict.textContent()).toMatch(/^(als \(run_\S+\) beats als \(run_\S+\) on NDCG@10 by -?\d|no significant difference between als \(run_\S+\) and als \(run_\S+\) on NDCG@10|NDCG@10: inconclusive)/);
+    expect(await verdict.textContent()).toMatch(
+      /^(als \(run_\S+\) beats als \(run_\S+\) on NDCG@10 by -?\d|no significant difference between als \(run_\S+\) and als \(run_\S+\) on NDCG@10|NDCG@10: inconclusive)/,
+    );
     expect(await page.getByTestId('paired-ndcg@10').locator('td').count()).toBe(7);
     const models = Object.keys((await engine.request('runs.show', { run: runs[1]! })).metrics!.models).length;
     expect(await page.locator('[data-testid="chart-compare-ndcg@10"] svg .recharts-bar-rectangle').count()).toBe(2 * models);
@@ -236,7 +242,12 @@ describe('browser mode end to end', () => {
 
   it('trains a text classifier from the Classifier page and shows before → after', async () => {
     const data = join(dir, 'topics.jsonl');
-    writeFileSync(data, topicTexts(600, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      data,
+      topicTexts(600, 3)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     await nav('classifier');
     await page.getByRole('heading', { name: 'Train a classifier' }).waitFor();
     // A typed path outside the workspace is refused; the file is uploaded instead.

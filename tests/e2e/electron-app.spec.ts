@@ -23,7 +23,11 @@ describe('desktop app end to end', () => {
     await buildRenderer();
     execFileSync(process.execPath, ['preload/build.ts'], { stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'ty-electron-'));
-    app = await _electron.launch({ executablePath: electron.path, args: ['main/electron/main.ts', `--workspace=${join(dir, 'workspace')}`], cwd: process.cwd() });
+    app = await _electron.launch({
+      executablePath: electron.path,
+      args: ['main/electron/main.ts', `--workspace=${join(dir, 'workspace')}`],
+      cwd: process.cwd(),
+    });
     page = await app.firstWindow();
   });
 

@@ -49,7 +49,9 @@ describe('SpamAssassin, stratified 80/20', () => {
     expect(test).toHaveLength(auto.quality.split.test);
     const predicted = tfidfLogisticRegression(train, test, 'spam');
     const reference = predicted.filter((p, i) => (p === 'spam') === (test[i]!.label === 'spam')).length / test.length;
-    console.log(`SpamAssassin (${data.length} messages) test accuracy: auto (${auto.model}) ${auto.metrics.accuracy.toFixed(4)}, reference tfidf+logreg ${reference.toFixed(4)}`);
+    console.log(
+      `SpamAssassin (${data.length} messages) test accuracy: auto (${auto.model}) ${auto.metrics.accuracy.toFixed(4)}, reference tfidf+logreg ${reference.toFixed(4)}`,
+    );
     expect(auto.candidates?.map((c) => [c.model, c.status])).toEqual([
       ['linear', 'trained'],
       ['fasttext', 'trained'],

@@ -30,7 +30,19 @@ describe('trainyard CLI', () => {
   });
 
   it('train --json reports metrics per model and training timings, and LATEST points at the run', async () => {
-    const r = await trainyard(ws, '--json', 'train', '--interactions', join(sample, 'interactions.csv'), '--items', join(sample, 'items.csv'), '--set', 'als.factors=8', '--set', 'als.iterations=3');
+    const r = await trainyard(
+      ws,
+      '--json',
+      'train',
+      '--interactions',
+      join(sample, 'interactions.csv'),
+      '--items',
+      join(sample, 'items.csv'),
+      '--set',
+      'als.factors=8',
+      '--set',
+      'als.iterations=3',
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { runId: string; runDir: string; metrics: Record<string, Record<string, number>>; timings: Record<string, number> };
     for (const model of ['popularity', 'bayes-popularity', 'als']) {

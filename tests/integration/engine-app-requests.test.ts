@@ -57,7 +57,11 @@ describe('engine requests behind the app pages', () => {
       expect(table.run).toBe(run.runId);
       expect(table.columns.slice(0, 4)).toEqual(['user', 'n_test', 'n_train', 'segment']);
       expect(table.columns).toContain('ndcg@10');
-      const rows = table.csv.trim().split('\n').slice(1).map((l) => l.split(','));
+      const rows = table.csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
       const detail = await engine.request('runs.show', { run: run.runId });
       expect(rows.length).toBe(detail.metrics!.users.evaluated);
       const at = table.columns.indexOf('ndcg@10');
@@ -97,7 +101,10 @@ describe('engine requests behind the app pages', () => {
 
   describe('data.preview', () => {
     it('shows the first rows and the detected mapping; an unrecognised field stays null until mapped', async () => {
-      const lines = ['customer\tsku\tstars\twhen', ...Array.from({ length: 30 }, (_, k) => `c${k % 4}\tp${k}\t${1 + (k % 5)}\t2024-01-${String(1 + (k % 28)).padStart(2, '0')}`)];
+      const lines = [
+        'customer\tsku\tstars\twhen',
+        ...Array.from({ length: 30 }, (_, k) => `c${k % 4}\tp${k}\t${1 + (k % 5)}\t2024-01-${String(1 + (k % 28)).padStart(2, '0')}`),
+      ];
       const file = join(dir, 'shop.tsv');
       writeFileSync(file, lines.join('\n') + '\n');
       const preview = await engine.request('data.preview', { file, kind: 'interactions' });

@@ -13,7 +13,12 @@ describe('engine: text classifier runs', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-classify-'));
     data = join(dir, 'topics.jsonl');
-    writeFileSync(data, topicTexts(600, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      data,
+      topicTexts(600, 3)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     engine = await createEngine({ workspace: join(dir, 'ws'), workers: 1 });
   });
   afterAll(async () => engine.close());
@@ -70,7 +75,9 @@ describe('engine: text classifier runs', () => {
     const result = done.result as { runId: string; runDir: string; cv: Record<string, { mean: number; std: number }> };
     expect(result.cv.accuracy!.mean).toBeGreaterThan(0.7);
     expect(result.cv.accuracy!.std).toBeGreaterThanOrEqual(0);
-    const stored = JSON.parse(readFileSync(join(result.runDir, 'fasttext', 'metrics.json'), 'utf8')) as { previous: { run: string; delta: Record<string, number> } | null };
+    const stored = JSON.parse(readFileSync(join(result.runDir, 'fasttext', 'metrics.json'), 'utf8')) as {
+      previous: { run: string; delta: Record<string, number> } | null;
+    };
     expect(stored.previous?.run).toContain(firstId);
     expect(typeof stored.previous?.delta.accuracy).toBe('number');
     expect(JSON.parse(readFileSync(join(result.runDir, 'fasttext', 'cv.json'), 'utf8')).folds).toHaveLength(3);
@@ -78,7 +85,12 @@ describe('engine: text classifier runs', () => {
 
   it('cancelling a classifier job stops training and keeps the run as cancelled', async () => {
     const big = join(tmpdir(), `ty-topics-${process.pid}.jsonl`);
-    writeFileSync(big, topicTexts(3000, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      big,
+      topicTexts(3000, 5)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const { jobId } = await engine.request('classify.train', { data: big, model: 'fasttext', set: ['train.epochs=50', 'train.patience=50'] });
     await new Promise<void>((resolve) => {
       const off = engine.on('job.progress', (p) => {

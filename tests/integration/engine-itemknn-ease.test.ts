@@ -13,7 +13,7 @@ import { createEngine, type Engine } from '../../main/engine/index.ts';
  */
 function writeLog(dir: string): string {
   let seed = 23;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines = ['user_id,item_id,timestamp'];
   for (let u = 0; u < 400; u++) {
     const group = u % 6;
@@ -53,7 +53,14 @@ describe('engine: itemknn and ease stages', () => {
     const pop = result.metrics.popularity!['ndcg@10']!;
     expect(result.metrics.itemknn!['ndcg@10']).toBeGreaterThan(pop + 0.05);
     expect(result.metrics.ease!['ndcg@10']).toBeGreaterThan(pop + 0.05);
-    for (const f of ['itemknn/neighbour_indptr.npy', 'itemknn/neighbour_indices.npy', 'itemknn/neighbour_weights.npy', 'ease/weights.npy', 'ease/per_user.csv', 'metrics.json']) {
+    for (const f of [
+      'itemknn/neighbour_indptr.npy',
+      'itemknn/neighbour_indices.npy',
+      'itemknn/neighbour_weights.npy',
+      'ease/weights.npy',
+      'ease/per_user.csv',
+      'metrics.json',
+    ]) {
       expect(existsSync(join(result.runDir, f)), f).toBe(true);
     }
     const manifest = JSON.parse(readFileSync(join(result.runDir, 'manifest.json'), 'utf8')) as RunManifest;
@@ -80,7 +87,9 @@ describe('engine: itemknn and ease stages', () => {
       }
     }
     expect((await engine.request('recommend', { run, user: 'u0', k: 5 })).usedMode).toBe('ease');
-    await expect(engine.request('recommend', { run, user: 'u0', mode: 'cf' })).rejects.toMatchObject({ message: expect.stringMatching(/no als stage/) as unknown });
+    await expect(engine.request('recommend', { run, user: 'u0', mode: 'cf' })).rejects.toMatchObject({
+      message: expect.stringMatching(/no als stage/) as unknown,
+    });
 
     // without ALS, similar items by co-interaction are ItemKNN's neighbours, most similar first
     const similar = await engine.request('similar', { run, item: 'i0', k: 4 });

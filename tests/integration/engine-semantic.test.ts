@@ -77,7 +77,11 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
       if (p.stage === HYBRID_WEIGHT_SEARCH) candidates.push(p.current);
       if (p.stage === 'run') stagesDone.push(p.current);
     });
-    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'hybrid'] }, ['als.factors=16', 'als.iterations=6', 'hybrid.validationUsers=300']);
+    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'hybrid'] }, [
+      'als.factors=16',
+      'als.iterations=6',
+      'hybrid.validationUsers=300',
+    ]);
     off();
     // The hybrid stage's validation ALS is its own series, not a continuation of the main ALS.
     expect(Object.fromEntries(alsIterations)).toEqual({ als: [1, 2, 3, 4, 5, 6], [HYBRID_VALIDATION_ALS]: [1, 2, 3, 4, 5, 6] });
@@ -96,7 +100,10 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
       const rec = await engine.request('recommend', { user, k: 5, mode });
       expect(rec.items, mode).toHaveLength(5);
       const seen = new Set(rec.history.map((h) => h.item));
-      expect(rec.items.some((i) => seen.has(i.item)), mode).toBe(false);
+      expect(
+        rec.items.some((i) => seen.has(i.item)),
+        mode,
+      ).toBe(false);
     }
     const byContent = await engine.request('similar', { item: 'i00001', k: 3, by: 'content' });
     expect(byContent).toHaveLength(3);
@@ -108,11 +115,16 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
     expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);
     // Asked directly, the ALS-only run names a run that can answer.
-    await expect(engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 })).rejects.toThrow(`run ${quick.runId} has no semantic index; run ${run.runId} has one`);
+    await expect(engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 })).rejects.toThrow(
+      `run ${quick.runId} has no semantic index; run ${run.runId} has one`,
+    );
   });
 
   it('a trained model whose artifacts are gone is reported, naming them, never replaced by another model', async () => {
-    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'semantic'] }, ['als.factors=8', 'als.iterations=3']);
+    const run = await train({ data: { interactions: sample.interactions, items: sample.items }, stages: ['als', 'semantic'] }, [
+      'als.factors=8',
+      'als.iterations=3',
+    ]);
     rmSync(join(run.runDir, 'als'), { recursive: true });
     const auto = await engine.request('recommend', { run: run.runId, user: 'u00001', k: 5 }).then(
       () => null,

@@ -10,7 +10,7 @@ import { createEngine, type Engine } from '../../main/engine/index.ts';
 /** A small log with taste structure: users of group g mostly pick items of group g, over time. */
 function writeLog(dir: string): string {
   let seed = 11;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines = ['user_id,item_id,rating,timestamp'];
   for (let u = 0; u < 300; u++) {
     const group = u % 3;

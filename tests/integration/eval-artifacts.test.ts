@@ -124,7 +124,10 @@ describe('evaluation anyone can check', () => {
   }
 
   it("the engine's own top-K lists fed back through --recommendations score exactly as the model", async () => {
-    for (const [model, by] of [['als', 'rank'], ['popularity', 'score']] as const) {
+    for (const [model, by] of [
+      ['als', 'rank'],
+      ['popularity', 'score'],
+    ] as const) {
       const rows: (string | number)[][] = [];
       for (const [user, items] of topLists(model)) items.forEach((item, r) => rows.push(by === 'rank' ? [user, item, r + 1] : [user, item, (100 - r) / 7]));
       // the file's row order must not matter: reversed
@@ -197,21 +200,33 @@ describe('evaluation anyone can check', () => {
       kind: 'invalid-input',
       message: expect.stringMatching(/user, item and rank or score; the file has user, item, weight/),
     });
-    const badRank = writeRecommendations('bad-rank', 'user,item,rank', [['u1', 'i1', 1], ['u1', 'i2', 'second']]);
+    const badRank = writeRecommendations('bad-rank', 'user,item,rank', [
+      ['u1', 'i1', 1],
+      ['u1', 'i2', 'second'],
+    ]);
     await expect(engine.request('eval.run', { run: run.runId, recommendations: badRank })).rejects.toMatchObject({
       kind: 'invalid-input',
       details: expect.objectContaining({ line: 3, column: 'rank' }),
     });
     const good = writeRecommendations('good', 'user,item,rank', [['u1', 'i1', 1]]);
-    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, ks: [5] })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'ks' } });
-    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, name: '../up' })).rejects.toMatchObject({ kind: 'invalid-input', details: expect.objectContaining({ field: 'name' }) });
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, ks: [5] })).rejects.toMatchObject({
+      kind: 'invalid-input',
+      details: { field: 'ks' },
+    });
+    await expect(engine.request('eval.run', { run: run.runId, recommendations: good, name: '../up' })).rejects.toMatchObject({
+      kind: 'invalid-input',
+      details: expect.objectContaining({ field: 'name' }),
+    });
     // nothing was added for the refused requests
     const onDisk = JSON.parse(readFileSync(join(run.runDir, 'metrics.json'), 'utf8')) as RunMetrics;
     expect(Object.keys(onDisk.models).filter((m) => /no-rank|bad-rank|good/.test(m))).toEqual([]);
   });
 
   async function trainWith(set: string[]): Promise<TrainResult> {
-    const { jobId } = await engine.request('train.start', { config: { data: { interactions: log } }, set: ['stages=[popularity,als]', 'als.iterations=3', 'eval.ks=[5,10,20]', ...set] });
+    const { jobId } = await engine.request('train.start', {
+      config: { data: { interactions: log } },
+      set: ['stages=[popularity,als]', 'als.iterations=3', 'eval.ks=[5,10,20]', ...set],
+    });
     const done = await engine.waitForJob(jobId);
     expect(done.error?.message).toBeUndefined();
     return done.result as TrainResult;
@@ -231,7 +246,9 @@ describe('evaluation anyone can check', () => {
     expect(ndcg.ci95[0]).toBeLessThan(ndcg.diff);
     expect(ndcg.pTAdjusted).toBeGreaterThanOrEqual(ndcg.pT);
     expect(c.verdict).toBe(ndcg.verdict);
-    expect(c.verdict).toMatch(/^(als beats popularity on NDCG@10 by|popularity beats als on NDCG@10 by|no significant difference between als and popularity on NDCG@10|NDCG@10: inconclusive)/);
+    expect(c.verdict).toMatch(
+      /^(als beats popularity on NDCG@10 by|popularity beats als on NDCG@10 by|no significant difference between als and popularity on NDCG@10|NDCG@10: inconclusive)/,
+    );
     // a model against its own lists fed back from outside: no difference at all
     const same = await engine.request('eval.compare', { a: { run: run.runId, model: 'als' }, b: { run: run.runId, model: 'external:echo-als' } });
     expect(same.metrics.every((m) => m.diff === 0 && m.pT === 1 && m.pWilcoxon === 1 && m.better === null)).toBe(true);
@@ -267,6 +284,9 @@ describe('evaluation anyone can check', () => {
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
     delete manifest.split!.ties;
     writeFileSync(file, JSON.stringify(manifest));
-    await expect(engine.request('eval.run', { run: run.runId })).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/before tie rules/) });
+    await expect(engine.request('eval.run', { run: run.runId })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/before tie rules/),
+    });
   });
 });

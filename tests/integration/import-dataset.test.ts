@@ -30,14 +30,23 @@ function recording(): TaskContext & { logs: string[]; stages: Set<string> } {
 
 const counts = () =>
   Object.fromEntries(
-    ['datasets', 'interactions', 'items', 'dataset_users', 'dataset_items'].map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+    ['datasets', 'interactions', 'items', 'dataset_users', 'dataset_items'].map((t) => [
+      t,
+      (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
+    ]),
   );
 
 describe('importDataset', () => {
   it('imports interactions with a catalog; loads them back with catalog items first', async () => {
     const ctx = recording();
     const profile = await importDataset(db, { interactions: fixture('good/with-unknown.csv'), items: fixture('good/catalog.csv') }, ctx);
-    expect(profile).toMatchObject({ users: 2, items: 3, interactions: 2, unknownItems: 3, catalog: { items: 3, columns: ['item_id', 'title', 'description', 'brand'] } });
+    expect(profile).toMatchObject({
+      users: 2,
+      items: 3,
+      interactions: 2,
+      unknownItems: 3,
+      catalog: { items: 3, columns: ['item_id', 'title', 'description', 'brand'] },
+    });
     expect(profile.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(ctx.logs.join('\n')).toMatch(/3 interactions refer to items missing from the catalog \(e\.g\. zz9, zz8\)/);
     expect(ctx.stages).toEqual(new Set(['import', 'store']));
@@ -98,7 +107,9 @@ describe('importDataset', () => {
   it('leaves nothing behind when an import fails', async () => {
     await importDataset(db, { interactions: fixture('good/ratings-pipe.txt') }, silentContext());
     const before = counts();
-    const err = await importDataset(db, { interactions: fixture('bad/bad-rating.csv'), items: fixture('good/catalog.csv') }, silentContext()).catch((e: unknown) => e);
+    const err = await importDataset(db, { interactions: fixture('bad/bad-rating.csv'), items: fixture('good/catalog.csv') }, silentContext()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EngineError);
     expect(counts()).toEqual(before);
   });
@@ -114,7 +125,14 @@ describe('importDataset', () => {
           return (sql: string) => {
             const statement = target.prepare(sql);
             const fails = sql.startsWith('INSERT INTO interactions') || (sql.startsWith('DELETE') && deletionsFail);
-            return fails ? { run: () => { if (sql.startsWith('DELETE')) deletionsFail = false; throw full(); } } : statement;
+            return fails
+              ? {
+                  run: () => {
+                    if (sql.startsWith('DELETE')) deletionsFail = false;
+                    throw full();
+                  },
+                }
+              : statement;
           };
         const value = Reflect.get(target, key, target) as unknown;
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -124,9 +142,15 @@ describe('importDataset', () => {
     const err = (await importDataset(failing, { interactions: sample.interactions, items: sample.items }, ctx).catch((e: unknown) => e)) as EngineError;
     expect(err).toBeInstanceOf(EngineError);
     expect(err.kind).toBe('invalid-input');
-    expect(err.message).toMatch(new RegExp(`^the disk holding ${join(dir, 'workspace.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is full \\(\\d+ MB free\\); nothing was imported$`));
+    expect(err.message).toMatch(
+      new RegExp(`^the disk holding ${join(dir, 'workspace.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is full \\(\\d+ MB free\\); nothing was imported$`),
+    );
     expect(err.details).toMatchObject({ code: 'SQLITE_FULL', hint: expect.stringMatching(/free some space/) });
-    expect(ctx.logs.some((m) => /the partly written dataset \d+ could not be removed \(database or disk is full\); it is removed when the workspace is next opened/.test(m))).toBe(true);
+    expect(
+      ctx.logs.some((m) =>
+        /the partly written dataset \d+ could not be removed \(database or disk is full\); it is removed when the workspace is next opened/.test(m),
+      ),
+    ).toBe(true);
     expect(counts().datasets).toBe(1);
     // reopened by a process that does not own the staged rows: they are cleaned up
     db.prepare(`UPDATE datasets SET owner_pid = 999999999, owner = NULL WHERE state = 'staging'`).run();
@@ -149,8 +173,13 @@ describe('importDataset', () => {
 
   it('a disk I/O error on a nearly full disk is reported as a full disk', () => {
     const ioError = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
-    expect(storageFailure(ioError, '/ws/trainyard.db', () => 5 << 20)?.message).toBe('the disk holding /ws/trainyard.db is full (5 MB free); nothing was imported');
-    expect(storageFailure(ioError, '/ws/trainyard.db', () => 50 * 2 ** 30)).toMatchObject({ kind: 'internal', message: 'disk I/O error writing /ws/trainyard.db (SQLITE_IOERR_WRITE); nothing was imported' });
+    expect(storageFailure(ioError, '/ws/trainyard.db', () => 5 << 20)?.message).toBe(
+      'the disk holding /ws/trainyard.db is full (5 MB free); nothing was imported',
+    );
+    expect(storageFailure(ioError, '/ws/trainyard.db', () => 50 * 2 ** 30)).toMatchObject({
+      kind: 'internal',
+      message: 'disk I/O error writing /ws/trainyard.db (SQLITE_IOERR_WRITE); nothing was imported',
+    });
     expect(storageFailure(new Error('other'), '/ws/trainyard.db')).toBeNull();
   });
 

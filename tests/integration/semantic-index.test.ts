@@ -13,9 +13,8 @@ const fetchSpy = vi.fn(async () => {
   throw new Error('network access attempted');
 });
 vi.stubGlobal('fetch', fetchSpy);
-const { buildSemanticIndex, buildUserProfiles, createSemanticScorer, exactIndexShards, openSemanticIndex, renderTemplate, semanticScorerFromIndex } = await import(
-  '../../main/engine/recsys/semantic.ts'
-);
+const { buildSemanticIndex, buildUserProfiles, createSemanticScorer, exactIndexShards, openSemanticIndex, renderTemplate, semanticScorerFromIndex } =
+  await import('../../main/engine/recsys/semantic.ts');
 
 const ctx = silentContext();
 
@@ -31,7 +30,13 @@ function catalog(perTopic = 12): ItemCatalog {
   for (const [topic, { genre, words }] of Object.entries(TOPICS)) {
     for (let i = 0; i < perTopic; i++) {
       const pick = [0, 1, 2, 3].map((k) => words[(i + k * 3) % words.length]!);
-      rows.push({ id: `${topic[0]}${i}`, title: `The ${pick[0]} ${pick[1]}`, description: `A story about ${pick.join(' and ')}`, genres: genre, year: String(1990 + i) });
+      rows.push({
+        id: `${topic[0]}${i}`,
+        title: `The ${pick[0]} ${pick[1]}`,
+        description: `A story about ${pick.join(' and ')}`,
+        genres: genre,
+        year: String(1990 + i),
+      });
     }
   }
   return { idColumn: 'id', columns: ['id', 'title', 'description', 'genres', 'year'], rows };
@@ -87,7 +92,10 @@ describe('semantic index with the provider in a worker thread', () => {
     const embedding = { provider: 'builtin' as const, dimensions: 6, seed: 4 };
     const a = await buildSemanticIndex({ catalog: catalog(), embedding, storeKind: 'vec', dir: local }, ctx);
     const progress: string[] = [];
-    const b = await buildSemanticIndex({ catalog: catalog(), embedding, storeKind: 'vec', dir: worker, embedInWorker: true }, { ...ctx, progress: (u) => progress.push(u.stage) });
+    const b = await buildSemanticIndex(
+      { catalog: catalog(), embedding, storeKind: 'vec', dir: worker, embedInWorker: true },
+      { ...ctx, progress: (u) => progress.push(u.stage) },
+    );
     expect(b).toEqual(a);
     expect(progress).toContain('embed.fit');
     const [x, y] = [openSemanticIndex(local), openSemanticIndex(worker, ctx, { embedInWorker: true })];
@@ -104,7 +112,10 @@ describe('a dead embedding worker', () => {
 
   it('fails every later call at once with worker-crashed instead of hanging', async () => {
     const p = await WorkerEmbeddingProvider.start({ provider: 'builtin', dimensions: 4, seed: 1 });
-    await p.fit(catalog().rows.map((r) => r.title!), ctx);
+    await p.fit(
+      catalog().rows.map((r) => r.title!),
+      ctx,
+    );
     await killWorker(p);
     await expect(p.embed(['rocket'], ctx)).rejects.toMatchObject({ kind: 'worker-crashed' });
     await expect(p.embed(['rocket'], ctx)).rejects.toMatchObject({ kind: 'worker-crashed' });
@@ -196,7 +207,10 @@ describe('semantic index with the transformers provider (tiny BERT fixture)', ()
   it('builds and searches offline, recording what ran', async () => {
     const modelPath = writeTinyBert(join(mkdtempSync(join(tmpdir(), 'ty-sem-bert-')), 'tiny-bert'));
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-tr-'));
-    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, storeKind: 'vss', factory: 'HNSW32,IDMap2', efSearch: 40, dir }, ctx);
+    const info = await buildSemanticIndex(
+      { catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, storeKind: 'vss', factory: 'HNSW32,IDMap2', efSearch: 40, dir },
+      ctx,
+    );
     expect(info.effective).toMatchObject({ provider: 'transformers', model: modelPath, device: 'cpu', dimensions: 32 });
     expect(info.store).toEqual({ kind: 'vss', factory: 'HNSW32,IDMap2', efConstruction: 128, efSearch: 40 });
     const index = openSemanticIndex(dir);
@@ -212,11 +226,20 @@ describe('semantic build errors', () => {
   it('rejects a template without catalogue columns, empty ids, bad config, and honours cancellation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-err-'));
     const embedding = { provider: 'builtin' as const };
-    await expect(buildSemanticIndex({ catalog: catalog(), template: '{name} {plot}', embedding, dir }, ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('{title}') });
+    await expect(buildSemanticIndex({ catalog: catalog(), template: '{name} {plot}', embedding, dir }, ctx)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('{title}'),
+    });
     const bad = catalog(1);
     bad.rows[1]!.id = ' ';
-    await expect(buildSemanticIndex({ catalog: bad, embedding, dir }, ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('row 2') });
-    await expect(buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'nope' as 'builtin' }, dir }, ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('semantic.provider') });
+    await expect(buildSemanticIndex({ catalog: bad, embedding, dir }, ctx)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('row 2'),
+    });
+    await expect(buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'nope' as 'builtin' }, dir }, ctx)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('semantic.provider'),
+    });
     const ac = new AbortController();
     const cancelling: TaskContext = { ...silentContext(ac.signal), progress: (u) => u.stage === 'semantic.embed' && ac.abort() };
     await expect(buildSemanticIndex({ catalog: catalog(), embedding, storeKind: 'vec', dir }, cancelling)).rejects.toMatchObject({ kind: 'cancelled' });

@@ -11,7 +11,11 @@ import type { ItemCatalog } from '../../main/engine/data/types.ts';
 vi.mock('../../native/extensions.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof ExtensionsModule>()),
   loadVss: () => {
-    throw new ExtensionLoadError('vss', 'loading vss0.so failed (libblas.so.3: cannot open shared object file)', 'apt-get install libgomp1 libblas3 liblapack3');
+    throw new ExtensionLoadError(
+      'vss',
+      'loading vss0.so failed (libblas.so.3: cannot open shared object file)',
+      'apt-get install libgomp1 libblas3 liblapack3',
+    );
   },
 }));
 const { buildSemanticIndex, openSemanticIndex } = await import('../../main/engine/recsys/semantic.ts');
@@ -37,7 +41,9 @@ describe.runIf(process.platform !== 'win32')('semantic index when sqlite-vss can
 
   it('fails with the install hint when sqlite-vss was asked for by name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-vss-'));
-    await expect(buildSemanticIndex({ catalog, template: '{title}', embedding: { provider: 'builtin', dimensions: 4 }, storeKind: 'vss', dir }, silentContext())).rejects.toMatchObject({
+    await expect(
+      buildSemanticIndex({ catalog, template: '{title}', embedding: { provider: 'builtin', dimensions: 4 }, storeKind: 'vss', dir }, silentContext()),
+    ).rejects.toMatchObject({
       kind: 'invalid-input',
       details: { hint: expect.stringContaining('libblas3') },
     });

@@ -49,7 +49,11 @@ describe('ALS kernel', () => {
 
   it('computes the gram matrix Y^T Y', () => {
     const { y, g } = setup(k, nItems, cols, cm1);
-    for (const [a, b] of [[0, 0], [3, 7], [15, 2]] as const) {
+    for (const [a, b] of [
+      [0, 0],
+      [3, 7],
+      [15, 2],
+    ] as const) {
       let s = 0;
       for (let i = 0; i < nItems; i++) s += y[i * k + a]! * y[i * k + b]!;
       expect(g[a * k + b]!).toBeCloseTo(s, 4);
@@ -108,7 +112,7 @@ describe('ALS kernel', () => {
     expect(residual()).toBeLessThan(0.5 * before);
   });
 
-  it('returns the updated row\'s observed loss terms, sum of c (1 - p)^2 - p^2, when asked', () => {
+  it("returns the updated row's observed loss terms, sum of c (1 - p)^2 - p^2, when asked", () => {
     const { kernel, at, x, y } = setup(k, nItems, cols, cm1);
     const loss = kernel.solveRows(at.x, at.y, at.g, at.indptr, at.indices, at.cm1, 0, 1, k, 0.05, 3, at.scratch, 1);
     const xs = Array.from(x);

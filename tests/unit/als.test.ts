@@ -218,4 +218,3 @@ function objective(m: Csr, model: AlsModel, p: AlsParams): number {
   const sq = (a: Float32Array) => a.reduce((s, v) => s + v * v, 0);
   return (total + p.regularization * (sq(model.userFactors) + sq(model.itemFactors))) / norm;
 }
-

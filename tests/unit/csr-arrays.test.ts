@@ -56,7 +56,10 @@ describe('missing artifacts', () => {
     };
     expectMissing(() => loadNpy(join(run, 'als', 'item_factors.npy')), 'run run_20240101T000000Z is missing als/item_factors.npy; retrain or delete it');
     expectMissing(() => loadIds(join(run, 'users.txt')), 'run run_20240101T000000Z is missing users.txt; retrain or delete it');
-    expectMissing(() => readArtifactJson(join(run, 'popularity', 'popularity.json')), 'run run_20240101T000000Z is missing popularity/popularity.json; retrain or delete it');
+    expectMissing(
+      () => readArtifactJson(join(run, 'popularity', 'popularity.json')),
+      'run run_20240101T000000Z is missing popularity/popularity.json; retrain or delete it',
+    );
     expectMissing(() => loadIds('/elsewhere/ids.txt'), '/elsewhere/ids.txt is missing; retrain or delete it');
   });
 });

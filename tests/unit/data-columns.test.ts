@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { catalogColumns, checkMapping, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from '../../main/engine/data/columns.ts';
+import {
+  catalogColumns,
+  checkMapping,
+  interactionColumns,
+  parseRating,
+  parseTimestamp,
+  ratingProblem,
+  timestampProblem,
+} from '../../main/engine/data/columns.ts';
 import { scanUtf8 } from '../../main/engine/data/decode.ts';
 import { toErrorData } from '../../main/engine/contracts/errors.ts';
 import { parseMap, parseWholeNumber } from '../../main/cli/commands/parse.ts';
@@ -27,7 +35,20 @@ describe('parseTimestamp', () => {
   it('refuses blanks, hex, impossible dates and times outside the years 0001–9999, saying why', () => {
     expect(parseTimestamp(' 1700000000 ')).toBe(1700000000);
     expect(parseTimestamp('2024-02-29')).toBe(Date.UTC(2024, 1, 29) / 1e3);
-    for (const bad of ['   ', '\t', '0x1A', '0b101', 'Infinity', '2023-02-30', '2023-02-29', '2024-04-31', '2024-01-01T24:00:00', '2024-01-01T12:60:00', '12345678901234567890', '-99999999999999999999'])
+    for (const bad of [
+      '   ',
+      '\t',
+      '0x1A',
+      '0b101',
+      'Infinity',
+      '2023-02-30',
+      '2023-02-29',
+      '2024-04-31',
+      '2024-01-01T24:00:00',
+      '2024-01-01T12:60:00',
+      '12345678901234567890',
+      '-99999999999999999999',
+    ])
       expect(parseTimestamp(bad), bad).toBeNaN();
     expect(timestampProblem('   ')).toBe('the timestamp is empty');
     expect(timestampProblem('2023-02-30')).toBe('timestamp "2023-02-30" is not a real date or time');
@@ -75,7 +96,9 @@ describe('column detection', () => {
     expect(() => interactionColumns('f.csv', ['user_id', 'item_id', 'timestamp'], { user: 'item_id', item: 'item_id' })).toThrow(
       /f\.csv: user and item would both be read from column "item_id"; each field needs its own column/,
     );
-    expect(() => interactionColumns('f.csv', ['user_id', 'item_id', 'timestamp'], { ts: 'user_id' })).toThrow(/user and ts would both be read from column "user_id"/);
+    expect(() => interactionColumns('f.csv', ['user_id', 'item_id', 'timestamp'], { ts: 'user_id' })).toThrow(
+      /user and ts would both be read from column "user_id"/,
+    );
   });
 
   it('clips huge column names and lists in messages', () => {
@@ -123,7 +146,7 @@ describe('messages quote at most a clip of a value', () => {
   });
 
   it('a full disk while writing a file is said as such, not as an internal error', () => {
-    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', path: '/ws/runs/run_1/als/item_factors.npy' });
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: '/ws/runs/run_1/als/item_factors.npy' });
     expect(toErrorData(enospc)).toEqual({
       kind: 'invalid-input',
       message: 'the disk is full (writing /ws/runs/run_1/als/item_factors.npy)',

@@ -20,10 +20,12 @@ async function generate(seed: number) {
   const out = tempDir();
   const sample = await generateSample({ out, seed, ...args }, silentContext());
   const read = (p: string) => readFileSync(p, 'utf8').trimEnd().split('\n');
-  const events = read(sample.interactions).slice(1).map((l) => {
-    const [user, item, rating, ts] = l.split(',');
-    return { user: user!, item: item!, rating: Number(rating), ts: Number(ts) };
-  });
+  const events = read(sample.interactions)
+    .slice(1)
+    .map((l) => {
+      const [user, item, rating, ts] = l.split(',');
+      return { user: user!, item: item!, rating: Number(rating), ts: Number(ts) };
+    });
   const items = new Map(
     read(sample.items)
       .slice(1)
@@ -86,7 +88,10 @@ describe('generateSample', async () => {
     let nOut = 0;
     for (const events of byUser) {
       const counts = groupBy(events, (e) => a.items.get(e.item)!.category);
-      const top = [...counts.entries()].sort((x, y) => y[1].length - x[1].length).slice(0, 2).map(([c]) => c);
+      const top = [...counts.entries()]
+        .sort((x, y) => y[1].length - x[1].length)
+        .slice(0, 2)
+        .map(([c]) => c);
       for (const e of events) {
         const hit = top.includes(a.items.get(e.item)!.category);
         inTop2 += hit ? 1 : 0;
@@ -109,7 +114,12 @@ describe('generateSample', async () => {
     const top = (from: number, to: number) => {
       const counts = new Map<string, number>();
       for (const e of a.events) if (e.ts >= from && e.ts <= to) counts.set(e.item, (counts.get(e.item) ?? 0) + 1);
-      return new Set([...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, 20).map(([i]) => i));
+      return new Set(
+        [...counts.entries()]
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, 20)
+          .map(([i]) => i),
+      );
     };
     const early = top(cut(0), cut(0.25));
     const late = top(cut(0.75), cut(1));

@@ -42,7 +42,16 @@ describe('profileDataset', () => {
     3,
     4,
   );
-  const p = profileDataset({ datasetId: '1', fingerprint: 'f', sources: ['a.csv'], table: t, itemCount: 4, duplicatesDropped: 2, unknownItems: 1, catalog: null });
+  const p = profileDataset({
+    datasetId: '1',
+    fingerprint: 'f',
+    sources: ['a.csv'],
+    table: t,
+    itemCount: 4,
+    duplicatesDropped: 2,
+    unknownItems: 1,
+    catalog: null,
+  });
 
   it('counts users, items, events and density over the whole item space', () => {
     expect(p).toMatchObject({ users: 3, items: 4, interactions: 4, duplicatesDropped: 2, unknownItems: 1 });
@@ -70,7 +79,16 @@ describe('profileDataset', () => {
 
   const spread = (daysApart: number) => {
     const events: [number, number, number, number][] = Array.from({ length: 400 }, (_, k) => [k % 7, k % 11, k / 400, t0 + k * daysApart * DAY]);
-    return profileDataset({ datasetId: '2', fingerprint: 'f', sources: [], table: table(events, 7, 11), itemCount: 11, duplicatesDropped: 0, unknownItems: 0, catalog: null });
+    return profileDataset({
+      datasetId: '2',
+      fingerprint: 'f',
+      sources: [],
+      table: table(events, 7, 11),
+      itemCount: 11,
+      duplicatesDropped: 0,
+      unknownItems: 0,
+      catalog: null,
+    });
   };
 
   it('bins many distinct ratings', () => {
@@ -89,7 +107,16 @@ describe('profileDataset', () => {
   });
 
   it('describes a catalog-only dataset', () => {
-    const c = profileDataset({ datasetId: '3', fingerprint: 'f', sources: [], table: null, itemCount: 5, duplicatesDropped: 0, unknownItems: 0, catalog: { items: 5, columns: ['id'] } });
+    const c = profileDataset({
+      datasetId: '3',
+      fingerprint: 'f',
+      sources: [],
+      table: null,
+      itemCount: 5,
+      duplicatesDropped: 0,
+      unknownItems: 0,
+      catalog: { items: 5, columns: ['id'] },
+    });
     expect(c).toMatchObject({ users: 0, items: 5, interactions: 0, density: 0, ratingHistogram: null, timeRange: null, activity: [], popularityCurve: [] });
   });
 });

@@ -173,7 +173,10 @@ describe('readInteractions: the byte-level fast path', () => {
       user: fc.constantFrom('u1', 'u2', 'ü3', 'user-4', 'a,b', ''),
       item: fc.constantFrom('a', 'b', 'c', 'd', 'é', 'x;y'),
       rating: fc.oneof(fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom('4.5', '0.25', '3.', '1e1', 'x')),
-      ts: fc.oneof(fc.integer({ min: 0, max: 2e9 }).map(String), fc.constantFrom('1700000000123', '2024-02-03', '2024-02-03T04:05:06Z', '1.5', '32503680000', '2999-01-01', '2023-02-30')),
+      ts: fc.oneof(
+        fc.integer({ min: 0, max: 2e9 }).map(String),
+        fc.constantFrom('1700000000123', '2024-02-03', '2024-02-03T04:05:06Z', '1.5', '32503680000', '2999-01-01', '2023-02-30'),
+      ),
       quote: fc.boolean(),
     });
     let run = 0;
@@ -222,41 +225,37 @@ describe('readInteractions: the byte-level fast path', () => {
 describe('latestPerUserItem', () => {
   it('keeps the latest event per pair, ordered by user then item, across multi-digit radix passes', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(5), fc.nat(6), fc.nat(3)), { minLength: 1, maxLength: 300 }),
-        fc.constantFrom(3, 5000, 3_000_000),
-        (raw, spread) => {
-          // spread the small generated indices over a large id space so several 11-bit digits are used
-          const users = raw.map(([u]) => u * spread + 1);
-          const items = raw.map(([, i]) => i * spread * 2 + 2);
-          const ts = raw.map(([, , t]) => t);
-          const nUsers = Math.max(...users) + 1;
-          const nItems = Math.max(...items) + 1;
-          const got = latestPerUserItem({
-            n: raw.length,
-            userIds: new Array<string>(nUsers),
-            itemIds: new Array<string>(nItems),
-            user: Int32Array.from([...users, 0]),
-            item: Int32Array.from([...items, 0]),
-            ts: Float64Array.from([...ts, 0]),
-            rating: Float32Array.from([...raw.keys(), -1]),
-            unknownItems: 0,
-            unknownExamples: [],
-            future: null,
-          });
-          const latest = new Map<string, { user: number; item: number; ts: number; row: number }>();
-          raw.forEach((_, k) => {
-            const key = `${users[k]} ${items[k]}`;
-            const seen = latest.get(key);
-            if (!seen || ts[k]! >= seen.ts) latest.set(key, { user: users[k]!, item: items[k]!, ts: ts[k]!, row: k });
-          });
-          const want = [...latest.values()].sort((a, b) => a.user - b.user || a.item - b.item);
-          expect(Array.from(got.user)).toEqual(want.map((e) => e.user));
-          expect(Array.from(got.item)).toEqual(want.map((e) => e.item));
-          expect(Array.from(got.ts)).toEqual(want.map((e) => e.ts));
-          expect(Array.from(got.rating!)).toEqual(want.map((e) => e.row));
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.nat(5), fc.nat(6), fc.nat(3)), { minLength: 1, maxLength: 300 }), fc.constantFrom(3, 5000, 3_000_000), (raw, spread) => {
+        // spread the small generated indices over a large id space so several 11-bit digits are used
+        const users = raw.map(([u]) => u * spread + 1);
+        const items = raw.map(([, i]) => i * spread * 2 + 2);
+        const ts = raw.map(([, , t]) => t);
+        const nUsers = Math.max(...users) + 1;
+        const nItems = Math.max(...items) + 1;
+        const got = latestPerUserItem({
+          n: raw.length,
+          userIds: new Array<string>(nUsers),
+          itemIds: new Array<string>(nItems),
+          user: Int32Array.from([...users, 0]),
+          item: Int32Array.from([...items, 0]),
+          ts: Float64Array.from([...ts, 0]),
+          rating: Float32Array.from([...raw.keys(), -1]),
+          unknownItems: 0,
+          unknownExamples: [],
+          future: null,
+        });
+        const latest = new Map<string, { user: number; item: number; ts: number; row: number }>();
+        raw.forEach((_, k) => {
+          const key = `${users[k]} ${items[k]}`;
+          const seen = latest.get(key);
+          if (!seen || ts[k]! >= seen.ts) latest.set(key, { user: users[k]!, item: items[k]!, ts: ts[k]!, row: k });
+        });
+        const want = [...latest.values()].sort((a, b) => a.user - b.user || a.item - b.item);
+        expect(Array.from(got.user)).toEqual(want.map((e) => e.user));
+        expect(Array.from(got.item)).toEqual(want.map((e) => e.item));
+        expect(Array.from(got.ts)).toEqual(want.map((e) => e.ts));
+        expect(Array.from(got.rating!)).toEqual(want.map((e) => e.row));
+      }),
       { numRuns: 100 },
     );
   });
@@ -300,7 +299,9 @@ describe('readInteractions: bad input', () => {
 
   it('reports an empty item id and a row with too few fields', async () => {
     expect((await failure(readInteractions(fixture('bad/empty-item.csv'), {}, ctx))).message).toMatch(/line 3, column "item_id": the item id is empty/);
-    expect((await failure(readInteractions(fixture('bad/short-row.csv'), {}, ctx))).message).toMatch(/line 3: the row has 1 field, expected 3; fix or remove the row/);
+    expect((await failure(readInteractions(fixture('bad/short-row.csv'), {}, ctx))).message).toMatch(
+      /line 3: the row has 1 field, expected 3; fix or remove the row/,
+    );
   });
 
   /** Writes `rows` under a header into a fresh file; `reader` picks the fast path or (with a quote the fast path refuses) the general one. */
@@ -336,7 +337,8 @@ describe('readInteractions: bad input', () => {
       expect(t.user.length).toBe(3);
       expect(t.warnings).toEqual([
         {
-          message: 'future.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z) (and 1 more event); check the unit or the export',
+          message:
+            'future.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z) (and 1 more event); check the unit or the export',
           file: path,
           line: 3,
           column: 'timestamp',
@@ -428,7 +430,9 @@ describe('readInteractions: bad input', () => {
     expect(e.message).toMatch(/^damaged\.parquet: rows 1–500 cannot be decoded \(.*\); the file is damaged or was cut short/);
     expect(e.details).toMatchObject({ file: join(dir, 'damaged.parquet'), line: 1, hint: expect.stringMatching(/export the file again/) });
     writeFileSync(join(dir, 'cut.parquet'), bytes.subarray(0, bytes.length - 30));
-    expect((await failure(readInteractions(join(dir, 'cut.parquet'), {}, ctx))).message).toMatch(/^cut\.parquet: not a readable Parquet file \(.*\); the file is damaged or was cut short/);
+    expect((await failure(readInteractions(join(dir, 'cut.parquet'), {}, ctx))).message).toMatch(
+      /^cut\.parquet: not a readable Parquet file \(.*\); the file is damaged or was cut short/,
+    );
   });
 
   it('recognises compressed files', async () => {

@@ -62,7 +62,11 @@ const roomy = { maxItems: 10_000, memoryBudgetMB: 1024 };
 describe('ease', () => {
   it('matches the closed form on a hand-sized case (3 users × 3 items, lambda 1)', async () => {
     // X = [[1,1,0],[1,1,1],[0,1,1]]: XᵀX + I = [[3,2,1],[2,4,2],[1,2,3]], whose inverse is [[2,-1,0],[-1,2,-1],[0,-1,2]] / 3
-    const x = matrix(3, [[0, 1], [0, 1, 2], [1, 2]]);
+    const x = matrix(3, [
+      [0, 1],
+      [0, 1, 2],
+      [1, 2],
+    ]);
     const m = await trainEase(x, { lambda: 1, ...roomy }, 1, silentContext());
     const expected = [
       [0, 0.5, 0],
@@ -70,7 +74,11 @@ describe('ease', () => {
       [0, 0.5, 0],
     ];
     expected.flat().forEach((v, k) => expect(m.weights[k]).toBeCloseTo(v, 6));
-    expect(referenceB(x, 1).flat().map((v) => Math.round(v * 1e9) / 1e9 + 0)).toEqual(expected.flat());
+    expect(
+      referenceB(x, 1)
+        .flat()
+        .map((v) => Math.round(v * 1e9) / 1e9 + 0),
+    ).toEqual(expected.flat());
   });
 
   it('explains a score by the history items’ weights, which add up to it', async () => {
@@ -112,7 +120,10 @@ describe('ease', () => {
     const big = 1e7;
     const g = gram(x);
     const ease = createEaseScorer(await trainEase(x, { lambda: big, ...roomy }, 1, silentContext()), x);
-    const knn = createItemKnnScorer(await trainItemKnn(x, knnSettings({ neighbours: 60, shrink: big, similarity: 'cosine', alpha: 0.5 }), 1, silentContext()), x);
+    const knn = createItemKnnScorer(
+      await trainItemKnn(x, knnSettings({ neighbours: 60, shrink: big, similarity: 'cosine', alpha: 0.5 }), 1, silentContext()),
+      x,
+    );
     const users = Int32Array.from({ length: 400 }, (_, u) => u);
     const easeScores = new Float32Array(400 * 60);
     const knnScores = new Float32Array(400 * 60);
@@ -157,7 +168,9 @@ describe('ease', () => {
   });
 
   it('training refuses before allocating anything', async () => {
-    await expect(trainEase(randomLog(50, 40, 2), { lambda: 1, maxItems: 39, memoryBudgetMB: 1024 }, 1, silentContext())).rejects.toMatchObject({ details: { field: 'ease.maxItems' } });
+    await expect(trainEase(randomLog(50, 40, 2), { lambda: 1, maxItems: 39, memoryBudgetMB: 1024 }, 1, silentContext())).rejects.toMatchObject({
+      details: { field: 'ease.maxItems' },
+    });
   });
 
   it('stops with cancelled when the signal is aborted', async () => {

@@ -61,18 +61,34 @@ describe('engine IPC', () => {
   it('answers trusted senders with results and errors as data', async () => {
     const { ipc } = setup();
     expect(await ipc.handlers.get(requestChannel('jobs.cancel'))!(trusted, { jobId: 'j1' })).toEqual({ ok: true, value: { cancelled: true } });
-    expect(await ipc.handlers.get(requestChannel('runs.show'))!(trusted, { run: 'x' })).toMatchObject({ ok: false, error: { kind: 'not-found', details: { run: 'x' } } });
+    expect(await ipc.handlers.get(requestChannel('runs.show'))!(trusted, { run: 'x' })).toMatchObject({
+      ok: false,
+      error: { kind: 'not-found', details: { run: 'x' } },
+    });
     expect(await ipc.handlers.get(requestChannel('jobs.cancel'))!(trusted, { jobId: 3 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
   });
 
   it('answers errors without the stack, and cuts paths the user did not choose to their file name', async () => {
     const { ipc, engine, sent } = setup();
-    const refused = (await ipc.handlers.get(requestChannel('data.preview'))!(trusted, { file: '/etc/shadow', kind: 'items' })) as { ok: false; error: Record<string, unknown> };
+    const refused = (await ipc.handlers.get(requestChannel('data.preview'))!(trusted, { file: '/etc/shadow', kind: 'items' })) as {
+      ok: false;
+      error: Record<string, unknown>;
+    };
     expect(refused.error.stack).toBeUndefined();
     expect(refused.error.message).toBe("EACCES: permission denied, open 'shadow' at preview.ts:10");
-    const chosen = (await ipc.handlers.get(requestChannel('data.preview'))!(trusted, { file: '/home/me/chosen/a.csv', kind: 'items' })) as { ok: false; error: { message: string } };
+    const chosen = (await ipc.handlers.get(requestChannel('data.preview'))!(trusted, { file: '/home/me/chosen/a.csv', kind: 'items' })) as {
+      ok: false;
+      error: { message: string };
+    };
     expect(chosen.error.message).toContain("open '/home/me/chosen/a.csv'");
-    engine.emit('job.state', { jobId: 'j', kind: 'train', label: 'train', state: 'failed', createdAt: '', error: { kind: 'internal', message: 'boom in /opt/app/x.ts', stack: 'Error: boom\n    at /opt/app/x.ts:1:1' } });
+    engine.emit('job.state', {
+      jobId: 'j',
+      kind: 'train',
+      label: 'train',
+      state: 'failed',
+      createdAt: '',
+      error: { kind: 'internal', message: 'boom in /opt/app/x.ts', stack: 'Error: boom\n    at /opt/app/x.ts:1:1' },
+    });
     expect(sent.at(-1)![2]).toMatchObject({ error: { kind: 'internal', message: 'boom in x.ts' } });
     expect((sent.at(-1)![2] as { error: object }).error).not.toHaveProperty('stack');
   });

@@ -19,7 +19,16 @@ vi.stubGlobal('fetch', fetchSpy);
 const { AutoModel, AutoTokenizer, Tensor, env } = await import('@huggingface/transformers');
 const { TransformersProvider } = await import('../../main/engine/embed/transformers.ts');
 
-const CONFIG: BertEncoderConfig = { vocabSize: 300, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 24, typeVocabSize: 2, layerNormEps: 1e-12 };
+const CONFIG: BertEncoderConfig = {
+  vocabSize: 300,
+  hidden: 16,
+  layers: 2,
+  heads: 2,
+  intermediate: 32,
+  maxPositions: 24,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+};
 const ctx = silentContext();
 
 function maxAbsDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -31,12 +40,18 @@ function maxAbsDifference(actual: ArrayLike<number>, expected: ArrayLike<number>
 
 /** last_hidden_state of the ONNX model for equally long sequences, flattened [batch, seq, hidden] */
 async function runOnnx(model: PreTrainedModel, batch: readonly BertSequence[]): Promise<Float32Array> {
-  const input = (pick: (s: BertSequence) => readonly number[]) => new Tensor('int64', BigInt64Array.from(batch.flatMap((s) => pick(s).map(BigInt))), [batch.length, batch[0]!.inputIds.length]);
-  const outputs = (await model({ input_ids: input((s) => s.inputIds), attention_mask: input((s) => s.attentionMask), token_type_ids: input((s) => s.tokenTypeIds) })) as Record<string, TensorType>;
+  const input = (pick: (s: BertSequence) => readonly number[]) =>
+    new Tensor('int64', BigInt64Array.from(batch.flatMap((s) => pick(s).map(BigInt))), [batch.length, batch[0]!.inputIds.length]);
+  const outputs = (await model({
+    input_ids: input((s) => s.inputIds),
+    attention_mask: input((s) => s.attentionMask),
+    token_type_ids: input((s) => s.tokenTypeIds),
+  })) as Record<string, TensorType>;
   return outputs.last_hidden_state!.data as Float32Array;
 }
 
-const reference = (weights: BertWeights, batch: readonly BertSequence[]) => Float64Array.from(batch.flatMap((s) => bertReferenceForward(CONFIG, weights, s).flatMap((row) => Array.from(row))));
+const reference = (weights: BertWeights, batch: readonly BertSequence[]) =>
+  Float64Array.from(batch.flatMap((s) => bertReferenceForward(CONFIG, weights, s).flatMap((row) => Array.from(row))));
 
 describe('BERT encoder fixture (make-bert-encoder.ts)', () => {
   const folder = join(mkdtempSync(join(tmpdir(), 'ty-bert-encoder-')), 'bert-encoder');
@@ -58,7 +73,11 @@ describe('BERT encoder fixture (make-bert-encoder.ts)', () => {
   it('computes what a plain BERT forward pass computes, padded batches included', async () => {
     const long: BertSequence = { inputIds: [2, 150, 151, 152, 153, 154, 3], attentionMask: [1, 1, 1, 1, 1, 1, 1], tokenTypeIds: [0, 0, 0, 0, 1, 1, 1] };
     const short: BertSequence = { inputIds: [2, 160, 161, 3], attentionMask: [1, 1, 1, 1], tokenTypeIds: [0, 0, 0, 0] };
-    const padded: BertSequence = { inputIds: [...short.inputIds, 0, 0, 0], attentionMask: [...short.attentionMask, 0, 0, 0], tokenTypeIds: [...short.tokenTypeIds, 0, 0, 0] };
+    const padded: BertSequence = {
+      inputIds: [...short.inputIds, 0, 0, 0],
+      attentionMask: [...short.attentionMask, 0, 0, 0],
+      tokenTypeIds: [...short.tokenTypeIds, 0, 0, 0],
+    };
 
     const batch = await runOnnx(model, [long, padded]);
     expect(maxAbsDifference(batch, reference(weights, [long, padded]))).toBeLessThan(1e-4);

@@ -51,11 +51,18 @@ describe('randomized SVD', () => {
     const rows: number[] = [];
     const cols: number[] = [];
     const vals: number[] = [];
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) if (dense[i * m + j] !== 0) { rows.push(i); cols.push(j); vals.push(dense[i * m + j]!); }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < m; j++)
+        if (dense[i * m + j] !== 0) {
+          rows.push(i);
+          cols.push(j);
+          vals.push(dense[i * m + j]!);
+        }
     const x = csrFromCoo(n, m, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(vals));
     // reference: eigenvalues of XᵀX from the float32 data
     const gram = new Float64Array(m * m);
-    for (let i = 0; i < n; i++) for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) gram[a * m + b]! += Math.fround(dense[i * m + a]!) * Math.fround(dense[i * m + b]!);
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) gram[a * m + b]! += Math.fround(dense[i * m + a]!) * Math.fround(dense[i * m + b]!);
     const ref = symmetricEigen(gram, m).values;
     const svd = randomizedSvd(x, { rank: 10, seed: 1 });
     expect(svd.rank).toBe(3);
@@ -94,11 +101,13 @@ describe('builtin LSA provider', () => {
     // mean within-topic similarity beats mean across-topic similarity
     let within = 0;
     let across = 0;
-    for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) if (i !== j) {
-      const c = cosine(row(docs, i, 3), row(docs, j, 3));
-      if (Math.floor(i / 4) === Math.floor(j / 4)) within += c / 36;
-      else across += c / 96;
-    }
+    for (let i = 0; i < 12; i++)
+      for (let j = 0; j < 12; j++)
+        if (i !== j) {
+          const c = cosine(row(docs, i, 3), row(docs, j, 3));
+          if (Math.floor(i / 4) === Math.floor(j / 4)) within += c / 36;
+          else across += c / 96;
+        }
     expect(within).toBeGreaterThan(across + 0.3);
   });
 

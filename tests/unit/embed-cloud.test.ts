@@ -127,7 +127,9 @@ describe('OpenAI provider', () => {
 
   it('says where to put a missing key', () => {
     vi.stubEnv('OPENAI_API_KEY', '');
-    expect(() => CloudEmbeddingProvider.openai({ baseUrl: base, envFile: join(tmpdir(), 'no-such.env') })).toThrow(/OPENAI_API_KEY is not set[\s\S]*no-such\.env[\s\S]*builtin/);
+    expect(() => CloudEmbeddingProvider.openai({ baseUrl: base, envFile: join(tmpdir(), 'no-such.env') })).toThrow(
+      /OPENAI_API_KEY is not set[\s\S]*no-such\.env[\s\S]*builtin/,
+    );
   });
 
   it('retries 429 and 5xx with backoff, honouring Retry-After, and logs without the key', async () => {
@@ -151,7 +153,7 @@ describe('OpenAI provider', () => {
     vi.stubEnv('OPENAI_API_KEY', 'sk-bad');
     script = [{ status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-bad"}}' }];
     const p = CloudEmbeddingProvider.openai({ baseUrl: base, backoffMs: 1 });
-    const err401 = (await p.embed(["a"], silentContext()).catch((e: unknown) => e)) as Error;
+    const err401 = (await p.embed(['a'], silentContext()).catch((e: unknown) => e)) as Error;
     expect(err401).toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('rejected the API key (401): check OPENAI_API_KEY') });
     expect(err401.message).not.toContain('sk-bad');
     script = [{ status: 429, body: '{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}' }];
@@ -177,7 +179,10 @@ describe('Gemini provider', () => {
     vi.stubEnv('GEMINI_API_KEY', 'g-key');
     const p = CloudEmbeddingProvider.gemini({ baseUrl: base, batchSize: 3, model: 'gemini-embedding-001', dimensions: 3 });
     const v = await p.embed(TEXTS, silentContext());
-    expect(seen.map((s) => s.url)).toEqual(['/v1beta/models/gemini-embedding-001:batchEmbedContents', '/v1beta/models/gemini-embedding-001:batchEmbedContents']);
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+    ]);
     expect(seen[0]!.headers['x-goog-api-key']).toBe('g-key');
     expect(seen[0]!.body.requests![0]).toEqual({ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'alpha' }] }, outputDimensionality: 3 });
     expect(seen.map((s) => s.body.requests!.length)).toEqual([3, 2]);
@@ -186,7 +191,12 @@ describe('Gemini provider', () => {
 
   it('treats an invalid key (400 API_KEY_INVALID) as a key error', async () => {
     vi.stubEnv('GEMINI_API_KEY', 'g-wrong');
-    script = [{ status: 400, body: '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}' }];
+    script = [
+      {
+        status: 400,
+        body: '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}',
+      },
+    ];
     const p = CloudEmbeddingProvider.gemini({ baseUrl: base });
     await expect(p.embed(['a'], silentContext())).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('check GEMINI_API_KEY') });
   });

@@ -29,17 +29,28 @@ describe('createEmbeddingProvider', () => {
   });
 
   it('names the offending setting', async () => {
-    await expect(createEmbeddingProvider({ provider: 'word2vec' } as unknown as EmbeddingConfig)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('semantic.provider') });
-    await expect(createEmbeddingProvider({ provider: 'builtin', dimensions: -4 })).rejects.toMatchObject({ message: expect.stringContaining('semantic.dimensions') });
+    await expect(createEmbeddingProvider({ provider: 'word2vec' } as unknown as EmbeddingConfig)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('semantic.provider'),
+    });
+    await expect(createEmbeddingProvider({ provider: 'builtin', dimensions: -4 })).rejects.toMatchObject({
+      message: expect.stringContaining('semantic.dimensions'),
+    });
     await expect(createEmbeddingProvider({ provider: 'builtin', dimension: 4 } as unknown as EmbeddingConfig)).rejects.toMatchObject({ kind: 'invalid-input' });
-    await expect(createEmbeddingProvider({ provider: 'transformers', modelPath: join(tmpdir(), 'ty-missing-model') }, ctx)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('provider=builtin') });
+    await expect(createEmbeddingProvider({ provider: 'transformers', modelPath: join(tmpdir(), 'ty-missing-model') }, ctx)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('provider=builtin'),
+    });
   });
 });
 
 describe('restoreEmbeddingProvider', () => {
   it('reloads a fitted builtin model from its folder and fails clearly when it is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-restore-'));
-    await expect(restoreEmbeddingProvider({ provider: 'builtin' }, dir)).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('rebuild') });
+    await expect(restoreEmbeddingProvider({ provider: 'builtin' }, dir)).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('rebuild'),
+    });
     const p = await createEmbeddingProvider({ provider: 'builtin', dimensions: 2 });
     await p.fit!(['red apple', 'green apple', 'red car', 'blue car'], ctx);
     await saveEmbeddingState(p, dir);

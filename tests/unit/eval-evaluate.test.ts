@@ -99,7 +99,12 @@ describe('evaluate (full ranking)', () => {
     const updates: ProgressUpdate[] = [];
     const cancelling = matrixScorer(scores, () => controller.abort());
     const run = () =>
-      evaluate(cancelling, split, { ks: [1], batchSize: 1, stage: 'evaluate:pop' }, { signal: controller.signal, progress: (p) => updates.push(p), log: () => {} });
+      evaluate(
+        cancelling,
+        split,
+        { ks: [1], batchSize: 1, stage: 'evaluate:pop' },
+        { signal: controller.signal, progress: (p) => updates.push(p), log: () => {} },
+      );
     expect(run).toThrow(expect.objectContaining({ kind: 'cancelled' }));
     expect(updates).toEqual([{ stage: 'evaluate:pop', current: 1, total: 2, unit: 'users' }]);
   });
@@ -118,7 +123,14 @@ describe('evaluate (full ranking)', () => {
   it('graded NDCG rewards ranking the higher-rated test item first', () => {
     // u0 rates items 0..3 with 5, 1, 5, 2 at t = 1..4; lastpct:0.5 → train {0, 1}, test {2: 5, 3: 2}
     const rated = splitInteractions(
-      { userIds: ['u0'], itemIds: ['a', 'b', 'c', 'd', 'e'], user: Int32Array.from([0, 0, 0, 0]), item: Int32Array.from([0, 1, 2, 3]), rating: Float32Array.from([5, 1, 5, 2]), ts: Float64Array.from([1, 2, 3, 4]) },
+      {
+        userIds: ['u0'],
+        itemIds: ['a', 'b', 'c', 'd', 'e'],
+        user: Int32Array.from([0, 0, 0, 0]),
+        item: Int32Array.from([0, 1, 2, 3]),
+        rating: Float32Array.from([5, 1, 5, 2]),
+        ts: Float64Array.from([1, 2, 3, 4]),
+      },
       { method: 'lastpct:0.5' },
     );
     // after masking 0 and 1 the ranking is [3, 2, 4]: both test items in the top 2, the lower-rated first
@@ -130,7 +142,9 @@ describe('evaluate (full ranking)', () => {
 
   it('refuses a split without test users, saying why', () => {
     const noTest = splitInteractions(log, { method: 'last1', minUserEvents: 5 });
-    expect(() => evaluate(matrixScorer(scores), noTest, {}, ctx)).toThrow(expect.objectContaining({ kind: 'invalid-input', message: expect.stringContaining('3 users have too little history') }));
+    expect(() => evaluate(matrixScorer(scores), noTest, {}, ctx)).toThrow(
+      expect.objectContaining({ kind: 'invalid-input', message: expect.stringContaining('3 users have too little history') }),
+    );
   });
 
   it('rejects a scorer for another catalogue', () => {
@@ -185,9 +199,12 @@ describe('evaluateInParallel (ranking on a worker thread)', () => {
     const { split: s } = largerCase();
     const controller = new AbortController();
     let calls = 0;
-    const scorer = matrixScorer(Array.from({ length: 300 }, () => new Array(50).fill(1)), () => {
-      if (++calls === 3) controller.abort();
-    });
+    const scorer = matrixScorer(
+      Array.from({ length: 300 }, () => new Array(50).fill(1)),
+      () => {
+        if (++calls === 3) controller.abort();
+      },
+    );
     await expect(evaluateInParallel(scorer, s, { batchSize: 16 }, { ...ctx, signal: controller.signal })).rejects.toMatchObject({ kind: 'cancelled' });
     expect(calls).toBe(3);
   });

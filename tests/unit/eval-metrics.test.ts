@@ -117,8 +117,16 @@ describe('graded NDCG', () => {
     fc.assert(
       fc.property(rankingCase, fc.float({ min: Math.fround(0.5), max: 5, noNaN: true }), ({ ranked, test, ks }, rating) => {
         const testSet = new Set(test);
-        const binary = metricsOf(ranked.map((i) => (testSet.has(i) ? 1 : 0)), test.length, ks);
-        const graded = gradedOf(ranked.map((i) => (testSet.has(i) ? rating : 0)), test.map(() => rating), ks);
+        const binary = metricsOf(
+          ranked.map((i) => (testSet.has(i) ? 1 : 0)),
+          test.length,
+          ks,
+        );
+        const graded = gradedOf(
+          ranked.map((i) => (testSet.has(i) ? rating : 0)),
+          test.map(() => rating),
+          ks,
+        );
         ks.forEach((k, j) => expect(graded[j]).toBeCloseTo(binary[`ndcg@${k}`]!, 10));
       }),
     );
@@ -130,7 +138,11 @@ describe('per-user metrics, properties', () => {
     fc.assert(
       fc.property(rankingCase, ({ ranked, test, ks }) => {
         const testSet = new Set(test);
-        const m = metricsOf(ranked.map((i) => (testSet.has(i) ? 1 : 0)), test.length, ks);
+        const m = metricsOf(
+          ranked.map((i) => (testSet.has(i) ? 1 : 0)),
+          test.length,
+          ks,
+        );
         for (const k of ks) {
           const ref = reference(ranked, testSet, k);
           for (const [family, value] of Object.entries(ref)) expect(m[`${family}@${k}`]).toBeCloseTo(value, 10);
@@ -143,7 +155,11 @@ describe('per-user metrics, properties', () => {
     fc.assert(
       fc.property(rankingCase, ({ ranked, test, ks }) => {
         const testSet = new Set(test);
-        const m = metricsOf(ranked.map((i) => (testSet.has(i) ? 1 : 0)), test.length, ks);
+        const m = metricsOf(
+          ranked.map((i) => (testSet.has(i) ? 1 : 0)),
+          test.length,
+          ks,
+        );
         ks.forEach((k, j) => {
           for (const f of ['ndcg', 'map', 'mrr', 'precision', 'recall', 'hitrate']) {
             expect(m[`${f}@${k}`]).toBeGreaterThanOrEqual(0);

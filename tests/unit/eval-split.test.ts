@@ -32,7 +32,9 @@ describe('parseSplitMethod', () => {
     expect(parseSplitMethod('lastpct:0.2')).toEqual({ kind: 'lastpct', fraction: 0.2 });
   });
   it.each(['last2', 'lastpct:1', 'lastpct:0', 'lastpct:abc', 'lastpct:', ''])('rejects "%s" naming the field', (text) => {
-    expect(() => parseSplitMethod(text)).toThrow(expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ field: 'split.method' }) }));
+    expect(() => parseSplitMethod(text)).toThrow(
+      expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ field: 'split.method' }) }),
+    );
   });
 });
 
@@ -48,7 +50,7 @@ describe('splitInteractions', () => {
     [2, 0, 7],
   ]);
 
-  it('last1 holds out each user\'s last event by time', () => {
+  it("last1 holds out each user's last event by time", () => {
     const s = splitInteractions(log, { method: 'last1' });
     expect(Array.from(s.test.users)).toEqual([0, 1]);
     expect(testItemsOf(s, 0)).toEqual([2]);
@@ -161,20 +163,59 @@ describe('splitInteractions', () => {
   });
 
   it('carries ratings: training rows, and the largest test rating per test item', () => {
-    const s = splitInteractions(table(1, 3, [[0, 0, 1], [0, 1, 2], [0, 2, 3]], [4, 5, 3]), { method: 'last1' });
+    const s = splitInteractions(
+      table(
+        1,
+        3,
+        [
+          [0, 0, 1],
+          [0, 1, 2],
+          [0, 2, 3],
+        ],
+        [4, 5, 3],
+      ),
+      { method: 'last1' },
+    );
     expect(Array.from(s.train.rating!)).toEqual([4, 5]);
     expect(Array.from(s.test.ratings!)).toEqual([3]);
     // last 3 of 4 events are test: item 1 rated 2 then 4, item 2 rated 1
-    const twice = splitInteractions(table(1, 3, [[0, 0, 1], [0, 1, 2], [0, 2, 3], [0, 1, 4]], [5, 2, 1, 4]), { method: 'lastpct:0.75' });
+    const twice = splitInteractions(
+      table(
+        1,
+        3,
+        [
+          [0, 0, 1],
+          [0, 1, 2],
+          [0, 2, 3],
+          [0, 1, 4],
+        ],
+        [5, 2, 1, 4],
+      ),
+      { method: 'lastpct:0.75' },
+    );
     expect(Array.from(twice.test.items)).toEqual([1, 2]);
     expect(Array.from(twice.test.ratings!)).toEqual([4, 1]);
-    expect(splitInteractions(table(1, 3, [[0, 0, 1], [0, 1, 2]]), { method: 'last1' }).test.ratings).toBeNull();
+    expect(
+      splitInteractions(
+        table(1, 3, [
+          [0, 0, 1],
+          [0, 1, 2],
+        ]),
+        { method: 'last1' },
+      ).test.ratings,
+    ).toBeNull();
   });
 
   it('names the bad row when an index or timestamp is out of range', () => {
-    expect(() => splitInteractions(table(1, 2, [[0, 0, 1], [0, 5, 2]]), { method: 'last1' })).toThrow(
-      expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ row: 1 }) }),
-    );
+    expect(() =>
+      splitInteractions(
+        table(1, 2, [
+          [0, 0, 1],
+          [0, 5, 2],
+        ]),
+        { method: 'last1' },
+      ),
+    ).toThrow(expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ row: 1 }) }));
     expect(() => splitInteractions(table(1, 2, [[0, 0, NaN]]), { method: 'last1' })).toThrow(expect.objectContaining({ kind: 'invalid-input' }));
   });
 });
@@ -182,20 +223,37 @@ describe('splitInteractions', () => {
 describe('split tie rules', () => {
   /** The table with its rows in another order (same events). */
   function reordered(t: InteractionTable, rows: number[]): InteractionTable {
-    return { ...t, user: Int32Array.from(rows, (r) => t.user[r]!), item: Int32Array.from(rows, (r) => t.item[r]!), ts: Float64Array.from(rows, (r) => t.ts[r]!) };
+    return {
+      ...t,
+      user: Int32Array.from(rows, (r) => t.user[r]!),
+      item: Int32Array.from(rows, (r) => t.item[r]!),
+      ts: Float64Array.from(rows, (r) => t.ts[r]!),
+    };
   }
 
   // 200 users, each: item 0 at t = 1, then items 1..4 all at t = 2 (the last timestamp is a 4-way tie)
   const tied = table(
     200,
     5,
-    Array.from({ length: 200 }, (_, u): [number, number, number][] => [[u, 0, 1], [u, 1, 2], [u, 2, 2], [u, 3, 2], [u, 4, 2]]).flat(),
+    Array.from({ length: 200 }, (_, u): [number, number, number][] => [
+      [u, 0, 1],
+      [u, 1, 2],
+      [u, 2, 2],
+      [u, 3, 2],
+      [u, 4, 2],
+    ]).flat(),
   );
 
   it('random: the held-out event of a tie follows the seed, not the row order, and is reproducible', () => {
     const a = splitInteractions(tied, { method: 'last1', seed: 7 });
     const again = splitInteractions(tied, { method: 'last1', seed: 7 });
-    const reversed = splitInteractions(reordered(tied, Array.from({ length: tied.user.length }, (_, r) => tied.user.length - 1 - r)), { method: 'last1', seed: 7 });
+    const reversed = splitInteractions(
+      reordered(
+        tied,
+        Array.from({ length: tied.user.length }, (_, r) => tied.user.length - 1 - r),
+      ),
+      { method: 'last1', seed: 7 },
+    );
     expect(Array.from(again.test.items)).toEqual(Array.from(a.test.items));
     expect(Array.from(reversed.test.items)).toEqual(Array.from(a.test.items));
     expect(a.ties).toBe('random');
@@ -214,7 +272,11 @@ describe('split tie rules', () => {
   });
 
   it('random: ties are broken by external ids, so re-numbered items keep their choice', () => {
-    const one = table(1, 3, [[0, 0, 1], [0, 1, 5], [0, 2, 5]]);
+    const one = table(1, 3, [
+      [0, 0, 1],
+      [0, 1, 5],
+      [0, 2, 5],
+    ]);
     const swapped: InteractionTable = { ...one, itemIds: ['i0', 'i2', 'i1'], item: Int32Array.from([0, 2, 1]) };
     const a = splitInteractions(one, { method: 'last1', seed: 3 });
     const b = splitInteractions(swapped, { method: 'last1', seed: 3 });
@@ -232,20 +294,43 @@ describe('split tie rules', () => {
   });
 
   it('all, last1: a user whose whole history is one timestamp stays in training as skipped', () => {
-    const s = splitInteractions(table(2, 3, [[0, 0, 4], [0, 1, 4], [1, 0, 1], [1, 2, 2]]), { method: 'last1', ties: 'all' });
+    const s = splitInteractions(
+      table(2, 3, [
+        [0, 0, 4],
+        [0, 1, 4],
+        [1, 0, 1],
+        [1, 2, 2],
+      ]),
+      { method: 'last1', ties: 'all' },
+    );
     expect(Array.from(s.test.users)).toEqual([1]);
     expect(trainItemsOf(s, 0)).toEqual([0, 1]);
     expect(s.skippedUsers).toBe(1);
     expect(s.tiedBoundaryUsers).toBe(1);
     // under random the same user is split: one of the two tied events is tested
-    const r = splitInteractions(table(2, 3, [[0, 0, 4], [0, 1, 4], [1, 0, 1], [1, 2, 2]]), { method: 'last1' });
+    const r = splitInteractions(
+      table(2, 3, [
+        [0, 0, 4],
+        [0, 1, 4],
+        [1, 0, 1],
+        [1, 2, 2],
+      ]),
+      { method: 'last1' },
+    );
     expect(Array.from(r.test.users)).toEqual([0, 1]);
     expect(r.skippedUsers).toBe(0);
   });
 
   it('lastpct: random keeps the nominal count; all moves the boundary to the start of the tie', () => {
     // 6 events at t = 1, 2, 3, 3, 3, 4; lastpct:0.5 → nominal boundary at position 3, inside the t = 3 tie (positions 2..4)
-    const events: [number, number, number][] = [[0, 0, 1], [0, 1, 2], [0, 2, 3], [0, 3, 3], [0, 4, 3], [0, 5, 4]];
+    const events: [number, number, number][] = [
+      [0, 0, 1],
+      [0, 1, 2],
+      [0, 2, 3],
+      [0, 3, 3],
+      [0, 4, 3],
+      [0, 5, 4],
+    ];
     const r = splitInteractions(table(1, 6, events), { method: 'lastpct:0.5', seed: 1 });
     expect(r.tiedBoundaryUsers).toBe(1);
     expect(testItemsOf(r, 0)).toHaveLength(3);
@@ -258,14 +343,27 @@ describe('split tie rules', () => {
 
   it('lastpct, all: moves the boundary to the end of the tie when its start would leave no training event', () => {
     // t = 1, 1, 1, 2: lastpct:0.5 → boundary at position 2, inside the leading tie → the tie trains, t = 2 is tested
-    const a = splitInteractions(table(1, 4, [[0, 0, 1], [0, 1, 1], [0, 2, 1], [0, 3, 2]]), { method: 'lastpct:0.5', ties: 'all' });
+    const a = splitInteractions(
+      table(1, 4, [
+        [0, 0, 1],
+        [0, 1, 1],
+        [0, 2, 1],
+        [0, 3, 2],
+      ]),
+      { method: 'lastpct:0.5', ties: 'all' },
+    );
     expect(testItemsOf(a, 0)).toEqual([3]);
     expect(trainItemsOf(a, 0)).toEqual([0, 1, 2]);
     expect(a.tiedBoundaryUsers).toBe(1);
   });
 
   it('no tie at the boundary: both rules split alike and count nothing', () => {
-    const events: [number, number, number][] = [[0, 0, 1], [0, 1, 1], [0, 2, 2], [0, 3, 3]];
+    const events: [number, number, number][] = [
+      [0, 0, 1],
+      [0, 1, 1],
+      [0, 2, 2],
+      [0, 3, 3],
+    ];
     for (const ties of ['random', 'all'] as const) {
       const s = splitInteractions(table(1, 4, events), { method: 'lastpct:0.5', ties });
       expect(testItemsOf(s, 0)).toEqual([2, 3]);
@@ -275,7 +373,15 @@ describe('split tie rules', () => {
 
   it('cutoff: a tie at the boundary inside the test period follows the rule; one before the cutoff is not counted', () => {
     // user 0: t = 1, 5, 9, 9 (tie at the end, after the cutoff 4); user 1: t = 1, 2, 2 (tie before the cutoff)
-    const events: [number, number, number][] = [[0, 0, 1], [0, 1, 5], [0, 2, 9], [0, 3, 9], [1, 0, 1], [1, 1, 2], [1, 2, 2]];
+    const events: [number, number, number][] = [
+      [0, 0, 1],
+      [0, 1, 5],
+      [0, 2, 9],
+      [0, 3, 9],
+      [1, 0, 1],
+      [1, 1, 2],
+      [1, 2, 2],
+    ];
     const a = splitInteractions(table(2, 4, events), { method: 'last1', cutoff: 4, ties: 'all' });
     expect(testItemsOf(a, 0)).toEqual([2, 3]);
     expect(trainItemsOf(a, 0)).toEqual([0]);
@@ -291,23 +397,31 @@ describe('split tie rules', () => {
     expect(r.train.user.length + r.testEvents + r.droppedAfterCutoff).toBe(events.length);
   });
 
-  it('all never separates a user\'s events of one timestamp into training and test (random logs, with and without a cutoff)', () => {
+  it("all never separates a user's events of one timestamp into training and test (random logs, with and without a cutoff)", () => {
     const event = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 6 }));
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 40 }), fc.option(fc.integer({ min: 0, max: 6 })), fc.constantFrom('last1', 'lastpct:0.4'), (events, at, method) => {
-        const cutoff = at ?? -Infinity;
-        const s = splitInteractions(table(4, 6, events), { method, ties: 'all', ...(at === null ? {} : { cutoff: at }) });
-        // under all, no user has a training (or dropped) event at the timestamp of one of their test events
-        const testTimes = new Set<string>();
-        s.test.users.forEach((u, k) => {
-          for (const i of s.test.items.subarray(s.test.indptr[k]!, s.test.indptr[k + 1]!)) for (const e of events) if (e[0] === u && e[1] === i && e[2] >= cutoff) testTimes.add(`${u}:${e[2]}`);
-        });
-        for (let k = 0; k < s.train.user.length; k++) expect(testTimes.has(`${s.train.user[k]}:${s.train.ts[k]}`)).toBe(false);
-      }),
+      fc.property(
+        fc.array(event, { maxLength: 40 }),
+        fc.option(fc.integer({ min: 0, max: 6 })),
+        fc.constantFrom('last1', 'lastpct:0.4'),
+        (events, at, method) => {
+          const cutoff = at ?? -Infinity;
+          const s = splitInteractions(table(4, 6, events), { method, ties: 'all', ...(at === null ? {} : { cutoff: at }) });
+          // under all, no user has a training (or dropped) event at the timestamp of one of their test events
+          const testTimes = new Set<string>();
+          s.test.users.forEach((u, k) => {
+            for (const i of s.test.items.subarray(s.test.indptr[k]!, s.test.indptr[k + 1]!))
+              for (const e of events) if (e[0] === u && e[1] === i && e[2] >= cutoff) testTimes.add(`${u}:${e[2]}`);
+          });
+          for (let k = 0; k < s.train.user.length; k++) expect(testTimes.has(`${s.train.user[k]}:${s.train.ts[k]}`)).toBe(false);
+        },
+      ),
     );
   });
 
   it('rejects an unknown tie rule naming the field', () => {
-    expect(() => splitInteractions(tied, { method: 'last1', ties: 'first' as never })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ field: 'split.ties' }) }));
+    expect(() => splitInteractions(tied, { method: 'last1', ties: 'first' as never })).toThrow(
+      expect.objectContaining({ kind: 'invalid-input', details: expect.objectContaining({ field: 'split.ties' }) }),
+    );
   });
 });

@@ -61,7 +61,10 @@ describe('Flat,IDMap2 index blobs', () => {
 
     const db = vssTable('Flat,IDMap2');
     const reopened = reopenedWithIndex(db, blob);
-    const hits = reopened.prepare('SELECT rowid, distance FROM t WHERE vss_search(e, ?) LIMIT 4').all(Buffer.from(data.buffer, 2 * DIMS * 4, DIMS * 4)) as { rowid: number; distance: number }[];
+    const hits = reopened.prepare('SELECT rowid, distance FROM t WHERE vss_search(e, ?) LIMIT 4').all(Buffer.from(data.buffer, 2 * DIMS * 4, DIMS * 4)) as {
+      rowid: number;
+      distance: number;
+    }[];
     const q = data.subarray(2 * DIMS, 3 * DIMS);
     const expected = [0, 1, 2, 3]
       .map((i) => ({ rowid: 11 + i, distance: data.subarray(i * DIMS, (i + 1) * DIMS).reduce((s, v, k) => s + v * q[k]!, 0) }))
@@ -86,7 +89,11 @@ describe('HNSW index blobs', () => {
     expect(patched.equals(indexBlob(db))).toBe(false);
     const reopened = reopenedWithIndex(db, patched);
     reopened.exec('SELECT count(*) FROM t');
-    insertThroughVss(reopened, vectors(30), Array.from({ length: 30 }, (_, i) => i + 1));
+    insertThroughVss(
+      reopened,
+      vectors(30),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     // vss0 re-serialised its in-memory index on commit: writing the same values again changes nothing
     const committed = indexBlob(reopened);
     expect(withHnswParameters(committed, params).equals(committed)).toBe(true);
@@ -108,7 +115,11 @@ describe('IVF index blobs', () => {
     reopened.transaction(() => {
       for (let i = 0; i < 40; i++) train.run(Buffer.from(data.buffer, i * DIMS * 4, DIMS * 4));
     })();
-    insertThroughVss(reopened, data, Array.from({ length: 40 }, (_, i) => i + 1));
+    insertThroughVss(
+      reopened,
+      data,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     const committed = indexBlob(reopened);
     expect(withIvfProbes(committed, 3).equals(committed)).toBe(true);
     expect(withIvfProbes(committed, 1).equals(committed)).toBe(false);

@@ -83,7 +83,10 @@ describe('file access of hosts that serve a page', () => {
     afterAll(() => engine.close());
 
     it('refuses before reading anything, and serves files it may read', async () => {
-      await expect(engine.request('data.preview', { file: secret, kind: 'items' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'file' } });
+      await expect(engine.request('data.preview', { file: secret, kind: 'items' })).rejects.toMatchObject({
+        kind: 'invalid-input',
+        details: { field: 'file' },
+      });
       await expect(engine.request('data.generate', { out: '/tmp/ty-anywhere' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'out' } });
       const catalogue = join(workspace, 'uploads', 'items.csv');
       writeFileSync(catalogue, 'item_id,title\ni1,One\n');

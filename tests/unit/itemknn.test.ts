@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { createItemKnnScorer, explainItemKnn, knnSettings, loadItemKnn, saveItemKnn, trainItemKnn, type ItemKnnModel, type ItemKnnParams } from '../../main/engine/recsys/itemknn.ts';
+import {
+  createItemKnnScorer,
+  explainItemKnn,
+  knnSettings,
+  loadItemKnn,
+  saveItemKnn,
+  trainItemKnn,
+  type ItemKnnModel,
+  type ItemKnnParams,
+} from '../../main/engine/recsys/itemknn.ts';
 
 /** users × items from lists of items per user */
 function matrix(nItems: number, histories: number[][]): Csr {
@@ -14,7 +23,11 @@ function matrix(nItems: number, histories: number[][]): Csr {
 }
 
 /** u0 {0,1}, u1 {0,1,2}, u2 {1,2}: item users 2, 3, 2; together: (0,1) 2, (0,2) 1, (1,2) 2 */
-const tiny = matrix(3, [[0, 1], [0, 1, 2], [1, 2]]);
+const tiny = matrix(3, [
+  [0, 1],
+  [0, 1, 2],
+  [1, 2],
+]);
 
 function row(model: ItemKnnModel, j: number): Record<number, number> {
   const out: Record<number, number> = {};

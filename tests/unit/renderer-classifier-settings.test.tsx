@@ -20,8 +20,14 @@ function classifierDetail(): RunDetail {
       metrics: { accuracy: 0.97, macro_f1: 0.95 },
       baselineMetrics: { accuracy: 0.5, macro_f1: 0.33 },
       labels: ['ham', 'spam'],
-      confusion: [[90, 2], [3, 40]],
-      perClass: [{ label: 'ham', precision: 0.968, recall: 0.978, f1: 0.973, support: 92 }, { label: 'spam', precision: 0.952, recall: 0.93, f1: 0.941, support: 43 }],
+      confusion: [
+        [90, 2],
+        [3, 40],
+      ],
+      perClass: [
+        { label: 'ham', precision: 0.968, recall: 0.978, f1: 0.973, support: 92 },
+        { label: 'spam', precision: 0.952, recall: 0.93, f1: 0.941, support: 43 },
+      ],
       confidence: { before: bins([60, 20], [40, 15]), after: bins([5, 125], [3, 2]) },
     },
   });
@@ -53,9 +59,15 @@ describe('Classifier page', () => {
       { model: 'fasttext', status: 'trained', validation: { accuracy: 0.96, macro_f1: 0.951, loss: 0.2 }, seconds: 4, chosen: false },
       { model: 'encoder', encoder: 'transformers', status: 'skipped', seconds: 0, reason: 'model not on disk', chosen: false },
     ];
-    const e = new FakeEngine({ 'jobs.list': () => [], 'runs.list': () => [runSummary('run_c', 1, { stages: ['auto'], kind: 'classifier' })], 'runs.show': () => detail });
+    const e = new FakeEngine({
+      'jobs.list': () => [],
+      'runs.list': () => [runSummary('run_c', 1, { stages: ['auto'], kind: 'classifier' })],
+      'runs.show': () => detail,
+    });
     renderApp(e, 'classifier');
-    const rows = [...(await screen.findByTestId('classifier-candidates')).querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
+    const rows = [...(await screen.findByTestId('classifier-candidates')).querySelectorAll('tbody tr')].map((r) =>
+      [...r.querySelectorAll('td')].map((c) => c.textContent),
+    );
     expect(rows).toEqual([
       ['TF-IDF + logistic regression', '0.9750', '0.9800', '2.5', 'chosen'],
       ['fastText', '0.9510', '0.9600', '4.0', ''],
@@ -72,7 +84,10 @@ describe('Classifier page', () => {
 
 describe('Settings page and theme', () => {
   it('shows the workspace and saves training preferences', async () => {
-    renderApp(new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/home/a/ws', latestRunId: null, threads: 8, version: '0.1.0' }) }), 'settings');
+    renderApp(
+      new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/home/a/ws', latestRunId: null, threads: 8, version: '0.1.0' }) }),
+      'settings',
+    );
     expect((await screen.findByTestId('workspace-path')).textContent).toBe('/home/a/ws');
     fireEvent.change(screen.getByTestId('settings-threads'), { target: { value: '3' } });
     fireEvent.change(screen.getByTestId('settings-provider'), { target: { value: 'transformers' } });
@@ -94,7 +109,15 @@ describe('Settings page and theme', () => {
   });
 
   it('reaches every page from the keyboard-focusable navigation', async () => {
-    renderApp(new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 1, version: '0' }), 'runs.list': () => [], 'data.profile': () => null }), 'data');
+    renderApp(
+      new FakeEngine({
+        'jobs.list': () => [],
+        'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 1, version: '0' }),
+        'runs.list': () => [],
+        'data.profile': () => null,
+      }),
+      'data',
+    );
     for (const page of ['train', 'runs', 'evaluate', 'sandbox', 'classifier', 'settings', 'data']) {
       const button = await screen.findByTestId(`nav-${page}`);
       expect(button.tagName).toBe('BUTTON');

@@ -34,8 +34,20 @@ describe('Data page', () => {
     expect((await screen.findByRole('progressbar', { name: 'interactions' })).getAttribute('aria-valuenow')).toBe('5');
 
     // The generator reports its files and did not import them: the page imports them.
-    engine.emit('job.state', { jobId: 'gen-1', kind: 'data.generate', state: 'succeeded', label: 'generate', createdAt: '', result: { interactions: '/tmp/ws/sample/interactions.csv', items: '/tmp/ws/sample/items.csv' } });
-    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/tmp/ws/sample/interactions.csv', items: '/tmp/ws/sample/items.csv' }));
+    engine.emit('job.state', {
+      jobId: 'gen-1',
+      kind: 'data.generate',
+      state: 'succeeded',
+      label: 'generate',
+      createdAt: '',
+      result: { interactions: '/tmp/ws/sample/interactions.csv', items: '/tmp/ws/sample/items.csv' },
+    });
+    await waitFor(() =>
+      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({
+        interactions: '/tmp/ws/sample/interactions.csv',
+        items: '/tmp/ws/sample/items.csv',
+      }),
+    );
 
     profile = profileFixture;
     engine.emit('job.state', { jobId: 'imp-1', kind: 'data.import', state: 'succeeded', label: 'import', createdAt: '' });
@@ -45,7 +57,13 @@ describe('Data page', () => {
   });
 
   it('lists the warnings of an import (e.g. timestamps in the future) with the profile', async () => {
-    const warning = { message: 'log.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z); check the unit or the export', file: '/data/log.csv', line: 3, column: 'timestamp', count: 1 };
+    const warning = {
+      message: 'log.csv line 3, column "timestamp": timestamp "32503680000" is in the future (3000-01-01T00:00:00.000Z); check the unit or the export',
+      file: '/data/log.csv',
+      line: 3,
+      column: 'timestamp',
+      count: 1,
+    };
     const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => ({ ...profileFixture, warnings: [warning] }) });
     renderApp(engine, 'data');
     expect((await screen.findByTestId('profile-warnings')).textContent).toBe(warning.message);
@@ -64,7 +82,12 @@ describe('Data page', () => {
   });
 
   it('imports a typed path with a column mapping and reports a malformed mapping', async () => {
-    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null, 'data.import': () => ({ jobId: 'imp-2' }) });
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => null,
+      'data.import': () => ({ jobId: 'imp-2' }),
+    });
     renderApp(engine, 'data');
     fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/log.csv' } });
     fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer,oops' } });
@@ -72,7 +95,9 @@ describe('Data page', () => {
     expect(await screen.findByText(/"oops" is not field=column/)).toBeTruthy();
     fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer, item=sku' } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', map: { user: 'customer', item: 'sku' } }));
+    await waitFor(() =>
+      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', map: { user: 'customer', item: 'sku' } }),
+    );
   });
 
   it('previews the columns, lets the analyst fix the mapping, and imports with only the changed fields', async () => {
@@ -120,7 +145,11 @@ describe('Data page', () => {
     expect(screen.queryByTestId('preview-interactions-missing')).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     await waitFor(() =>
-      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/shop.tsv', items: '/data/products.csv', map: { ts: 'when', title: 'sku' } }),
+      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({
+        interactions: '/data/shop.tsv',
+        items: '/data/products.csv',
+        map: { ts: 'when', title: 'sku' },
+      }),
     );
 
     // Editing a path drops its preview and the mapping chosen on it.
@@ -145,12 +174,24 @@ describe('Data page', () => {
   });
 
   it('shows engine errors as data', async () => {
-    const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [], 'data.profile': () => null, 'data.import': () => ({ jobId: 'imp-3' }) });
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => null,
+      'data.import': () => ({ jobId: 'imp-3' }),
+    });
     renderApp(engine, 'data');
     fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/bad.csv' } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     await waitFor(() => expect(engine.calls.some((c) => c.name === 'data.import')).toBe(true));
-    engine.emit('job.state', { jobId: 'imp-3', kind: 'data.import', state: 'failed', label: 'import', createdAt: '', error: { kind: 'invalid-input', message: 'bad.csv line 3: rating "x" is not a number', details: { hint: 'fix the row or drop the rating column' } } });
+    engine.emit('job.state', {
+      jobId: 'imp-3',
+      kind: 'data.import',
+      state: 'failed',
+      label: 'import',
+      createdAt: '',
+      error: { kind: 'invalid-input', message: 'bad.csv line 3: rating "x" is not a number', details: { hint: 'fix the row or drop the rating column' } },
+    });
     expect((await screen.findByRole('alert')).textContent).toContain('bad.csv line 3: rating "x" is not a number (fix the row or drop the rating column)');
   });
 });

@@ -176,7 +176,7 @@ describe('Evaluate page', () => {
     expect(card.textContent).toContain('last1');
   });
 
-  it('shows an outside model beside the run\'s models, with the counts of its file', async () => {
+  it("shows an outside model beside the run's models, with the counts of its file", async () => {
     const withOutside = runDetail('run_a', 1, 64);
     const metrics = withOutside.metrics!;
     metrics.models['external:tool'] = { ...metrics.models.als!, 'ndcg@10': 0.0421 };
@@ -225,7 +225,9 @@ describe('Evaluate page', () => {
     const columns = [...screen.getByTestId('metrics-table').querySelectorAll('th')].map((th) => th.textContent);
     expect(columns).toEqual(['model', 'recall@10', 'ndcg@10', 'precision@10', 'map@10']);
     expect(screen.queryByTestId('metric-als-hitrate@10')).toBeNull();
-    expect(screen.getByTestId('metrics-same-note').textContent).toBe('Every user has one test item under last1, so MRR@K equals MAP@K and HitRate@K equals Recall@K: each is shown once.');
+    expect(screen.getByTestId('metrics-same-note').textContent).toBe(
+      'Every user has one test item under last1, so MRR@K equals MAP@K and HitRate@K equals Recall@K: each is shown once.',
+    );
   });
 
   it('scores an uploaded recommendations file on the run and shows the outside model with its counts', async () => {
@@ -251,7 +253,9 @@ describe('Evaluate page', () => {
     };
     const base = engine();
     const e = new FakeEngine({
-      ...Object.fromEntries(['jobs.list', 'workspace.info', 'runs.list', 'runs.show', 'eval.perUser'].map((n) => [n, (a: never) => base.request(n as never, a)])),
+      ...Object.fromEntries(
+        ['jobs.list', 'workspace.info', 'runs.list', 'runs.show', 'eval.perUser'].map((n) => [n, (a: never) => base.request(n as never, a)]),
+      ),
       'eval.run': () => scored,
     });
     renderApp(e, 'evaluate/run_a');
@@ -268,7 +272,11 @@ describe('Evaluate page', () => {
   });
 
   it('has an empty state without runs', async () => {
-    const e = new FakeEngine({ 'jobs.list': () => [], 'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }), 'runs.list': () => [] });
+    const e = new FakeEngine({
+      'jobs.list': () => [],
+      'workspace.info': () => ({ path: '/ws', latestRunId: null, threads: 2, version: '0' }),
+      'runs.list': () => [],
+    });
     renderApp(e, 'evaluate');
     expect(await screen.findByTestId('evaluate-empty')).toBeTruthy();
   });
@@ -278,7 +286,10 @@ describe('per-user helpers', () => {
   it('parse quoted CSV cells, numeric columns and the metric columns', () => {
     const rows = parseCsv(perUserCsv('als'));
     expect(rows[1]![0]).toBe('user, quoted');
-    expect(parseCsv('a,"b ""c""\nd"\r\n1,2')).toEqual([['a', 'b "c"\nd'], ['1', '2']]);
+    expect(parseCsv('a,"b ""c""\nd"\r\n1,2')).toEqual([
+      ['a', 'b "c"\nd'],
+      ['1', '2'],
+    ]);
     expect(numericColumn(rows, 'recall@10')).toEqual([0, 1, 0.5, 1, 1]);
     expect(numericColumn(rows, 'missing')).toEqual([]);
     expect(metricColumns(PER_USER_COLUMNS)).toEqual(['ndcg@10', 'recall@10']);
@@ -290,7 +301,11 @@ describe('per-user helpers', () => {
     expect(bins).toHaveLength(11);
     expect(bins.map((b) => b.count)).toEqual([2, 2, 0, 0, 0, 1, 0, 0, 0, 0, 2]);
     expect(bins.slice(0, 2).map((b) => b.label)).toEqual(['0', '0.0–0.1']);
-    expect(histogram([3], 2).map((b) => [b.lo, b.hi, b.count])).toEqual([[0, 0, 0], [0, 1.5, 0], [1.5, 3, 1]]);
+    expect(histogram([3], 2).map((b) => [b.lo, b.hi, b.count])).toEqual([
+      [0, 0, 0],
+      [0, 1.5, 0],
+      [1.5, 3, 1],
+    ]);
     expect(summarize([0, 1, 0.5, 0.25])).toEqual({ n: 4, mean: 0.4375, median: 0.375, zeros: 1 });
     expect(summarize([])).toBeNull();
   });
@@ -311,7 +326,14 @@ describe('metricCurve', () => {
 
 describe('stage effective records', () => {
   it('flattens nested records to dotted keys, rounds fractions, joins arrays, drops nulls and shortens long values', () => {
-    const entries = effectiveEntries({ provider: 'builtin', dims: 128, mean: 3.178103448275862, store: { kind: 'vss', factory: 'Flat,IDMap2', shards: 2, extra: null }, eps: ['cpu', 'cuda'], reason: 'x'.repeat(200) });
+    const entries = effectiveEntries({
+      provider: 'builtin',
+      dims: 128,
+      mean: 3.178103448275862,
+      store: { kind: 'vss', factory: 'Flat,IDMap2', shards: 2, extra: null },
+      eps: ['cpu', 'cuda'],
+      reason: 'x'.repeat(200),
+    });
     expect(entries.slice(0, 7)).toEqual([
       { key: 'provider', value: 'builtin' },
       { key: 'dims', value: '128' },
@@ -327,9 +349,13 @@ describe('stage effective records', () => {
 
   it('names fallbacks only where they happened', () => {
     expect(fallbackNotes({ name: 'als', status: 'succeeded', effective: { factors: 64 } })).toEqual([]);
-    expect(fallbackNotes({ name: 'bayes-popularity', status: 'succeeded', effective: { kind: 'bayes', fallback: 'count', reason: 'the interaction log has no ratings' } })).toEqual([
-      'fell back to count: the interaction log has no ratings',
-    ]);
+    expect(
+      fallbackNotes({
+        name: 'bayes-popularity',
+        status: 'succeeded',
+        effective: { kind: 'bayes', fallback: 'count', reason: 'the interaction log has no ratings' },
+      }),
+    ).toEqual(['fell back to count: the interaction log has no ratings']);
   });
 });
 
@@ -348,7 +374,12 @@ describe('Evaluate page: tuning', () => {
         validation: { method: 'last1', users: 450, trainEvents: 11_000 },
         best: { als: { trial: 2, params: { factors: 32, alpha: 4 }, ndcg10: 0.04, recall10: 0.09 } },
         trials,
-        ranges: { als: [{ key: 'factors', low: 8, high: 256, log: true }, { key: 'alpha', low: 0.5, high: 100, log: true }] },
+        ranges: {
+          als: [
+            { key: 'factors', low: 8, high: 256, log: true },
+            { key: 'alpha', low: 0.5, high: 100, log: true },
+          ],
+        },
       };
       return detail;
     };

@@ -44,7 +44,12 @@ function engine(comparable = true) {
     'workspace.info': () => ({ path: '/ws', latestRunId: 'run_a', threads: 2, version: '0.1.0' }),
     'runs.list': () => [runSummary('run_a', 1, { isLatest: true }), runSummary('run_b', 2)],
     'runs.show': ({ run }) => runDetail(run, run === 'run_a' ? 1 : 2, 64),
-    'eval.perUser': ({ run, model }) => ({ run, model, columns: ['user', 'n_test', 'n_train', 'segment', 'ndcg@10'], csv: 'user,n_test,n_train,segment,ndcg@10\nu1,1,3,light,0.5\n' }),
+    'eval.perUser': ({ run, model }) => ({
+      run,
+      model,
+      columns: ['user', 'n_test', 'n_train', 'segment', 'ndcg@10'],
+      csv: 'user,n_test,n_train,segment,ndcg@10\nu1,1,3,light,0.5\n',
+    }),
     'eval.compare': (arg) => comparison(arg, comparable),
   });
 }
@@ -57,7 +62,15 @@ describe('paired comparison in the app', () => {
     expect(verdict.textContent).toBe('als beats popularity on NDCG@10 by 0.0140 [0.0040, 0.0240]');
     expect(e.calls.find((c) => c.name === 'eval.compare')?.arg).toEqual({ a: { run: 'run_a', model: 'popularity' }, b: { run: 'run_a', model: 'als' } });
     const row = screen.getByTestId('paired-ndcg@10');
-    expect([...row.querySelectorAll('td')].map((td) => td.textContent)).toEqual(['ndcg@10', '0.1000', '0.1140', '+0.0140', '[0.0040, 0.0240]', '0.0090', '0.0120']);
+    expect([...row.querySelectorAll('td')].map((td) => td.textContent)).toEqual([
+      'ndcg@10',
+      '0.1000',
+      '0.1140',
+      '+0.0140',
+      '[0.0040, 0.0240]',
+      '0.0090',
+      '0.0120',
+    ]);
     expect(screen.getByTestId('paired-comparison').textContent).toContain('hitrate@10 equals recall@10 here');
     fireEvent.change(screen.getByTestId('paired-model-a'), { target: { value: 'als' } });
     // the same model on both sides of one run is not a comparison
@@ -69,7 +82,9 @@ describe('paired comparison in the app', () => {
     renderApp(e, 'evaluate/run_a');
     await screen.findByTestId('paired-verdict', {}, { timeout: 5000 });
     fireEvent.change(screen.getByTestId('compare-picker'), { target: { value: 'run_b' } });
-    await waitFor(() => expect(screen.getByTestId('paired-verdict').textContent).toBe('als (run_b) beats als (run_a) on NDCG@10 by 0.0140 [0.0040, 0.0240]'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('paired-verdict').textContent).toBe('als (run_b) beats als (run_a) on NDCG@10 by 0.0140 [0.0040, 0.0240]'), {
+      timeout: 5000,
+    });
     expect(e.calls.filter((c) => c.name === 'eval.compare').at(-1)?.arg).toEqual({ a: { run: 'run_a', model: 'als' }, b: { run: 'run_b', model: 'als' } });
   });
 

@@ -27,7 +27,10 @@ function engine(runs: RunSummary[], details: Record<string, RunDetail> = { run_a
       return r;
     },
     'runs.delete': ({ run }) => {
-      runs.splice(runs.findIndex((r) => r.runId === run), 1);
+      runs.splice(
+        runs.findIndex((r) => r.runId === run),
+        1,
+      );
       return { deleted: run };
     },
   });
@@ -52,7 +55,10 @@ describe('Runs page', () => {
     fireEvent.click(await screen.findByTestId('select-run_a'));
     fireEvent.click(screen.getByTestId('select-run_b'));
     const params = await screen.findByTestId('compare-params');
-    const rows = within(params).getAllByRole('row').slice(1).map((r) => r.textContent);
+    const rows = within(params)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.textContent);
     expect(rows).toEqual(['als.factors3264']);
     for (const metric of ['ndcg@10', 'recall@10']) {
       const chart = screen.getByTestId(`chart-compare-${metric}`);
@@ -62,12 +68,14 @@ describe('Runs page', () => {
     }
   });
 
-  it('shows the change of each model\'s metric, and says the data is the same', async () => {
+  it("shows the change of each model's metric, and says the data is the same", async () => {
     renderApp(engine([runSummary('run_a', 1), runSummary('run_b', 2)]), 'runs');
     fireEvent.click(await screen.findByTestId('select-run_a'));
     fireEvent.click(screen.getByTestId('select-run_b'));
     const deltas = await screen.findByTestId('compare-deltas-ndcg@10');
-    const als = within(deltas).getAllByRole('row').find((r) => r.textContent?.startsWith('als'))!;
+    const als = within(deltas)
+      .getAllByRole('row')
+      .find((r) => r.textContent?.startsWith('als'))!;
     const va = runDetail('run_a', 1, 32).metrics!.models.als!['ndcg@10']!;
     const vb = runDetail('run_b', 2, 64).metrics!.models.als!['ndcg@10']!;
     expect(als.textContent).toBe(`als${va.toFixed(4)}${vb.toFixed(4)}+${(vb - va).toFixed(4)}`);
@@ -85,7 +93,10 @@ describe('Runs page', () => {
     fireEvent.click(screen.getByTestId('select-run_b'));
     const warning = await screen.findByTestId('compare-data-differs');
     expect(warning.textContent).toMatch(/not comparable/);
-    const rows = within(screen.getByTestId('compare-data')).getAllByRole('row').slice(1).map((r) => r.firstChild?.textContent);
+    const rows = within(screen.getByTestId('compare-data'))
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.firstChild?.textContent);
     expect(rows).toEqual(['dataset', 'users', 'interactions']);
     expect(screen.getByTestId('compare-no-diff')).toBeTruthy();
   });
@@ -176,7 +187,7 @@ describe('run comparison helpers', () => {
     expect(datasetDifferences(a, b).map((d) => d.key)).toEqual(['split', 'test users']);
   });
 
-  it('lists each model\'s metric in both runs with the change', () => {
+  it("lists each model's metric in both runs with the change", () => {
     const [als, pop] = metricDeltas({ als: { m: 0.1 } }, { als: { m: 0.25 }, pop: { m: 0.05 } }, 'm');
     expect(als).toMatchObject({ model: 'als', a: 0.1, b: 0.25 });
     expect(als!.delta).toBeCloseTo(0.15, 12);
@@ -184,7 +195,16 @@ describe('run comparison helpers', () => {
   });
 
   it('builds bar rows per model for one metric, leaving out models neither run has it for', () => {
-    const rows = metricBars([{ label: 'A', metrics: { als: { 'ndcg@10': 0.1 } } }, { label: 'B', metrics: { als: { 'ndcg@10': 0.2 }, pop: { 'ndcg@10': 0.05 }, x: { 'recall@10': 1 } } }], 'ndcg@10');
-    expect(rows).toEqual([{ group: 'als', A: 0.1, B: 0.2 }, { group: 'pop', B: 0.05 }]);
+    const rows = metricBars(
+      [
+        { label: 'A', metrics: { als: { 'ndcg@10': 0.1 } } },
+        { label: 'B', metrics: { als: { 'ndcg@10': 0.2 }, pop: { 'ndcg@10': 0.05 }, x: { 'recall@10': 1 } } },
+      ],
+      'ndcg@10',
+    );
+    expect(rows).toEqual([
+      { group: 'als', A: 0.1, B: 0.2 },
+      { group: 'pop', B: 0.05 },
+    ]);
   });
 });

@@ -72,7 +72,11 @@ describe('Sandbox page', () => {
     expect(list.querySelector('option')!.textContent).toBe('120 events');
     expect((screen.getByTestId('sandbox-user') as HTMLInputElement).getAttribute('list')).toBe(list.id);
     const quick = screen.getByTestId('user-quick-picks');
-    expect(within(quick).getAllByRole('button').map((b) => b.textContent)).toEqual(['u7 (120)', 'u12 (80)', 'u1 (40)', 'u3 (9)', 'w2 (5)']);
+    expect(
+      within(quick)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['u7 (120)', 'u12 (80)', 'u1 (40)', 'u3 (9)', 'w2 (5)']);
 
     fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'U' } });
     fireEvent.change(screen.getByTestId('sandbox-user'), { target: { value: 'U1' } });

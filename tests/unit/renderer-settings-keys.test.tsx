@@ -20,7 +20,9 @@ function renderSettings(status: SecretStatus, stored: SecretName[] = []) {
 describe('Settings: API keys', () => {
   it('says keys are encrypted with the OS keychain only when they are', async () => {
     renderSettings({ protection: 'keychain', backend: 'gnome_libsecret' });
-    expect((await screen.findByTestId('secrets-protection')).textContent).toMatch(/encrypted with the OS keychain \(gnome_libsecret\); the next job or query uses them, no restart needed/);
+    expect((await screen.findByTestId('secrets-protection')).textContent).toMatch(
+      /encrypted with the OS keychain \(gnome_libsecret\); the next job or query uses them, no restart needed/,
+    );
   });
 
   it('tells the truth on Linux without a keyring and offers no Store button that would pretend', async () => {

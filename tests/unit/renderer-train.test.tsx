@@ -63,7 +63,11 @@ describe('Train page', () => {
     fireEvent.click(screen.getByTestId('cancel-job'));
     await waitFor(() => expect(e.calls.find((c) => c.name === 'jobs.cancel')?.arg).toEqual({ jobId: 'job-7' }));
 
-    e.emit('job.state', { ...running, state: 'succeeded', result: { runId: 'run_1', runDir: '/ws/runs/run_1', metrics: { als: { 'ndcg@10': 0.25, 'recall@10': 0.4 } }, timings: {} } });
+    e.emit('job.state', {
+      ...running,
+      state: 'succeeded',
+      result: { runId: 'run_1', runDir: '/ws/runs/run_1', metrics: { als: { 'ndcg@10': 0.25, 'recall@10': 0.4 } }, timings: {} },
+    });
     expect((await screen.findByTestId('train-run-id')).textContent).toBe('run_1');
     expect(screen.getByTestId('train-metrics').textContent).toContain('0.2500');
     expect(screen.queryByTestId('cancel-job')).toBeNull();
@@ -71,7 +75,7 @@ describe('Train page', () => {
 });
 
 describe('Train page: progress that explains itself', () => {
-  it('shows the run\'s overall progress, human stage names, a sidebar note while it runs, and a cancel as cancelled', async () => {
+  it("shows the run's overall progress, human stage names, a sidebar note while it runs, and a cancel as cancelled", async () => {
     const e = engine();
     renderApp(e, 'train');
     fireEvent.click(await screen.findByTestId('train-start'));
@@ -109,7 +113,12 @@ describe('Train page: remembered and copied settings, tuning', () => {
       'train.start': () => ({ jobId: 'job-8' }),
       'runs.show': ({ run }) => {
         const detail = runDetail(run, 1, 24);
-        detail.manifest.resolvedParams = { stages: ['popularity', 'als'], seed: 7, split: { method: 'lastpct:0.2' }, als: { factors: 24, regularization: 3.5, alpha: 2, iterations: 9, confidence: 'log' } };
+        detail.manifest.resolvedParams = {
+          stages: ['popularity', 'als'],
+          seed: 7,
+          split: { method: 'lastpct:0.2' },
+          als: { factors: 24, regularization: 3.5, alpha: 2, iterations: 9, confidence: 'log' },
+        };
         return detail;
       },
     });
@@ -149,7 +158,11 @@ describe('Train page: remembered and copied settings, tuning', () => {
     fireEvent.change(screen.getByTestId('tune-minutes'), { target: { value: '15' } });
     fireEvent.click(screen.getByTestId('train-start'));
     await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
-    expect((e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config.tune).toEqual({ stages: 'auto', trials: 12, seconds: 900 });
+    expect((e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config.tune).toEqual({
+      stages: 'auto',
+      trials: 12,
+      seconds: 900,
+    });
   });
 });
 
@@ -173,7 +186,7 @@ describe('train config and job state', () => {
     expect(s['job-7']!.info?.state).toBe('cancelled');
   });
 
-  it('maps a run\'s resolved params back onto the form, ignoring what the form does not know', () => {
+  it("maps a run's resolved params back onto the form, ignoring what the form does not know", () => {
     const form = formFromRun({ stages: ['als', 'semantic', 'mystery'], seed: 3, als: { factors: 8 }, itemknn: { neighbours: 50, extra: 1 } });
     expect(form.stages).toEqual(['als', 'semantic']);
     expect(form.als).toEqual({ ...DEFAULT_FORM.als, factors: 8 });
@@ -191,27 +204,56 @@ describe('train config and job state', () => {
   });
 
   it('sends params only for the chosen stages, and the embedding provider with the semantic stage', () => {
-    const config = toConfig({ ...DEFAULT_FORM, stages: ['popularity', 'semantic'] }, { ...DEFAULT_SETTINGS, embeddingProvider: 'transformers', embeddingModel: 'm' });
-    expect(config).toEqual({ stages: ['popularity', 'semantic'], seed: 42, threads: 0, split: { method: 'last1' }, semantic: { provider: 'transformers', model: 'm' } });
+    const config = toConfig(
+      { ...DEFAULT_FORM, stages: ['popularity', 'semantic'] },
+      { ...DEFAULT_SETTINGS, embeddingProvider: 'transformers', embeddingModel: 'm' },
+    );
+    expect(config).toEqual({
+      stages: ['popularity', 'semantic'],
+      seed: 42,
+      threads: 0,
+      split: { method: 'last1' },
+      semantic: { provider: 'transformers', model: 'm' },
+    });
   });
 
   it('offers itemknn and ease with their params, checked and sent only when chosen', () => {
     const form = { ...DEFAULT_FORM, stages: ['itemknn', 'ease'] };
-    expect(toConfig(form, DEFAULT_SETTINGS)).toMatchObject({ stages: ['itemknn', 'ease'], itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 }, ease: { lambda: 500 } });
+    expect(toConfig(form, DEFAULT_SETTINGS)).toMatchObject({
+      stages: ['itemknn', 'ease'],
+      itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 },
+      ease: { lambda: 500 },
+    });
     expect(toConfig(DEFAULT_FORM, DEFAULT_SETTINGS)).not.toHaveProperty('itemknn');
-    expect(Object.keys(validateForm({ ...form, itemknn: { ...form.itemknn, neighbours: 0, alpha: 2 }, ease: { lambda: 0 } })).sort()).toEqual(['ease.lambda', 'itemknn.alpha', 'itemknn.neighbours']);
+    expect(Object.keys(validateForm({ ...form, itemknn: { ...form.itemknn, neighbours: 0, alpha: 2 }, ease: { lambda: 0 } })).sort()).toEqual([
+      'ease.lambda',
+      'itemknn.alpha',
+      'itemknn.neighbours',
+    ]);
   });
 
   it('collects losses per stage, keeps the newest job state, and estimates time left', () => {
-    let s = jobsReducer({}, { type: 'progress', progress: { jobId: 'j', stage: 'als', current: 1, total: 4, unit: 'iter', metrics: { loss: 9, seconds: 0.3 } }, now: 1000 });
+    let s = jobsReducer(
+      {},
+      { type: 'progress', progress: { jobId: 'j', stage: 'als', current: 1, total: 4, unit: 'iter', metrics: { loss: 9, seconds: 0.3 } }, now: 1000 },
+    );
     s = jobsReducer(s, { type: 'progress', progress: { jobId: 'j', stage: 'als', current: 2, total: 4, unit: 'iter', metrics: { loss: 5 } }, now: 3000 });
     s = jobsReducer(s, { type: 'state', info: { ...running, jobId: 'j', state: 'succeeded' } });
     s = jobsReducer(s, { type: 'seed', jobs: [{ ...running, jobId: 'j' }] });
     const job = s.j!;
-    expect(job.stages.als!.series).toEqual({ loss: [{ step: 1, value: 9 }, { step: 2, value: 5 }] });
+    expect(job.stages.als!.series).toEqual({
+      loss: [
+        { step: 1, value: 9 },
+        { step: 2, value: 5 },
+      ],
+    });
     expect(job.info?.state).toBe('succeeded');
     expect(etaSeconds(job.stages.als!)).toBeCloseTo(2);
-    expect(['loss', 'val_accuracy', 'macro_f1', 'lossSeconds', 'seconds', 'examples_per_s'].filter(isChartedMetric)).toEqual(['loss', 'val_accuracy', 'macro_f1']);
+    expect(['loss', 'val_accuracy', 'macro_f1', 'lossSeconds', 'seconds', 'examples_per_s'].filter(isChartedMetric)).toEqual([
+      'loss',
+      'val_accuracy',
+      'macro_f1',
+    ]);
   });
 
   it('shows a training started before the page was opened, and lets it be cancelled', async () => {

@@ -22,7 +22,11 @@ function manifest(runId: string, stages: [string, StageRecord['status']][]): Run
   };
 }
 
-const FULL: [string, StageRecord['status']][] = [['popularity', 'succeeded'], ['als', 'succeeded'], ['semantic', 'succeeded']];
+const FULL: [string, StageRecord['status']][] = [
+  ['popularity', 'succeeded'],
+  ['als', 'succeeded'],
+  ['semantic', 'succeeded'],
+];
 
 function workspaceWithLatest(): { paths: WorkspacePaths; latest: RunManifest } {
   const paths = ensureWorkspace(mkdtempSync(join(tmpdir(), 'ty-promote-')));
@@ -36,13 +40,20 @@ describe('promotion rule', () => {
     const paths = ensureWorkspace(mkdtempSync(join(tmpdir(), 'ty-promote-')));
     expect(decidePromotion(paths, manifest('run_20260101T000000', FULL), 'auto')).toEqual({ promote: true, reason: 'no run was LATEST yet' });
     const { paths: withLatest } = workspaceWithLatest();
-    const reordered = manifest('run_20260101T000001', [['semantic', 'cached'], ['popularity', 'cached'], ['als', 'succeeded']]);
+    const reordered = manifest('run_20260101T000001', [
+      ['semantic', 'cached'],
+      ['popularity', 'cached'],
+      ['als', 'succeeded'],
+    ]);
     expect(decidePromotion(withLatest, reordered, 'auto').promote).toBe(true);
   });
 
   it('keeps a LATEST that serves more (an ALS-only experiment does not replace the semantic index), unless told', () => {
     const { paths, latest } = workspaceWithLatest();
-    const quick = manifest('run_20260101T000100', [['popularity', 'cached'], ['als', 'succeeded']]);
+    const quick = manifest('run_20260101T000100', [
+      ['popularity', 'cached'],
+      ['als', 'succeeded'],
+    ]);
     const kept = decidePromotion(paths, quick, 'auto');
     expect(kept.promote).toBe(false);
     expect(kept.reason).toContain(`LATEST stays ${latest.runId}, which also serves semantic`);

@@ -4,11 +4,32 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { RunManifest } from '../../main/engine/contracts/runs.ts';
-import { createRun, deleteRun, latestClassifierRun, latestRunId, listRuns, promoteRun, resolveRunId, saveManifest, showRun } from '../../main/engine/runs/registry.ts';
+import {
+  createRun,
+  deleteRun,
+  latestClassifierRun,
+  latestRunId,
+  listRuns,
+  promoteRun,
+  resolveRunId,
+  saveManifest,
+  showRun,
+} from '../../main/engine/runs/registry.ts';
 import { ensureWorkspace, type WorkspacePaths } from '../../main/engine/runs/workspace.ts';
 
 function manifest(runId: string, status: RunManifest['status']): RunManifest {
-  return { runId, status, createdAt: new Date().toISOString(), packageVersion: '0.0.0', config: {}, resolvedParams: {}, dataset: null, split: null, stages: [], timings: {} };
+  return {
+    runId,
+    status,
+    createdAt: new Date().toISOString(),
+    packageVersion: '0.0.0',
+    config: {},
+    resolvedParams: {},
+    dataset: null,
+    split: null,
+    stages: [],
+    timings: {},
+  };
 }
 
 /** Creates a run with the given status at `now` and returns its id. */
@@ -34,7 +55,9 @@ describe('run registry', () => {
     const gate = new SharedArrayBuffer(4);
     const results = await Promise.all(
       Array.from({ length: total }, () => {
-        const w = new Worker(new URL('../fixtures/runs/create-run-worker.ts', import.meta.url), { workerData: { root, now: '2026-01-05T06:07:08Z', gate, total } });
+        const w = new Worker(new URL('../fixtures/runs/create-run-worker.ts', import.meta.url), {
+          workerData: { root, now: '2026-01-05T06:07:08Z', gate, total },
+        });
         return new Promise<{ runId?: string; error?: string }>((resolve, reject) => {
           w.once('message', (m: { runId?: string; error?: string }) => void w.terminate().then(() => resolve(m)));
           w.once('error', reject);

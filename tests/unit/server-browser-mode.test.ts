@@ -42,7 +42,11 @@ describe('browser-mode server', () => {
   });
 
   const post = (name: string, body: unknown, token: string | null = server.token) =>
-    fetch(`${server.origin}/api/${name}`, { method: 'POST', body: body === undefined ? '' : JSON.stringify(body), headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+    fetch(`${server.origin}/api/${name}`, {
+      method: 'POST',
+      body: body === undefined ? '' : JSON.stringify(body),
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
 
   it('listens on loopback with a random token in the printed url', async () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -95,7 +99,7 @@ describe('browser-mode server', () => {
     expect(engine.calls).toHaveLength(0);
   });
 
-  it('answers the engine\'s argument validation errors with 400 naming the field', async () => {
+  it("answers the engine's argument validation errors with 400 naming the field", async () => {
     const res = await post('jobs.cancel', { jobId: 5, extra: true });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { kind: string; message: string } };
@@ -185,7 +189,8 @@ describe('browser-mode server', () => {
 
   it('refuses other Host names (DNS rebinding) and other Origins, on the API, the page and the websocket', async () => {
     const port = new URL(server.origin).port;
-    const api = (headers: string) => rawAnswer(`POST /api/workspace.info HTTP/1.1\r\n${headers}Authorization: Bearer ${server.token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const api = (headers: string) =>
+      rawAnswer(`POST /api/workspace.info HTTP/1.1\r\n${headers}Authorization: Bearer ${server.token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     expect(await api(`Host: evil.example:${port}\r\n`)).toMatch(/^HTTP\/1\.1 403/);
     expect(await api(`Host: 127.0.0.1:${Number(port) + 1}\r\n`)).toMatch(/^HTTP\/1\.1 403/);
     expect(await api('')).toMatch(/^HTTP\/1\.1 (400|403)/);
@@ -212,7 +217,8 @@ describe('browser-mode server', () => {
   });
 
   it('answers 413 to an oversized body, before reading it when its length is announced', async () => {
-    const head = (length: string) => `POST /api/jobs.cancel HTTP/1.1\r\nHost: ${new URL(server.origin).host}\r\nAuthorization: Bearer ${server.token}\r\n${length}\r\n`;
+    const head = (length: string) =>
+      `POST /api/jobs.cancel HTTP/1.1\r\nHost: ${new URL(server.origin).host}\r\nAuthorization: Bearer ${server.token}\r\n${length}\r\n`;
     expect(await rawAnswer(head('Content-Length: 5000000\r\n'))).toMatch(/^HTTP\/1\.1 413[^]*larger than 4194304 bytes/);
     const chunk = 'x'.repeat(1024 * 1024);
     const chunked = head('Transfer-Encoding: chunked\r\n') + `100000\r\n${chunk}\r\n`.repeat(5) + '0\r\n\r\n';
@@ -251,7 +257,11 @@ describe('browser-mode server', () => {
 
   it('stores an upload under <workspace>/uploads/<random>/ with a sanitised name, and refuses one over the cap', async () => {
     const upload = (name: string, body: string, target = server) =>
-      fetch(`${target.origin}/api/upload`, { method: 'POST', body, headers: { authorization: `Bearer ${target.token}`, 'x-file-name': encodeURIComponent(name) } });
+      fetch(`${target.origin}/api/upload`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${target.token}`, 'x-file-name': encodeURIComponent(name) },
+      });
     const res = await upload('../../.ssh/evil name?.csv', 'user,item\nu1,i1\n');
     expect(res.status).toBe(200);
     const { value } = (await res.json()) as { value: { path: string; name: string; bytes: number } };
@@ -265,7 +275,10 @@ describe('browser-mode server', () => {
     const before = readdirSync(join(workspace, 'uploads')).length;
     expect((await upload('big.csv', 'x'.repeat(1001), small)).status).toBe(413);
     const port = Number(new URL(small.origin).port);
-    const chunked = `POST /api/upload HTTP/1.1\r\nHost: ${new URL(small.origin).host}\r\nAuthorization: Bearer ${small.token}\r\nx-file-name: big.csv\r\nTransfer-Encoding: chunked\r\n\r\n` + `200\r\n${'x'.repeat(512)}\r\n`.repeat(3) + '0\r\n\r\n';
+    const chunked =
+      `POST /api/upload HTTP/1.1\r\nHost: ${new URL(small.origin).host}\r\nAuthorization: Bearer ${small.token}\r\nx-file-name: big.csv\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `200\r\n${'x'.repeat(512)}\r\n`.repeat(3) +
+      '0\r\n\r\n';
     expect(await rawAnswer(chunked, port)).toMatch(/^HTTP\/1\.1 413/);
     expect(readdirSync(join(workspace, 'uploads'))).toHaveLength(before);
     expect(existsSync(value.path)).toBe(true);

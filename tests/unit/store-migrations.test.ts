@@ -46,7 +46,9 @@ describe('workspace migrations', () => {
     const err = (await openWorkspaceDb(path).catch((e: unknown) => e)) as EngineError;
     expect(err).toBeInstanceOf(EngineError);
     expect(err.kind).toBe('invalid-input');
-    expect(err.message).toBe(`${path} is damaged or is not a Trainyard database (SQLITE_NOTADB), so the workspace cannot be opened; the run folders beside it are not affected`);
+    expect(err.message).toBe(
+      `${path} is damaged or is not a Trainyard database (SQLITE_NOTADB), so the workspace cannot be opened; the run folders beside it are not affected`,
+    );
     expect(err.details).toMatchObject({ file: path, hint: expect.stringMatching(/^move it aside \(e\.g\. rename it to trainyard\.db\.damaged\)/) });
     // the file is left as it was, and not held open
     expect(readFileSync(path)).toEqual(Buffer.alloc(8192, 0x5a));

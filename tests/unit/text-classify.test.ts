@@ -54,7 +54,10 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
   });
 
   it('lists the most confidently wrong test texts first', () => {
-    const errors = readFileSync(join(dir, 'errors.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const errors = readFileSync(join(dir, 'errors.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const wrong = Math.round((1 - result.metrics.accuracy) * 120);
     expect(errors).toHaveLength(Math.min(wrong, 25));
     for (const e of errors) expect(e.predicted).not.toBe(e.label);
@@ -75,13 +78,18 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
     const again = await trainClassifier({ data, outDir: tmp('ft2'), model: 'fasttext', params: { seed: 5, compareTo: dir } }, silentContext());
     expect(again.previous?.run).toBe(dir);
     expect(again.previous?.delta.accuracy).toBeCloseTo(again.metrics.accuracy - result.metrics.accuracy, 12);
-    await expect(trainClassifier({ data, outDir: tmp('ft3'), params: { compareTo: tmp('empty') } }, silentContext())).rejects.toMatchObject({ kind: 'invalid-input' });
+    await expect(trainClassifier({ data, outDir: tmp('ft3'), params: { compareTo: tmp('empty') } }, silentContext())).rejects.toMatchObject({
+      kind: 'invalid-input',
+    });
   });
 
   it('reads a CSV with mapped columns', async () => {
     const file = join(tmp('csv'), 'topics.csv');
     writeFileSync(file, 'headline,section\n' + data.map((r) => `"${r.text}",${r.label}`).join('\n'));
-    const r = await trainClassifier({ data: file, textCol: 'headline', labelCol: 'section', outDir: tmp('csv-run'), model: 'fasttext', params: { train: { epochs: 3 } } }, silentContext());
+    const r = await trainClassifier(
+      { data: file, textCol: 'headline', labelCol: 'section', outDir: tmp('csv-run'), model: 'fasttext', params: { train: { epochs: 3 } } },
+      silentContext(),
+    );
     expect(r.quality).toMatchObject({ textCol: 'headline', labelCol: 'section', rows: 600 });
   });
 });
@@ -91,11 +99,17 @@ describe('encoder model over a frozen embedding provider', () => {
     const provider = new HashedBowProvider();
     const cacheDir = tmp('cache');
     const dir = tmp('enc');
-    const r = await trainClassifier({ data, model: 'encoder', provider, embeddingCacheDir: cacheDir, outDir: dir, params: { train: { lr: 0.05 } } }, silentContext());
+    const r = await trainClassifier(
+      { data, model: 'encoder', provider, embeddingCacheDir: cacheDir, outDir: dir, params: { train: { lr: 0.05 } } },
+      silentContext(),
+    );
     expect(r.metrics.accuracy).toBeGreaterThan(0.8);
     expect(r.baseline.mean_confidence).toBeCloseTo(1 / 3, 6);
     expect(provider.embedded).toBe(600);
-    const hidden = await trainClassifier({ data, model: 'encoder', provider, embeddingCacheDir: cacheDir, outDir: tmp('enc-h'), params: { encoder: { hidden: 32 }, train: { lr: 0.05 } } }, silentContext());
+    const hidden = await trainClassifier(
+      { data, model: 'encoder', provider, embeddingCacheDir: cacheDir, outDir: tmp('enc-h'), params: { encoder: { hidden: 32 }, train: { lr: 0.05 } } },
+      silentContext(),
+    );
     expect(provider.embedded).toBe(600); // every text came from the cache
     expect(hidden.metrics.accuracy).toBeGreaterThan(0.8);
     const clf = loadClassifier(dir, { provider });
@@ -104,7 +118,10 @@ describe('encoder model over a frozen embedding provider', () => {
   });
 
   it('needs a provider', async () => {
-    await expect(trainClassifier({ data, model: 'encoder', outDir: tmp('noprov') }, silentContext())).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('embedding provider') });
+    await expect(trainClassifier({ data, model: 'encoder', outDir: tmp('noprov') }, silentContext())).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('embedding provider'),
+    });
   });
 });
 
@@ -137,7 +154,10 @@ describe('auto', () => {
   });
 
   it('needs a validation part to choose on', async () => {
-    await expect(trainClassifier({ data, outDir: tmp('auto-noval'), params: { split: { validation: 0 } } }, silentContext())).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'split.validation' } });
+    await expect(trainClassifier({ data, outDir: tmp('auto-noval'), params: { split: { validation: 0 } } }, silentContext())).rejects.toMatchObject({
+      kind: 'invalid-input',
+      details: { field: 'split.validation' },
+    });
   });
 });
 
@@ -158,7 +178,14 @@ describe('cross-validation', () => {
 describe('parameters', () => {
   it('fills documented defaults and rejects bad values with the field name', () => {
     const p = parseClassifyParams({});
-    expect(p).toMatchObject({ model: 'auto', linear: { wordNgrams: 2, charNgrams: 0, C: [1, 10, 100], folds: 3 }, seed: 42, split: { test: 0.2, validation: 0.1 }, features: { buckets: 2 ** 20, wordNgrams: 2 }, train: { metric: 'loss', patience: 3 } });
+    expect(p).toMatchObject({
+      model: 'auto',
+      linear: { wordNgrams: 2, charNgrams: 0, C: [1, 10, 100], folds: 3 },
+      seed: 42,
+      split: { test: 0.2, validation: 0.1 },
+      features: { buckets: 2 ** 20, wordNgrams: 2 },
+      train: { metric: 'loss', patience: 3 },
+    });
     expect(() => parseClassifyParams({ train: { lr: -1 } })).toThrow(/train\.lr/);
     expect(() => parseClassifyParams({ modle: 'x' })).toThrow(/classifier parameter/);
     // a single C from --set linear.C=10 is a grid of one

@@ -140,7 +140,10 @@ describe('augmentation', () => {
   });
 
   it('touches only the training part', () => {
-    const rows = Array.from({ length: 60 }, (_, i) => ({ text: `word${i} alpha beta gamma delta epsilon ${i % 2 ? 'odd' : 'even'}`, label: i % 2 ? 'odd' : 'even' }));
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      text: `word${i} alpha beta gamma delta epsilon ${i % 2 ? 'odd' : 'even'}`,
+      label: i % 2 ? 'odd' : 'even',
+    }));
     const plain = prepareData(rows, parseClassifyParams({}));
     const aug = prepareData(rows, parseClassifyParams({ augment: { enabled: true, copies: 2 } }));
     expect(aug.quality.split.augmented).toBeGreaterThan(0);
@@ -179,21 +182,48 @@ describe('quality report', () => {
 
   it('says when every row has a class of its own, instead of "too few rows"', () => {
     const rows = Array.from({ length: 400 }, (_, i) => ({ text: `message ${i}`, label: `id-${i}` }));
-    const e = expectInvalid(() => prepareData(rows, parseClassifyParams({})), /^memory: every class has a single example \(400 rows, 400 classes\), so none can be held out for testing$/);
+    const e = expectInvalid(
+      () => prepareData(rows, parseClassifyParams({})),
+      /^memory: every class has a single example \(400 rows, 400 classes\), so none can be held out for testing$/,
+    );
     expect(e.details?.hint).toMatch(/--label-col/);
   });
 
   it('caps folds at the smallest class count', () => {
     const classes = classBalance([...new Array<string>(300).fill('a'), ...new Array<string>(100).fill('b')]);
     expect(() => checkFolds(classes, 100, 'f.csv')).not.toThrow();
-    expectInvalid(() => checkFolds(classes, 500, 'f.csv'), /^f\.csv: 500 folds need at least 500 examples of every class, but class "b" has 100; use --cv 100 or fewer$/);
+    expectInvalid(
+      () => checkFolds(classes, 500, 'f.csv'),
+      /^f\.csv: 500 folds need at least 500 examples of every class, but class "b" has 100; use --cv 100 or fewer$/,
+    );
     expectInvalid(() => checkFolds(classBalance(['a', 'a', 'b']), 2, 'f.csv'), /class "b" has 1; add examples of that class, or train without --cv/);
     expectInvalid(() => checkFolds(classes, 1, 'f.csv'), /integer number of folds ≥ 2, got 1/);
   });
 
   it('needs two classes and a non-empty test set', () => {
-    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'x' }], parseClassifyParams({})), /at least 2 classes/);
-    expectInvalid(() => prepareData([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }, { text: 'c', label: 'y' }], parseClassifyParams({})), /too few rows \(3\) to hold out a test set/);
+    expectInvalid(
+      () =>
+        prepareData(
+          [
+            { text: 'a', label: 'x' },
+            { text: 'b', label: 'x' },
+          ],
+          parseClassifyParams({}),
+        ),
+      /at least 2 classes/,
+    );
+    expectInvalid(
+      () =>
+        prepareData(
+          [
+            { text: 'a', label: 'x' },
+            { text: 'b', label: 'y' },
+            { text: 'c', label: 'y' },
+          ],
+          parseClassifyParams({}),
+        ),
+      /too few rows \(3\) to hold out a test set/,
+    );
   });
 
   it('summary helpers', () => {
@@ -215,7 +245,10 @@ describe('labelled file input', () => {
 
   it('refuses Latin-1 with the line and the iconv hint, like the interaction readers', () => {
     const path = file('latin1.csv', Buffer.from('text,label\nfine,a\ncaf\xe9 au lait,b\n', 'latin1'));
-    const e = expectInvalid(() => readLabelledFile(path), /^latin1\.csv line 3: byte 0xE9 at offset \d+ is not valid UTF-8\. The file looks like LATIN1: convert it to UTF-8 \(e\.g\. iconv -f LATIN1/);
+    const e = expectInvalid(
+      () => readLabelledFile(path),
+      /^latin1\.csv line 3: byte 0xE9 at offset \d+ is not valid UTF-8\. The file looks like LATIN1: convert it to UTF-8 \(e\.g\. iconv -f LATIN1/,
+    );
     expect(e.details).toMatchObject({ line: 3, encoding: 'LATIN1' });
     expect(readLabelledFile(file('bom.csv', '\ufefftext,label\ncafé,a\n')).rows[0]!.text).toBe('café');
   });
@@ -235,7 +268,10 @@ describe('labelled file input', () => {
     const columns = Array.from({ length: 200_000 }, (_, k) => `c${k}`);
     const wide = file('wide.csv', `text,label,${columns.join(',')}\nhello,a,${columns.map(() => '1').join(',')}\n`);
     expectInvalid(() => readLabelledFile(wide), /^wide\.csv: the header has 200,002 columns, more than the 1000 a labelled text file may have/);
-    const wideJson = file('wide.jsonl', JSON.stringify(Object.fromEntries([['text', 'hi'], ['label', 'a'], ...columns.slice(0, MAX_COLUMNS).map((c) => [c, 1])])) + '\n');
+    const wideJson = file(
+      'wide.jsonl',
+      JSON.stringify(Object.fromEntries([['text', 'hi'], ['label', 'a'], ...columns.slice(0, MAX_COLUMNS).map((c) => [c, 1])])) + '\n',
+    );
     expectInvalid(() => readLabelledFile(wideJson), /^wide\.jsonl: the header has 1,002 columns/);
   });
 

@@ -25,7 +25,13 @@ function csr(dense: number[][]): CsrMatrix {
     });
     offsets.push(indices.length);
   }
-  return { rows: dense.length, cols: dense[0]!.length, offsets: Int32Array.from(offsets), indices: Int32Array.from(indices), values: Float32Array.from(values) };
+  return {
+    rows: dense.length,
+    cols: dense[0]!.length,
+    offsets: Int32Array.from(offsets),
+    indices: Int32Array.from(indices),
+    values: Float32Array.from(values),
+  };
 }
 
 // not linearly separable, so the unpenalised bias has a finite optimum too
@@ -119,7 +125,13 @@ describe('multinomial logistic regression by L-BFGS', () => {
   it('inner cross-validation picks a C from the grid and reports every C', async () => {
     const x = csr(Array.from({ length: 60 }, (_, i) => [i % 3 === 0 ? 1 : 0.1, i % 3 === 1 ? 1 : 0.1, i % 3 === 2 ? 1 : 0.1]));
     const y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
-    const fit = await fitLinear(x, y, ['a', 'b', 'c'], { C: [0.01, 1, 100], folds: 3, searchRows: 0, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());
+    const fit = await fitLinear(
+      x,
+      y,
+      ['a', 'b', 'c'],
+      { C: [0.01, 1, 100], folds: 3, searchRows: 0, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 },
+      silentContext(),
+    );
     expect(fit.search.map((s) => s.C)).toEqual([0.01, 1, 100]);
     expect(fit.search.every((s) => s.macro_f1 === 1)).toBe(true);
     // equal scores: the strongest penalty
@@ -138,7 +150,7 @@ describe('multinomial logistic regression by L-BFGS', () => {
   });
   it('a large n still reaches the optimum, and every C of the search gets its own model', async () => {
     let seed = 7;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const n = 20_000;
     const dense = Array.from({ length: n }, () => Array.from({ length: 12 }, () => (random() < 0.3 ? random() : 0)));
     const y = Int32Array.from(dense, (row) => (row[0]! + row[1]! - row[2]! + 0.6 * (random() - 0.5) > 0.15 ? 1 : 0));
@@ -146,7 +158,11 @@ describe('multinomial logistic regression by L-BFGS', () => {
     const opts = { folds: 3, searchRows: 0, seed: 1, maxIter: 1000, tol: 1e-4, memory: 7 };
     const fit = await fitLinear(x, y, ['a', 'b'], { ...opts, C: [100] }, silentContext());
     const problem: SoftmaxProblem = { x, y, nClasses: 2, rows: null, C: 100 };
-    const tight = await minimizeLbfgs((w, g) => softmaxLossAndGrad(problem, w, g), new Float32Array(parameterCount(12, 2)), { maxIter: 5000, tol: 1e-9, memory: 7 });
+    const tight = await minimizeLbfgs((w, g) => softmaxLossAndGrad(problem, w, g), new Float32Array(parameterCount(12, 2)), {
+      maxIter: 5000,
+      tol: 1e-9,
+      memory: 7,
+    });
     const [p, q] = [softmaxPredict(x, fit.w, 2), softmaxPredict(x, tight.x, 2)];
     expect(Math.max(...p.map((v, i) => Math.abs(v - q[i]!)))).toBeLessThan(0.01);
     const search = (await fitLinear(x, y, ['a', 'b'], { ...opts, C: [0.01, 1, 100] }, silentContext())).search;
@@ -157,8 +173,20 @@ describe('multinomial logistic regression by L-BFGS', () => {
   });
 
   it('a class with one training text: no cross-validation, the middle C of the grid', async () => {
-    const x = csr([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.1, 0.9, 0], [0, 0, 1]]);
-    const fit = await fitLinear(x, Int32Array.from([0, 0, 1, 1, 2]), ['a', 'b', 'c'], { C: [1, 10, 100], folds: 3, searchRows: 0, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 }, silentContext());
+    const x = csr([
+      [1, 0, 0],
+      [0.9, 0.1, 0],
+      [0, 1, 0],
+      [0.1, 0.9, 0],
+      [0, 0, 1],
+    ]);
+    const fit = await fitLinear(
+      x,
+      Int32Array.from([0, 0, 1, 1, 2]),
+      ['a', 'b', 'c'],
+      { C: [1, 10, 100], folds: 3, searchRows: 0, seed: 1, maxIter: 200, tol: 1e-5, memory: 7 },
+      silentContext(),
+    );
     expect(fit.search).toEqual([]);
     expect(fit.C).toBe(10);
     expect(Array.from(softmaxPredict(x, fit.w, 3).subarray(12, 15)).indexOf(Math.max(...softmaxPredict(x, fit.w, 3).subarray(12, 15)))).toBe(2);

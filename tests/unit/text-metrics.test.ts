@@ -5,19 +5,38 @@ import { calibration, delta, evaluate, meanAndSpread } from '../../main/engine/t
 const labels = ['a', 'b', 'c'];
 const y = Int32Array.from([0, 0, 1, 1, 2, 2]);
 const probs = Float32Array.from([
-  0.75, 0.15, 0.1, // a → a (0.75)
-  0.35, 0.55, 0.1, // a → b (0.55) wrong
-  0.2, 0.72, 0.08, // b → b (0.72)
-  0.05, 0.9, 0.05, // b → b (0.90)
-  0.52, 0.1, 0.38, // c → a (0.52) wrong
-  0.1, 0.2, 0.7, //   c → c (0.70)
+  0.75,
+  0.15,
+  0.1, // a → a (0.75)
+  0.35,
+  0.55,
+  0.1, // a → b (0.55) wrong
+  0.2,
+  0.72,
+  0.08, // b → b (0.72)
+  0.05,
+  0.9,
+  0.05, // b → b (0.90)
+  0.52,
+  0.1,
+  0.38, // c → a (0.52) wrong
+  0.1,
+  0.2,
+  0.7, //   c → c (0.70)
 ]);
 
 describe('evaluate', () => {
   const e = evaluate(probs, y, labels);
 
   it('confusion matrix: rows true, columns predicted', () => {
-    expect(e.confusion).toEqual({ labels, matrix: [[1, 1, 0], [0, 2, 0], [1, 0, 1]] });
+    expect(e.confusion).toEqual({
+      labels,
+      matrix: [
+        [1, 1, 0],
+        [0, 2, 0],
+        [1, 0, 1],
+      ],
+    });
   });
 
   it('accuracy, per-class and macro precision/recall/F1', () => {

@@ -97,11 +97,17 @@ describe('training loop through trainClassifier', () => {
     const kept = listCheckpoints(join(dir, 'checkpoints'));
     expect(kept).toHaveLength(2);
     const byLoss = [...r.training.history].sort((x, y) => x.validation.loss! - y.validation.loss!);
-    expect(kept.map((k) => k.state.epoch + 1).sort()).toEqual(byLoss.slice(0, 2).map((h) => h.epoch).sort());
+    expect(kept.map((k) => k.state.epoch + 1).sort()).toEqual(
+      byLoss
+        .slice(0, 2)
+        .map((h) => h.epoch)
+        .sort(),
+    );
     expect(r.training.bestEpoch).toBe(byLoss[0]!.epoch);
     const best = kept.find((k) => k.state.epoch + 1 === r.training.bestEpoch)!;
     expect(bytes(best.dir, 'embeddings.npy').equals(bytes(dir, 'embeddings.npy'))).toBe(true);
-    for (const f of ['embeddings.adam_m.npy', 'embeddings.adam_v.npy', 'output.npy', 'bias.npy', 'state.json']) expect(existsSync(join(best.dir, f))).toBe(true);
+    for (const f of ['embeddings.adam_m.npy', 'embeddings.adam_v.npy', 'output.npy', 'bias.npy', 'state.json'])
+      expect(existsSync(join(best.dir, f))).toBe(true);
   });
 
   it('a fresh run in a used folder starts its checkpoints over', async () => {
@@ -113,7 +119,10 @@ describe('training loop through trainClassifier', () => {
   });
 
   it('stops early when the validation metric stops improving', async () => {
-    const r = await trainClassifier({ data: topicTexts(300, 9, 0), outDir: tmp('early'), model: 'fasttext', params: { train: { epochs: 30, patience: 2, metric: 'accuracy' } } }, silentContext());
+    const r = await trainClassifier(
+      { data: topicTexts(300, 9, 0), outDir: tmp('early'), model: 'fasttext', params: { train: { epochs: 30, patience: 2, metric: 'accuracy' } } },
+      silentContext(),
+    );
     expect(r.training.stoppedEarly).toBe(true);
     expect(r.training.epochs).toBe(r.training.bestEpoch + 2);
     const accs = r.training.history.map((h) => h.validation.accuracy!);
@@ -153,6 +162,9 @@ describe('training loop through trainClassifier', () => {
     const dir = tmp('resume-other');
     await trainClassifier(base(dir, { epochs: 2 }), silentContext());
     const other = { ...base(dir, { epochs: 2, resume: true }), data: topicTexts(600, 8) };
-    await expect(trainClassifier(other, silentContext())).rejects.toMatchObject({ kind: 'invalid-input', message: expect.stringContaining('different data or parameters') });
+    await expect(trainClassifier(other, silentContext())).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: expect.stringContaining('different data or parameters'),
+    });
   });
 });

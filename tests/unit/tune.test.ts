@@ -48,7 +48,7 @@ describe('search space', () => {
     expect(fromUnit(regularization!, toUnit(regularization!, 0.01))).toBeCloseTo(0.01, 6);
   });
 
-  it('covers every stage with numeric params, each range a key of that stage\'s config', () => {
+  it("covers every stage with numeric params, each range a key of that stage's config", () => {
     const defaults = configSchema.parse({}) as unknown as Record<string, Record<string, unknown>>;
     expect(Object.keys(SEARCH_SPACES).sort()).toEqual(['als', 'ease', 'itemknn']);
     for (const [stage, ranges] of Object.entries(SEARCH_SPACES)) {
@@ -87,7 +87,14 @@ describe('tuneStages', () => {
       return original(input, dir, ctx);
     });
     const workDir = join(mkdtempSync(join(tmpdir(), 'ty-tune-')), 'trials');
-    const result = await tuneStages(split.train, { userIds: table.userIds, itemIds: table.itemIds, catalog: null, threads: 1 }, config, { stages: ['als'], trials: 4, seconds: null, validationUsers: 5000 }, workDir, silentContext());
+    const result = await tuneStages(
+      split.train,
+      { userIds: table.userIds, itemIds: table.itemIds, catalog: null, threads: 1 },
+      config,
+      { stages: ['als'], trials: 4, seconds: null, validationUsers: 5000 },
+      workDir,
+      silentContext(),
+    );
 
     expect(seen).toHaveLength(4);
     for (const input of seen) {
@@ -117,9 +124,18 @@ describe('tuneStages', () => {
     const split = splitInteractions(table, { method: 'last1', seed: config.seed });
     const base = { userIds: table.userIds, itemIds: table.itemIds, catalog: null, threads: 1 };
     const dir = mkdtempSync(join(tmpdir(), 'ty-tune-'));
-    const limited = await tuneStages(split.train, base, config, { stages: ['als'], trials: 50, seconds: 1e-6, validationUsers: 100 }, join(dir, 'a'), silentContext());
+    const limited = await tuneStages(
+      split.train,
+      base,
+      config,
+      { stages: ['als'], trials: 50, seconds: 1e-6, validationUsers: 100 },
+      join(dir, 'a'),
+      silentContext(),
+    );
     expect(limited.trials).toHaveLength(1);
     expect(limited.stoppedEarly).toMatch(/time limit/);
-    await expect(tuneStages(split.train, base, config, { stages: ['popularity'], trials: 2, seconds: null, validationUsers: 100 }, join(dir, 'b'), silentContext())).rejects.toThrow(/no parameters to tune/);
+    await expect(
+      tuneStages(split.train, base, config, { stages: ['popularity'], trials: 2, seconds: null, validationUsers: 100 }, join(dir, 'b'), silentContext()),
+    ).rejects.toThrow(/no parameters to tune/);
   });
 });

@@ -108,7 +108,11 @@ describe.each(STORES)('%s vector store', (_name, config) => {
     const expected = bruteForce(vectors, query, 10);
     expect(hits.map((h) => h.item)).toEqual(expected.map((e) => e.item));
     hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 5));
-    expect(hits[0]!.metadata).toEqual({ id: expected[0]!.item, title: `Title ${expected[0]!.item.slice(1)}`, genres: GENRES[Number(expected[0]!.item.slice(1)) % 4] });
+    expect(hits[0]!.metadata).toEqual({
+      id: expected[0]!.item,
+      title: `Title ${expected[0]!.item.slice(1)}`,
+      genres: GENRES[Number(expected[0]!.item.slice(1)) % 4],
+    });
     expectFindsItself(store, vectors, 7);
     expect(store.search(query, 1000)).toHaveLength(300);
   });
@@ -193,7 +197,9 @@ describe('sharded vss store', () => {
     expect(store.settings).toEqual({ kind: 'vss', factory: 'Flat,IDMap2', shards: 3 });
     await store.addBatch(rowsOf(vectors), ctx);
     const db = new Database(path, { readonly: true });
-    const shardOf = ['vss_items', 'vss_items_s1', 'vss_items_s2'].map((t) => db.prepare(`SELECT rowid FROM ${t}_data ORDER BY rowid`).pluck().all() as number[]);
+    const shardOf = ['vss_items', 'vss_items_s1', 'vss_items_s2'].map(
+      (t) => db.prepare(`SELECT rowid FROM ${t}_data ORDER BY rowid`).pluck().all() as number[],
+    );
     db.close();
     shardOf.forEach((rowids, s) => expect(rowids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1).filter((r) => r % 3 === s)));
     for (const i of [0, 1, 2, 39]) expectFindsItself(store, vectors, i);
@@ -235,25 +241,37 @@ describe('sharded vss store', () => {
     store.close();
     const pool = new VssShardPool({ path, dims: DIMS, tables: new Map([[1, 'vss_items_s1']]), startTimeoutMs: 1 });
     const ks = new Map([[1, 3]]);
-    expect(() => pool.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1: .*did not answer/) }));
+    expect(() => pool.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(
+      expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1: .*did not answer/) }),
+    );
     const broken = new VssShardPool({ path, dims: DIMS, tables: new Map([[1, 'no_such_table']]) });
-    expect(() => broken.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1 failed: .*no_such_table/) }));
+    expect(() => broken.search(toBlob(unitVectors(1, 25)), ks, () => [])).toThrow(
+      expect.objectContaining({ kind: 'internal', message: expect.stringMatching(/shard 1 failed: .*no_such_table/) }),
+    );
     await noShardWorkers();
 
     // the store starts new workers after a failure
     const reopened = track(openVectorStore(path));
     renameSync(path, `${path}.away`);
-    expect(() => reopened.search(unitVectors(1, 26), 3)).toThrow(expect.objectContaining({ kind: 'internal', message: expect.stringContaining('shard 1 failed') }));
+    expect(() => reopened.search(unitVectors(1, 26), 3)).toThrow(
+      expect.objectContaining({ kind: 'internal', message: expect.stringContaining('shard 1 failed') }),
+    );
     renameSync(`${path}.away`, path);
     expect(reopened.search(unitVectors(1, 26), 3)).toHaveLength(3);
   });
 
   it('rejects bad shard counts, and shards for other indexes than vss Flat', () => {
     for (const shards of [0, -1, 1.5, 17, Number.NaN]) {
-      expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', shards })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
+      expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', shards })).toThrow(
+        expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }),
+      );
     }
-    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', factory: 'HNSW32,IDMap2', shards: 2 })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
-    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vec', shards: 2 })).toThrow(expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }));
+    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vss', factory: 'HNSW32,IDMap2', shards: 2 })).toThrow(
+      expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }),
+    );
+    expect(() => createVectorStore(join(dir, 'bad.db'), DIMS, { kind: 'vec', shards: 2 })).toThrow(
+      expect.objectContaining({ kind: 'invalid-input', details: { field: 'shards' } }),
+    );
     track(createVectorStore(join(dir, 'one.db'), DIMS, { kind: 'vec', shards: 1 }));
   });
 });
@@ -309,7 +327,9 @@ describe('vss index factories', () => {
     const query = unitVectors(1, 23);
     const truth = new Set(bruteForce(vectors, query, 10).map((e) => e.item));
     expect(store.search(query, 10).filter((h) => truth.has(h.item)).length).toBeLessThan(10);
-    expect(() => createVectorStore(join(dir, 'ivf-bad.db'), DIMS, { kind: 'vss', factory: 'IVF8,Flat,IDMap2', nprobe: 9 })).toThrow(/nprobe must be an integer from 1 to the index's 8 lists/);
+    expect(() => createVectorStore(join(dir, 'ivf-bad.db'), DIMS, { kind: 'vss', factory: 'IVF8,Flat,IDMap2', nprobe: 9 })).toThrow(
+      /nprobe must be an integer from 1 to the index's 8 lists/,
+    );
   });
 
   it('rejects factory strings that are not Faiss factories or lack IDMap2', () => {

@@ -12,7 +12,11 @@ function candidateTable(candidates: readonly ClassifierCandidate[]): string {
   const lines = [`${'candidate'.padEnd(22)} ${'val macro_f1'.padStart(12)} ${'val accuracy'.padStart(12)} ${'seconds'.padStart(8)}`];
   for (const c of candidates) {
     const name = `${c.chosen ? '* ' : '  '}${c.model}${c.encoder ? ` (${c.encoder})` : ''}`.padEnd(22);
-    lines.push(c.validation ? `${name} ${c.validation.macro_f1.toFixed(4).padStart(12)} ${c.validation.accuracy.toFixed(4).padStart(12)} ${c.seconds.toFixed(1).padStart(8)}` : `${name} skipped: ${c.reason ?? ''}`);
+    lines.push(
+      c.validation
+        ? `${name} ${c.validation.macro_f1.toFixed(4).padStart(12)} ${c.validation.accuracy.toFixed(4).padStart(12)} ${c.seconds.toFixed(1).padStart(8)}`
+        : `${name} skipped: ${c.reason ?? ''}`,
+    );
   }
   return lines.join('\n') + '\n\n';
 }
@@ -44,10 +48,14 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
         if (g.json) return printJson(result);
         process.stdout.write(`run ${result.runId}: ${result.model}\n`);
         if (result.candidates) process.stdout.write(candidateTable(result.candidates));
-        process.stdout.write(`${'metric'.padEnd(18)} ${'untrained'.padStart(10)} ${'trained'.padStart(10)}${result.cv ? `   ${o.cv}-fold CV mean ± sd` : ''}\n`);
+        process.stdout.write(
+          `${'metric'.padEnd(18)} ${'untrained'.padStart(10)} ${'trained'.padStart(10)}${result.cv ? `   ${o.cv}-fold CV mean ± sd` : ''}\n`,
+        );
         for (const [k, v] of Object.entries(result.metrics)) {
           const cv = result.cv?.[k];
-          process.stdout.write(`${k.padEnd(18)} ${(result.baseline[k as keyof typeof result.baseline] ?? NaN).toFixed(4).padStart(10)} ${v.toFixed(4).padStart(10)}${cv ? `   ${cv.mean.toFixed(4)} ± ${cv.std.toFixed(4)}` : ''}\n`);
+          process.stdout.write(
+            `${k.padEnd(18)} ${(result.baseline[k as keyof typeof result.baseline] ?? NaN).toFixed(4).padStart(10)} ${v.toFixed(4).padStart(10)}${cv ? `   ${cv.mean.toFixed(4)} ± ${cv.std.toFixed(4)}` : ''}\n`,
+          );
         }
       }),
     );
@@ -61,7 +69,8 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
         const p = await engine.request('classify.predict', { run: o.run, text });
         if (g.json) return printJson(p);
         process.stdout.write(`${p.label}\n`);
-        for (const [label, prob] of Object.entries(p.probabilities).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${label.padEnd(20)} ${prob.toFixed(4)}\n`);
+        for (const [label, prob] of Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]))
+          process.stdout.write(`  ${label.padEnd(20)} ${prob.toFixed(4)}\n`);
       }),
     );
 }

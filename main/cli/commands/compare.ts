@@ -23,7 +23,15 @@ export function formatComparison(c: ModelComparison): string {
   }
   out.push(`${c.users} users paired; ${c.method}`);
   const header = ['metric', 'a', 'b', 'b − a', '95% interval', 'p (t)', 'p (signed-rank)'];
-  const rows = c.metrics.map((m) => [m.metric, m.a.toFixed(4), m.b.toFixed(4), m.diff.toFixed(4), `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]`, p(m.pTAdjusted), p(m.pWilcoxonAdjusted)]);
+  const rows = c.metrics.map((m) => [
+    m.metric,
+    m.a.toFixed(4),
+    m.b.toFixed(4),
+    m.diff.toFixed(4),
+    `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]`,
+    p(m.pTAdjusted),
+    p(m.pWilcoxonAdjusted),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   out.push(line(header), ...rows.map(line));
@@ -49,10 +57,14 @@ export function registerCompareCommand(program: Command, withEngine: WithEngine)
         if (!fallback && (!a.model || !b.model)) {
           const [da, db] = await Promise.all([engine.request('runs.show', { run: a.run }), engine.request('runs.show', { run: b.run })]);
           fallback = [...da.manifest.stages].reverse().find((s) => db.metrics?.models[s.name])?.name;
-          if (!fallback) throw new EngineError('invalid-input', `runs ${a.run} and ${b.run} have no model in common: name one per side, e.g. ${a.run}:als ${b.run}:als`, { field: 'model' });
+          if (!fallback)
+            throw new EngineError('invalid-input', `runs ${a.run} and ${b.run} have no model in common: name one per side, e.g. ${a.run}:als ${b.run}:als`, {
+              field: 'model',
+            });
         }
         const k = o.k === undefined ? undefined : Number(o.k);
-        if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw new EngineError('invalid-input', `--k ${o.k} is not a positive whole number`, { field: 'k' });
+        if (k !== undefined && !(Number.isInteger(k) && k > 0))
+          throw new EngineError('invalid-input', `--k ${o.k} is not a positive whole number`, { field: 'k' });
         const comparison = await engine.request('eval.compare', {
           a: { run: a.run, model: a.model ?? fallback! },
           b: { run: b.run, model: b.model ?? fallback! },

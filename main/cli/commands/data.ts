@@ -38,7 +38,10 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
         const { jobId } = await engine.request('data.generate', { ...o, out: resolve(o.out) });
         const result = (await followJob(engine, jobId, g.json)) as GeneratedSample;
         if (g.json) printJson(result);
-        else process.stdout.write(`wrote ${result.events} events of ${result.users} users to ${result.interactions}\nwrote ${result.itemCount} items to ${result.items}\n`);
+        else
+          process.stdout.write(
+            `wrote ${result.events} events of ${result.users} users to ${result.interactions}\nwrote ${result.itemCount} items to ${result.items}\n`,
+          );
       }),
     );
 

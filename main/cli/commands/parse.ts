@@ -14,7 +14,8 @@ export function parseMap(text: string): Record<string, string> {
 /** "5,10,20" → [5, 10, 20] */
 export function parseKs(text: string): number[] {
   const ks = text.split(',').map((s) => Number(s.trim()));
-  if (ks.some((k) => !Number.isInteger(k) || k <= 0)) throw new EngineError('invalid-input', `--k ${clipText(text)}: expected positive integers separated by commas`);
+  if (ks.some((k) => !Number.isInteger(k) || k <= 0))
+    throw new EngineError('invalid-input', `--k ${clipText(text)}: expected positive integers separated by commas`);
   return ks;
 }
 

@@ -12,28 +12,34 @@ import { formatMetricsTable, formatSplitSummary } from './train.ts';
 /** What became of the rows of an outside recommendations file, one count per line. */
 export function formatOutsideReport(model: string, r: OutsideListReport): string {
   const examples = (list: string[]): string => (list.length ? ` (e.g. ${list.join(', ')})` : '');
-  return [
-    `${model}: ${r.rows} rows from ${r.file} for ${r.users} users, ordered by ${r.order}; lists scored on their first ${r.k} usable items`,
-    `  unknown users:            ${r.unknownUsers.users} (${r.unknownUsers.rows} rows)${examples(r.unknownUsers.examples)}`,
-    `  unknown items:            ${r.unknownItems.rows} rows${examples(r.unknownItems.examples)}`,
-    `  users without test items: ${r.notTestUsers.users} (${r.notTestUsers.rows} rows, not evaluated)`,
-    `  duplicate items:          ${r.duplicates} rows`,
-    `  seen (training) items:    ${r.seenItems} rows, removed by the seen filter`,
-    `  items past the first ${r.k}:  ${r.beyondK} rows`,
-    `  test users without list:  ${r.missingUsers} (scored as lists with no hit)`,
-    `  lists shorter than ${r.k}:    ${r.shortLists} users`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `${model}: ${r.rows} rows from ${r.file} for ${r.users} users, ordered by ${r.order}; lists scored on their first ${r.k} usable items`,
+      `  unknown users:            ${r.unknownUsers.users} (${r.unknownUsers.rows} rows)${examples(r.unknownUsers.examples)}`,
+      `  unknown items:            ${r.unknownItems.rows} rows${examples(r.unknownItems.examples)}`,
+      `  users without test items: ${r.notTestUsers.users} (${r.notTestUsers.rows} rows, not evaluated)`,
+      `  duplicate items:          ${r.duplicates} rows`,
+      `  seen (training) items:    ${r.seenItems} rows, removed by the seen filter`,
+      `  items past the first ${r.k}:  ${r.beyondK} rows`,
+      `  test users without list:  ${r.missingUsers} (scored as lists with no hit)`,
+      `  lists shorter than ${r.k}:    ${r.shortLists} users`,
+    ].join('\n') + '\n'
+  );
 }
 
 function printRunList(list: RunSummary[], g: GlobalOptions): void {
   if (g.json) return printJson(list);
   if (!list.length) return void process.stdout.write('no runs yet: trainyard train\n');
   for (const r of list) {
-    const ndcg = Object.entries(r.metrics).map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`).join(', ');
+    const ndcg = Object.entries(r.metrics)
+      .map(([m, v]) => `${m} ${v['ndcg@10']?.toFixed(4) ?? '-'}`)
+      .join(', ');
     const err = r.error ? `  (${r.error.message.split('\n')[0]})` : '';
     const data = r.dataset ? `  ${r.dataset.users} users × ${r.dataset.items} items` : '';
     const note = r.note ? `  “${r.note}”` : '';
-    process.stdout.write(`${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}${data}${ndcg ? `  NDCG@10: ${ndcg}` : ''}${note}${err}\n`);
+    process.stdout.write(
+      `${r.isLatest ? '*' : ' '} ${r.runId}  ${r.status.padEnd(11)}  ${r.stages.join(',')}${data}${ndcg ? `  NDCG@10: ${ndcg}` : ''}${note}${err}\n`,
+    );
   }
 }
 
@@ -59,7 +65,10 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
         if (g.json) return printJson(detail);
         const m = detail.manifest;
         process.stdout.write(`${m.runId}  ${m.status}${detail.isLatest ? '  (LATEST)' : ''}\n`);
-        for (const s of m.stages) process.stdout.write(`  ${s.name.padEnd(18)} ${s.status.padEnd(9)} ${s.seconds !== undefined ? s.seconds.toFixed(2) + 's' : ''}${s.cachedFrom ? ` (from ${s.cachedFrom})` : ''}\n`);
+        for (const s of m.stages)
+          process.stdout.write(
+            `  ${s.name.padEnd(18)} ${s.status.padEnd(9)} ${s.seconds !== undefined ? s.seconds.toFixed(2) + 's' : ''}${s.cachedFrom ? ` (from ${s.cachedFrom})` : ''}\n`,
+          );
         if (m.error) process.stdout.write(`error: ${m.error.message}\n`);
         if (m.split) process.stdout.write(formatSplitSummary(m.split));
         if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
@@ -107,7 +116,10 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
     .description("recompute the metrics of a finished run, or score another tool's top-K lists on its split")
     .option('--run <run>', 'run id or latest', 'latest')
     .option('--k <list>', 'cutoffs, e.g. 10,20')
-    .option('--recommendations <file>', 'CSV/TSV, JSON lines or Parquet with columns user, item and rank (1 = best) or score, in the dataset\'s ids: added to the run as model external:NAME')
+    .option(
+      '--recommendations <file>',
+      "CSV/TSV, JSON lines or Parquet with columns user, item and rank (1 = best) or score, in the dataset's ids: added to the run as model external:NAME",
+    )
     .option('--name <name>', 'NAME of the external model (default: the file name)')
     .addHelpText('after', '\n' + metricHelpText())
     .action((o: { run: string; k?: string; recommendations?: string; name?: string }) =>

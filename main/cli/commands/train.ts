@@ -26,13 +26,17 @@ export function formatMetricsTable(metrics: RunMetrics): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n' +
-    `${metrics.users.evaluated} users evaluated, ${metrics.users.skipped} with too little history kept in training only\n`;
+  return (
+    [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') +
+    '\n' +
+    `${metrics.users.evaluated} users evaluated, ${metrics.users.skipped} with too little history kept in training only\n`
+  );
 }
 
 /** One line on the split: method, tie rule and how many users' boundary fell inside a tie. */
 export function formatSplitSummary(split: NonNullable<RunManifest['split']>): string {
-  const rule = split.ties === undefined ? 'ties in log order' : split.ties === 'random' ? `ties broken at random (seed ${split.seed})` : 'tied events held out together';
+  const rule =
+    split.ties === undefined ? 'ties in log order' : split.ties === 'random' ? `ties broken at random (seed ${split.seed})` : 'tied events held out together';
   const tied = split.tiedBoundaryUsers === undefined ? '' : `; ${split.tiedBoundaryUsers} users' boundary fell inside a tie`;
   return `split ${split.method}, ${rule}${tied}: ${split.testUsers} test users, ${split.trainEvents} training events\n`;
 }
@@ -91,7 +95,9 @@ function trainAction(withEngine: WithEngine, tuneStages: 'auto' | 'from-stages' 
       if (detail.manifest.split) process.stdout.write(formatSplitSummary(detail.manifest.split));
       if (detail.manifest.tuning) process.stdout.write(formatTuning(detail.manifest.tuning));
       if (detail.metrics) process.stdout.write(formatMetricsTable(detail.metrics));
-      const timings = Object.entries(result.timings).map(([s, t]) => `${s} ${t.toFixed(2)}s`).join(' · ');
+      const timings = Object.entries(result.timings)
+        .map(([s, t]) => `${s} ${t.toFixed(2)}s`)
+        .join(' · ');
       process.stdout.write(`training time: ${timings}\n`);
       process.stdout.write(`${result.promoted ? `LATEST is now ${result.runId}` : 'LATEST unchanged'}: ${result.promotion}\n`);
     });
@@ -100,7 +106,10 @@ function trainAction(withEngine: WithEngine, tuneStages: 'auto' | 'from-stages' 
 /** The tuned params per stage, with their validation scores. */
 export function formatTuning(tuning: RunTuning): string {
   const lines = Object.entries(tuning.best).map(
-    ([stage, b]) => `tuned ${stage}: ${Object.entries(b.params).map(([k, v]) => `${k}=${v}`).join(' ')} (trial ${b.trial} of ${tuning.trialsPerStage}, validation NDCG@10 ${b.ndcg10.toFixed(4)}, Recall@10 ${b.recall10.toFixed(4)})`,
+    ([stage, b]) =>
+      `tuned ${stage}: ${Object.entries(b.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} (trial ${b.trial} of ${tuning.trialsPerStage}, validation NDCG@10 ${b.ndcg10.toFixed(4)}, Recall@10 ${b.recall10.toFixed(4)})`,
   );
   const on = `on ${tuning.validation.users} validation users (each one's last training event), every trial in the manifest's tuning.trials`;
   return [...lines, on, ...(tuning.stoppedEarly ? [tuning.stoppedEarly] : [])].join('\n') + '\n';
@@ -122,14 +131,18 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
   dataOptions(
     program
       .command('train')
-      .description('train the configured stages, evaluate them and publish the run (LATEST moves when the run serves at least what LATEST serves; config promote)')
+      .description(
+        'train the configured stages, evaluate them and publish the run (LATEST moves when the run serves at least what LATEST serves; config promote)',
+      )
       .option('--stages <list>', 'comma-separated stages, e.g. popularity,als')
       .option('--tune', 'tune the params of every tunable stage on a validation split of the training part first'),
   ).action(trainAction(withEngine, null));
   dataOptions(
     program
       .command('tune')
-      .description('tune stage params on a validation split carved out of the training part (the test part is never read), then train the best settings as a normal run')
+      .description(
+        'tune stage params on a validation split carved out of the training part (the test part is never read), then train the best settings as a normal run',
+      )
       .option('--stages <list>', 'stages to tune and train, e.g. als (default: every tunable stage of the config)'),
   ).action(trainAction(withEngine, 'from-stages'));
 }

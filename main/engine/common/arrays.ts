@@ -66,12 +66,12 @@ export function saveNpy(path: string, array: TypedArray, shape: number[]): void 
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Reads exactly into `into` from `position`, or fails on a short file. */
 function readAll(fd: number, into: Uint8Array, position: number, path: string): void {
-  for (let done = 0; done < into.length; ) {
+  for (let done = 0; done < into.length;) {
     const n = readSync(fd, into, done, into.length - done, position + done);
     if (n === 0) throw new Error(`${path}: file ends early`);
     done += n;
@@ -101,10 +101,15 @@ export function loadNpy(path: string): NpyArray {
     if (/'fortran_order':\s*True/.test(header)) throw new Error(`${path}: Fortran-ordered arrays are not supported`);
     const dtype = DTYPES.find((d) => d.descr === descr);
     if (!dtype) throw new Error(`${path}: unsupported dtype ${descr}`);
-    const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    const shape = shapeText
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
     const start = 10 + headerLen;
     const expected = shape.reduce((a, b) => a * b, 1) * dtype.bytes;
-    if (size - start !== expected) throw new Error(`${path}: holds ${Math.max(0, size - start)} bytes of data, its shape (${shape.join(', ')}) needs ${expected}`);
+    if (size - start !== expected)
+      throw new Error(`${path}: holds ${Math.max(0, size - start)} bytes of data, its shape (${shape.join(', ')}) needs ${expected}`);
     const body = new ArrayBuffer(expected);
     readAll(fd, new Uint8Array(body), start, path);
     return { data: new dtype.ctor(body), shape };

@@ -31,7 +31,8 @@ export function applySet(config: Plain, assignment: string): Plain {
   for (const key of path.slice(0, -1)) {
     const next = node[key];
     if (next === undefined) node[key] = {};
-    else if (!isPlain(next)) throw new EngineError('invalid-input', `--set ${clipText(assignment)}: ${clipText(key)} is not a section`, { field: path.join('.') });
+    else if (!isPlain(next))
+      throw new EngineError('invalid-input', `--set ${clipText(assignment)}: ${clipText(key)} is not a section`, { field: path.join('.') });
     node = node[key] as Plain;
   }
   node[path[path.length - 1]!] = value;

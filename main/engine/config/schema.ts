@@ -4,9 +4,7 @@ import { z } from 'zod';
  * trainyard.yaml: data paths and stage parameters. Every key has a default, unknown keys are
  * rejected (strict objects), and errors carry the key path. Types come from z.infer.
  */
-const splitMethod = z
-  .string()
-  .regex(/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/, 'expected last1 or lastpct:<fraction in (0,1]>, e.g. lastpct:0.2');
+const splitMethod = z.string().regex(/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/, 'expected last1 or lastpct:<fraction in (0,1]>, e.g. lastpct:0.2');
 
 export const STAGES = ['popularity', 'bayes-popularity', 'als', 'itemknn', 'ease', 'semantic', 'hybrid'] as const;
 export type StageName = (typeof STAGES)[number];

@@ -44,7 +44,11 @@ export function toErrorData(err: unknown): EngineErrorData {
     if (err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
     const { code, path } = err as NodeJS.ErrnoException;
     if (code === 'ENOSPC')
-      return { kind: 'invalid-input', message: `the disk is full${path ? ` (writing ${path})` : ''}`, details: { ...(path ? { file: path } : {}), code, hint: 'free some space on that disk and try again' } };
+      return {
+        kind: 'invalid-input',
+        message: `the disk is full${path ? ` (writing ${path})` : ''}`,
+        details: { ...(path ? { file: path } : {}), code, hint: 'free some space on that disk and try again' },
+      };
     // a third-party message may quote the data it choked on: keep it to a readable size
     return { kind: 'internal', message: clipText(err.message, 1000), ...(err.stack ? { stack: clipText(err.stack, 4000) } : {}) };
   }
@@ -61,7 +65,9 @@ export function clipText(text: string, max = MAX_VALUE_CHARS): string {
 
 /** A value from the user's data, quoted for a message and cut like clipText. */
 export function quoteValue(value: string): string {
-  return value.length <= MAX_VALUE_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, MAX_VALUE_CHARS))}… (${value.length.toLocaleString('en-US')} characters)`;
+  return value.length <= MAX_VALUE_CHARS
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value.slice(0, MAX_VALUE_CHARS))}… (${value.length.toLocaleString('en-US')} characters)`;
 }
 
 /** Throws a `cancelled` EngineError when the signal has fired; call between batches, epochs, iterations. */

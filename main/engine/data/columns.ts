@@ -3,13 +3,64 @@ import { EngineError, clipText, quoteValue } from '../contracts/errors.ts';
 
 /** Canonical interaction fields and the source column names recognised for each (compared without case, `_`, `-` or spaces). */
 const INTERACTION_NAMES = {
-  user: ['userid', 'user', 'users', 'uid', 'customerid', 'customer', 'clientid', 'client', 'visitorid', 'visitor', 'memberid', 'accountid', 'reviewerid', 'personid'],
-  item: ['itemid', 'item', 'items', 'iid', 'movieid', 'movie', 'productid', 'product', 'sku', 'asin', 'articleid', 'article', 'contentid', 'trackid', 'bookid', 'isbn', 'videoid', 'songid', 'docid'],
+  user: [
+    'userid',
+    'user',
+    'users',
+    'uid',
+    'customerid',
+    'customer',
+    'clientid',
+    'client',
+    'visitorid',
+    'visitor',
+    'memberid',
+    'accountid',
+    'reviewerid',
+    'personid',
+  ],
+  item: [
+    'itemid',
+    'item',
+    'items',
+    'iid',
+    'movieid',
+    'movie',
+    'productid',
+    'product',
+    'sku',
+    'asin',
+    'articleid',
+    'article',
+    'contentid',
+    'trackid',
+    'bookid',
+    'isbn',
+    'videoid',
+    'songid',
+    'docid',
+  ],
   rating: ['rating', 'ratings', 'score', 'value', 'stars', 'rate', 'preference'],
   ts: ['timestamp', 'ts', 'time', 'date', 'datetime', 'eventtime', 'eventdate', 'createdat', 'unixtime', 'unixreviewtime', 'epoch'],
 } as const;
 
-const CATALOG_ID_NAMES = ['itemid', 'item', 'id', 'movieid', 'productid', 'sku', 'asin', 'articleid', 'contentid', 'trackid', 'bookid', 'isbn', 'videoid', 'songid', 'docid'];
+const CATALOG_ID_NAMES = [
+  'itemid',
+  'item',
+  'id',
+  'movieid',
+  'productid',
+  'sku',
+  'asin',
+  'articleid',
+  'contentid',
+  'trackid',
+  'bookid',
+  'isbn',
+  'videoid',
+  'songid',
+  'docid',
+];
 const CATALOG_TITLE_NAMES = ['title', 'name', 'itemname', 'productname', 'movietitle', 'headline'];
 
 type InteractionField = keyof typeof INTERACTION_NAMES;
@@ -50,11 +101,15 @@ function mapped(path: string, columns: string[], key: string, map: Record<string
   if (name === undefined) return undefined;
   const at = columns.indexOf(name);
   if (at < 0)
-    throw new EngineError('invalid-input', `${basename(path)}: mapped column "${clipText(name)}" (for ${key}) is not in the header; columns found: ${columnList(columns)}`, {
-      file: path,
-      line: 1,
-      column: clipText(name),
-    });
+    throw new EngineError(
+      'invalid-input',
+      `${basename(path)}: mapped column "${clipText(name)}" (for ${key}) is not in the header; columns found: ${columnList(columns)}`,
+      {
+        file: path,
+        line: 1,
+        column: clipText(name),
+      },
+    );
   return at;
 }
 
@@ -105,7 +160,8 @@ export function interactionColumns(path: string, columns: string[], map?: Record
 }
 
 export function catalogColumns(path: string, columns: string[], map?: Record<string, string>): CatalogColumns {
-  const id = mapped(path, columns, 'id', map) ?? (map?.item !== undefined && columns.includes(map.item) ? columns.indexOf(map.item) : detect(columns, CATALOG_ID_NAMES));
+  const id =
+    mapped(path, columns, 'id', map) ?? (map?.item !== undefined && columns.includes(map.item) ? columns.indexOf(map.item) : detect(columns, CATALOG_ID_NAMES));
   const title = mapped(path, columns, 'title', map) ?? detect(columns, CATALOG_TITLE_NAMES);
   return { id, title };
 }

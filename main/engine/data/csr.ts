@@ -18,13 +18,7 @@ function countingSort(order: Int32Array, keys: Int32Array, nKeys: number): { sor
  * Builds a CSR matrix from coordinate triples in O(nnz + nRows + nCols).
  * Column indices within a row are ascending; duplicate (row, col) pairs are summed.
  */
-export function csrFromCoo(
-  nRows: number,
-  nCols: number,
-  rows: Int32Array,
-  cols: Int32Array,
-  values: Float32Array | null,
-): Csr {
+export function csrFromCoo(nRows: number, nCols: number, rows: Int32Array, cols: Int32Array, values: Float32Array | null): Csr {
   const identity = new Int32Array(rows.length);
   for (let k = 0; k < identity.length; k++) identity[k] = k;
   const byCol = countingSort(identity, cols, nCols).sorted;

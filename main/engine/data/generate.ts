@@ -56,10 +56,16 @@ export async function generateSample(args: GenerateArgs, ctx: TaskContext): Prom
   const nItems = args.items ?? SAMPLE_DEFAULTS.items;
   const total = args.interactions ?? SAMPLE_DEFAULTS.interactions;
   const seed = args.seed ?? SAMPLE_DEFAULTS.seed;
-  for (const [name, v, min] of [['users', nUsers, 1], ['items', nItems, TOPICS.length], ['interactions', total, nUsers]] as const)
+  for (const [name, v, min] of [
+    ['users', nUsers, 1],
+    ['items', nItems, TOPICS.length],
+    ['interactions', total, nUsers],
+  ] as const)
     if (!Number.isInteger(v) || v < min) throw new EngineError('invalid-input', `${name} must be an integer ≥ ${min} (got ${v})`, { field: name });
   if (total > nUsers * Math.floor(nItems / 2))
-    throw new EngineError('invalid-input', `${total} interactions do not fit ${nUsers} users × ${nItems} items without repeats; ask for fewer`, { field: 'interactions' });
+    throw new EngineError('invalid-input', `${total} interactions do not fit ${nUsers} users × ${nItems} items without repeats; ask for fewer`, {
+      field: 'interactions',
+    });
   const rand = mulberry32(seed);
   const items = makeItems(nItems, rand);
   const users = makeUsers(nUsers, total, nItems, rand);

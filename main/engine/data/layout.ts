@@ -27,8 +27,25 @@ const SAMPLE_BYTES = 64 * 1024;
 const DELIMITERS = [',', '\t', ';', '|'];
 
 const ML_GENRES = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ];
 const RATING_COLUMNS = ['user_id', 'movie_id', 'rating', 'timestamp'];
 
@@ -108,7 +125,14 @@ async function movieLensLayout(path: string, file: string, lines: string[]): Pro
     if (fields === 4 && /^\d+::\d+::[\d.]+::\d+$/.test(first))
       return { kind: 'delimited', name: 'MovieLens ratings.dat', delimiter: '::', quote: false, encoding: 'utf-8', columns: RATING_COLUMNS };
     if (fields === 3 && /^\d+::/.test(first))
-      return { kind: 'delimited', name: 'MovieLens movies.dat', delimiter: '::', quote: false, encoding: await utf8OrLatin1(path), columns: ['movie_id', 'title', 'genres'] };
+      return {
+        kind: 'delimited',
+        name: 'MovieLens movies.dat',
+        delimiter: '::',
+        quote: false,
+        encoding: await utf8OrLatin1(path),
+        columns: ['movie_id', 'title', 'genres'],
+      };
   }
   if (/^\d+\t\d+\t[\d.]+\t\d+$/.test(first) && (lower.startsWith('u') || lower.endsWith('.data')))
     return { kind: 'delimited', name: 'MovieLens u.data', delimiter: '\t', quote: false, encoding: 'utf-8', columns: RATING_COLUMNS };

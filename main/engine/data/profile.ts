@@ -148,7 +148,7 @@ function activity(ts: Float64Array, range: { lo: number; hi: number }): { day: s
 }
 
 /** Monday of the day's week (day 0, 1970-01-01, was a Thursday). */
-const weekStart = (d: number) => d - ((d + 3) % 7 + 7) % 7;
+const weekStart = (d: number) => d - ((((d + 3) % 7) + 7) % 7);
 function monthStart(d: number): number {
   const date = new Date(d * DAY * 1e3);
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / (DAY * 1e3);

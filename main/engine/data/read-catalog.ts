@@ -54,11 +54,15 @@ export async function readCatalog(path: string, map: Record<string, string> | un
         }
         if (CONTROL_CHAR.test(id)) {
           const where = reader.position === 'line' ? 'line' : 'row';
-          throw new EngineError('invalid-input', `${file} ${where} ${batch.lines[r]}, column "${idName}": ${controlCharProblem('item', id)}; remove the control characters or the row`, {
-            file: path,
-            line: batch.lines[r],
-            column: idName,
-          });
+          throw new EngineError(
+            'invalid-input',
+            `${file} ${where} ${batch.lines[r]}, column "${idName}": ${controlCharProblem('item', id)}; remove the control characters or the row`,
+            {
+              file: path,
+              line: batch.lines[r],
+              column: idName,
+            },
+          );
         }
         if (seen.has(id)) {
           duplicateIds++;
@@ -74,7 +78,8 @@ export async function readCatalog(path: string, map: Record<string, string> | un
       }
       ctx.progress({ stage: 'import', current: rowNumber, total: Math.max(rowNumber, Math.round(rowNumber / Math.max(reader.done(), 1e-9))), unit: 'rows' });
     }
-    if (rows.length === 0) throw new EngineError('invalid-input', `${file}: the catalog has a header but no items`, { file: path, hint: 'export the catalog again' });
+    if (rows.length === 0)
+      throw new EngineError('invalid-input', `${file}: the catalog has a header but no items`, { file: path, hint: 'export the catalog again' });
     if (duplicateIds) ctx.log('warn', `${file}: ${duplicateIds} rows repeat an item id already seen; the first row of each id is kept`);
     return { idColumn, columns, rows, layout: layout.name, ids, titles, titleColumn, duplicateIds };
   } finally {

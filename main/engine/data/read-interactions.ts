@@ -2,7 +2,18 @@ import { basename } from 'node:path';
 import type { DataWarning } from '../contracts/api.ts';
 import { EngineError, clipText, quoteValue, throwIfCancelled } from '../contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
-import { CONTROL_CHAR, controlCharProblem, futureLimit, type FutureTimes, type InteractionColumns, interactionColumns, parseRating, parseTimestamp, ratingProblem, timestampProblem } from './columns.ts';
+import {
+  CONTROL_CHAR,
+  controlCharProblem,
+  futureLimit,
+  type FutureTimes,
+  type InteractionColumns,
+  interactionColumns,
+  parseRating,
+  parseTimestamp,
+  ratingProblem,
+  timestampProblem,
+} from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords, type RecordReader } from './records.ts';
 import { scanDelimitedEvents } from './scan-interactions.ts';
@@ -50,7 +61,9 @@ export async function readInteractions(path: string, opts: ReadInteractionsOptio
     );
   if (events.n === 0)
     throw new EngineError('invalid-input', `${basename(path)}: the file has a header but no interactions`, { file: path, hint: 'export the data again' });
-  const warnings = events.future ? [futureWarning(path, layout.kind === 'parquet' ? 'row' : 'line', clipText(reader.columns[cols.ts] ?? `#${cols.ts + 1}`), events.future)] : [];
+  const warnings = events.future
+    ? [futureWarning(path, layout.kind === 'parquet' ? 'row' : 'line', clipText(reader.columns[cols.ts] ?? `#${cols.ts + 1}`), events.future)]
+    : [];
   const { user, item, ts, rating } = latestPerUserItem(events);
   return {
     userIds: events.userIds,
@@ -147,13 +160,17 @@ async function collectEvents(
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
       if (row.length <= needed)
-        throw new EngineError('invalid-input', `${file} ${where} ${lines[r]}: the row has ${row.length} field${row.length === 1 ? '' : 's'}, expected ${reader.columns.length}; fix or remove the row`, {
-          file: path,
-          line: lines[r],
-          fields: row.length,
-          expected: reader.columns.length,
-          hint: 'fix or remove the row',
-        });
+        throw new EngineError(
+          'invalid-input',
+          `${file} ${where} ${lines[r]}: the row has ${row.length} field${row.length === 1 ? '' : 's'}, expected ${reader.columns.length}; fix or remove the row`,
+          {
+            file: path,
+            line: lines[r],
+            fields: row.length,
+            expected: reader.columns.length,
+            hint: 'fix or remove the row',
+          },
+        );
       const u = row[cu]!;
       const i = row[ci]!;
       const t = row[ct]!;
@@ -161,7 +178,13 @@ async function collectEvents(
       if (!i) throw bad(lines[r]!, colName(ci), 'the item id is empty', 'fix or remove the row');
       let ii = items.get(i);
       if (ii === undefined) {
-        if (CONTROL_CHAR.test(i)) throw bad(lines[r]!, colName(ci), controlCharProblem('item', i), 'remove the control characters or the row (was the file damaged or a binary column exported?)');
+        if (CONTROL_CHAR.test(i))
+          throw bad(
+            lines[r]!,
+            colName(ci),
+            controlCharProblem('item', i),
+            'remove the control characters or the row (was the file damaged or a binary column exported?)',
+          );
         if (closed) {
           unknownItems++;
           if (unknownExamples.length < 5 && !unknownExamples.includes(clipText(i))) unknownExamples.push(clipText(i));
@@ -173,7 +196,13 @@ async function collectEvents(
       }
       let ui = users.get(u);
       if (ui === undefined) {
-        if (CONTROL_CHAR.test(u)) throw bad(lines[r]!, colName(cu), controlCharProblem('user', u), 'remove the control characters or the row (was the file damaged or a binary column exported?)');
+        if (CONTROL_CHAR.test(u))
+          throw bad(
+            lines[r]!,
+            colName(cu),
+            controlCharProblem('user', u),
+            'remove the control characters or the row (was the file damaged or a binary column exported?)',
+          );
         ui = userIds.length;
         users.set(u, ui);
         userIds.push(u);
@@ -229,7 +258,10 @@ export function latestPerUserItem(ev: RawEvents): EventColumns {
   if (ev.rating) ev.rating = new Float32Array(0);
   // the raw views and one more buffer take turns as source and target
   let to = allocate(n, from.rating !== null);
-  for (const [column, count] of [['item', ev.itemIds.length], ['user', ev.userIds.length]] as const) {
+  for (const [column, count] of [
+    ['item', ev.itemIds.length],
+    ['user', ev.userIds.length],
+  ] as const) {
     for (let shift = 0; shift < 32 && (count - 1) >>> shift > 0; shift += DIGIT_BITS) {
       radixPass(from, to, column, shift);
       [from, to] = [to, from];
@@ -237,7 +269,7 @@ export function latestPerUserItem(ev: RawEvents): EventColumns {
   }
   const { user, item, ts, rating } = from;
   let out = 0;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const u = user[k]!;
     const i = item[k]!;
     let best = k;

@@ -116,7 +116,10 @@ async function* delimitedBatches(path: string, layout: DelimitedLayout, onBytes:
   if (carry) take(carry);
   if (open) {
     const at = (open as { line: number }).line;
-    throw new EngineError('invalid-input', `${basename(path)} line ${at}: a quoted field is never closed; close the quote or remove it`, { file: path, line: at });
+    throw new EngineError('invalid-input', `${basename(path)} line ${at}: a quoted field is never closed; close the quote or remove it`, {
+      file: path,
+      line: at,
+    });
   }
   if (rows.length) yield { rows, lines };
 }
@@ -187,10 +190,14 @@ async function* jsonObjects(path: string, onBytes: (n: number) => void): AsyncGe
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new EngineError('invalid-input', `${basename(path)} line ${line}: not valid JSON (${clipText((e as Error).message, 200)}); each line must hold one JSON object`, {
-        file: path,
-        line,
-      });
+      throw new EngineError(
+        'invalid-input',
+        `${basename(path)} line ${line}: not valid JSON (${clipText((e as Error).message, 200)}); each line must hold one JSON object`,
+        {
+          file: path,
+          line,
+        },
+      );
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw new EngineError('invalid-input', `${basename(path)} line ${line}: expected a JSON object per line`, { file: path, line });
@@ -237,11 +244,15 @@ function cellText(v: unknown): string {
 /** A decoder error as a message naming the file (and the rows it could not read) with what to do. */
 function corruptParquet(path: string, cause: unknown, rows?: { from: number; to: number }): EngineError {
   const where = rows ? `rows ${rows.from}–${rows.to} cannot be decoded` : 'not a readable Parquet file';
-  return new EngineError('invalid-input', `${basename(path)}: ${where} (${clipText(String((cause as Error).message ?? cause), 200)}); the file is damaged or was cut short`, {
-    file: path,
-    ...(rows ? { line: rows.from } : {}),
-    hint: 'copy or export the file again; if it was written by another tool, check that the write finished',
-  });
+  return new EngineError(
+    'invalid-input',
+    `${basename(path)}: ${where} (${clipText(String((cause as Error).message ?? cause), 200)}); the file is damaged or was cut short`,
+    {
+      file: path,
+      ...(rows ? { line: rows.from } : {}),
+      hint: 'copy or export the file again; if it was written by another tool, check that the write finished',
+    },
+  );
 }
 
 async function openParquet(path: string): Promise<RecordReader> {

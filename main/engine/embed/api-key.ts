@@ -15,9 +15,13 @@ export function resolveApiKey(variable: string, envFile = '.env'): string {
     const value = parse(readFileSync(path))[variable]?.trim();
     if (value) return value;
   }
-  throw new EngineError('invalid-input', `${variable} is not set: export it, or add the line ${variable}=<your key> to ${path}; or use semantic.provider=builtin, which needs no key`, {
-    field: variable,
-  });
+  throw new EngineError(
+    'invalid-input',
+    `${variable} is not set: export it, or add the line ${variable}=<your key> to ${path}; or use semantic.provider=builtin, which needs no key`,
+    {
+      field: variable,
+    },
+  );
 }
 
 /** Replaces every occurrence of the key in text that may reach a log or an error. */

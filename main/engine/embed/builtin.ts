@@ -68,7 +68,11 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
     const minDf = this.options.minDf ?? (corpus.length < 1000 ? 1 : 2);
     const vocabulary = selectVocabulary(docs, minDf, this.options.maxVocabulary);
     if (vocabulary.size === 0) {
-      throw new EngineError('invalid-input', `the ${corpus.length} catalogue texts contain no word that occurs in at least ${minDf} of them: check the item text template and the catalogue columns`, { field: 'template' });
+      throw new EngineError(
+        'invalid-input',
+        `the ${corpus.length} catalogue texts contain no word that occurs in at least ${minDf} of them: check the item text template and the catalogue columns`,
+        { field: 'template' },
+      );
     }
     const df = new Float64Array(vocabulary.size);
     const rows: number[] = [];
@@ -96,7 +100,8 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
         ctx.progress({ stage: 'embed.fit', current: pass, total, unit: 'passes' });
       },
     });
-    if (svd.rank === 0) throw new EngineError('invalid-input', 'the catalogue texts have no variation to learn from (all empty or identical)', { field: 'template' });
+    if (svd.rank === 0)
+      throw new EngineError('invalid-input', 'the catalogue texts have no variation to learn from (all empty or identical)', { field: 'template' });
     this.fitted = { vocabulary, idf, projection: Float32Array.from(svd.components), dimensions: svd.rank };
     ctx.log('info', `builtin LSA: ${docs.length} texts, ${vocabulary.size} words (min df ${minDf}), ${svd.rank} dimensions`);
   }
@@ -157,14 +162,21 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
     const projection = loadFloat32(join(dir, FILES.projection));
     const [rows, dims] = projection.shape;
     if (rows !== words.length || idf.data.length !== words.length || !dims) {
-      throw new EngineError('invalid-input', `${dir}: builtin embedding files disagree (${words.length} words, idf ${idf.data.length}, projection ${projection.shape.join('x')}); rebuild the semantic index`);
+      throw new EngineError(
+        'invalid-input',
+        `${dir}: builtin embedding files disagree (${words.length} words, idf ${idf.data.length}, projection ${projection.shape.join('x')}); rebuild the semantic index`,
+      );
     }
     provider.fitted = { vocabulary: new Map(words.map((w, i) => [w, i])), idf: idf.data, projection: projection.data, dimensions: dims };
     return provider;
   }
 
   private requireFitted(): Fitted {
-    if (!this.fitted) throw new EngineError('invalid-input', 'the builtin embedding provider must be fitted on the catalogue (fit) or loaded from a saved index before it can embed');
+    if (!this.fitted)
+      throw new EngineError(
+        'invalid-input',
+        'the builtin embedding provider must be fitted on the catalogue (fit) or loaded from a saved index before it can embed',
+      );
     return this.fitted;
   }
 }
@@ -184,7 +196,10 @@ function selectVocabulary(docs: readonly string[][], minDf: number, maxVocabular
   for (const tokens of docs) for (const w of new Set(tokens)) df.set(w, (df.get(w) ?? 0) + 1);
   const kept = [...df].filter(([, n]) => n >= minDf);
   kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const words = kept.slice(0, maxVocabulary).map(([w]) => w).sort();
+  const words = kept
+    .slice(0, maxVocabulary)
+    .map(([w]) => w)
+    .sort();
   return new Map(words.map((w, i) => [w, i]));
 }
 

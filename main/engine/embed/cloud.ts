@@ -49,7 +49,8 @@ const OPENAI: ApiShape = {
   }),
   parse(json, expected) {
     const data = (json as { data?: { embedding?: number[]; index?: number }[] }).data;
-    if (!Array.isArray(data) || data.length !== expected) throw malformed('OpenAI', `expected ${expected} embeddings in data[], got ${Array.isArray(data) ? data.length : 'none'}`);
+    if (!Array.isArray(data) || data.length !== expected)
+      throw malformed('OpenAI', `expected ${expected} embeddings in data[], got ${Array.isArray(data) ? data.length : 'none'}`);
     const out: number[][] = new Array<number[]>(expected);
     for (const row of data) {
       if (typeof row.index !== 'number' || !Array.isArray(row.embedding)) throw malformed('OpenAI', 'a data[] entry lacks index or embedding');
@@ -70,11 +71,18 @@ const GEMINI: ApiShape = {
   maxChars: 8_000,
   request: (model, texts, dimensions) => ({
     path: `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`,
-    body: { requests: texts.map((text) => ({ model: `models/${model}`, content: { parts: [{ text }] }, ...(dimensions ? { outputDimensionality: dimensions } : {}) })) },
+    body: {
+      requests: texts.map((text) => ({
+        model: `models/${model}`,
+        content: { parts: [{ text }] },
+        ...(dimensions ? { outputDimensionality: dimensions } : {}),
+      })),
+    },
   }),
   parse(json, expected) {
     const embeddings = (json as { embeddings?: { values?: number[] }[] }).embeddings;
-    if (!Array.isArray(embeddings) || embeddings.length !== expected) throw malformed('Gemini', `expected ${expected} embeddings, got ${Array.isArray(embeddings) ? embeddings.length : 'none'}`);
+    if (!Array.isArray(embeddings) || embeddings.length !== expected)
+      throw malformed('Gemini', `expected ${expected} embeddings, got ${Array.isArray(embeddings) ? embeddings.length : 'none'}`);
     return embeddings.map((e) => {
       if (!Array.isArray(e.values)) throw malformed('Gemini', 'an embeddings[] entry lacks values');
       return e.values;
@@ -107,7 +115,9 @@ export class CloudEmbeddingProvider implements EmbeddingProvider {
     this.requestedDimensions = options.dimensions;
     const batchSize = options.batchSize ?? Math.min(100, api.maxBatch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > api.maxBatch) {
-      throw new EngineError('invalid-input', `semantic.batchSize for ${api.service} must be between 1 and ${api.maxBatch}, got ${batchSize}`, { field: 'batchSize' });
+      throw new EngineError('invalid-input', `semantic.batchSize for ${api.service} must be between 1 and ${api.maxBatch}, got ${batchSize}`, {
+        field: 'batchSize',
+      });
     }
     this.batchSize = batchSize;
     this.baseUrl = (options.baseUrl ?? api.defaultBaseUrl).replace(/\/+$/, '');

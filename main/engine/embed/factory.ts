@@ -53,7 +53,10 @@ export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: Task
     case 'builtin':
       return new BuiltinLsaProvider({ dimensions: c.dimensions, seed: c.seed });
     case 'transformers':
-      return TransformersProvider.load({ model: c.model, modelPath: c.modelPath, dtype: c.dtype, device: c.device, batchSize: c.batchSize, cacheDir: c.cacheDir }, ctx);
+      return TransformersProvider.load(
+        { model: c.model, modelPath: c.modelPath, dtype: c.dtype, device: c.device, batchSize: c.batchSize, cacheDir: c.cacheDir },
+        ctx,
+      );
     case 'openai':
       return CloudEmbeddingProvider.openai({ model: c.model, dimensions: c.dimensions, batchSize: c.batchSize, baseUrl: c.baseUrl, envFile: c.envFile });
     case 'gemini':
@@ -68,7 +71,8 @@ export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: Task
 export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir: string, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
   const c = parseEmbeddingConfig(config);
   if (c.provider === 'builtin') {
-    if (!BuiltinLsaProvider.isSavedIn(stateDir)) throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
+    if (!BuiltinLsaProvider.isSavedIn(stateDir))
+      throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
     return BuiltinLsaProvider.load(stateDir);
   }
   return createEmbeddingProvider(c, ctx);

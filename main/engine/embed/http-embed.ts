@@ -60,10 +60,17 @@ export async function postJson(url: string, body: unknown, options: PostOptions,
       const text = redact(await response.text(), options.key).slice(0, 500);
       failure = `${options.service} answered ${response.status}: ${text}`;
       if (response.status === 401 || response.status === 403 || (response.status === 400 && /api key not valid|API_KEY_INVALID/i.test(text))) {
-        throw new EngineError('invalid-input', `${options.service} rejected the API key (${response.status}): check ${options.keyVariable}. ${text}`, { field: options.keyVariable, status: response.status });
+        throw new EngineError('invalid-input', `${options.service} rejected the API key (${response.status}): check ${options.keyVariable}. ${text}`, {
+          field: options.keyVariable,
+          status: response.status,
+        });
       }
       if (options.isQuotaError?.(response.status, text)) {
-        throw new EngineError('invalid-input', `${options.service} quota is exhausted (${response.status}): check the plan and billing of the account behind ${options.keyVariable}. ${text}`, { status: response.status });
+        throw new EngineError(
+          'invalid-input',
+          `${options.service} quota is exhausted (${response.status}): check the plan and billing of the account behind ${options.keyVariable}. ${text}`,
+          { status: response.status },
+        );
       }
       if (response.status !== 429 && response.status < 500) {
         throw new EngineError('invalid-input', failure, { status: response.status });

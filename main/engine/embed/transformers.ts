@@ -58,9 +58,13 @@ function modelNotFound(options: TransformersOptions, cause: string): EngineError
   const todo = options.modelPath
     ? `download ${model} on a connected machine (huggingface.co/${model}) and copy its files into ${resolve(options.modelPath)}`
     : `run once on a connected machine so it lands in the cache, or download it into a folder and set semantic.modelPath`;
-  return new EngineError('invalid-input', `embedding model ${options.modelPath ?? model} was not found ${where}: ${todo}; or use semantic.provider=builtin, which needs no download (${cause})`, {
-    field: options.modelPath ? 'modelPath' : 'model',
-  });
+  return new EngineError(
+    'invalid-input',
+    `embedding model ${options.modelPath ?? model} was not found ${where}: ${todo}; or use semantic.provider=builtin, which needs no download (${cause})`,
+    {
+      field: options.modelPath ? 'modelPath' : 'model',
+    },
+  );
 }
 
 /**
@@ -83,7 +87,8 @@ export class TransformersProvider implements EmbeddingProvider {
 
   static async load(options: TransformersOptions, ctx: TaskContext): Promise<TransformersProvider> {
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EngineError('invalid-input', `semantic.batchSize must be a positive integer, got ${batchSize}`, { field: 'batchSize' });
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new EngineError('invalid-input', `semantic.batchSize must be a positive integer, got ${batchSize}`, { field: 'batchSize' });
     let modelId = options.model ?? DEFAULT_TRANSFORMERS_MODEL;
     if (options.modelPath) {
       const folder = resolve(options.modelPath);
@@ -124,10 +129,16 @@ export class TransformersProvider implements EmbeddingProvider {
     const dimensions = config.hidden_size ?? config.dim ?? config.d_model;
     if (!dimensions) throw new EngineError('invalid-input', `${modelId}: config.json has no hidden_size, so the embedding size is unknown`, { field: 'model' });
     const trainedLength = options.modelPath ? sentenceTransformersMaxLength(resolve(options.modelPath)) : undefined;
-    const limits = [tokenizer.model_max_length as number, config.max_position_embeddings, trainedLength, options.maxLength].filter((n): n is number => typeof n === 'number' && n > 0 && Number.isFinite(n));
+    const limits = [tokenizer.model_max_length as number, config.max_position_embeddings, trainedLength, options.maxLength].filter(
+      (n): n is number => typeof n === 'number' && n > 0 && Number.isFinite(n),
+    );
     const maxLength = Math.min(...limits, 512);
     ctx.log('info', `transformers: ${modelId} (${dtype}) on ${device}, ${dimensions} dimensions, max ${maxLength} tokens`);
-    return new TransformersProvider({ tokenizer, model, device, dimensions, maxLength, modelName: options.modelPath ? resolve(options.modelPath) : modelId }, batchSize, requested);
+    return new TransformersProvider(
+      { tokenizer, model, device, dimensions, maxLength, modelName: options.modelPath ? resolve(options.modelPath) : modelId },
+      batchSize,
+      requested,
+    );
   }
 
   get dimensions(): number {
@@ -143,10 +154,14 @@ export class TransformersProvider implements EmbeddingProvider {
     for (let start = 0; start < order.length; start += this.batchSize) {
       throwIfCancelled(ctx.signal);
       const batch = order.slice(start, start + this.batchSize);
-      const inputs = tokenizer(batch.map((i) => texts[i]!), { padding: true, truncation: true, max_length: maxLength });
+      const inputs = tokenizer(
+        batch.map((i) => texts[i]!),
+        { padding: true, truncation: true, max_length: maxLength },
+      );
       const outputs = (await model(inputs)) as Record<string, Tensor>;
       const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
-      if (!hidden) throw new EngineError('invalid-input', `the model's outputs (${Object.keys(outputs).join(', ')}) include no last_hidden_state or token_embeddings`);
+      if (!hidden)
+        throw new EngineError('invalid-input', `the model's outputs (${Object.keys(outputs).join(', ')}) include no last_hidden_state or token_embeddings`);
       meanPoolInto(out, batch, hidden.data as Float32Array, (inputs.attention_mask as Tensor).data as BigInt64Array, hidden.dims[1]!, d);
       ctx.progress({ stage: 'embed', current: Math.min(order.length, start + this.batchSize), total: order.length, unit: 'texts' });
     }

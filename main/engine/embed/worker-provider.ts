@@ -17,7 +17,10 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   readonly name: string;
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { ctx: TaskContext; resolve: (m: Extract<FromEmbedWorker, { type: 'done' }>) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { ctx: TaskContext; resolve: (m: Extract<FromEmbedWorker, { type: 'done' }>) => void; reject: (e: Error) => void }
+  >();
   private state: { dimensions: number; effective: EmbeddingEffective } | null = null;
   /** set once the worker has died or been disposed: every call after that fails at once */
   private failure: EngineError | null = null;
@@ -81,11 +84,13 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     return new Promise((resolve, reject) => {
       const onAbort = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToEmbedWorker);
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        this.pending.delete(id);
-        fn(v);
-      };
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          this.pending.delete(id);
+          fn(v);
+        };
       this.pending.set(id, { ctx, resolve: settle(resolve), reject: settle(reject) });
       this.worker.postMessage({ ...body, id } as ToEmbedWorker);
       if (ctx.signal.aborted) onAbort();

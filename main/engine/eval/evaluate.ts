@@ -80,9 +80,13 @@ function plan(scorer: Scorer, split: Split, options: EvaluateOptions, shared: bo
   }
   const nUsers = split.test.users.length;
   if (nUsers === 0) {
-    throw new EngineError('invalid-input', `no user has a test item to evaluate (${split.skippedUsers} users have too little history, ${split.repeatOnlyUsers} only repeat training items): use more data, a lower split.minUserEvents or an earlier split.cutoff`, {
-      field: 'split',
-    });
+    throw new EngineError(
+      'invalid-input',
+      `no user has a test item to evaluate (${split.skippedUsers} users have too little history, ${split.repeatOnlyUsers} only repeat training items): use more data, a lower split.minUserEvents or an earlier split.cutoff`,
+      {
+        field: 'split',
+      },
+    );
   }
   const nValues = nUsers * userMetricNames(ks, split.test.ratings !== null).length;
   const values = shared ? new Float64Array(new SharedArrayBuffer(nValues * 8)) : new Float64Array(nValues);

@@ -15,7 +15,13 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   },
   { family: 'precision', name: 'Precision@K', formula: 'Σ_{r≤K} hit(r) / K', meaning: 'share of the K recommendations that are test items' },
   { family: 'map', name: 'MAP@K', formula: 'Σ_{r≤K} hit(r)·Precision@r / min(K, |T|)', meaning: 'average precision at each hit, averaged over users' },
-  { family: 'mrr', name: 'MRR@K', formula: '1 / (rank of the first hit ≤ K), 0 without a hit', meaning: 'how early the first test item appears', sameWithOneTestItem: 'map' },
+  {
+    family: 'mrr',
+    name: 'MRR@K',
+    formula: '1 / (rank of the first hit ≤ K), 0 without a hit',
+    meaning: 'how early the first test item appears',
+    sameWithOneTestItem: 'map',
+  },
   {
     family: 'hitrate',
     name: 'HitRate@K',
@@ -35,7 +41,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     formula: 'NDCG with the test rating as gain: Σ g(L[r])/log2(r+1) ÷ ideal',
     meaning: 'NDCG that rewards placing the higher-rated test items first',
   },
-  { family: 'coverage', name: 'Coverage@K', formula: '|∪_users L[1..K]| / items in the catalogue', meaning: "share of the catalogue that appears in someone's top K" },
+  {
+    family: 'coverage',
+    name: 'Coverage@K',
+    formula: '|∪_users L[1..K]| / items in the catalogue',
+    meaning: "share of the catalogue that appears in someone's top K",
+  },
 ];
 
 /** Under last1 each evaluated user has one test item (|T| = 1), where these families coincide for every user. */

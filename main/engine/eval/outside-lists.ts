@@ -59,11 +59,15 @@ export async function readOutsideLists(
   const keyAt = rankAt >= 0 ? rankAt : findColumn(reader.columns, 'score');
   if (userAt < 0 || itemAt < 0 || keyAt < 0) {
     await reader.close();
-    throw new EngineError('invalid-input', `${file}: recommendations need the columns user, item and rank or score; the file has ${reader.columns.join(', ') || 'no columns'}`, {
-      file: path,
-      line: 1,
-      hint: 'one row per recommended item: user,item,rank (1 = best) or user,item,score (higher = better), with the ids of the dataset',
-    });
+    throw new EngineError(
+      'invalid-input',
+      `${file}: recommendations need the columns user, item and rank or score; the file has ${reader.columns.join(', ') || 'no columns'}`,
+      {
+        file: path,
+        line: 1,
+        hint: 'one row per recommended item: user,item,rank (1 = best) or user,item,score (higher = better), with the ids of the dataset',
+      },
+    );
   }
   const userIndex = new Map(run.userIds.map((id, u) => [id, u]));
   const itemIndex = new Map(run.itemIds.map((id, i) => [id, i]));

@@ -34,7 +34,8 @@ export function readPerUserCsv(dir: string, runId: string, model: string): PerUs
     const available = modelsWithPerUser(dir);
     throw new EngineError(
       'not-found',
-      `run ${runId} has no per-user results for model "${model}"` + (available.length ? `; models with per-user results: ${available.join(', ')}` : '; the run evaluated no model'),
+      `run ${runId} has no per-user results for model "${model}"` +
+        (available.length ? `; models with per-user results: ${available.join(', ')}` : '; the run evaluated no model'),
       { file, field: 'model', available },
     );
   }
@@ -44,9 +45,13 @@ export function readPerUserCsv(dir: string, runId: string, model: string): PerUs
   // Header cells are fixed names and metric names (e.g. ndcg@10): none needs quoting.
   const columns = header.split(',').map((c) => c.trim());
   if (columns[0] !== 'user')
-    throw new EngineError('invalid-input', `${file}: not a per-user results file (the header starts with "${columns[0] ?? ''}", not "user"); re-evaluate the run`, {
-      file,
-      line: 1,
-    });
+    throw new EngineError(
+      'invalid-input',
+      `${file}: not a per-user results file (the header starts with "${columns[0] ?? ''}", not "user"); re-evaluate the run`,
+      {
+        file,
+        line: 1,
+      },
+    );
   return { run: runId, model, columns, csv };
 }

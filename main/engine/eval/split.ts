@@ -183,14 +183,18 @@ function boundaryOutsideTie(ts: Float64Array, order: Int32Array, start: number, 
   return last;
 }
 
-function validate(table: InteractionTable, options: SplitOptions): { method: SplitMethod; minUserEvents: number; cutoff: number | null; ties: TieRule; seed: number } {
+function validate(
+  table: InteractionTable,
+  options: SplitOptions,
+): { method: SplitMethod; minUserEvents: number; cutoff: number | null; ties: TieRule; seed: number } {
   const method = parseSplitMethod(options.method);
   const ties = options.ties ?? 'random';
   if (!TIE_RULES.includes(ties)) {
     throw new EngineError('invalid-input', `split.ties must be ${TIE_RULES.join(' or ')}, got ${String(ties)}`, { field: 'split.ties', value: ties });
   }
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new EngineError('invalid-input', `seed must be a non-negative integer, got ${seed}`, { field: 'seed', value: seed });
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new EngineError('invalid-input', `seed must be a non-negative integer, got ${seed}`, { field: 'seed', value: seed });
   const minUserEvents = options.minUserEvents ?? 2;
   if (!Number.isInteger(minUserEvents) || minUserEvents < 2) {
     throw new EngineError('invalid-input', `split.minUserEvents must be an integer >= 2 (one training and one test event), got ${minUserEvents}`, {
@@ -200,7 +204,10 @@ function validate(table: InteractionTable, options: SplitOptions): { method: Spl
   }
   const cutoff = options.cutoff ?? null;
   if (cutoff !== null && !Number.isFinite(cutoff)) {
-    throw new EngineError('invalid-input', `split.cutoff must be a timestamp in seconds since the epoch, got ${cutoff}`, { field: 'split.cutoff', value: cutoff });
+    throw new EngineError('invalid-input', `split.cutoff must be a timestamp in seconds since the epoch, got ${cutoff}`, {
+      field: 'split.cutoff',
+      value: cutoff,
+    });
   }
   const n = table.user.length;
   if (table.item.length !== n || table.ts.length !== n || (table.rating && table.rating.length !== n)) {
@@ -212,10 +219,14 @@ function validate(table: InteractionTable, options: SplitOptions): { method: Spl
     const u = table.user[k]!;
     const i = table.item[k]!;
     if (u < 0 || u >= nUsers || i < 0 || i >= nItems || !Number.isFinite(table.ts[k]!)) {
-      throw new EngineError('invalid-input', `interaction row ${k}: user index ${u}, item index ${i} or timestamp ${table.ts[k]} is out of range; re-import the log`, {
-        field: 'interactions',
-        row: k,
-      });
+      throw new EngineError(
+        'invalid-input',
+        `interaction row ${k}: user index ${u}, item index ${i} or timestamp ${table.ts[k]} is out of range; re-import the log`,
+        {
+          field: 'interactions',
+          row: k,
+        },
+      );
     }
   }
   return { method, minUserEvents, cutoff, ties, seed };

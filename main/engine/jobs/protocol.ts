@@ -7,8 +7,7 @@ import type { ProgressUpdate } from '../common/task-context.ts';
  * (per sender, increasing) so the receiver can log and order them; errors travel as data.
  */
 export type ToWorker =
-  | { type: 'start'; seq: number; jobId: string; kind: string; arg: unknown; workspace: string }
-  | { type: 'cancel'; seq: number; jobId: string };
+  { type: 'start'; seq: number; jobId: string; kind: string; arg: unknown; workspace: string } | { type: 'cancel'; seq: number; jobId: string };
 
 export type FromWorker =
   | { type: 'ready'; seq: number }

@@ -117,7 +117,9 @@ export class JobRunner {
     const worker = new Worker(this.opts.workerUrl, { env: SHARE_ENV });
     const slot: Slot = { worker, thread: worker.threadId, jobId: null, seq: 0 };
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
-    worker.on('error', (err) => this.onCrash(slot, { kind: 'worker-crashed', message: `worker crashed: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }));
+    worker.on('error', (err) =>
+      this.onCrash(slot, { kind: 'worker-crashed', message: `worker crashed: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }),
+    );
     worker.on('exit', (code) => {
       if (!this.closed) this.onCrash(slot, { kind: 'worker-crashed', message: `worker exited with code ${code} while running the job` });
     });

@@ -31,13 +31,13 @@ export function serveJobs(handlers: Record<string, JobHandler>): void {
       log: (level, message) => send({ type: 'log', seq: ++seq, jobId, level, message }),
     };
     const handler = handlers[msg.kind];
-    const work = handler
-      ? handler(msg.arg, ctx, { workspace: msg.workspace })
-      : Promise.reject(new Error(`no handler for job kind ${msg.kind}`));
-    work.then(
-      (result) => send({ type: 'done', seq: ++seq, jobId, result }),
-      (err: unknown) => send({ type: 'failed', seq: ++seq, jobId, error: toErrorData(err) }),
-    ).finally(() => running.delete(jobId));
+    const work = handler ? handler(msg.arg, ctx, { workspace: msg.workspace }) : Promise.reject(new Error(`no handler for job kind ${msg.kind}`));
+    work
+      .then(
+        (result) => send({ type: 'done', seq: ++seq, jobId, result }),
+        (err: unknown) => send({ type: 'failed', seq: ++seq, jobId, error: toErrorData(err) }),
+      )
+      .finally(() => running.delete(jobId));
   });
   send({ type: 'ready', seq: ++seq });
 }

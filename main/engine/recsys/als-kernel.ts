@@ -26,7 +26,21 @@ export type AlsWasmModule = WasmModule;
 /** The kernel's exports; pointers are byte offsets into the shared memory. */
 export interface AlsKernel {
   /** scratch: solveScratchBytes(k, most entries of a row) bytes; withLoss 1: returns the observed-entry loss terms of the updated rows */
-  solveRows(x: number, y: number, g: number, indptr: number, indices: number, cm1: number, r0: number, r1: number, k: number, reg: number, cgSteps: number, scratch: number, withLoss: number): number;
+  solveRows(
+    x: number,
+    y: number,
+    g: number,
+    indptr: number,
+    indices: number,
+    cm1: number,
+    r0: number,
+    r1: number,
+    k: number,
+    reg: number,
+    cgSteps: number,
+    scratch: number,
+    withLoss: number,
+  ): number;
   gram(a: number, r0: number, r1: number, k: number, out: number): void;
   scoreUsers(users: number, nUsers: number, panels: number, nPanels: number, k: number, out: number, outStride: number): void;
   heapBase(): number;
@@ -102,7 +116,11 @@ export class MemoryPlan {
   create(purpose: string): WasmMemory {
     const pages = Math.ceil(this.end / PAGE_BYTES);
     if (pages > MAX_PAGES) {
-      throw new EngineError('invalid-input', `${purpose} needs ${(this.end / 2 ** 30).toFixed(2)} GiB, above the 4 GiB a WebAssembly memory can hold: use fewer factors or a smaller interaction log`, { bytes: this.end });
+      throw new EngineError(
+        'invalid-input',
+        `${purpose} needs ${(this.end / 2 ** 30).toFixed(2)} GiB, above the 4 GiB a WebAssembly memory can hold: use fewer factors or a smaller interaction log`,
+        { bytes: this.end },
+      );
     }
     return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   }

@@ -22,9 +22,7 @@ export interface SolveQueue {
 }
 
 export type AlsWorkerRequest =
-  | { type: 'init'; module: AlsWasmModule; memory: WasmMemory }
-  | { type: 'calls'; calls: KernelCall[] }
-  | { type: 'queue'; queue: SolveQueue };
+  { type: 'init'; module: AlsWasmModule; memory: WasmMemory } | { type: 'calls'; calls: KernelCall[] } | { type: 'queue'; queue: SolveQueue };
 
 export type AlsWorkerReply = { type: 'results'; results: number[] } | { type: 'error'; error: EngineErrorData };
 

@@ -36,7 +36,8 @@ function validateCsr(m: Csr): void {
   const bad = (message: string): never => {
     throw new EngineError('invalid-input', `ALS user-item matrix: ${message}`);
   };
-  if (!Number.isInteger(m.nRows) || m.nRows < 1 || !Number.isInteger(m.nCols) || m.nCols < 1) bad(`needs at least one user and one item (got ${m.nRows} x ${m.nCols})`);
+  if (!Number.isInteger(m.nRows) || m.nRows < 1 || !Number.isInteger(m.nCols) || m.nCols < 1)
+    bad(`needs at least one user and one item (got ${m.nRows} x ${m.nCols})`);
   if (m.indptr.length !== m.nRows + 1 || m.indptr[0] !== 0) bad('indptr must have nRows + 1 entries starting at 0');
   const nnz = m.indptr[m.nRows]!;
   if (m.indices.length < nnz || m.data.length < nnz) bad(`indptr ends at ${nnz} but indices/data are shorter`);
@@ -132,7 +133,21 @@ class AlsTrainer {
     new Int32Array(this.sync, 0, 1)[0] = 0;
     await this.pool.runQueues(
       this.lay.scratch.map((scratch) => ({
-        args: [solve.factors, other.factors, this.lay.gram, solve.indptr, solve.indices, solve.cm1, 0, 0, k, regularization, cgSteps, scratch, withLoss ? 1 : 0],
+        args: [
+          solve.factors,
+          other.factors,
+          this.lay.gram,
+          solve.indptr,
+          solve.indices,
+          solve.cm1,
+          0,
+          0,
+          k,
+          regularization,
+          cgSteps,
+          scratch,
+          withLoss ? 1 : 0,
+        ],
         bounds: solve.chunks,
         sync: this.sync,
       })),
@@ -168,7 +183,10 @@ export async function trainAls(userItems: Csr, params: AlsParams, ctx: TaskConte
   const plan = new MemoryPlan();
   const lay = planLayout(plan, nUsers, nItems, nnz, k, threads, maxDegree(userItems));
   const memory = plan.create('ALS training');
-  ctx.log('info', `ALS: ${nUsers} users x ${nItems} items, ${nnz} interactions, ${params.factors} factors, ${threads} threads, ${(plan.bytes / 2 ** 20).toFixed(0)} MiB kernel memory`);
+  ctx.log(
+    'info',
+    `ALS: ${nUsers} users x ${nItems} items, ${nnz} interactions, ${params.factors} factors, ${threads} threads, ${(plan.bytes / 2 ** 20).toFixed(0)} MiB kernel memory`,
+  );
   const { userRank, itemRank, sumCm1 } = writeMatrices(memory, userItems, lay, params);
   // a gram costs the same for every row
   lay.users.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((nUsers * t) / threads));

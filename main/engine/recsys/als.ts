@@ -63,7 +63,8 @@ function loadMatrix(path: string): { data: Float32Array; rows: number; cols: num
   } catch (err) {
     throw new EngineError('invalid-input', `${path}: cannot read ALS factors (${(err as Error).message}); retrain the ALS stage`, { file: path });
   }
-  if (a.shape.length !== 2) throw new EngineError('invalid-input', `${path}: expected a 2-D factor matrix, found shape (${a.shape.join(', ')}); retrain the ALS stage`, { file: path });
+  if (a.shape.length !== 2)
+    throw new EngineError('invalid-input', `${path}: expected a 2-D factor matrix, found shape (${a.shape.join(', ')}); retrain the ALS stage`, { file: path });
   return { data: a.data, rows: a.shape[0]!, cols: a.shape[1]! };
 }
 
@@ -71,7 +72,9 @@ export function loadAls(dir: string): AlsModel {
   const users = loadMatrix(join(dir, USER_FILE));
   const items = loadMatrix(join(dir, ITEM_FILE));
   if (users.cols !== items.cols) {
-    throw new EngineError('invalid-input', `${dir}: user factors have ${users.cols} columns but item factors ${items.cols}; retrain the ALS stage`, { file: dir });
+    throw new EngineError('invalid-input', `${dir}: user factors have ${users.cols} columns but item factors ${items.cols}; retrain the ALS stage`, {
+      file: dir,
+    });
   }
   return { nUsers: users.rows, nItems: items.rows, factors: users.cols, userFactors: users.data, itemFactors: items.data };
 }

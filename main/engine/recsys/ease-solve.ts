@@ -93,7 +93,8 @@ export async function solveEase(train: Csr, lambda: number, threads: number, ctx
     if (pool) await pool.run(Array.from({ length: used }, (_, t) => batches[t] ?? []));
     else for (const call of batches.flat()) (k[call.fn as keyof EaseKernel] as (...args: number[]) => unknown)(...call.args);
   };
-  const shares = (from: number, to: number) => Array.from({ length: used }, (_, t) => [from + Math.floor(((to - from) * t) / used), from + Math.floor(((to - from) * (t + 1)) / used)] as const);
+  const shares = (from: number, to: number) =>
+    Array.from({ length: used }, (_, t) => [from + Math.floor(((to - from) * t) / used), from + Math.floor(((to - from) * (t + 1)) / used)] as const);
   const report = (phase: number, done: number) => ctx.progress({ stage: 'ease', current: phase * n + done, total: 3 * n, unit: 'step' });
   try {
     for (let j0 = 0; j0 < n; j0 += PANEL) {
@@ -101,14 +102,22 @@ export async function solveEase(train: Csr, lambda: number, threads: number, ctx
       await run(shares(j0, n).map(([i0, i1]) => [{ fn: 'panelUpdate', args: [at.a, n, j0, j1, i0, i1] }]));
       const bad = k.panelFactor(at.a, n, j0, j1, at.diag);
       if (bad >= 0) {
-        throw new EngineError('invalid-input', `EASE: the regularised Gram matrix is not positive definite at item ${bad} (pivot ${a[bad * n + bad]}); use a larger ease.lambda`, { field: 'ease.lambda' });
+        throw new EngineError(
+          'invalid-input',
+          `EASE: the regularised Gram matrix is not positive definite at item ${bad} (pivot ${a[bad * n + bad]}); use a larger ease.lambda`,
+          { field: 'ease.lambda' },
+        );
       }
       report(0, j1);
       await checkpoint(ctx);
     }
     // rows of N cost (n − r)²: consecutive blocks of rows per thread cost about the same
     for (let r0 = 0; r0 < n; r0 += used * INVERSE_ROWS) {
-      await run(Array.from({ length: used }, (_, t) => [{ fn: 'inverseRows', args: [at.a, n, at.diag, Math.min(n, r0 + t * INVERSE_ROWS), Math.min(n, r0 + (t + 1) * INVERSE_ROWS)] }]));
+      await run(
+        Array.from({ length: used }, (_, t) => [
+          { fn: 'inverseRows', args: [at.a, n, at.diag, Math.min(n, r0 + t * INVERSE_ROWS), Math.min(n, r0 + (t + 1) * INVERSE_ROWS)] },
+        ]),
+      );
       report(1, Math.min(n, r0 + used * INVERSE_ROWS));
       await checkpoint(ctx);
     }

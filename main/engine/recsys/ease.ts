@@ -102,7 +102,9 @@ export function loadEase(dir: string): EaseModel {
     throw new EngineError('invalid-input', `${path}: cannot read EASE weights (${(err as Error).message}); retrain the ease stage`, { file: path });
   }
   if (a.shape.length !== 2 || a.shape[0] !== a.shape[1]) {
-    throw new EngineError('invalid-input', `${path}: expected a square item × item matrix, found shape (${a.shape.join(', ')}); retrain the ease stage`, { file: path });
+    throw new EngineError('invalid-input', `${path}: expected a square item × item matrix, found shape (${a.shape.join(', ')}); retrain the ease stage`, {
+      file: path,
+    });
   }
   return { nItems: a.shape[0]!, weights: a.data };
 }
@@ -130,7 +132,8 @@ export function createEaseScorer(model: EaseModel, history: Csr): Scorer {
 /** The history items that contributed most to `item`'s score: each with its weight B[history item][item]. */
 export function explainEase(model: EaseModel, history: Int32Array, item: number, n: number): { item: number; weight: number }[] {
   for (const i of [item, ...history]) {
-    if (!Number.isInteger(i) || i < 0 || i >= model.nItems) throw new EngineError('invalid-input', `EASE explain: item index ${i} is outside 0..${model.nItems - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= model.nItems)
+      throw new EngineError('invalid-input', `EASE explain: item index ${i} is outside 0..${model.nItems - 1}`);
   }
   const contributions = Array.from(history, (j) => ({ item: j, weight: model.weights[j * model.nItems + item]! }));
   contributions.sort((a, b) => b.weight - a.weight || a.item - b.item);

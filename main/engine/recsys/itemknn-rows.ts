@@ -37,7 +37,6 @@ export interface NeighbourRows {
   weights: Float32Array;
 }
 
-
 /** Keeps the k best (weight desc, then item asc) in a min-heap whose root is the worst kept. */
 class TopK {
   readonly k: number;

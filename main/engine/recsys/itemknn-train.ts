@@ -127,8 +127,17 @@ async function runInline(data: Cooccurrence, settings: ItemKnnSettings, queue: C
   }
 }
 
-async function runInWorkers(data: Cooccurrence, settings: ItemKnnSettings, threads: number, queue: ChunkQueue, parts: Map<number, NeighbourRows>): Promise<void> {
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('../workers/itemknn-worker.ts', import.meta.url), { workerData: { data, settings } }));
+async function runInWorkers(
+  data: Cooccurrence,
+  settings: ItemKnnSettings,
+  threads: number,
+  queue: ChunkQueue,
+  parts: Map<number, NeighbourRows>,
+): Promise<void> {
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('../workers/itemknn-worker.ts', import.meta.url), { workerData: { data, settings } }),
+  );
   try {
     await Promise.all(
       workers.map(

@@ -35,7 +35,10 @@ export function saveItemKnn(dir: string, model: ItemKnnModel, params: ItemKnnPar
   saveNpy(join(dir, FILES.indptr), model.indptr, [model.nItems + 1]);
   saveNpy(join(dir, FILES.indices), model.indices, [model.indices.length]);
   saveNpy(join(dir, FILES.weights), model.weights, [model.weights.length]);
-  writeFileSync(join(dir, 'itemknn.json'), JSON.stringify({ ...params, layout: 'CSR: row j = neighbours of item j (indices, weights), best first' }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'itemknn.json'),
+    JSON.stringify({ ...params, layout: 'CSR: row j = neighbours of item j (indices, weights), best first' }, null, 2) + '\n',
+  );
 }
 
 export function loadItemKnn(dir: string): ItemKnnModel {
@@ -84,7 +87,8 @@ export function createItemKnnScorer(model: ItemKnnModel, history: Csr): Scorer {
 /** The history items that contributed most to `item`'s score: each with its similarity to `item`. */
 export function explainItemKnn(model: ItemKnnModel, history: Int32Array, item: number, n: number): { item: number; weight: number }[] {
   for (const i of [item, ...history]) {
-    if (!Number.isInteger(i) || i < 0 || i >= model.nItems) throw new EngineError('invalid-input', `ItemKNN explain: item index ${i} is outside 0..${model.nItems - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= model.nItems)
+      throw new EngineError('invalid-input', `ItemKNN explain: item index ${i} is outside 0..${model.nItems - 1}`);
   }
   const contributions: { item: number; weight: number }[] = [];
   for (const j of history) {
@@ -98,7 +102,8 @@ export function explainItemKnn(model: ItemKnnModel, history: Int32Array, item: n
 
 /** The k most similar items to `item`: the start of its neighbour row (best first). */
 export function itemNeighbours(model: ItemKnnModel, item: number, k: number): { item: number; score: number }[] {
-  if (!Number.isInteger(item) || item < 0 || item >= model.nItems) throw new EngineError('invalid-input', `ItemKNN neighbours: item index ${item} is outside 0..${model.nItems - 1}`);
+  if (!Number.isInteger(item) || item < 0 || item >= model.nItems)
+    throw new EngineError('invalid-input', `ItemKNN neighbours: item index ${item} is outside 0..${model.nItems - 1}`);
   const start = model.indptr[item]!;
   const end = Math.min(model.indptr[item + 1]!, start + Math.max(0, k));
   return Array.from({ length: end - start }, (_, r) => ({ item: model.indices[start + r]!, score: model.weights[start + r]! }));

@@ -61,7 +61,10 @@ function validateBayesParams(params: BayesParams): { m: number | 'mean'; minRati
     throw new EngineError('invalid-input', `popularity.m must be a number >= 0 or "mean", got ${String(m)}`, { field: 'popularity.m', value: m });
   }
   if (!Number.isInteger(minRatings) || minRatings < 0) {
-    throw new EngineError('invalid-input', `popularity.minRatings must be an integer >= 0, got ${minRatings}`, { field: 'popularity.minRatings', value: minRatings });
+    throw new EngineError('invalid-input', `popularity.minRatings must be an integer >= 0, got ${minRatings}`, {
+      field: 'popularity.minRatings',
+      value: minRatings,
+    });
   }
   return { m, minRatings };
 }
@@ -120,7 +123,10 @@ export function savePopularity(dir: string, model: PopularityModel, itemIds: rea
   const top = topItems(model, topN);
   saveNpy(join(dir, 'scores.npy'), model.scores, [model.scores.length]);
   saveNpy(join(dir, 'top.npy'), top, [top.length]);
-  saveIds(join(dir, 'top_items.txt'), Array.from(top, (i) => itemIds[i]!));
+  saveIds(
+    join(dir, 'top_items.txt'),
+    Array.from(top, (i) => itemIds[i]!),
+  );
   writeFileSync(join(dir, 'popularity.json'), JSON.stringify({ kind: model.kind, effective: model.effective }, null, 2) + '\n');
 }
 

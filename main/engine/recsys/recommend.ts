@@ -63,7 +63,13 @@ function baselineScorer(run: ServingRun): Scorer {
 
 type AnsweringMode = Exclude<RecommendMode, 'auto'>;
 
-const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = { cf: ['als'], itemknn: ['itemknn'], ease: ['ease'], semantic: ['semantic'], hybrid: ['hybrid', 'als', 'semantic'] };
+const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = {
+  cf: ['als'],
+  itemknn: ['itemknn'],
+  ease: ['ease'],
+  semantic: ['semantic'],
+  hybrid: ['hybrid', 'als', 'semantic'],
+};
 
 /** Throws the reason when a model the answer needs lost its artifacts: a missing model never silently becomes another. */
 function checkAvailable(run: ServingRun, used: AnsweringMode, asked: RecommendMode): void {
@@ -86,7 +92,8 @@ function checkAvailable(run: ServingRun, used: AnsweringMode, asked: RecommendMo
  */
 function chooseMode(run: ServingRun, mode: RecommendMode, historyLength: number): AnsweringMode {
   const need = (ok: boolean, stage: string): void => {
-    if (!ok) throw new EngineError('invalid-input', `run ${run.runId} has no ${stage} stage: train with --stages ${stage} or use another mode`, { field: 'mode' });
+    if (!ok)
+      throw new EngineError('invalid-input', `run ${run.runId} has no ${stage} stage: train with --stages ${stage} or use another mode`, { field: 'mode' });
   };
   const has = (stage: string): boolean => run.trained.has(stage);
   if (mode === 'cf') need(has('als'), 'als');

@@ -81,9 +81,13 @@ function checkTemplate(template: string, columns: readonly string[]): void {
   const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!.trim());
   const known = new Set(columns.map((c) => c.toLowerCase()));
   if (!names.some((n) => known.has(n.toLowerCase()))) {
-    throw new EngineError('invalid-input', `semantic.template "${template}" names none of the catalogue columns (${columns.join(', ')}): use {column} placeholders, e.g. "{${columns.find((c) => /title|name/i.test(c)) ?? columns[0] ?? 'title'}}"`, {
-      field: 'template',
-    });
+    throw new EngineError(
+      'invalid-input',
+      `semantic.template "${template}" names none of the catalogue columns (${columns.join(', ')}): use {column} placeholders, e.g. "{${columns.find((c) => /title|name/i.test(c)) ?? columns[0] ?? 'title'}}"`,
+      {
+        field: 'template',
+      },
+    );
   }
 }
 
@@ -99,7 +103,8 @@ export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: Tas
   if (catalog.rows.length === 0) throw new EngineError('invalid-input', 'the catalogue has no items to index');
   const items = catalog.rows.map((row, i) => {
     const id = row[catalog.idColumn]?.trim();
-    if (!id) throw new EngineError('invalid-input', `catalogue row ${i + 1}: the id column "${catalog.idColumn}" is empty`, { line: i + 1, field: catalog.idColumn });
+    if (!id)
+      throw new EngineError('invalid-input', `catalogue row ${i + 1}: the id column "${catalog.idColumn}" is empty`, { line: i + 1, field: catalog.idColumn });
     return id;
   });
   const texts = catalog.rows.map((row) => renderTemplate(template, row));
@@ -149,7 +154,14 @@ function createIndexStore(path: string, dims: number, options: SemanticBuildOpti
   const kind = options.storeKind ?? defaultVectorStoreKind();
   const factory = options.factory ?? DEFAULT_VSS_FACTORY;
   const shards = kind === 'vss' && factory === DEFAULT_VSS_FACTORY ? exactIndexShards(options.catalog.rows.length) : undefined;
-  const storeOptions = { factory: options.factory, efConstruction: options.efConstruction, efSearch: options.efSearch, nprobe: options.nprobe, batchRows: options.batchRows, shards };
+  const storeOptions = {
+    factory: options.factory,
+    efConstruction: options.efConstruction,
+    efSearch: options.efSearch,
+    nprobe: options.nprobe,
+    batchRows: options.batchRows,
+    shards,
+  };
   try {
     return { store: createVectorStore(path, dims, { kind, ...storeOptions }) };
   } catch (err) {
@@ -208,10 +220,12 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
     return row === undefined ? null : saved.vectors.subarray(row * info.dimensions, (row + 1) * info.dimensions);
   };
   const start = (): Promise<EmbeddingProvider> =>
-    (options.embedInWorker ? WorkerEmbeddingProvider.start(info.embedding, dir, ctx) : restoreEmbeddingProvider(info.embedding, dir, ctx)).catch((err: unknown) => {
-      provider = null; // a failed load (missing model, no key) is retried by the next search
-      throw err;
-    });
+    (options.embedInWorker ? WorkerEmbeddingProvider.start(info.embedding, dir, ctx) : restoreEmbeddingProvider(info.embedding, dir, ctx)).catch(
+      (err: unknown) => {
+        provider = null; // a failed load (missing model, no key) is retried by the next search
+        throw err;
+      },
+    );
   // A worker that died is replaced by the next search, instead of failing every search after it.
   const embedder = async (): Promise<EmbeddingProvider> => {
     const current = (provider ??= start());
@@ -230,7 +244,10 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
     similar(item, k, filter) {
       const vector = vectorOf(item);
       if (!vector) throw new EngineError('not-found', `item "${item}" is not in the semantic index`, { item });
-      return store.search(vector, k + 1, filter).filter((h) => h.item !== item).slice(0, k);
+      return store
+        .search(vector, k + 1, filter)
+        .filter((h) => h.item !== item)
+        .slice(0, k);
     },
     vectorOf,
     async close() {
@@ -241,11 +258,15 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
 }
 
 function loadItemVectors(dir: string, d: number): { rows: Map<string, number>; vectors: Float32Array } {
-  if (!existsSync(join(dir, VECTORS_FILE))) throw new EngineError('not-found', `${dir}: no ${VECTORS_FILE} (built by an older version); rebuild the semantic stage`);
+  if (!existsSync(join(dir, VECTORS_FILE)))
+    throw new EngineError('not-found', `${dir}: no ${VECTORS_FILE} (built by an older version); rebuild the semantic stage`);
   const ids = loadIds(join(dir, IDS_FILE));
   const { data, shape } = loadFloat32(join(dir, VECTORS_FILE));
   if (shape[0] !== ids.length || shape[1] !== d) {
-    throw new EngineError('invalid-input', `${dir}: ${VECTORS_FILE} (${shape.join('x')}) does not match ${ids.length} items of ${d} dimensions; rebuild the semantic stage`);
+    throw new EngineError(
+      'invalid-input',
+      `${dir}: ${VECTORS_FILE} (${shape.join('x')}) does not match ${ids.length} items of ${d} dimensions; rebuild the semantic stage`,
+    );
   }
   return { rows: new Map(ids.map((id, i) => [id, i])), vectors: data };
 }
@@ -255,7 +276,10 @@ function splitRows(v: Float32Array, d: number): Float32Array[] {
 }
 
 /** Item vectors in the caller's item order (nItems × d); items absent from the index are flagged and left zero. */
-export function itemVectorsInOrder(index: Pick<SemanticIndex, 'vectorOf' | 'info'>, itemIds: readonly string[]): { vectors: Float32Array; present: Uint8Array } {
+export function itemVectorsInOrder(
+  index: Pick<SemanticIndex, 'vectorOf' | 'info'>,
+  itemIds: readonly string[],
+): { vectors: Float32Array; present: Uint8Array } {
   const d = index.info.dimensions;
   const vectors = new Float32Array(itemIds.length * d);
   const present = new Uint8Array(itemIds.length);
@@ -279,7 +303,8 @@ export interface ProfileOptions {
  */
 export function buildUserProfiles(events: TrainEvents, nUsers: number, itemVectors: Float32Array, d: number, options: ProfileOptions = {}): Float32Array {
   const halfLife = options.recencyHalfLifeDays;
-  if (halfLife !== undefined && !(halfLife > 0)) throw new EngineError('invalid-input', `recencyHalfLifeDays must be positive, got ${halfLife}`, { field: 'recencyHalfLifeDays' });
+  if (halfLife !== undefined && !(halfLife > 0))
+    throw new EngineError('invalid-input', `recencyHalfLifeDays must be positive, got ${halfLife}`, { field: 'recencyHalfLifeDays' });
   const last = new Float64Array(nUsers).fill(-Infinity);
   if (halfLife) for (let e = 0; e < events.user.length; e++) last[events.user[e]!] = Math.max(last[events.user[e]!]!, events.ts[e]!);
   const profiles = new Float64Array(nUsers * d);
@@ -312,10 +337,12 @@ export function createSemanticScorer(profiles: Float32Array, itemVectors: Float3
   return {
     nItems,
     scoreUsers(users, out) {
-      if (out.length < users.length * nItems) throw new EngineError('invalid-input', `semantic scoreUsers: out holds ${out.length} floats, needs ${users.length} users x ${nItems} items`);
+      if (out.length < users.length * nItems)
+        throw new EngineError('invalid-input', `semantic scoreUsers: out holds ${out.length} floats, needs ${users.length} users x ${nItems} items`);
       for (let b = 0; b < users.length; b++) {
         const u = users[b]!;
-        if (!Number.isInteger(u) || u < 0 || u >= nUsers) throw new EngineError('invalid-input', `semantic scoreUsers: user index ${u} is outside 0..${nUsers - 1}`);
+        if (!Number.isInteger(u) || u < 0 || u >= nUsers)
+          throw new EngineError('invalid-input', `semantic scoreUsers: user index ${u} is outside 0..${nUsers - 1}`);
         const p = profiles.subarray(u * d, (u + 1) * d);
         const row = b * nItems;
         for (let i = 0; i < nItems; i++) {

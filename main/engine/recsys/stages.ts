@@ -44,7 +44,11 @@ export interface ModelStage {
 }
 
 function requireSplit(input: StageInput, stage: string): Split {
-  if (!input.split) throw new EngineError('invalid-input', `stage ${stage} needs an interaction log`, { field: 'stages', hint: 'pass --interactions FILE, or train only the semantic stage on a catalogue' });
+  if (!input.split)
+    throw new EngineError('invalid-input', `stage ${stage} needs an interaction log`, {
+      field: 'stages',
+      hint: 'pass --interactions FILE, or train only the semantic stage on a catalogue',
+    });
   return input.split;
 }
 
@@ -53,7 +57,11 @@ function alsParams(config: TrainyardConfig, threads: number): typeof ALS_DEFAULT
 }
 
 /** A popularity baseline: one score per item, fitted on the training part. */
-function popularityStage(name: 'popularity' | 'bayes-popularity', params: (config: TrainyardConfig) => unknown, fit: (split: Split, config: TrainyardConfig) => PopularityModel): ModelStage {
+function popularityStage(
+  name: 'popularity' | 'bayes-popularity',
+  params: (config: TrainyardConfig) => unknown,
+  fit: (split: Split, config: TrainyardConfig) => PopularityModel,
+): ModelStage {
   return {
     name,
     needs: 'interactions',
@@ -68,8 +76,16 @@ function popularityStage(name: 'popularity' | 'bayes-popularity', params: (confi
   };
 }
 
-const popularity = popularityStage('popularity', () => ({}), (split) => fitCountPopularity(split));
-const bayesPopularity = popularityStage('bayes-popularity', (config) => config['bayes-popularity'], (split, config) => fitBayesPopularity(split, config['bayes-popularity']));
+const popularity = popularityStage(
+  'popularity',
+  () => ({}),
+  (split) => fitCountPopularity(split),
+);
+const bayesPopularity = popularityStage(
+  'bayes-popularity',
+  (config) => config['bayes-popularity'],
+  (split, config) => fitBayesPopularity(split, config['bayes-popularity']),
+);
 
 const als: ModelStage = {
   name: 'als',
@@ -121,7 +137,8 @@ const semantic: ModelStage = {
   after: [],
   params: (config) => ({ ...config.semantic, seed: config.seed }),
   async train(input, dir, ctx) {
-    if (!input.catalog) throw new EngineError('invalid-input', 'the semantic stage needs an item catalogue', { field: 'data.items', hint: 'pass --items FILE' });
+    if (!input.catalog)
+      throw new EngineError('invalid-input', 'the semantic stage needs an item catalogue', { field: 'data.items', hint: 'pass --items FILE' });
     const s = input.config.semantic;
     const info = await buildSemanticIndex(
       {
@@ -175,7 +192,10 @@ const hybrid: ModelStage = {
       return { weight: fixed, tuned: false };
     }
     const inner = thinTestUsers(
-      splitInteractions({ userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train }, { method: 'last1', minUserEvents: input.config.split.minUserEvents, ties: input.config.split.ties, seed: input.config.seed }),
+      splitInteractions(
+        { userIds: [...input.userIds], itemIds: [...input.itemIds], ...split.train },
+        { method: 'last1', minUserEvents: input.config.split.minUserEvents, ties: input.config.split.ties, seed: input.config.seed },
+      ),
       input.config.hybrid.validationUsers,
     );
     const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), progressAs(ctx, HYBRID_VALIDATION_ALS));
@@ -189,7 +209,10 @@ const hybrid: ModelStage = {
       return { weight, ndcg10 };
     });
     const best = validation.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
-    writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n');
+    writeFileSync(
+      join(dir, HYBRID_FILE),
+      JSON.stringify({ weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n',
+    );
     ctx.log('info', `hybrid: CF weight ${best.weight} (validation NDCG@10 ${best.ndcg10.toFixed(4)})`);
     return { weight: best.weight, tuned: true };
   },

@@ -14,7 +14,13 @@ export function readClassifierDetail(dir: string, manifest: RunManifest): Classi
   const metricsFile = join(stageDir, 'metrics.json');
   const confusionFile = join(stageDir, 'confusion.json');
   if (!existsSync(metricsFile) || !existsSync(confusionFile)) return null;
-  const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as { model: string; labels: string[]; test: StoredEvaluation; baseline: StoredEvaluation; candidates?: ClassifierDetail['candidates'] };
+  const m = JSON.parse(readFileSync(metricsFile, 'utf8')) as {
+    model: string;
+    labels: string[];
+    test: StoredEvaluation;
+    baseline: StoredEvaluation;
+    candidates?: ClassifierDetail['candidates'];
+  };
   const c = JSON.parse(readFileSync(confusionFile, 'utf8')) as { matrix: number[][] };
   return {
     model: m.model,

@@ -53,7 +53,10 @@ async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (par
 export const classifierTrainer: ClassifierTrainer = {
   train: (job, ctx) =>
     withEmbedding(job, ctx, async (params, encoders) => {
-      const result = await trainClassifier({ ...job, params, ...(encoders.provider ? { provider: encoders.provider } : {}), ...(encoders.candidates ? { encoders: encoders.candidates } : {}) }, ctx);
+      const result = await trainClassifier(
+        { ...job, params, ...(encoders.provider ? { provider: encoders.provider } : {}), ...(encoders.candidates ? { encoders: encoders.candidates } : {}) },
+        ctx,
+      );
       const chosen = result.model === 'encoder' ? (encoders.opened.get(result.encoder ?? '') ?? [...encoders.opened.values()][0]) : undefined;
       if (chosen) {
         const { provider, config } = chosen;
@@ -65,7 +68,16 @@ export const classifierTrainer: ClassifierTrainer = {
     }),
   crossValidate: (job, nSplits, ctx) =>
     withEmbedding(job, ctx, (params, encoders) =>
-      crossValidate({ ...job, params, nSplits, ...(encoders.provider ? { provider: encoders.provider } : {}), ...(encoders.candidates ? { encoders: encoders.candidates } : {}) }, ctx),
+      crossValidate(
+        {
+          ...job,
+          params,
+          nSplits,
+          ...(encoders.provider ? { provider: encoders.provider } : {}),
+          ...(encoders.candidates ? { encoders: encoders.candidates } : {}),
+        },
+        ctx,
+      ),
     ),
 };
 

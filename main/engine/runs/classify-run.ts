@@ -50,7 +50,8 @@ export function classifyParams(set: readonly string[] | undefined): Record<strin
 export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths, trainer: ClassifierTrainer, ctx: TaskContext): Promise<ClassifyRunResult> {
   const model = args.model ?? 'auto';
   const params = classifyParams(args.set);
-  if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo)) params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
+  if (typeof params.compareTo === 'string' && RUN_ID.test(params.compareTo))
+    params.compareTo = join(runDir(paths, params.compareTo), readManifest(paths, params.compareTo).stages[0]?.name ?? model);
   const { embedding: _embedding, ...trainParams } = params;
   // bad input fails here, before a run folder exists; training goes on with the rows read
   const data = checkClassifierData(args.data, parseClassifyParams({ ...trainParams, model }), args.textCol, args.labelCol, args.cv);
@@ -72,7 +73,14 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
   const stage = manifest.stages[0]!;
   try {
     const t0 = performance.now();
-    const job: ClassifierJob = { data, model, params, outDir: join(dir, model), ...(args.textCol ? { textCol: args.textCol } : {}), ...(args.labelCol ? { labelCol: args.labelCol } : {}) };
+    const job: ClassifierJob = {
+      data,
+      model,
+      params,
+      outDir: join(dir, model),
+      ...(args.textCol ? { textCol: args.textCol } : {}),
+      ...(args.labelCol ? { labelCol: args.labelCol } : {}),
+    };
     const result = await trainer.train(job, ctx);
     const cv = args.cv ? await trainer.crossValidate(job, args.cv, ctx) : null;
     if (cv) writeJson(join(job.outDir, 'cv.json'), cv);
@@ -90,7 +98,15 @@ export async function classifyRun(args: ClassifyTrainArgs, paths: WorkspacePaths
     manifest.status = 'succeeded';
     manifest.finishedAt = new Date().toISOString();
     saveManifest(paths, manifest);
-    return { runId, runDir: dir, model: result.model, candidates: result.candidates, metrics: result.metrics, baseline: result.baseline, ...(cv ? { cv: cv.summary } : {}) };
+    return {
+      runId,
+      runDir: dir,
+      model: result.model,
+      candidates: result.candidates,
+      metrics: result.metrics,
+      baseline: result.baseline,
+      ...(cv ? { cv: cv.summary } : {}),
+    };
   } catch (err) {
     manifest.error = toErrorData(err);
     manifest.status = manifest.error.kind === 'cancelled' ? 'cancelled' : 'failed';

@@ -75,7 +75,10 @@ function perUser(paths: WorkspacePaths, s: Side, metricNames: string[]): PerUser
   const columns = new Map(metricNames.map((m) => [m, rows.map((r) => Number(r[m]))]));
   for (const [m, values] of columns) {
     if (values.some((v) => !Number.isFinite(v))) {
-      throw new EngineError('invalid-input', `run ${s.runId}, model ${s.model}: per_user.csv has no usable ${m} column; re-evaluate the run`, { run: s.runId, field: 'model' });
+      throw new EngineError('invalid-input', `run ${s.runId}, model ${s.model}: per_user.csv has no usable ${m} column; re-evaluate the run`, {
+        run: s.runId,
+        field: 'model',
+      });
     }
   }
   return { users: rows.map((r) => r.user!), nTest: rows.map((r) => Number(r.n_test)), columns };
@@ -89,7 +92,10 @@ function verdictFor(c: Omit<MetricComparison, 'verdict' | 'better'>, a: string, 
   if (tSays && wSays && c.diff !== 0) {
     const better = c.diff > 0 ? 'b' : 'a';
     const [winner, loser] = better === 'b' ? [b, a] : [a, b];
-    return { better, verdict: `${winner} beats ${loser} on ${name} by ${fmt(Math.abs(c.diff))} ${better === 'b' ? interval : `[${fmt(-c.ci95[1])}, ${fmt(-c.ci95[0])}]`}` };
+    return {
+      better,
+      verdict: `${winner} beats ${loser} on ${name} by ${fmt(Math.abs(c.diff))} ${better === 'b' ? interval : `[${fmt(-c.ci95[1])}, ${fmt(-c.ci95[0])}]`}`,
+    };
   }
   if (tSays || wSays) {
     return {
@@ -109,7 +115,8 @@ function verdictFor(c: Omit<MetricComparison, 'verdict' | 'better'>, a: string, 
 export function compareModels(paths: WorkspacePaths, args: CompareArgs): ModelComparison {
   const a = side(paths, args.a, 'a');
   const b = side(paths, args.b, 'b');
-  if (a.runId === b.runId && a.model === b.model) throw new EngineError('invalid-input', `both sides are ${a.model} of run ${a.runId}: pick two models, or two runs`, { field: 'b' });
+  if (a.runId === b.runId && a.model === b.model)
+    throw new EngineError('invalid-input', `both sides are ${a.model} of run ${a.runId}: pick two models, or two runs`, { field: 'b' });
   if (a.runId !== b.runId) {
     a.label = `${a.model} (${a.runId})`;
     b.label = `${b.model} (${b.runId})`;
@@ -117,7 +124,9 @@ export function compareModels(paths: WorkspacePaths, args: CompareArgs): ModelCo
   const ks = a.metrics.ks.filter((k) => b.metrics.ks.includes(k));
   const k = args.k ?? (ks.includes(10) ? 10 : ks[0]);
   if (k === undefined || !ks.includes(k)) {
-    throw new EngineError('invalid-input', `cut-off ${args.k ?? ''} is not evaluated in both runs; common cut-offs: ${ks.join(', ') || 'none'}`, { field: 'k' });
+    throw new EngineError('invalid-input', `cut-off ${args.k ?? ''} is not evaluated in both runs; common cut-offs: ${ks.join(', ') || 'none'}`, {
+      field: 'k',
+    });
   }
   const metricNames = FAMILIES.map((f) => `${f}@${k}`);
   const base = {
@@ -159,12 +168,28 @@ export function compareModels(paths: WorkspacePaths, args: CompareArgs): ModelCo
   const tests = compared.map((m) => {
     const va = pa.columns.get(m)!;
     const vbAll = pb.columns.get(m)!;
-    return { metric: m, test: pairedTest(va, order.map((r) => vbAll[r]!)) };
+    return {
+      metric: m,
+      test: pairedTest(
+        va,
+        order.map((r) => vbAll[r]!),
+      ),
+    };
   });
   const tAdjusted = holm(tests.map((t) => t.test.pT));
   const wAdjusted = holm(tests.map((t) => t.test.pWilcoxon));
   const metrics = tests.map(({ metric, test }, i): MetricComparison => {
-    const c = { metric, a: test.meanA, b: test.meanB, diff: test.diff, ci95: test.ci95, pT: test.pT, pWilcoxon: test.pWilcoxon, pTAdjusted: tAdjusted[i]!, pWilcoxonAdjusted: wAdjusted[i]! };
+    const c = {
+      metric,
+      a: test.meanA,
+      b: test.meanB,
+      diff: test.diff,
+      ci95: test.ci95,
+      pT: test.pT,
+      pWilcoxon: test.pWilcoxon,
+      pTAdjusted: tAdjusted[i]!,
+      pWilcoxonAdjusted: wAdjusted[i]!,
+    };
     return { ...c, ...verdictFor(c, a.label, b.label) };
   });
   return { ...base, comparable: true, differences: [], users: pa.users.length, metrics, sameAs, verdict: metrics[0]!.verdict };

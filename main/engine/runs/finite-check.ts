@@ -9,7 +9,9 @@ import { loadNpy } from '../common/arrays.ts';
  * that are never recommended (e.g. below popularity's minimum count).
  */
 export function checkFiniteArtifact(stageDir: string, stage: string): void {
-  for (const name of readdirSync(stageDir).filter((f) => f.endsWith('.npy')).sort()) {
+  for (const name of readdirSync(stageDir)
+    .filter((f) => f.endsWith('.npy'))
+    .sort()) {
     const { data } = loadNpy(join(stageDir, name));
     if (data instanceof Int32Array) continue;
     const at = data.findIndex((x) => Number.isNaN(x) || x === Infinity);

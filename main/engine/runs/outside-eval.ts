@@ -17,10 +17,14 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 function outsideName(args: { recommendations: string; name?: string }): string {
   if (args.name !== undefined) {
     if (!NAME.test(args.name)) {
-      throw new EngineError('invalid-input', `--name "${args.name}" is not usable: use letters, digits, - and _ (at most 64, starting with a letter or digit)`, {
-        field: 'name',
-        value: args.name,
-      });
+      throw new EngineError(
+        'invalid-input',
+        `--name "${args.name}" is not usable: use letters, digits, - and _ (at most 64, starting with a letter or digit)`,
+        {
+          field: 'name',
+          value: args.name,
+        },
+      );
     }
     return args.name;
   }
@@ -42,20 +46,32 @@ export async function scoreOutsideLists(
   ctx: TaskContext,
 ): Promise<RunMetrics> {
   if (args.ks) {
-    throw new EngineError('invalid-input', "cut-offs (--k) do not combine with --recommendations: outside lists are scored at the run's own cut-offs, to compare with its models", {
-      field: 'ks',
-    });
+    throw new EngineError(
+      'invalid-input',
+      "cut-offs (--k) do not combine with --recommendations: outside lists are scored at the run's own cut-offs, to compare with its models",
+      {
+        field: 'ks',
+      },
+    );
   }
   const name = outsideName(args);
   const model = `${EXTERNAL_PREFIX}${name}`;
   const { runId, dir, table, split } = loadRunSplit(args.run, env);
   const before = readMetrics(env.paths, runId);
-  if (!before) throw new EngineError('conflict', `run ${runId} has no metrics.json to add outside recommendations to`, { run: runId, hint: 'trainyard eval --run ' + runId });
+  if (!before)
+    throw new EngineError('conflict', `run ${runId} has no metrics.json to add outside recommendations to`, {
+      run: runId,
+      hint: 'trainyard eval --run ' + runId,
+    });
   const k = before.ks[before.ks.length - 1]!;
   const { lists, report } = await readOutsideLists(args.recommendations, { split, userIds: table.userIds, itemIds: table.itemIds, k }, ctx);
   const evaluation = evaluate(outsideListScorer(split, lists), split, { ks: before.ks, stage: `evaluate ${model}` }, ctx);
   if (evaluation.users.evaluated !== before.users.evaluated) {
-    throw new EngineError('conflict', `run ${runId}: ${evaluation.users.evaluated} users have test items now, ${before.users.evaluated} when its models were evaluated`, { run: runId });
+    throw new EngineError(
+      'conflict',
+      `run ${runId}: ${evaluation.users.evaluated} users have test items now, ${before.users.evaluated} when its models were evaluated`,
+      { run: runId },
+    );
   }
   const outDir = externalFolder(dir, name);
   mkdirSync(outDir, { recursive: true });

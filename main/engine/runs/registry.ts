@@ -44,7 +44,10 @@ const isMetrics = (m: Record<string, unknown>): boolean => typeof m.models === '
 
 /** run_YYYYMMDDTHHMMSS from a date, then the same stamp with _2, _3, … */
 function runIdCandidate(now: Date, n: number): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '');
   return n === 1 ? `run_${stamp}` : `run_${stamp}_${n}`;
 }
 
@@ -52,7 +55,10 @@ function runIdCandidate(now: Date, n: number): string {
 export function checkRunId(runId: string, field = 'run'): string {
   if (!RUN_ID.test(runId)) {
     const shown = runId.length > 60 ? `${runId.slice(0, 60)}…` : runId;
-    throw new EngineError('invalid-input', `"${shown}" is not a run id: run ids look like run_20260101T120000`, { field, hint: 'trainyard runs list shows the runs' });
+    throw new EngineError('invalid-input', `"${shown}" is not a run id: run ids look like run_20260101T120000`, {
+      field,
+      hint: 'trainyard runs list shows the runs',
+    });
   }
   return runId;
 }
@@ -209,7 +215,9 @@ export function deleteRun(paths: WorkspacePaths, runId: string): void {
   // A damaged run can be deleted: its manifest, written by rename, was not torn by a run in progress.
   const manifest = readManifestUnlessDamaged(paths, runId);
   if (manifest?.status === 'running') {
-    throw new EngineError('conflict', `run ${runId} is still running; cancel its job before deleting it`, { hint: 'the Train page has Cancel; in a terminal, Ctrl-C stops the CLI job' });
+    throw new EngineError('conflict', `run ${runId} is still running; cancel its job before deleting it`, {
+      hint: 'the Train page has Cancel; in a terminal, Ctrl-C stops the CLI job',
+    });
   }
   if (latestRunId(paths) === runId) {
     throw new EngineError('conflict', `run ${runId} is LATEST; promote another run before deleting it`);

@@ -32,11 +32,15 @@ export function loadRunSplit(run: string, env: { paths: WorkspacePaths; db: Db }
   if (manifest.dataset.interactions === 0 || !manifest.split)
     throw new EngineError('invalid-input', `run ${runId} was trained on a catalogue alone: there are no interactions to evaluate with`);
   if (manifest.split.ties === undefined) {
-    throw new EngineError('conflict', `run ${runId} was split before tie rules existed (same-second events went by stored row order), so its test events cannot be rebuilt exactly`, {
-      run: runId,
-      field: 'run',
-      hint: 'train the run again (trainyard train) to evaluate it',
-    });
+    throw new EngineError(
+      'conflict',
+      `run ${runId} was split before tie rules existed (same-second events went by stored row order), so its test events cannot be rebuilt exactly`,
+      {
+        run: runId,
+        field: 'run',
+        hint: 'train the run again (trainyard train) to evaluate it',
+      },
+    );
   }
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0, ...(ks ? { eval: { ks } } : {}) });
   const table = loadInteractions(env.db, runDatasetId(env.db, runId, manifest.dataset));
@@ -45,11 +49,15 @@ export function loadRunSplit(run: string, env: { paths: WorkspacePaths; db: Db }
   const rebuilt = { trainEvents: split.train.user.length, testUsers: split.test.users.length, tiedBoundaryUsers: split.tiedBoundaryUsers };
   const differs = (Object.keys(rebuilt) as (keyof typeof rebuilt)[]).filter((key) => recorded[key] !== rebuilt[key]);
   if (differs.length) {
-    throw new EngineError('conflict', `the split rebuilt for run ${runId} differs from the one it was trained on (${differs.map((k) => `${k} ${recorded[k]} → ${rebuilt[k]}`).join(', ')})`, {
-      run: runId,
-      field: 'run',
-      hint: 'train the run again on the current data',
-    });
+    throw new EngineError(
+      'conflict',
+      `the split rebuilt for run ${runId} differs from the one it was trained on (${differs.map((k) => `${k} ${recorded[k]} → ${rebuilt[k]}`).join(', ')})`,
+      {
+        run: runId,
+        field: 'run',
+        hint: 'train the run again on the current data',
+      },
+    );
   }
   return { runId, dir: runDir(env.paths, runId), manifest, config, table, split };
 }

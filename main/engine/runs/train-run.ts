@@ -91,7 +91,9 @@ export const RUN_PROGRESS = 'run';
 function checkRunFolderComplete(dir: string, runId: string, stages: readonly ModelStage[]): void {
   const missing = ['manifest.json', 'users.txt', 'items.txt', ...stages.map((s) => s.name)].filter((name) => !existsSync(join(dir, name)));
   if (missing.length) {
-    throw new EngineError('conflict', `run ${runId} lost ${missing.join(', ')} while it trained (was its folder deleted?); it is not published`, { run: runId });
+    throw new EngineError('conflict', `run ${runId} lost ${missing.join(', ')} while it trained (was its folder deleted?); it is not published`, {
+      run: runId,
+    });
   }
 }
 
@@ -143,11 +145,22 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     const catalog = loadCatalog(env.db, profile.datasetId);
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
-    if (split) writeSplitArtifact(dir, split, table, { dataset: { id: profile.datasetId, fingerprint: profile.fingerprint }, minUserEvents: config.split.minUserEvents });
+    if (split)
+      writeSplitArtifact(dir, split, table, {
+        dataset: { id: profile.datasetId, fingerprint: profile.fingerprint },
+        minUserEvents: config.split.minUserEvents,
+      });
     const tuneStagesOf = tunedStages(config, stages);
     if (split && tuneStagesOf.length) {
       // The tuner gets the training events only: the test part cannot reach it.
-      const tuned = await tuneStages(split.train, { userIds: table.userIds, itemIds: table.itemIds, catalog, threads }, config, { ...config.tune, stages: tuneStagesOf }, join(dir, 'tune-trials'), ctx);
+      const tuned = await tuneStages(
+        split.train,
+        { userIds: table.userIds, itemIds: table.itemIds, catalog, threads },
+        config,
+        { ...config.tune, stages: tuneStagesOf },
+        join(dir, 'tune-trials'),
+        ctx,
+      );
       config = withTunedParams(config, tuned);
       manifest.resolvedParams = { ...config, threads };
       manifest.tuning = tuningSummary(tuned, config.tune.trials);
@@ -210,7 +223,8 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
     manifest.status = error.kind === 'cancelled' ? 'cancelled' : 'failed';
     manifest.error = error;
     manifest.finishedAt = new Date().toISOString();
-    for (const s of manifest.stages) if (s.status === 'running' || s.status === 'pending') s.status = error.kind === 'cancelled' ? 'cancelled' : s.status === 'running' ? 'failed' : 'skipped';
+    for (const s of manifest.stages)
+      if (s.status === 'running' || s.status === 'pending') s.status = error.kind === 'cancelled' ? 'cancelled' : s.status === 'running' ? 'failed' : 'skipped';
     if (existsSync(dir)) saveManifest(env.paths, manifest);
     throw err;
   }
@@ -221,15 +235,28 @@ function tunedStages(config: TrainyardConfig, stages: readonly ModelStage[]): st
   const training = stages.map((s) => s.name as string);
   if (config.tune.stages === 'auto') return training.filter((s) => SEARCH_SPACES[s]);
   const missing = config.tune.stages.filter((s) => !training.includes(s));
-  if (missing.length) throw new EngineError('invalid-input', `tune.stages: ${missing.join(', ')} not among the stages this run trains (${training.join(', ')})`, { field: 'tune.stages' });
+  if (missing.length)
+    throw new EngineError('invalid-input', `tune.stages: ${missing.join(', ')} not among the stages this run trains (${training.join(', ')})`, {
+      field: 'tune.stages',
+    });
   return config.tune.stages;
 }
 
 function tuningSummary(result: TuneResult, trialsPerStage: number): RunTuning {
-  const best = Object.fromEntries(Object.entries(result.best).map(([stage, t]) => [stage, { trial: t.trial, params: t.params, ndcg10: t.ndcg10, recall10: t.recall10 }]));
+  const best = Object.fromEntries(
+    Object.entries(result.best).map(([stage, t]) => [stage, { trial: t.trial, params: t.params, ndcg10: t.ndcg10, recall10: t.recall10 }]),
+  );
   const stages = Object.keys(result.best);
   const ranges = Object.fromEntries(stages.map((s) => [s, SEARCH_SPACES[s]!.map(({ key, low, high, log }) => ({ key, low, high, log }))]));
-  return { stages, trialsPerStage, validation: result.validation, best, trials: result.trials, ranges, ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}) };
+  return {
+    stages,
+    trialsPerStage,
+    validation: result.validation,
+    best,
+    trials: result.trials,
+    ranges,
+    ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
+  };
 }
 
 export function splitFor(table: InteractionTable, config: TrainyardConfig): Split {

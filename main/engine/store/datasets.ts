@@ -56,7 +56,9 @@ interface DatasetRow {
 export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext): Promise<DatasetProfile> {
   checkMapping(args.map);
   if (!args.interactions && !args.items)
-    throw new EngineError('invalid-input', 'nothing to import: give an interactions file, an items file, or both', { hint: '--interactions <file> --items <file>' });
+    throw new EngineError('invalid-input', 'nothing to import: give an interactions file, an items file, or both', {
+      hint: '--interactions <file> --items <file>',
+    });
   const paths = { interactions: args.interactions && resolve(args.interactions), items: args.items && resolve(args.items) };
   for (const path of [paths.interactions, paths.items]) if (path) checkRegularFile(path);
   const fingerprint = await fingerprintOf(paths, args.map ?? {}, ctx.signal);
@@ -89,7 +91,10 @@ function abandonImport(db: Db, staged: number, err: unknown, ctx: TaskContext): 
   try {
     deleteDataset(db, String(staged));
   } catch (cleanup) {
-    ctx.log('warn', `the partly written dataset ${staged} could not be removed (${clipText(String((cleanup as Error).message))}); it is removed when the workspace is next opened`);
+    ctx.log(
+      'warn',
+      `the partly written dataset ${staged} could not be removed (${clipText(String((cleanup as Error).message))}); it is removed when the workspace is next opened`,
+    );
   }
   return failure;
 }
@@ -105,15 +110,25 @@ const CLAIM_POLL_MS = 200;
  */
 async function claimImport(db: Db, source: { fingerprint: string; sources: string[]; map: Record<string, string> }, ctx: TaskContext): Promise<Claim> {
   const claim = db.transaction((): Claim | { waitFor: number } => {
-    const ready = db.prepare(`SELECT id FROM datasets WHERE fingerprint = ? AND state = 'ready' ORDER BY id DESC LIMIT 1`).get(source.fingerprint) as { id: number } | undefined;
+    const ready = db.prepare(`SELECT id FROM datasets WHERE fingerprint = ? AND state = 'ready' ORDER BY id DESC LIMIT 1`).get(source.fingerprint) as
+      { id: number } | undefined;
     if (ready) return { reuse: ready.id };
-    const staging = db.prepare(`SELECT owner_pid AS pid FROM datasets WHERE fingerprint = ? AND state = 'staging' LIMIT 1`).get(source.fingerprint) as { pid: number } | undefined;
+    const staging = db.prepare(`SELECT owner_pid AS pid FROM datasets WHERE fingerprint = ? AND state = 'staging' LIMIT 1`).get(source.fingerprint) as
+      { pid: number } | undefined;
     if (staging) return { waitFor: staging.pid };
     const insert = db.prepare(
       `INSERT INTO datasets (name, fingerprint, state, owner_pid, owner, created_at, sources, mapping) VALUES (?, ?, 'staging', ?, ?, ?, ?, ?)`,
     );
     const owner = currentOwner();
-    const row = [basename(source.sources[0]!), source.fingerprint, owner.pid, JSON.stringify(owner), new Date().toISOString(), JSON.stringify(source.sources), JSON.stringify(source.map)];
+    const row = [
+      basename(source.sources[0]!),
+      source.fingerprint,
+      owner.pid,
+      JSON.stringify(owner),
+      new Date().toISOString(),
+      JSON.stringify(source.sources),
+      JSON.stringify(source.map),
+    ];
     return { staged: Number(insert.run(row).lastInsertRowid) };
   });
   for (let waited = false; ; waited = true) {
@@ -130,17 +145,24 @@ async function claimImport(db: Db, source: { fingerprint: string; sources: strin
 async function fillDataset(
   db: Db,
   id: number,
-  source: { paths: { interactions?: string | undefined; items?: string | undefined }; map: Record<string, string> | undefined; fingerprint: string; sources: string[] },
+  source: {
+    paths: { interactions?: string | undefined; items?: string | undefined };
+    map: Record<string, string> | undefined;
+    fingerprint: string;
+    sources: string[];
+  },
   ctx: TaskContext,
 ): Promise<DatasetProfile> {
   const { paths, map } = source;
   const catalog = paths.items ? await readCatalog(paths.items, map, ctx) : null;
   const events = paths.interactions ? await readInteractions(paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
   if (events?.unknownItems)
-    ctx.log('warn', `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`);
+    ctx.log(
+      'warn',
+      `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`,
+    );
   for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
-  if (events?.duplicatesDropped)
-    ctx.log('info', `${events.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
+  if (events?.duplicatesDropped) ctx.log('info', `${events.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
 
   const itemIds = events?.itemIds ?? catalog!.ids;
   const profile = profileDataset({
@@ -171,7 +193,11 @@ async function fillDataset(
 }
 
 /** sha256 over the source files' bytes, their roles and the mapping. */
-async function fingerprintOf(paths: { interactions?: string | undefined; items?: string | undefined }, map: Record<string, string>, signal: AbortSignal): Promise<string> {
+async function fingerprintOf(
+  paths: { interactions?: string | undefined; items?: string | undefined },
+  map: Record<string, string>,
+  signal: AbortSignal,
+): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`trainyard-import-${IMPORT_FORMAT}\n`);
   for (const role of ['interactions', 'items'] as const) {
@@ -192,17 +218,37 @@ async function fingerprintOf(paths: { interactions?: string | undefined; items?:
   return hash.digest('hex');
 }
 
-async function writeRows(db: Db, id: number, itemIds: string[], catalog: ParsedCatalog | null, events: ParsedInteractions | null, ctx: TaskContext): Promise<void> {
+async function writeRows(
+  db: Db,
+  id: number,
+  itemIds: string[],
+  catalog: ParsedCatalog | null,
+  events: ParsedInteractions | null,
+  ctx: TaskContext,
+): Promise<void> {
   const n = events?.user.length ?? 0;
   ctx.progress({ stage: 'store', current: 0, total: n, unit: 'rows' });
   await insertRows(db, 'dataset_items', 3, itemIds.length, (k, out) => out.push(id, k, itemIds[k]!), ctx);
   if (catalog)
-    await insertRows(db, 'items', 5, catalog.rows.length, (k, out) => out.push(id, k, catalog.ids[k]!, catalog.titles[k] || null, JSON.stringify(catalog.rows[k])), ctx);
+    await insertRows(
+      db,
+      'items',
+      5,
+      catalog.rows.length,
+      (k, out) => out.push(id, k, catalog.ids[k]!, catalog.titles[k] || null, JSON.stringify(catalog.rows[k])),
+      ctx,
+    );
   if (!events) return;
   await insertRows(db, 'dataset_users', 3, events.userIds.length, (k, out) => out.push(id, k, events.userIds[k]!), ctx);
   const { user, item, rating, ts } = events;
-  await insertRows(db, 'interactions', 5, n, (k, out) => out.push(id, user[k]!, item[k]!, rating ? rating[k]! : null, ts[k]!), ctx, (done) =>
-    ctx.progress({ stage: 'store', current: done, total: n, unit: 'rows' }),
+  await insertRows(
+    db,
+    'interactions',
+    5,
+    n,
+    (k, out) => out.push(id, user[k]!, item[k]!, rating ? rating[k]! : null, ts[k]!),
+    ctx,
+    (done) => ctx.progress({ stage: 'store', current: done, total: n, unit: 'rows' }),
   );
 }
 
@@ -264,7 +310,11 @@ export function deleteDataset(db: Db, datasetId: string): void {
  * Rows staged before owners were recorded have only a pid to go by.
  */
 export function removeAbandonedImports(db: Db): number {
-  const staging = db.prepare(`SELECT id, owner_pid, owner FROM datasets WHERE state = 'staging'`).all() as { id: number; owner_pid: number; owner: string | null }[];
+  const staging = db.prepare(`SELECT id, owner_pid, owner FROM datasets WHERE state = 'staging'`).all() as {
+    id: number;
+    owner_pid: number;
+    owner: string | null;
+  }[];
   let removed = 0;
   for (const s of staging) {
     const owner = s.owner ? (JSON.parse(s.owner) as ProcessOwner) : { pid: s.owner_pid, host: hostname(), started: '' };
@@ -291,7 +341,9 @@ export function loadInteractions(db: Db, datasetId: string): InteractionTable {
   const ts = new Float64Array(n);
   const rating = ds.has_rating ? new Float32Array(n) : null;
   let k = 0;
-  const rows = db.prepare('SELECT user, item, rating, ts FROM interactions WHERE dataset_id = ?').raw().iterate(ds.id) as IterableIterator<[number, number, number | null, number]>;
+  const rows = db.prepare('SELECT user, item, rating, ts FROM interactions WHERE dataset_id = ?').raw().iterate(ds.id) as IterableIterator<
+    [number, number, number | null, number]
+  >;
   for (const [u, i, r, t] of rows) {
     user[k] = u;
     item[k] = i;

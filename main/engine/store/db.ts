@@ -12,7 +12,9 @@ const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations
 
 /** Every migration file `NNN_name.ts`, in version order. */
 export async function loadMigrations(): Promise<Migration[]> {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.ts$/.test(f)).sort();
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}_.+\.ts$/.test(f))
+    .sort();
   const migrations: Migration[] = [];
   for (const file of files) {
     const mod = (await import(join(MIGRATIONS_DIR, file))) as { migration: Migration };
@@ -60,11 +62,15 @@ export function isDamagedDatabaseError(err: unknown): boolean {
 
 /** A workspace database SQLite cannot read: name the file and the way out (the run folders are not in it). */
 function damagedDatabase(path: string, code: string): EngineError {
-  return new EngineError('invalid-input', `${path} is damaged or is not a Trainyard database (${code}), so the workspace cannot be opened; the run folders beside it are not affected`, {
-    file: path,
-    code,
-    hint: `move it aside (e.g. rename it to ${basename(path)}.damaged) and try again: a new database is made, the runs stay listed, and the data is imported again`,
-  });
+  return new EngineError(
+    'invalid-input',
+    `${path} is damaged or is not a Trainyard database (${code}), so the workspace cannot be opened; the run folders beside it are not affected`,
+    {
+      file: path,
+      code,
+      hint: `move it aside (e.g. rename it to ${basename(path)}.damaged) and try again: a new database is made, the runs stay listed, and the data is imported again`,
+    },
+  );
 }
 
 async function prepareWorkspaceDb(db: Db, path: string): Promise<Db> {
@@ -79,10 +85,14 @@ async function prepareWorkspaceDb(db: Db, path: string): Promise<Db> {
   const newest = migrations.at(-1)?.version ?? 0;
   if (found > newest) {
     db.close();
-    throw new EngineError('conflict', `${path} was written by a newer Trainyard (database version ${found}; this Trainyard knows versions up to ${newest}); it was left unchanged`, {
-      file: path,
-      hint: 'update Trainyard to open this workspace',
-    });
+    throw new EngineError(
+      'conflict',
+      `${path} was written by a newer Trainyard (database version ${found}; this Trainyard knows versions up to ${newest}); it was left unchanged`,
+      {
+        file: path,
+        hint: 'update Trainyard to open this workspace',
+      },
+    );
   }
   migrate(db, migrations);
   if (found === 0) numberDatasetsFromRandomStart(db);

@@ -7,7 +7,12 @@ export function findCachedStage(db: Db, cacheKey: string): string | null {
 }
 
 export function recordCachedStage(db: Db, cacheKey: string, stage: string, runId: string): void {
-  db.prepare('INSERT OR REPLACE INTO stage_cache (cache_key, stage, run_id, created_at) VALUES (?, ?, ?, ?)').run(cacheKey, stage, runId, new Date().toISOString());
+  db.prepare('INSERT OR REPLACE INTO stage_cache (cache_key, stage, run_id, created_at) VALUES (?, ?, ?, ?)').run(
+    cacheKey,
+    stage,
+    runId,
+    new Date().toISOString(),
+  );
 }
 
 /** Forgets the artifacts of a deleted run. */

@@ -130,9 +130,12 @@ export abstract class SqliteVectorStore implements VectorStore {
     if (this.needsTraining) throw new EngineError('invalid-input', `${this.path}: the IVF index must be trained (train) before vectors are added`);
     rows.forEach((r, i) => {
       if (r.vector.length !== this.dims) {
-        throw new EngineError('invalid-input', `row ${i} (item ${r.item}): vector has ${r.vector.length} dimensions, the store ${this.dims}`, { field: 'vector' });
+        throw new EngineError('invalid-input', `row ${i} (item ${r.item}): vector has ${r.vector.length} dimensions, the store ${this.dims}`, {
+          field: 'vector',
+        });
       }
-      if (!r.vector.every(Number.isFinite)) throw new EngineError('invalid-input', `row ${i} (item ${r.item}): vector contains NaN or infinity`, { field: 'vector' });
+      if (!r.vector.every(Number.isFinite))
+        throw new EngineError('invalid-input', `row ${i} (item ${r.item}): vector contains NaN or infinity`, { field: 'vector' });
     });
     const insertItem = this.statement('INSERT INTO items (rowid, item, metadata) VALUES (?, ?, ?)');
     const insertCategory = this.statement('INSERT OR IGNORE INTO item_categories (category, rowid) VALUES (?, ?)');
@@ -144,7 +147,10 @@ export abstract class SqliteVectorStore implements VectorStore {
           insertItem.run(rowid, r.item, JSON.stringify(r.metadata));
         } catch (err) {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-            throw new EngineError('invalid-input', `item id "${r.item}" occurs twice: item ids must be unique in the catalogue`, { field: 'item', item: r.item });
+            throw new EngineError('invalid-input', `item id "${r.item}" occurs twice: item ids must be unique in the catalogue`, {
+              field: 'item',
+              item: r.item,
+            });
           }
           throw err;
         }

@@ -26,7 +26,11 @@ export function createVectorStore(path: string, dims: number, options: VectorSto
       throw new EngineError('invalid-input', `shards must be an integer from 1 to ${MAX_SHARDS}, got ${options.shards}`, { field: 'shards' });
     }
     if (options.shards > 1 && (options.kind !== 'vss' || (options.factory ?? DEFAULT_VSS_FACTORY) !== DEFAULT_VSS_FACTORY)) {
-      throw new EngineError('invalid-input', `shards applies to the exact sqlite-vss index (${DEFAULT_VSS_FACTORY}) only, not ${options.kind === 'vss' ? `vss ${options.factory}` : options.kind}`, { field: 'shards' });
+      throw new EngineError(
+        'invalid-input',
+        `shards applies to the exact sqlite-vss index (${DEFAULT_VSS_FACTORY}) only, not ${options.kind === 'vss' ? `vss ${options.factory}` : options.kind}`,
+        { field: 'shards' },
+      );
     }
   }
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });

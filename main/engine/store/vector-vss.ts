@@ -6,7 +6,14 @@ import { appendToFlatIndex, withHnswParameters, withIvfProbes } from './faiss-in
 import type { HnswSearchParameters } from './faiss-index-blob.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';
-import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, DEFAULT_NPROBE, DEFAULT_VSS_FACTORY } from './vector-store.ts';
+import {
+  DEFAULT_BATCH_ROWS,
+  DEFAULT_CATEGORY_COLUMNS,
+  DEFAULT_EF_CONSTRUCTION,
+  DEFAULT_EF_SEARCH,
+  DEFAULT_NPROBE,
+  DEFAULT_VSS_FACTORY,
+} from './vector-store.ts';
 import type { VectorStoreOptions, VectorStoreSettings } from './vector-store.ts';
 import { VssShardPool } from './vss-shard-pool.ts';
 
@@ -107,10 +114,16 @@ export class VssVectorStore extends SqliteVectorStore {
   static create(path: string, dims: number, options: VectorStoreOptions): VssVectorStore {
     const factory = options.factory ?? DEFAULT_VSS_FACTORY;
     if (!FACTORY.test(factory)) {
-      throw new EngineError('invalid-input', `semantic.index "${factory}" is not a Faiss index factory string (e.g. Flat,IDMap2 or HNSW32,IDMap2 or IVF256,Flat,IDMap2)`, { field: 'index' });
+      throw new EngineError(
+        'invalid-input',
+        `semantic.index "${factory}" is not a Faiss index factory string (e.g. Flat,IDMap2 or HNSW32,IDMap2 or IVF256,Flat,IDMap2)`,
+        { field: 'index' },
+      );
     }
     if (!/IDMap2/.test(factory)) {
-      throw new EngineError('invalid-input', `semantic.index "${factory}" must include IDMap2 (sqlite-vss maps rows to Faiss ids through it)`, { field: 'index' });
+      throw new EngineError('invalid-input', `semantic.index "${factory}" must include IDMap2 (sqlite-vss maps rows to Faiss ids through it)`, {
+        field: 'index',
+      });
     }
     // createVectorStore has checked that shards > 1 comes with the Flat factory
     const shards = options.shards ?? 1;
@@ -192,7 +205,11 @@ export class VssVectorStore extends SqliteVectorStore {
     const n = vectors.length / this.dims;
     // Faiss aborts the process (not a catchable error) when k-means has fewer points than centroids
     if (!Number.isInteger(n) || n < lists) {
-      throw new EngineError('invalid-input', `index ${this.factory} needs at least ${lists} training vectors, got ${n}: use fewer lists (IVF<n>) or Flat,IDMap2`, { field: 'index' });
+      throw new EngineError(
+        'invalid-input',
+        `index ${this.factory} needs at least ${lists} training vectors, got ${n}: use fewer lists (IVF<n>) or Flat,IDMap2`,
+        { field: 'index' },
+      );
     }
     throwIfCancelled(ctx.signal);
     const insert = this.statement("INSERT INTO vss_items (operation, embedding) VALUES ('training', ?)");
@@ -224,7 +241,10 @@ export class VssVectorStore extends SqliteVectorStore {
         const table = shardTable(s);
         const insertData = this.db.prepare(`INSERT INTO ${table}_data (rowid, _) VALUES (?, NULL)`);
         for (const r of shardRows) insertData.run(r.rowid);
-        const blob = appendToFlatIndex(readIndexBlob(this.db, table), shardRows.map((r) => ({ id: r.rowid, vector: r.vector })));
+        const blob = appendToFlatIndex(
+          readIndexBlob(this.db, table),
+          shardRows.map((r) => ({ id: r.rowid, vector: r.vector })),
+        );
         writeIndexBlob(this.db, blob, table);
       });
     });
@@ -233,7 +253,13 @@ export class VssVectorStore extends SqliteVectorStore {
 
   /** rows in each shard's Faiss index: vss0 aborts the process when asked to search an empty one */
   private countsByShard(): number[] {
-    this.shardCounts ??= Array.from({ length: this.shards }, (_, s) => this.statement(`SELECT count(*) FROM ${shardTable(s)}_data`).pluck().get() as number);
+    this.shardCounts ??= Array.from(
+      { length: this.shards },
+      (_, s) =>
+        this.statement(`SELECT count(*) FROM ${shardTable(s)}_data`)
+          .pluck()
+          .get() as number,
+    );
     return this.shardCounts;
   }
 

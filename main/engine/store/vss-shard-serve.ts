@@ -1,7 +1,21 @@
 import Database from 'better-sqlite3';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { loadVss } from '../../../native/extensions.ts';
-import { argsOffset, BLOCK_INTS, COUNT, DONE, GEN, INIT_FAILED, OP, OP_SEARCH, OP_STOP, STATUS, STATUS_ERROR, STATUS_OK, STOPPED } from './vss-shard-protocol.ts';
+import {
+  argsOffset,
+  BLOCK_INTS,
+  COUNT,
+  DONE,
+  GEN,
+  INIT_FAILED,
+  OP,
+  OP_SEARCH,
+  OP_STOP,
+  STATUS,
+  STATUS_ERROR,
+  STATUS_OK,
+  STOPPED,
+} from './vss-shard-protocol.ts';
 import type { ShardWorkerData, ShardWorkerMessage } from './vss-shard-protocol.ts';
 
 /**

@@ -23,7 +23,11 @@ export function augmentText(text: string, opts: AugmentOptions, random: () => nu
 }
 
 /** Augmented copies of training rows only (never validation or test); variants equal to their source are skipped. */
-export function augmentRows<T extends { text: string; label: string }>(rows: readonly T[], opts: AugmentOptions, seed: number): { text: string; label: string }[] {
+export function augmentRows<T extends { text: string; label: string }>(
+  rows: readonly T[],
+  opts: AugmentOptions,
+  seed: number,
+): { text: string; label: string }[] {
   const random = mulberry32(seed);
   const out: { text: string; label: string }[] = [];
   for (const row of rows) {

@@ -164,7 +164,8 @@ async function fitLinearModel(parts: Parts, params: ClassifyParams, stage: strin
       history: [],
       linear: { C: fit.C, search: fit.search, converged: fit.converged },
     },
-    validation: parts.validation.length > 0 ? evaluate(kit.predict(kit.encode(parts.validation.map((e) => e.text))), labelIndex(labels, parts.validation), labels) : null,
+    validation:
+      parts.validation.length > 0 ? evaluate(kit.predict(kit.encode(parts.validation.map((e) => e.text))), labelIndex(labels, parts.validation), labels) : null,
     test: evaluate(testProbs, yTest, labels),
     // all-zero weights: the uniform distribution
     baseline: evaluate(new Float32Array(parts.test.length * labels.length).fill(1 / labels.length), yTest, labels),
@@ -180,7 +181,9 @@ async function fitAndEvaluate(model: ClassifierModel, parts: Parts, params: Clas
   const { labels } = parts;
   const trainTexts = parts.train.map((e) => e.text);
   const kit = (
-    model === 'fasttext' ? buildFastText(trainTexts, labels.length, params) : await buildEncoder(trainTexts, labels.length, params, opts.provider, opts.embeddingCacheDir, ctx)
+    model === 'fasttext'
+      ? buildFastText(trainTexts, labels.length, params)
+      : await buildEncoder(trainTexts, labels.length, params, opts.provider, opts.embeddingCacheDir, ctx)
   ) as ModelKit<unknown>;
   const yTrain = labelIndex(labels, parts.train);
   const validationRows = parts.validation.length > 0 ? parts.validation : parts.train;
@@ -232,10 +235,17 @@ function validationScores(e: Evaluation): NonNullable<CandidateReport['validatio
  */
 async function fitAuto(parts: Parts, params: ClassifyParams, opts: FitOptions, ctx: TaskContext): Promise<{ fitted: Fitted; candidates: CandidateReport[] }> {
   if (parts.validation.length === 0) {
-    throw new EngineError('invalid-input', 'model auto chooses on a validation part, and split.validation is 0', { field: 'split.validation', hint: 'set split.validation above 0 (e.g. 0.1), or pick a model: linear, fasttext or encoder' });
+    throw new EngineError('invalid-input', 'model auto chooses on a validation part, and split.validation is 0', {
+      field: 'split.validation',
+      hint: 'set split.validation above 0 (e.g. 0.1), or pick a model: linear, fasttext or encoder',
+    });
   }
   const encoders = opts.encoders ?? (opts.provider ? [{ name: opts.provider.name, open: async () => opts.provider! }] : []);
-  const plan: { model: ConcreteModel; encoder?: EncoderCandidate }[] = [{ model: 'linear' }, { model: 'fasttext' }, ...encoders.map((encoder) => ({ model: 'encoder' as const, encoder }))];
+  const plan: { model: ConcreteModel; encoder?: EncoderCandidate }[] = [
+    { model: 'linear' },
+    { model: 'fasttext' },
+    ...encoders.map((encoder) => ({ model: 'encoder' as const, encoder })),
+  ];
   const candidates: CandidateReport[] = [];
   let best: { fitted: Fitted; report: CandidateReport } | null = null;
   for (const { model, encoder } of plan) {
@@ -255,9 +265,19 @@ async function fitAuto(parts: Parts, params: ClassifyParams, opts: FitOptions, c
     const fitted = await fitAndEvaluate(model, parts, params, { ...rest, ...(provider ? { provider } : {}), stage: `${opts.stage}-${model}` }, ctx);
     if (encoder) fitted.encoder = encoder.name;
     const validation = validationScores(fitted.validation!);
-    const report: CandidateReport = { model, ...(encoder ? { encoder: encoder.name } : {}), status: 'trained', validation, seconds: (performance.now() - started) / 1000, chosen: false };
+    const report: CandidateReport = {
+      model,
+      ...(encoder ? { encoder: encoder.name } : {}),
+      status: 'trained',
+      validation,
+      seconds: (performance.now() - started) / 1000,
+      chosen: false,
+    };
     candidates.push(report);
-    ctx.log('info', `auto: ${model}${encoder ? ` (${encoder.name})` : ''} validation macro F1 ${validation.macro_f1.toFixed(4)}, ${report.seconds.toFixed(1)} s`);
+    ctx.log(
+      'info',
+      `auto: ${model}${encoder ? ` (${encoder.name})` : ''} validation macro F1 ${validation.macro_f1.toFixed(4)}, ${report.seconds.toFixed(1)} s`,
+    );
     const b = best?.report.validation;
     if (!b || validation.macro_f1 > b.macro_f1 || (validation.macro_f1 === b.macro_f1 && validation.loss < b.loss)) best = { fitted, report };
   }
@@ -269,7 +289,12 @@ async function fitAuto(parts: Parts, params: ClassifyParams, opts: FitOptions, c
 
 function readPreviousMetrics(dir: string): Record<string, number> {
   const file = join(dir, 'metrics.json');
-  if (!existsSync(file)) throw new EngineError('invalid-input', `no metrics.json in ${dir}`, { file, field: 'compareTo', hint: 'compareTo must be the folder of an earlier classifier run' });
+  if (!existsSync(file))
+    throw new EngineError('invalid-input', `no metrics.json in ${dir}`, {
+      file,
+      field: 'compareTo',
+      hint: 'compareTo must be the folder of an earlier classifier run',
+    });
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { test?: { metrics?: Record<string, number> } };
   if (!parsed.test?.metrics) throw new EngineError('invalid-input', `${file} is not a classifier metrics file`, { file, field: 'compareTo' });
   return parsed.test.metrics;
@@ -286,7 +311,14 @@ function mostConfidentlyWrong(parts: Parts, probs: Float32Array, top: number) {
   return wrong.slice(0, top).map(({ i, confidence }) => {
     const e = parts.test[i]!;
     const probabilities = Object.fromEntries(parts.labels.map((l, c) => [l, probs[i * C + c]!]));
-    return { text: e.text.length > 1000 ? `${e.text.slice(0, 1000)}…` : e.text, label: e.label, predicted: parts.labels[pred[i]!]!, confidence, probabilities, ...(e.line !== undefined ? { line: e.line } : {}) };
+    return {
+      text: e.text.length > 1000 ? `${e.text.slice(0, 1000)}…` : e.text,
+      label: e.label,
+      predicted: parts.labels[pred[i]!]!,
+      confidence,
+      probabilities,
+      ...(e.line !== undefined ? { line: e.line } : {}),
+    };
   });
 }
 
@@ -304,7 +336,10 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
   const prepared = prepareData(opts.data, params, opts.textCol, opts.labelCol);
   const previous = params.compareTo ? { run: params.compareTo, metrics: readPreviousMetrics(params.compareTo) } : null;
   mkdirSync(opts.outDir, { recursive: true });
-  ctx.log('info', `classifier ${params.model}: ${prepared.quality.split.train} train / ${prepared.quality.split.validation} validation / ${prepared.quality.split.test} test rows, ${prepared.labels.length} classes`);
+  ctx.log(
+    'info',
+    `classifier ${params.model}: ${prepared.quality.split.train} train / ${prepared.quality.split.validation} validation / ${prepared.quality.split.test} test rows, ${prepared.labels.length} classes`,
+  );
   const fitOptions: FitOptions = {
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}),
@@ -312,7 +347,10 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
     checkpointDir: join(opts.outDir, 'checkpoints'),
     stage: 'classify',
   };
-  const { fitted, candidates } = params.model === 'auto' ? await fitAuto(prepared, params, fitOptions, ctx) : { fitted: await fitAndEvaluate(params.model, prepared, params, fitOptions, ctx), candidates: null };
+  const { fitted, candidates } =
+    params.model === 'auto'
+      ? await fitAuto(prepared, params, fitOptions, ctx)
+      : { fitted: await fitAndEvaluate(params.model, prepared, params, fitOptions, ctx), candidates: null };
   fitted.finish();
   const metrics = headline(fitted.test);
   const baseline = headline(fitted.baseline);
@@ -342,7 +380,10 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
       1,
     ),
   );
-  writeFileSync(join(opts.outDir, 'confusion.json'), JSON.stringify({ labels: prepared.labels, matrix: fitted.test.confusion.matrix, baseline: fitted.baseline.confusion.matrix }, null, 1));
+  writeFileSync(
+    join(opts.outDir, 'confusion.json'),
+    JSON.stringify({ labels: prepared.labels, matrix: fitted.test.confusion.matrix, baseline: fitted.baseline.confusion.matrix }, null, 1),
+  );
   const errors = mostConfidentlyWrong(prepared, fitted.testProbs, params.errors);
   writeFileSync(join(opts.outDir, 'errors.jsonl'), errors.map((e) => JSON.stringify(e)).join('\n') + (errors.length ? '\n' : ''));
   return {
@@ -370,7 +411,10 @@ export interface CrossValidationResult {
  * Stratified k-fold cross-validation: each fold is held out once while the model trains on the rest
  * (with its own validation part for early stopping). Writes cv.json when outDir is given.
  */
-export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'> & { outDir?: string; nSplits?: number }, ctx: TaskContext): Promise<CrossValidationResult> {
+export async function crossValidate(
+  opts: Omit<TrainClassifierOptions, 'outDir'> & { outDir?: string; nSplits?: number },
+  ctx: TaskContext,
+): Promise<CrossValidationResult> {
   const nSplits = opts.nSplits ?? 5;
   const params = parseClassifyParams({ ...opts.params, ...(opts.model ? { model: opts.model } : {}) });
   if (!Number.isInteger(nSplits) || nSplits < 2) throw new EngineError('invalid-input', `nSplits must be an integer ≥ 2, got ${nSplits}`, { field: 'nSplits' });
@@ -379,12 +423,21 @@ export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'>
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2) throw new EngineError('invalid-input', 'cross-validation needs at least 2 classes', { field: 'labelCol' });
   checkFolds(classBalance(examples.map((e) => e.label)), nSplits, loaded.source);
-  const folds = stratifiedKFold(examples.map((e) => e.label), nSplits, params.seed);
+  const folds = stratifiedKFold(
+    examples.map((e) => e.label),
+    nSplits,
+    params.seed,
+  );
   const out: CrossValidationResult['folds'] = [];
   for (let k = 0; k < nSplits; k++) {
     const held = new Set(folds[k]);
     const rest = examples.filter((_, i) => !held.has(i));
-    const inner = stratifiedSplit(rest.map((e) => e.label), 0, params.split.validation, params.seed + k);
+    const inner = stratifiedSplit(
+      rest.map((e) => e.label),
+      0,
+      params.split.validation,
+      params.seed + k,
+    );
     const train = inner.train.map((i) => rest[i]!);
     const parts: Parts = {
       labels,
@@ -396,11 +449,23 @@ export async function crossValidate(opts: Omit<TrainClassifierOptions, 'outDir'>
       params.model,
       parts,
       { ...params, train: { ...params.train, resume: false } },
-      { ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}), ...(opts.encoders ? { encoders: opts.encoders } : {}), stage: `classify-cv-${k + 1}` },
+      {
+        ...(opts.provider ? { provider: opts.provider } : {}),
+        ...(opts.embeddingCacheDir ? { embeddingCacheDir: opts.embeddingCacheDir } : {}),
+        ...(opts.encoders ? { encoders: opts.encoders } : {}),
+        stage: `classify-cv-${k + 1}`,
+      },
       ctx,
     );
     fitted.finish();
-    out.push({ fold: k + 1, train: parts.train.length, validation: parts.validation.length, test: parts.test.length, metrics: headline(fitted.test), bestEpoch: fitted.training.bestEpoch });
+    out.push({
+      fold: k + 1,
+      train: parts.train.length,
+      validation: parts.validation.length,
+      test: parts.test.length,
+      metrics: headline(fitted.test),
+      bestEpoch: fitted.training.bestEpoch,
+    });
     ctx.log('info', `fold ${k + 1}/${nSplits}: accuracy ${fitted.test.accuracy.toFixed(4)}, macro F1 ${fitted.test.macro_f1.toFixed(4)}`);
   }
   const result: CrossValidationResult = { nSplits, folds: out, summary: meanAndSpread(out.map((f) => f.metrics)) };
@@ -425,7 +490,8 @@ export interface LoadedClassifier {
 
 function readConfig(dir: string): Record<string, unknown> & { model: ConcreteModel; labels: string[]; clean: ClassifyParams['clean'] } {
   const file = join(dir, 'config.json');
-  if (!existsSync(file)) throw new EngineError('not-found', `no classifier in ${dir} (config.json is missing)`, { file, hint: 'pass the folder of a finished classifier run' });
+  if (!existsSync(file))
+    throw new EngineError('not-found', `no classifier in ${dir} (config.json is missing)`, { file, hint: 'pass the folder of a finished classifier run' });
   const config = JSON.parse(readFileSync(file, 'utf8')) as { format?: string } & ReturnType<typeof readConfig>;
   if (config.format !== CONFIG_FORMAT) throw new EngineError('invalid-input', `${file} is not a text classifier config`, { file });
   return config;
@@ -434,7 +500,8 @@ function readConfig(dir: string): Record<string, unknown> & { model: ConcreteMod
 function loadInto(dir: string, params: readonly Param[]): void {
   for (const p of params) {
     const a = loadFloat32(join(dir, `${p.name}.npy`));
-    if (a.data.length !== p.data.length) throw new EngineError('invalid-input', `${join(dir, `${p.name}.npy`)} does not match config.json`, { file: join(dir, `${p.name}.npy`) });
+    if (a.data.length !== p.data.length)
+      throw new EngineError('invalid-input', `${join(dir, `${p.name}.npy`)} does not match config.json`, { file: join(dir, `${p.name}.npy`) });
     p.data.set(a.data);
   }
 }
@@ -463,9 +530,16 @@ export function loadClassifier(dir: string, opts: { provider?: EmbeddingProvider
   } else {
     const provider = opts.provider;
     const expected = config.provider as { provider: string; dimensions: number };
-    if (!provider) throw new EngineError('invalid-input', `${dir}: this encoder classifier needs the ${expected.provider} embedding provider`, { hint: 'pass the provider the classifier was trained with' });
+    if (!provider)
+      throw new EngineError('invalid-input', `${dir}: this encoder classifier needs the ${expected.provider} embedding provider`, {
+        hint: 'pass the provider the classifier was trained with',
+      });
     if (provider.dimensions !== expected.dimensions) {
-      throw new EngineError('invalid-input', `${dir}: trained on ${expected.dimensions}-dimensional ${expected.provider} embeddings, got ${provider.dimensions}-dimensional ${provider.name}`, { hint: 'pass the provider the classifier was trained with' });
+      throw new EngineError(
+        'invalid-input',
+        `${dir}: trained on ${expected.dimensions}-dimensional ${expected.provider} embeddings, got ${provider.dimensions}-dimensional ${provider.name}`,
+        { hint: 'pass the provider the classifier was trained with' },
+      );
     }
     const model = new HeadModel(expected.dimensions, config.hidden as number, labels.length, 0);
     loadInto(dir, model.params);

@@ -36,19 +36,27 @@ export const MAX_RECORD_CHARS = 1_000_000;
 export const MAX_COLUMNS = 1000;
 
 function tooManyColumns(path: string, n: number): EngineError {
-  return new EngineError('invalid-input', `${basename(path)}: the header has ${n.toLocaleString('en-US')} columns, more than the ${MAX_COLUMNS} a labelled text file may have`, {
-    file: path,
-    line: 1,
-    hint: 'keep only the text and label columns (is the delimiter right?)',
-  });
+  return new EngineError(
+    'invalid-input',
+    `${basename(path)}: the header has ${n.toLocaleString('en-US')} columns, more than the ${MAX_COLUMNS} a labelled text file may have`,
+    {
+      file: path,
+      line: 1,
+      hint: 'keep only the text and label columns (is the delimiter right?)',
+    },
+  );
 }
 
 function recordTooLong(path: string, line: number | undefined): EngineError {
-  return new EngineError('invalid-input', `${basename(path)}${line ? ` line ${line}` : ''}: a record is longer than ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`, {
-    file: path,
-    ...(line ? { line } : {}),
-    hint: 'shorten or split that text; if no text is that long, a quote is probably never closed',
-  });
+  return new EngineError(
+    'invalid-input',
+    `${basename(path)}${line ? ` line ${line}` : ''}: a record is longer than ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`,
+    {
+      file: path,
+      ...(line ? { line } : {}),
+      hint: 'shorten or split that text; if no text is that long, a quote is probably never closed',
+    },
+  );
 }
 
 const TEXT_NAMES = ['text', 'review', 'message', 'body', 'content', 'sentence', 'document', 'comment', 'tweet', 'description', 'email'];
@@ -89,7 +97,15 @@ function readCsv(path: string, content: string, delimiter: string): { columns: s
   try {
     const [header] = parse(content, { bom: true, delimiter, to_line: 1, relax_column_count: true }) as string[][];
     if (header && header.length > MAX_COLUMNS) throw tooManyColumns(path, header.length);
-    parsed = parse(content, { columns: true, bom: true, delimiter, skip_empty_lines: true, info: true, relax_column_count: false, max_record_size: MAX_RECORD_CHARS }) as never;
+    parsed = parse(content, {
+      columns: true,
+      bom: true,
+      delimiter,
+      skip_empty_lines: true,
+      info: true,
+      relax_column_count: false,
+      max_record_size: MAX_RECORD_CHARS,
+    }) as never;
   } catch (err) {
     if (err instanceof EngineError) throw err;
     const e = err as { message: string; lines?: number; code?: string; column?: string | number | null };
@@ -143,7 +159,10 @@ export function readLabelledFile(path: string, choice: ColumnChoice = {}): Loade
     bytes = readFileSync(path);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new EngineError('invalid-input', missing ? `${path}: file not found` : `cannot read ${path}: ${(err as Error).message}`, { file: path, hint: 'check the path' });
+    throw new EngineError('invalid-input', missing ? `${path}: file not found` : `cannot read ${path}: ${(err as Error).message}`, {
+      file: path,
+      hint: 'check the path',
+    });
   }
   const content = decodeUtf8Text(path, bytes);
   const ext = extname(path).toLowerCase();
@@ -156,11 +175,15 @@ export function readLabelledFile(path: string, choice: ColumnChoice = {}): Loade
       hint: 'use .csv, .tsv, .jsonl or .ndjson',
     });
   }
-  if (table.records.length === 0) throw new EngineError('invalid-input', `${path}: no data rows`, { file: path, hint: 'the file needs a header and at least one row' });
+  if (table.records.length === 0)
+    throw new EngineError('invalid-input', `${path}: no data rows`, { file: path, hint: 'the file needs a header and at least one row' });
   const textCol = pickColumn(table.columns, choice.textCol, TEXT_NAMES, 'text', '--text-col', path);
   const labelCol = pickColumn(table.columns, choice.labelCol, LABEL_NAMES, 'label', '--label-col', path);
   if (textCol === labelCol) {
-    throw new EngineError('invalid-input', `${path}: text and label would both be column "${textCol}"`, { file: path, hint: 'pass --text-col and --label-col explicitly' });
+    throw new EngineError('invalid-input', `${path}: text and label would both be column "${textCol}"`, {
+      file: path,
+      hint: 'pass --text-col and --label-col explicitly',
+    });
   }
   const rows: LabelledText[] = [];
   let missingLabels = 0;
@@ -201,7 +224,5 @@ export interface ClassCount {
 export function classBalance(labels: readonly string[]): ClassCount[] {
   const counts = new Map<string, number>();
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([label, count]) => ({ label, count, share: count / labels.length }));
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([label, count]) => ({ label, count, share: count / labels.length }));
 }

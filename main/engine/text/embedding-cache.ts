@@ -40,13 +40,23 @@ export class EmbeddingCache {
 
   async embed(provider: EmbeddingProvider, texts: readonly string[], ctx: TaskContext): Promise<DenseRows> {
     const keys = texts.map(textKey);
-    const missing = [...new Set(keys.map((k, i) => (this.vectors.has(k) ? -1 : i)).filter((i) => i >= 0).map((i) => texts[i]!))];
+    const missing = [
+      ...new Set(
+        keys
+          .map((k, i) => (this.vectors.has(k) ? -1 : i))
+          .filter((i) => i >= 0)
+          .map((i) => texts[i]!),
+      ),
+    ];
     for (let start = 0; start < missing.length; start += BATCH) {
       throwIfCancelled(ctx.signal);
       const chunk = missing.slice(start, start + BATCH);
       const out = await provider.embed(chunk, ctx);
       if (out.length !== chunk.length * this.dim) {
-        throw new EngineError('internal', `embedding provider ${provider.name} returned ${out.length} values for ${chunk.length} texts of ${this.dim} dimensions`);
+        throw new EngineError(
+          'internal',
+          `embedding provider ${provider.name} returned ${out.length} values for ${chunk.length} texts of ${this.dim} dimensions`,
+        );
       }
       chunk.forEach((t, i) => this.vectors.set(textKey(t), out.slice(i * this.dim, (i + 1) * this.dim)));
       this.dirty = true;

@@ -27,7 +27,13 @@ export class HeadModel {
     this.hidden = hidden;
     this.nClasses = nClasses;
     const width = hidden > 0 ? hidden : inputDim;
-    const matrix = (name: string, rows: number, cols: number, data: Float32Array): Param => ({ name, data, shape: [rows, cols], rowSparse: false, decay: true });
+    const matrix = (name: string, rows: number, cols: number, data: Float32Array): Param => ({
+      name,
+      data,
+      shape: [rows, cols],
+      rowSparse: false,
+      decay: true,
+    });
     const vector = (name: string, n: number): Param => ({ name, data: new Float32Array(n), shape: [n], rowSparse: false, decay: false });
     this.params = [];
     if (hidden > 0) {

@@ -122,7 +122,14 @@ export function chooseC(search: LinearFit['search']): number {
  * previous C begins with a gradient below the tolerance when n is large (the penalty's gradient
  * shrinks as 1/(C·n)) and stops at once, which leaves every C with the same model.
  */
-export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly string[], opts: LinearSearchOptions, ctx: TaskContext, stage = 'linear'): Promise<LinearFit> {
+export async function fitLinear(
+  x: CsrMatrix,
+  y: Int32Array,
+  labels: readonly string[],
+  opts: LinearSearchOptions,
+  ctx: TaskContext,
+  stage = 'linear',
+): Promise<LinearFit> {
   const K = labels.length;
   const size = parameterCount(x.cols, K);
   const grid = [...opts.C].sort((a, b) => a - b);
@@ -138,8 +145,15 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
     const names = Array.from(y, (c) => labels[c]!);
     // a stratified sample bounds the search's cost; C scales the summed loss, so its best value
     // moves little between a sample and the whole training part
-    const sample = opts.searchRows > 0 && x.rows > opts.searchRows ? stratifiedSplit(names, 0, 1 - opts.searchRows / x.rows, opts.seed).train : Array.from({ length: x.rows }, (_, i) => i);
-    const folds = stratifiedKFold(sample.map((i) => names[i]!), nFolds, opts.seed).map((fold) => fold.map((j) => sample[j]!));
+    const sample =
+      opts.searchRows > 0 && x.rows > opts.searchRows
+        ? stratifiedSplit(names, 0, 1 - opts.searchRows / x.rows, opts.seed).train
+        : Array.from({ length: x.rows }, (_, i) => i);
+    const folds = stratifiedKFold(
+      sample.map((i) => names[i]!),
+      nFolds,
+      opts.seed,
+    ).map((fold) => fold.map((j) => sample[j]!));
     const scores = grid.map(() => ({ f1: [] as number[], loss: 0 }));
     for (let k = 0; k < folds.length; k++) {
       const held = Int32Array.from(folds[k]!);
@@ -149,10 +163,20 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
       for (let g = 0; g < grid.length; g++) {
         const problem: SoftmaxProblem = { x, y, nClasses: K, rows, C: grid[g]! };
         const { x: w } = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);
-        const e = evaluate(softmaxPredict(x, w, K, held), Int32Array.from(held, (i) => y[i]!), labels);
+        const e = evaluate(
+          softmaxPredict(x, w, K, held),
+          Int32Array.from(held, (i) => y[i]!),
+          labels,
+        );
         scores[g]!.f1.push(e.macro_f1);
         scores[g]!.loss += e.loss / folds.length;
-        ctx.progress({ stage, current: k * grid.length + g + 1, total: folds.length * grid.length + 1, unit: 'fit', metrics: { C: grid[g]!, macro_f1: e.macro_f1 } });
+        ctx.progress({
+          stage,
+          current: k * grid.length + g + 1,
+          total: folds.length * grid.length + 1,
+          unit: 'fit',
+          metrics: { C: grid[g]!, macro_f1: e.macro_f1 },
+        });
       }
     }
     grid.forEach((C, g) => {
@@ -162,7 +186,10 @@ export async function fitLinear(x: CsrMatrix, y: Int32Array, labels: readonly st
       search.push({ C, macro_f1: mean, macro_f1_se: sd / Math.sqrt(f1.length), loss: scores[g]!.loss });
     });
     best = chooseC(search);
-    ctx.log('info', `linear: C = ${best} by ${folds.length}-fold inner cross-validation on ${sample.length} texts (${search.map((s) => `C ${s.C}: macro F1 ${s.macro_f1.toFixed(4)} ± ${s.macro_f1_se.toFixed(4)}`).join('; ')})`);
+    ctx.log(
+      'info',
+      `linear: C = ${best} by ${folds.length}-fold inner cross-validation on ${sample.length} texts (${search.map((s) => `C ${s.C}: macro F1 ${s.macro_f1.toFixed(4)} ± ${s.macro_f1_se.toFixed(4)}`).join('; ')})`,
+    );
   }
   const problem: SoftmaxProblem = { x, y, nClasses: K, rows: null, C: best };
   const r = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);

@@ -99,7 +99,12 @@ export function evaluate(probs: Float32Array, y: Int32Array, labels: readonly st
   let hits = 0;
   let loss = 0;
   let trueProb = 0;
-  const histogram: HistogramBin[] = Array.from({ length: HISTOGRAM_BINS }, (_, b) => ({ lo: b / HISTOGRAM_BINS, hi: (b + 1) / HISTOGRAM_BINS, correct: 0, wrong: 0 }));
+  const histogram: HistogramBin[] = Array.from({ length: HISTOGRAM_BINS }, (_, b) => ({
+    lo: b / HISTOGRAM_BINS,
+    hi: (b + 1) / HISTOGRAM_BINS,
+    correct: 0,
+    wrong: 0,
+  }));
   for (let i = 0; i < n; i++) {
     const t = y[i]!;
     const p = pred[i]!;
@@ -147,7 +152,6 @@ export function evaluate(probs: Float32Array, y: Int32Array, labels: readonly st
     confidenceHistogram: histogram,
   };
 }
-
 
 export function headline(e: Evaluation): HeadlineMetrics {
   return {

@@ -58,7 +58,10 @@ export async function buildEncoder(
   ctx: TaskContext,
 ): Promise<ModelKit<DenseRows>> {
   if (!provider) {
-    throw new EngineError('invalid-input', 'the encoder model needs an embedding provider', { field: 'model', hint: 'configure an embedding provider, or use model fasttext' });
+    throw new EngineError('invalid-input', 'the encoder model needs an embedding provider', {
+      field: 'model',
+      hint: 'configure an embedding provider, or use model fasttext',
+    });
   }
   // Providers that learn from the corpus (builtin LSA) see the training part only: no test leakage.
   if (provider.fit) await provider.fit(trainTexts, ctx);
@@ -101,7 +104,14 @@ function linearPredictor(vectorizer: TfidfVectorizer, w: Float32Array, nClasses:
 }
 
 /** TF-IDF + L2 logistic regression fitted on the training texts, C chosen by inner cross-validation. */
-export async function trainLinear(trainTexts: readonly string[], yTrain: Int32Array, labels: readonly string[], params: ClassifyParams, ctx: TaskContext, stage: string): Promise<LinearKit> {
+export async function trainLinear(
+  trainTexts: readonly string[],
+  yTrain: Int32Array,
+  labels: readonly string[],
+  params: ClassifyParams,
+  ctx: TaskContext,
+  stage: string,
+): Promise<LinearKit> {
   const vectorizer = new TfidfVectorizer(tfidfOptions(params));
   // idf and vocabulary come from the whole training part, also for the inner folds: they use no
   // labels, and refitting them per fold would triple the vectorising time for a negligible effect
@@ -130,8 +140,17 @@ export function loadLinear(dir: string, features: TfidfOptions, nClasses: number
   const idf = loadFloat32(join(dir, 'idf.npy')).data;
   const weights = loadFloat32(join(dir, 'weights.npy'));
   const bias = loadFloat32(join(dir, 'bias.npy')).data;
-  if (!(terms instanceof Int32Array) || idf.length !== terms.length || weights.shape[0] !== terms.length || weights.shape[1] !== nClasses || bias.length !== nClasses) {
-    throw new EngineError('invalid-input', `${dir}: the linear model's arrays do not match each other or config.json`, { file: join(dir, 'weights.npy'), hint: 'retrain the classifier' });
+  if (
+    !(terms instanceof Int32Array) ||
+    idf.length !== terms.length ||
+    weights.shape[0] !== terms.length ||
+    weights.shape[1] !== nClasses ||
+    bias.length !== nClasses
+  ) {
+    throw new EngineError('invalid-input', `${dir}: the linear model's arrays do not match each other or config.json`, {
+      file: join(dir, 'weights.npy'),
+      hint: 'retrain the classifier',
+    });
   }
   const w = new Float32Array(parameterCount(terms.length, nClasses));
   w.set(weights.data);

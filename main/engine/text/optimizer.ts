@@ -133,8 +133,21 @@ export class AdamW {
 
 /** AdamW update of w[at .. at+len) from g[gAt .. gAt+len). */
 function adamRange(
-  w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, gAt: number, at: number, len: number,
-  lr: number, decay: number, gradScale: number, beta1: number, beta2: number, c1: number, c2: number, eps: number,
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  gAt: number,
+  at: number,
+  len: number,
+  lr: number,
+  decay: number,
+  gradScale: number,
+  beta1: number,
+  beta2: number,
+  c1: number,
+  c2: number,
+  eps: number,
 ): void {
   const stepSize = lr / c1;
   const sqrtC2 = Math.sqrt(c2);

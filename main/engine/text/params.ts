@@ -12,7 +12,9 @@ export const ClassifyParamsSchema = z
     model: z
       .enum(CLASSIFIER_MODELS)
       .default('auto')
-      .describe('auto: train linear, fasttext and encoder, keep the best by validation macro F1; linear: TF-IDF + logistic regression; fasttext: hashed word/bigram embeddings; encoder: head over frozen sentence embeddings'),
+      .describe(
+        'auto: train linear, fasttext and encoder, keep the best by validation macro F1; linear: TF-IDF + logistic regression; fasttext: hashed word/bigram embeddings; encoder: head over frozen sentence embeddings',
+      ),
     seed: z.number().int().default(42).describe('seeds the split, initialisation, shuffling and augmentation'),
     split: z
       .object({
@@ -40,28 +42,53 @@ export const ClassifyParamsSchema = z
     features: z
       .object({
         lowercase: z.boolean().default(true),
-        maxTokens: z.number().int().min(1).default(20_000).describe('tokens kept per text (the start of the text): bounds the cost of a huge text, not the usual one'),
-        buckets: z.number().int().min(1024).max(2 ** 24).default(2 ** 20).describe('hash space of word and bigram features; only buckets seen in training get a weight row'),
+        maxTokens: z
+          .number()
+          .int()
+          .min(1)
+          .default(20_000)
+          .describe('tokens kept per text (the start of the text): bounds the cost of a huge text, not the usual one'),
+        buckets: z
+          .number()
+          .int()
+          .min(1024)
+          .max(2 ** 24)
+          .default(2 ** 20)
+          .describe('hash space of word and bigram features; only buckets seen in training get a weight row'),
         wordNgrams: z.union([z.literal(1), z.literal(2)]).default(2),
         minCount: z.number().int().min(1).default(2).describe('a feature needs this many training texts to get a weight row'),
       })
       .prefault({}),
     linear: z
       .object({
-        wordNgrams: z.union([z.literal(1), z.literal(2)]).default(2).describe('1: words; 2: words and word bigrams'),
+        wordNgrams: z
+          .union([z.literal(1), z.literal(2)])
+          .default(2)
+          .describe('1: words; 2: words and word bigrams'),
         charNgrams: z
           .union([z.literal(0), z.number().int().min(2).max(6)])
           .default(0)
           .describe('0: off; n: also character n-grams of 2..n characters inside words (char_wb)'),
         minDf: z.number().int().min(1).default(2).describe('a term needs this many training texts'),
-        maxFeatures: z.number().int().min(1).max(2 ** 24).default(1_000_000).describe('the most frequent terms kept'),
+        maxFeatures: z
+          .number()
+          .int()
+          .min(1)
+          .max(2 ** 24)
+          .default(1_000_000)
+          .describe('the most frequent terms kept'),
         C: z
           .union([z.number().positive(), z.array(z.number().positive()).min(1)])
           .default([1, 10, 100])
           .transform((c) => (Array.isArray(c) ? c : [c]))
           .describe('inverse L2 penalty strength; several values: chosen by inner cross-validation on the training part'),
         folds: z.number().int().min(2).max(10).default(3).describe('inner cross-validation folds that choose C'),
-        searchRows: z.number().int().min(0).default(20_000).describe('the inner cross-validation uses at most this many training texts (a stratified sample); 0: all'),
+        searchRows: z
+          .number()
+          .int()
+          .min(0)
+          .default(20_000)
+          .describe('the inner cross-validation uses at most this many training texts (a stratified sample); 0: all'),
         maxIter: z.number().int().min(1).max(10_000).default(200).describe('L-BFGS iterations per fit'),
         tol: z.number().positive().default(1e-4).describe('L-BFGS stops when no component of the mean loss gradient exceeds this (scikit-learn tol)'),
         memory: z.number().int().min(1).max(50).default(7).describe('L-BFGS correction pairs; each costs two copies of the weights'),

@@ -112,13 +112,18 @@ export function cleanRows(loaded: LoadedRows, params: ClassifyParams) {
  */
 export function checkFolds(classes: readonly ClassCount[], nSplits: number, source: string): void {
   const smallest = classes.at(-1);
-  if (!Number.isInteger(nSplits) || nSplits < 2) throw new EngineError('invalid-input', `cross-validation needs an integer number of folds ≥ 2, got ${nSplits}`, { field: 'cv' });
+  if (!Number.isInteger(nSplits) || nSplits < 2)
+    throw new EngineError('invalid-input', `cross-validation needs an integer number of folds ≥ 2, got ${nSplits}`, { field: 'cv' });
   if (!smallest || smallest.count >= nSplits) return;
   const fix = smallest.count >= 2 ? `use --cv ${smallest.count} or fewer` : 'add examples of that class, or train without --cv';
-  throw new EngineError('invalid-input', `${source}: ${nSplits} folds need at least ${nSplits} examples of every class, but class "${clipText(smallest.label)}" has ${smallest.count}; ${fix}`, {
-    field: 'cv',
-    hint: fix,
-  });
+  throw new EngineError(
+    'invalid-input',
+    `${source}: ${nSplits} folds need at least ${nSplits} examples of every class, but class "${clipText(smallest.label)}" has ${smallest.count}; ${fix}`,
+    {
+      field: 'cv',
+      hint: fix,
+    },
+  );
 }
 
 /**
@@ -148,13 +153,22 @@ function splitOrExplain(loaded: LoadedRows, examples: readonly Example[], params
       hint: 'check that the label column is the right one (--label-col) and that texts are not empty',
     });
   }
-  const split = stratifiedSplit(examples.map((e) => e.label), params.split.test, params.split.validation, params.seed);
+  const split = stratifiedSplit(
+    examples.map((e) => e.label),
+    params.split.test,
+    params.split.validation,
+    params.seed,
+  );
   if (split.test.length === 0 && labels.length === examples.length) {
-    throw new EngineError('invalid-input', `${loaded.source}: every class has a single example (${examples.length} rows, ${labels.length} classes), so none can be held out for testing`, {
-      file: loaded.source,
-      field: loaded.labelCol,
-      hint: 'is the label column the right one (--label-col)? Each class needs at least 2 examples, better dozens',
-    });
+    throw new EngineError(
+      'invalid-input',
+      `${loaded.source}: every class has a single example (${examples.length} rows, ${labels.length} classes), so none can be held out for testing`,
+      {
+        file: loaded.source,
+        field: loaded.labelCol,
+        hint: 'is the label column the right one (--label-col)? Each class needs at least 2 examples, better dozens',
+      },
+    );
   }
   if (split.test.length === 0) {
     throw new EngineError('invalid-input', `${loaded.source}: too few rows (${examples.length}) to hold out a test set`, {

@@ -209,7 +209,7 @@ export class TfidfVectorizer {
       }
       const start = used;
       let norm = 0;
-      for (let k = 0; k < n; ) {
+      for (let k = 0; k < n;) {
         let end = k + 1;
         while (end < n && sorted[end] === sorted[k]) end++;
         const w = (1 + Math.log(end - k)) * this.idf[sorted[k]!]!;

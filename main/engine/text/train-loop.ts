@@ -76,7 +76,8 @@ function isBetter(metric: SelectionMetric, a: number, b: number): boolean {
 export async function trainLoop(args: TrainLoopArgs): Promise<LoopResult> {
   const { trainable, nTrain, options: o, ctx, checkpointDir } = args;
   const stage = args.stage ?? 'classify';
-  if (nTrain === 0) throw new EngineError('invalid-input', 'no training examples', { hint: 'the training split is empty; add rows or lower split.test / split.validation' });
+  if (nTrain === 0)
+    throw new EngineError('invalid-input', 'no training examples', { hint: 'the training split is empty; add rows or lower split.test / split.validation' });
   const params = trainable.params;
   const opt = new AdamW(params, { ...ADAM_DEFAULTS, weightDecay: o.weightDecay });
   const grads = gradientsFor(params);
@@ -84,7 +85,16 @@ export async function trainLoop(args: TrainLoopArgs): Promise<LoopResult> {
   const totalSteps = stepsPerEpoch * o.epochs;
   const warmupSteps = Math.round(totalSteps * o.warmup);
 
-  let state: LoopState = { epoch: -1, step: 0, score: NaN, bestScore: o.metric === 'loss' ? Infinity : -Infinity, bestEpoch: -1, sinceBest: 0, history: [], fingerprint: args.fingerprint };
+  let state: LoopState = {
+    epoch: -1,
+    step: 0,
+    score: NaN,
+    bestScore: o.metric === 'loss' ? Infinity : -Infinity,
+    bestEpoch: -1,
+    sinceBest: 0,
+    history: [],
+    fingerprint: args.fingerprint,
+  };
   let resumedFrom: number | null = null;
   // a fresh run must not rank its checkpoints against those of an earlier run in the same folder
   if (checkpointDir && !args.resume) rmSync(checkpointDir, { recursive: true, force: true });
@@ -136,7 +146,13 @@ export async function trainLoop(args: TrainLoopArgs): Promise<LoopResult> {
       if (b === 0 || b === stepsPerEpoch - 1 || now - lastReport >= PROGRESS_INTERVAL_MS) {
         lastReport = now;
         const seen = Math.min(nTrain, (b + 1) * o.batchSize);
-        ctx.progress({ stage, current: state.step, total: totalSteps, unit: 'step', metrics: { epoch: epoch + 1, loss, lr, examplesPerSec: (seen * 1000) / Math.max(1, now - started) } });
+        ctx.progress({
+          stage,
+          current: state.step,
+          total: totalSteps,
+          unit: 'step',
+          metrics: { epoch: epoch + 1, loss, lr, examplesPerSec: (seen * 1000) / Math.max(1, now - started) },
+        });
       }
     }
     const trainMs = performance.now() - started;
@@ -166,7 +182,10 @@ export async function trainLoop(args: TrainLoopArgs): Promise<LoopResult> {
     }
     const valMetrics = Object.fromEntries(Object.entries(validation).map(([k, v]) => [`val_${k}`, v]));
     ctx.progress({ stage, current: state.step, total: totalSteps, unit: 'step', metrics: { epoch: epoch + 1, train_loss: record.trainLoss, ...valMetrics } });
-    ctx.log('info', `epoch ${epoch + 1}/${o.epochs}: train loss ${record.trainLoss.toFixed(4)}, validation ${o.metric} ${score.toFixed(4)}${improved ? ' (best)' : ''}`);
+    ctx.log(
+      'info',
+      `epoch ${epoch + 1}/${o.epochs}: train loss ${record.trainLoss.toFixed(4)}, validation ${o.metric} ${score.toFixed(4)}${improved ? ' (best)' : ''}`,
+    );
     stoppedEarly = state.sinceBest >= o.patience && epoch + 1 < o.epochs;
   }
 

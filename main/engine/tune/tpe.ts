@@ -47,7 +47,21 @@ export function suggest(dims: number, history: readonly Observation[], rand: () 
     const point = centre.map((v) => Math.min(1, Math.max(0, v + bwGood * normal(rand))));
     let logRatio = 0;
     for (let d = 0; d < dims; d++) {
-      logRatio += Math.log(density(point[d]!, good.map((p) => p[d]!), bwGood)) - Math.log(density(point[d]!, bad.map((p) => p[d]!), bwBad));
+      logRatio +=
+        Math.log(
+          density(
+            point[d]!,
+            good.map((p) => p[d]!),
+            bwGood,
+          ),
+        ) -
+        Math.log(
+          density(
+            point[d]!,
+            bad.map((p) => p[d]!),
+            bwBad,
+          ),
+        );
     }
     if (logRatio > bestRatio) {
       bestRatio = logRatio;

@@ -47,10 +47,19 @@ export type TuneContext = Pick<StageInput, 'userIds' | 'itemIds' | 'catalog' | '
  * user's last training event, ties broken like the run's split): the test part is never an input.
  * Trial 1 of each stage is the run's own settings, so the best found is never worse on validation.
  */
-export async function tuneStages(train: TrainEvents, base: TuneContext, config: TrainyardConfig, settings: TuneSettings, workDir: string, ctx: TaskContext): Promise<TuneResult> {
+export async function tuneStages(
+  train: TrainEvents,
+  base: TuneContext,
+  config: TrainyardConfig,
+  settings: TuneSettings,
+  workDir: string,
+  ctx: TaskContext,
+): Promise<TuneResult> {
   for (const stage of settings.stages) {
     if (!SEARCH_SPACES[stage]) {
-      throw new EngineError('invalid-input', `tune.stages: ${stage} has no parameters to tune; tunable: ${Object.keys(SEARCH_SPACES).join(', ')}`, { field: 'tune.stages' });
+      throw new EngineError('invalid-input', `tune.stages: ${stage} has no parameters to tune; tunable: ${Object.keys(SEARCH_SPACES).join(', ')}`, {
+        field: 'tune.stages',
+      });
     }
   }
   const validation = thinTestUsers(
@@ -69,30 +78,36 @@ export async function tuneStages(train: TrainEvents, base: TuneContext, config: 
   let stoppedEarly: string | undefined;
   const total = settings.stages.length * settings.trials;
   try {
-  for (const [s, stage] of settings.stages.entries()) {
-    const space = SEARCH_SPACES[stage]!;
-    const section = (config as unknown as Record<string, Record<string, number>>)[stage]!;
-    const rand = mulberry32(subSeed(config.seed, 1000 + s));
-    const history: Observation[] = [];
-    for (let t = 1; t <= settings.trials; t++) {
-      throwIfCancelled(ctx.signal);
-      if (settings.seconds !== null && t > 1 && (performance.now() - started) / 1000 > settings.seconds) {
-        stoppedEarly = `the time limit of ${settings.seconds} s ended the search after ${trials.length} trials`;
-        break;
+    for (const [s, stage] of settings.stages.entries()) {
+      const space = SEARCH_SPACES[stage]!;
+      const section = (config as unknown as Record<string, Record<string, number>>)[stage]!;
+      const rand = mulberry32(subSeed(config.seed, 1000 + s));
+      const history: Observation[] = [];
+      for (let t = 1; t <= settings.trials; t++) {
+        throwIfCancelled(ctx.signal);
+        if (settings.seconds !== null && t > 1 && (performance.now() - started) / 1000 > settings.seconds) {
+          stoppedEarly = `the time limit of ${settings.seconds} s ended the search after ${trials.length} trials`;
+          break;
+        }
+        const point = t === 1 ? space.map((r) => toUnit(r, section[r.key]!)) : suggest(space.length, history, rand);
+        const params = Object.fromEntries(space.map((r, d) => [r.key, t === 1 ? section[r.key]! : fromUnit(r, point[d]!)]));
+        // A trial's own training and scoring report no progress: the job shows one bar of trials.
+        const trial = await runTrial(stage as StageName, params, validation, base, config, join(workDir, `${stage}-${t}`), { ...ctx, progress: () => {} });
+        trial.trial = t;
+        trials.push(trial);
+        history.push({ point, score: trial.ndcg10 });
+        if (!best[stage] || trial.ndcg10 > best[stage].ndcg10) best[stage] = trial;
+        ctx.progress({
+          stage: 'tune',
+          current: trials.length,
+          total,
+          unit: 'trial',
+          metrics: { validation_ndcg10: trial.ndcg10, best_validation_ndcg10: best[stage].ndcg10 },
+        });
+        ctx.log('info', `tune ${stage} trial ${t}: ${JSON.stringify(params)} → validation NDCG@10 ${trial.ndcg10.toFixed(4)}`);
       }
-      const point = t === 1 ? space.map((r) => toUnit(r, section[r.key]!)) : suggest(space.length, history, rand);
-      const params = Object.fromEntries(space.map((r, d) => [r.key, t === 1 ? section[r.key]! : fromUnit(r, point[d]!)]));
-      // A trial's own training and scoring report no progress: the job shows one bar of trials.
-      const trial = await runTrial(stage as StageName, params, validation, base, config, join(workDir, `${stage}-${t}`), { ...ctx, progress: () => {} });
-      trial.trial = t;
-      trials.push(trial);
-      history.push({ point, score: trial.ndcg10 });
-      if (!best[stage] || trial.ndcg10 > best[stage].ndcg10) best[stage] = trial;
-      ctx.progress({ stage: 'tune', current: trials.length, total, unit: 'trial', metrics: { validation_ndcg10: trial.ndcg10, best_validation_ndcg10: best[stage].ndcg10 } });
-      ctx.log('info', `tune ${stage} trial ${t}: ${JSON.stringify(params)} → validation NDCG@10 ${trial.ndcg10.toFixed(4)}`);
+      if (stoppedEarly) break;
     }
-    if (stoppedEarly) break;
-  }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -104,7 +119,15 @@ export async function tuneStages(train: TrainEvents, base: TuneContext, config: 
   };
 }
 
-async function runTrial(stage: StageName, params: Record<string, number>, split: Split, base: TuneContext, config: TrainyardConfig, dir: string, ctx: TaskContext): Promise<Trial> {
+async function runTrial(
+  stage: StageName,
+  params: Record<string, number>,
+  split: Split,
+  base: TuneContext,
+  config: TrainyardConfig,
+  dir: string,
+  ctx: TaskContext,
+): Promise<Trial> {
   const t0 = performance.now();
   const trialConfig = withParams(config, stage, params);
   const input: StageInput & { split: Split } = { ...base, split, config: trialConfig, runDir: dir };

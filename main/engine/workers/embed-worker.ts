@@ -43,7 +43,8 @@ port.on('message', (msg: ToEmbedWorker) => {
   };
   handle(msg, ctx)
     .then(
-      (vectors) => send({ type: 'done', id, vectors, dimensions: provider!.dimensions, effective: provider!.effective() }, vectors ? [vectors.buffer as ArrayBuffer] : []),
+      (vectors) =>
+        send({ type: 'done', id, vectors, dimensions: provider!.dimensions, effective: provider!.effective() }, vectors ? [vectors.buffer as ArrayBuffer] : []),
       (err: unknown) => send({ type: 'failed', id, error: toErrorData(err) }),
     )
     .finally(() => running.delete(id));

@@ -24,5 +24,6 @@ serveJobs({
   'data.import': async (arg, ctx, env) => importDataset(await workspaceDb(env.workspace), arg as ImportArgs, ctx),
   train: async (arg, ctx, env) => trainRun(arg as TrainArgs, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace), threads }, ctx),
   'classify.train': (arg, ctx, env) => classifyRun(arg as ClassifyTrainArgs, workspacePaths(env.workspace), classifierTrainer, ctx),
-  eval: async (arg, ctx, env) => evaluateRun(arg as { run: string; ks?: number[] }, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace) }, ctx),
+  eval: async (arg, ctx, env) =>
+    evaluateRun(arg as { run: string; ks?: number[] }, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace) }, ctx),
 });

@@ -33,7 +33,15 @@ export function mappingOverrides(preview: FilePreview, choice: Record<string, st
 }
 
 /** The first rows of a file as the importer reads them, with one select per canonical field. */
-export function ColumnMapping({ preview, choice, onChoice }: { preview: FilePreview; choice: Record<string, string>; onChoice: (field: string, column: string) => void }) {
+export function ColumnMapping({
+  preview,
+  choice,
+  onChoice,
+}: {
+  preview: FilePreview;
+  choice: Record<string, string>;
+  onChoice: (field: string, column: string) => void;
+}) {
   const fields = FIELDS[preview.kind];
   const fieldOf = new Map(fields.filter((f) => choice[f.field]).map((f) => [choice[f.field]!, f.label]));
   const missing = fields.filter((f) => f.required && !choice[f.field]);

@@ -11,8 +11,8 @@ export function TuningCard({ tuning, onTrainWith }: { tuning: RunTuning; onTrain
   return (
     <Card title="Tuning" testId="tuning">
       <p className="small muted">
-        Trials on {tuning.validation.users} validation users: each user&apos;s last training event, carved out of the training part, so the test part
-        was never used to choose. The run was then trained with the best trial&apos;s params. {tuning.stoppedEarly}
+        Trials on {tuning.validation.users} validation users: each user&apos;s last training event, carved out of the training part, so the test part was never
+        used to choose. The run was then trained with the best trial&apos;s params. {tuning.stoppedEarly}
       </p>
       {tuning.stages.map((stage) => (
         <StageTrials key={stage} stage={stage} tuning={tuning} />
@@ -34,7 +34,15 @@ function StageTrials({ stage, tuning }: { stage: string; tuning: RunTuning }) {
       <div className="grid-2">
         <ScoreChart id={`${stage}-by-trial`} title="validation NDCG@10 by trial" x="trial" xLabel="trial" trials={trials} log={false} />
         {ranges.map((r) => (
-          <ScoreChart key={r.key} id={`${stage}-${r.key}`} title={`validation NDCG@10 against ${r.key}${r.log ? ' (log scale)' : ''}`} x={r.key} xLabel={r.key} trials={trials} log={r.log} />
+          <ScoreChart
+            key={r.key}
+            id={`${stage}-${r.key}`}
+            title={`validation NDCG@10 against ${r.key}${r.log ? ' (log scale)' : ''}`}
+            x={r.key}
+            xLabel={r.key}
+            trials={trials}
+            log={r.log}
+          />
         ))}
       </div>
       <table className="data" data-testid={`tuning-trials-${stage}`}>
@@ -83,7 +91,15 @@ function ScoreChart({ id, title, x, xLabel, trials, log }: { id: string; title: 
       <ChartFrame testId={`chart-tuning-${id}`} height={180} description={`${title}: ${trials.length} trials`}>
         <ScatterChart margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
           <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-          <XAxis dataKey={x} type="number" scale={log ? 'log' : 'auto'} domain={['auto', 'auto']} name={xLabel} label={{ value: xLabel, position: 'insideBottom', offset: -12, fill: 'var(--muted)' }} {...axisProps} />
+          <XAxis
+            dataKey={x}
+            type="number"
+            scale={log ? 'log' : 'auto'}
+            domain={['auto', 'auto']}
+            name={xLabel}
+            label={{ value: xLabel, position: 'insideBottom', offset: -12, fill: 'var(--muted)' }}
+            {...axisProps}
+          />
           <YAxis dataKey="ndcg" type="number" name="NDCG@10" width={64} tickFormatter={(v: number) => v.toFixed(3)} {...axisProps} />
           <Tooltip {...tooltipProps} />
           <Scatter data={points} fill="var(--series-1)" isAnimationActive={false} />

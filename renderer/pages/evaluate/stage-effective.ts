@@ -29,7 +29,8 @@ export function fallbackNotes(stage: StageRecord): string[] {
   const notes: string[] = [];
   if (typeof e.requestedDevice === 'string') notes.push(`asked for device ${e.requestedDevice}, ran on ${String(e.device)}`);
   const store = e.store as { kind?: string; fallbackFrom?: { kind: string; reason: string } } | undefined;
-  if (store?.fallbackFrom) notes.push(`the ${store.fallbackFrom.kind} vector store could not be used (${store.fallbackFrom.reason}); used ${String(store.kind)}`);
+  if (store?.fallbackFrom)
+    notes.push(`the ${store.fallbackFrom.kind} vector store could not be used (${store.fallbackFrom.reason}); used ${String(store.kind)}`);
   if (typeof e.fallback === 'string') notes.push(`fell back to ${e.fallback}${typeof e.reason === 'string' ? `: ${e.reason}` : ''}`);
   return notes;
 }

@@ -10,7 +10,17 @@ const QUICK_PICKS = 5;
  * its datalist, with the top few as one-click picks. Typing any id stays possible: unknown users get
  * cold-start recommendations.
  */
-export function UserPicker({ runId, value, onChange, onPick }: { runId: string; value: string; onChange: (user: string) => void; onPick: (user: string) => void }) {
+export function UserPicker({
+  runId,
+  value,
+  onChange,
+  onPick,
+}: {
+  runId: string;
+  value: string;
+  onChange: (user: string) => void;
+  onPick: (user: string) => void;
+}) {
   const query = useDebounced(value.trim(), 200);
   const users = useRequest('data.users', { run: runId, query, limit: LIST_LIMIT });
   const example = useRequest('data.users', { run: runId, query: '', limit: 1 }).data?.[0]?.user;
@@ -21,7 +31,14 @@ export function UserPicker({ runId, value, onChange, onPick }: { runId: string; 
     <div className="stack" style={{ gap: 4 }}>
       <label className="field">
         User id
-        <input value={value} onChange={(e) => onChange(e.target.value)} data-testid="sandbox-user" placeholder={example ? `e.g. ${example}` : 'user id'} list="sandbox-user-list" autoComplete="off" />
+        <input
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          data-testid="sandbox-user"
+          placeholder={example ? `e.g. ${example}` : 'user id'}
+          list="sandbox-user-list"
+          autoComplete="off"
+        />
       </label>
       <datalist id="sandbox-user-list" data-testid="sandbox-user-list">
         {list.map((u) => (

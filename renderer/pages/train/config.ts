@@ -71,7 +71,8 @@ export function formFromRun(resolvedParams: unknown): TrainForm {
   const section = <T extends object>(key: string): Partial<T> => (typeof p[key] === 'object' && p[key] !== null ? (p[key] as Partial<T>) : {});
   const known = new Set<string>(STAGE_CHOICES.map((s) => s.id));
   const stages = Array.isArray(p.stages) ? (p.stages as unknown[]).filter((s): s is string => typeof s === 'string' && known.has(s)) : DEFAULT_FORM.stages;
-  const pick = <T extends object>(defaults: T, values: Partial<T>): T => Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, (values as Record<string, unknown>)[k] ?? v])) as T;
+  const pick = <T extends object>(defaults: T, values: Partial<T>): T =>
+    Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, (values as Record<string, unknown>)[k] ?? v])) as T;
   return {
     stages,
     seed: typeof p.seed === 'number' ? p.seed : DEFAULT_FORM.seed,
@@ -112,7 +113,8 @@ export function validateForm(f: TrainForm): Record<string, string> {
 
 export function toConfig(f: TrainForm, settings: Settings): Record<string, unknown> {
   const config: Record<string, unknown> = { stages: f.stages, seed: f.seed, threads: settings.threads, split: { method: f.split } };
-  if (f.stages.includes('semantic')) config.semantic = { provider: settings.embeddingProvider, ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}) };
+  if (f.stages.includes('semantic'))
+    config.semantic = { provider: settings.embeddingProvider, ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}) };
   if (f.stages.includes('als') || f.stages.includes('hybrid')) config.als = { ...f.als };
   if (f.stages.includes('bayes-popularity')) config['bayes-popularity'] = { ...f.bayes };
   if (f.stages.includes('itemknn')) config.itemknn = { ...f.itemknn };

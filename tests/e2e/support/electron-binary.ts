@@ -14,7 +14,8 @@ export function findElectronBinary(): { path: string } | { missing: string } {
     return { missing: 'the electron package is not installed' };
   }
   const pathFile = join(pkgDir, 'path.txt');
-  if (!existsSync(pathFile)) return { missing: `the Electron binary was never downloaded (${pathFile} is missing; this machine cannot reach Electron's download host)` };
+  if (!existsSync(pathFile))
+    return { missing: `the Electron binary was never downloaded (${pathFile} is missing; this machine cannot reach Electron's download host)` };
   const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(binary) ? { path: binary } : { missing: `the Electron binary ${binary} is missing` };
 }

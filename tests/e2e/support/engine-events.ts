@@ -3,7 +3,11 @@ import type { JobInfo } from '../../../main/engine/contracts/jobs.ts';
 import type { ServedEngine } from '../../../main/server/served-engine.ts';
 
 /** Resolves with the first event payload that matches. */
-export function nextEvent<E extends keyof EngineEvents>(engine: ServedEngine, event: E, match: (p: EngineEvents[E]) => boolean = () => true): Promise<EngineEvents[E]> {
+export function nextEvent<E extends keyof EngineEvents>(
+  engine: ServedEngine,
+  event: E,
+  match: (p: EngineEvents[E]) => boolean = () => true,
+): Promise<EngineEvents[E]> {
   return new Promise((resolve) => {
     const off = engine.on(event, (p) => {
       if (match(p)) {

@@ -11,8 +11,29 @@ export const profileFixture: DatasetProfile = {
   density: 0.12,
   duplicatesDropped: 3,
   unknownItems: 0,
-  perUser: { min: 2, median: 18, mean: 24, max: 180, histogram: [{ lo: 2, hi: 4, count: 40 }, { lo: 4, hi: 8, count: 90 }, { lo: 8, hi: 16, count: 150 }, { lo: 16, hi: 32, count: 140 }, { lo: 32, hi: 256, count: 80 }] },
-  perItem: { min: 1, median: 30, mean: 60, max: 900, histogram: [{ lo: 1, hi: 2, count: 10 }, { lo: 2, hi: 1024, count: 190 }] },
+  perUser: {
+    min: 2,
+    median: 18,
+    mean: 24,
+    max: 180,
+    histogram: [
+      { lo: 2, hi: 4, count: 40 },
+      { lo: 4, hi: 8, count: 90 },
+      { lo: 8, hi: 16, count: 150 },
+      { lo: 16, hi: 32, count: 140 },
+      { lo: 32, hi: 256, count: 80 },
+    ],
+  },
+  perItem: {
+    min: 1,
+    median: 30,
+    mean: 60,
+    max: 900,
+    histogram: [
+      { lo: 1, hi: 2, count: 10 },
+      { lo: 2, hi: 1024, count: 190 },
+    ],
+  },
   ratingHistogram: [1, 2, 3, 4, 5].map((value) => ({ value, count: value * 100 })),
   timeRange: { min: '2024-01-01', max: '2024-03-31' },
   popularityCurve: [1, 2, 4, 8, 16, 32, 64, 128, 200].map((rank) => ({ rank, count: Math.round(900 / rank) })),
@@ -24,8 +45,8 @@ const ks = [5, 10, 20];
 function modelMetrics(scale: number): Record<string, number> {
   const m: Record<string, number> = {};
   for (const k of ks) {
-    m[`recall@${k}`] = scale * Math.log2(1 + k) / 5;
-    m[`ndcg@${k}`] = scale * Math.log2(1 + k) / 10;
+    m[`recall@${k}`] = (scale * Math.log2(1 + k)) / 5;
+    m[`ndcg@${k}`] = (scale * Math.log2(1 + k)) / 10;
     m[`precision@${k}`] = scale / k;
   }
   return m;
