@@ -7,7 +7,7 @@ import { loadClassifier, trainClassifier } from '../../main/engine/text/classify
 import { parseClassifyParams } from '../../main/engine/text/params.ts';
 import { prepareData } from '../../main/engine/text/prepare.ts';
 import { minimizeLbfgs } from '../../main/engine/text/lbfgs.ts';
-import { chooseC, fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/text/linear.ts';
+import { chooseC, compactRows, fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/text/linear.ts';
 import { TfidfVectorizer, type CsrMatrix } from '../../main/engine/text/tfidf.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
@@ -120,6 +120,22 @@ describe('multinomial logistic regression by L-BFGS', () => {
     }
     const lbfgs = softmaxPredict(problem.x, r.x, 3);
     X.forEach((row, i) => probs(row).forEach((p, c) => expect(lbfgs[i * 3 + c]).toBeCloseTo(p, 4)));
+  });
+
+  it('leaving out the columns a fold does not use changes no prediction', async () => {
+    // column 3 appears only in the held-out rows 6 and 7
+    const x = csr(X.map((row, i) => [...row, i >= 6 ? 1 : 0]));
+    const y = Int32Array.from([0, 0, 1, 1, 2, 2, 1, 0]);
+    const opts = { maxIter: 500, tol: 1e-7, memory: 7 };
+    const full: SoftmaxProblem = { x, y, nClasses: 3, rows: Int32Array.from([0, 1, 2, 3, 4, 5]), C: 3 };
+    const wFull = (await minimizeLbfgs((w, g) => softmaxLossAndGrad(full, w, g), new Float32Array(parameterCount(4, 3)), opts)).x;
+    const train = compactRows(x, [0, 1, 2, 3, 4, 5]);
+    const held = compactRows(x, [6, 7], train.columnOf);
+    expect([train.x.cols, held.x.cols]).toEqual([3, 3]);
+    const small: SoftmaxProblem = { x: train.x, y: y.slice(0, 6), nClasses: 3, rows: null, C: 3 };
+    const wSmall = (await minimizeLbfgs((w, g) => softmaxLossAndGrad(small, w, g), new Float32Array(parameterCount(3, 3)), opts)).x;
+    const [a, b] = [softmaxPredict(x, wFull, 3, Int32Array.from([6, 7])), softmaxPredict(held.x, wSmall, 3)];
+    a.forEach((p, i) => expect(b[i]).toBeCloseTo(p, 5));
   });
 
   it('inner cross-validation picks a C from the grid and reports every C', async () => {

@@ -84,6 +84,37 @@ export function softmaxPredict(x: CsrMatrix, w: Float32Array, K: number, rows: I
   return out;
 }
 
+/**
+ * Rows of `x` as a matrix of their own. Columns are renumbered in order of first use, or mapped
+ * through `columnOf` (old column → new, −1: dropped) when given.
+ */
+export function compactRows(x: CsrMatrix, rows: readonly number[] | Int32Array, columnOf?: Int32Array): { x: CsrMatrix; columnOf: Int32Array; source: readonly number[] | Int32Array } {
+  const map = columnOf ?? new Int32Array(x.cols).fill(-1);
+  let cols = 0;
+  if (columnOf) {
+    for (const c of columnOf) cols = Math.max(cols, c + 1);
+  } else {
+    for (const i of rows) for (let k = x.offsets[i]!; k < x.offsets[i + 1]!; k++) if (map[x.indices[k]!] === -1) map[x.indices[k]!] = cols++;
+  }
+  let nnz = 0;
+  for (const i of rows) nnz += x.offsets[i + 1]! - x.offsets[i]!;
+  const offsets = new Int32Array(rows.length + 1);
+  const indices = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  let used = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
+    for (let k = x.offsets[i]!; k < x.offsets[i + 1]!; k++) {
+      const c = map[x.indices[k]!]!;
+      if (c < 0) continue;
+      indices[used] = c;
+      values[used++] = x.values[k]!;
+    }
+    offsets[r + 1] = used;
+  }
+  return { x: { rows: rows.length, cols, offsets, indices: indices.slice(0, used), values: values.slice(0, used) }, columnOf: map, source: rows };
+}
+
 export interface LinearSearchOptions extends LbfgsOptions {
   /** candidate inverse penalty strengths */
   C: readonly number[];
@@ -159,12 +190,16 @@ export async function fitLinear(
       const held = Int32Array.from(folds[k]!);
       const isHeld = new Uint8Array(x.rows);
       for (const i of held) isHeld[i] = 1;
-      const rows = Int32Array.from(sample.filter((i) => !isHeld[i]));
+      // a term absent from the fold's training rows has only the penalty, so its optimal weight is
+      // 0: leaving such columns out gives the same fit with far fewer parameters
+      const train = compactRows(x, sample.filter((i) => !isHeld[i]));
+      const heldOut = compactRows(x, held, train.columnOf);
+      const yTrain = Int32Array.from(train.source, (i) => y[i]!);
       for (let g = 0; g < grid.length; g++) {
-        const problem: SoftmaxProblem = { x, y, nClasses: K, rows, C: grid[g]! };
-        const { x: w } = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(size), opts, ctx);
+        const problem: SoftmaxProblem = { x: train.x, y: yTrain, nClasses: K, rows: null, C: grid[g]! };
+        const { x: w } = await minimizeLbfgs((v, grad) => softmaxLossAndGrad(problem, v, grad), new Float32Array(parameterCount(train.x.cols, K)), opts, ctx);
         const e = evaluate(
-          softmaxPredict(x, w, K, held),
+          softmaxPredict(heldOut.x, w, K),
           Int32Array.from(held, (i) => y[i]!),
           labels,
         );
