@@ -37,7 +37,7 @@ export interface ModelStage {
   /** stages whose artifacts it builds on (they run first, in the same run) */
   readonly after: readonly StageName[];
   /** the config this stage depends on: part of its cache key */
-  params(config: TrainyardConfig): unknown;
+  params(config: TrainyardConfig, threads: number): unknown;
   /** trains and writes the artifact into dir; returns what really ran (for the manifest) */
   train(input: StageInput, dir: string, ctx: TaskContext): Promise<Record<string, unknown>>;
   scorer(dir: string, input: StageInput & { split: Split }): Scorer;
@@ -91,7 +91,8 @@ const als: ModelStage = {
   name: 'als',
   needs: 'interactions',
   after: [],
-  params: (config) => ({ ...config.als, seed: config.seed }),
+  // ALS results depend on the thread count (each thread solves its own slice of rows in its own order).
+  params: (config, threads) => ({ ...config.als, seed: config.seed, threads }),
   async train(input, dir, ctx) {
     const params = alsParams(input.config, input.threads);
     const model = await trainAls(requireSplit(input, 'als').trainCsr, params, ctx);

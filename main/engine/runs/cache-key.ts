@@ -13,6 +13,6 @@ function canonical(value: unknown): string {
 }
 
 /** A stage's cache key: a hash of everything its artifact depends on. */
-export function stageCacheKey(parts: { stage: string; version: string; dataset: string; inputs: unknown; params: unknown }): string {
+export function stageCacheKey(parts: { stage: string; code: string; dataset: string; inputs: unknown; params: unknown }): string {
   return createHash('sha256').update(canonical(parts)).digest('hex').slice(0, 32);
 }

@@ -16,6 +16,7 @@ import type { Db } from '../store/db.ts';
 import { getProfile, importDataset, loadCatalog, loadInteractions } from '../store/datasets.ts';
 import { findCachedStage, recordCachedStage } from '../store/stage-cache.ts';
 import { PACKAGE_VERSION } from '../common/version.ts';
+import { codeFingerprint } from '../common/code-fingerprint.ts';
 import { stageCacheKey } from './cache-key.ts';
 import { saveIds } from '../common/arrays.ts';
 import { checkFiniteArtifact } from './finite-check.ts';
@@ -175,10 +176,10 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
       const record = manifest.stages[index]!;
       const key = stageCacheKey({
         stage: stage.name,
-        version: PACKAGE_VERSION,
+        code: codeFingerprint(),
         dataset: profile.fingerprint,
         inputs: { split: splitSettings(config), after: stage.after.map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
-        params: stage.params(config),
+        params: stage.params(config, threads),
       });
       record.cacheKey = key;
       const stageDir = join(dir, stage.name);

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ENGINE = fileURLToPath(new URL('..', import.meta.url));
+const NATIVE_BUILD = fileURLToPath(new URL('../../../native/build', import.meta.url));
+
+function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && keep(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+let fingerprint: string | null = null;
+
+/**
+ * A hash of the engine's code: every source file under main/engine and the compiled kernels. Stage
+ * cache keys include it, so a change to the code that trains or evaluates a stage never reuses an
+ * artifact the old code wrote (a version number would, until someone bumped it). Computed once.
+ */
+export function codeFingerprint(): string {
+  if (fingerprint === null) {
+    const hash = createHash('sha256');
+    for (const file of [...filesUnder(ENGINE, (n) => n.endsWith('.ts')), ...filesUnder(NATIVE_BUILD, (n) => n.endsWith('.wasm'))]) {
+      hash.update(relative(ENGINE, file)).update('\0').update(readFileSync(file)).update('\0');
+    }
+    fingerprint = hash.digest('hex').slice(0, 16);
+  }
+  return fingerprint;
+}
