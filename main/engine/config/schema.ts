@@ -21,7 +21,7 @@ export const configSchema = z
         map: z.partialRecord(z.enum(['user', 'item', 'rating', 'ts', 'id', 'title']), z.string()).default({}),
       })
       .strict()
-      .default({ map: {} }),
+      .prefault({}),
     /** stages to train; popularity is always evaluated beside every model */
     stages: z.array(z.enum(STAGES)).min(1).default(['popularity', 'bayes-popularity', 'als']),
     seed: z.number().int().nonnegative().default(42),
@@ -40,7 +40,7 @@ export const configSchema = z
         validationUsers: z.number().int().positive().default(5000),
       })
       .strict()
-      .default({ stages: [], trials: 20, seconds: null, validationUsers: 5000 }),
+      .prefault({}),
     /** worker threads for training; 0 = one per core */
     threads: z.number().int().nonnegative().default(0),
     split: z
@@ -54,14 +54,14 @@ export const configSchema = z
         ties: z.enum(['random', 'all']).default('random'),
       })
       .strict()
-      .default({ method: 'last1', cutoff: null, minUserEvents: 2, ties: 'random' }),
+      .prefault({}),
     eval: z
       .object({
         ks: z.array(z.number().int().positive()).min(1).default([5, 10, 20, 50, 100]),
       })
       .strict()
-      .default({ ks: [5, 10, 20, 50, 100] }),
-    popularity: z.object({}).strict().default({}),
+      .prefault({}),
+    popularity: z.object({}).strict().prefault({}),
     'bayes-popularity': z
       .object({
         /** smoothing strength: how many ratings at the global mean every item starts with */
@@ -70,7 +70,7 @@ export const configSchema = z
         minRatings: z.number().int().nonnegative().default(1),
       })
       .strict()
-      .default({ m: 10, minRatings: 1 }),
+      .prefault({}),
     als: z
       .object({
         factors: z.number().int().positive().default(64),
@@ -82,7 +82,7 @@ export const configSchema = z
         cgSteps: z.number().int().positive().default(3),
       })
       .strict()
-      .default({ factors: 64, regularization: 0.01, alpha: 40, confidence: 'linear', eps: 1, iterations: 15, cgSteps: 3 }),
+      .prefault({}),
     itemknn: z
       .object({
         /** neighbours kept per item (the sparse model's size is at most items × neighbours) */
@@ -133,7 +133,7 @@ export const configSchema = z
         nprobe: z.number().int().positive().optional(),
       })
       .strict()
-      .default({ provider: 'builtin', template: '{title}. {description}', index: 'Flat,IDMap2' }),
+      .prefault({}),
     hybrid: z
       .object({
         /** weight of CF in the blend (content gets 1 - weight); null tunes it on a validation split */
@@ -142,14 +142,14 @@ export const configSchema = z
         validationUsers: z.number().int().positive().default(2000),
       })
       .strict()
-      .default({ weight: null, validationUsers: 2000 }),
+      .prefault({}),
     recommend: z
       .object({
         /** auto mode answers with CF for users with at least this many training events */
         minHistory: z.number().int().nonnegative().default(3),
       })
       .strict()
-      .default({ minHistory: 3 }),
+      .prefault({}),
   })
   .strict();
 

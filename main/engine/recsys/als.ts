@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
 import { loadFloat32, saveNpy } from '../common/arrays.ts';
+import { configSchema } from '../config/schema.ts';
 
 /** Implicit-feedback ALS: training, persistence, scoring, similar items and explanations. */
 
@@ -20,17 +21,9 @@ export interface AlsParams {
   threads: number;
 }
 
-export const ALS_DEFAULTS: AlsParams = {
-  factors: 64,
-  regularization: 0.01,
-  alpha: 40,
-  confidence: 'linear',
-  eps: 1,
-  iterations: 15,
-  cgSteps: 3,
-  seed: 42,
-  threads: 0,
-};
+/** The config's ALS defaults (config/schema.ts holds each once), with its seed and threads 0 = one per core. */
+const CONFIG_DEFAULTS = configSchema.parse({});
+export const ALS_DEFAULTS: AlsParams = { ...CONFIG_DEFAULTS.als, seed: CONFIG_DEFAULTS.seed, threads: 0 };
 
 export interface AlsModel {
   nUsers: number;
