@@ -38,6 +38,25 @@ export function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
+/** A seeded stream of standard normals (Box–Muller on mulberry32, both values of each pair used). */
+export function normalStream(seed: number): () => number {
+  const raw = mulberry32(seed);
+  // half a step up: never 0, so the logarithm stays finite
+  const uniform = (): number => raw() + 0.5 / 4294967296;
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const z = spare;
+      spare = undefined;
+      return z;
+    }
+    const radius = Math.sqrt(-2 * Math.log(uniform()));
+    const angle = 2 * Math.PI * uniform();
+    spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  };
+}
+
 /** Index drawn with probability proportional to `weights[k]` (cumulative weights, binary search). */
 export function sampleCumulative(cumulative: Float64Array, rand: () => number): number {
   const x = rand() * cumulative[cumulative.length - 1]!;

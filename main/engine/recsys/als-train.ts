@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
+import { normalStream } from '../common/random.ts';
 import type { AlsModel, AlsParams } from './als.ts';
 import { alsKernelModule, f32View, i32View, MemoryPlan, paddedFactors, type WasmMemory } from './als-kernel.ts';
 import { extractFactors, initFactors, maxDegree, partitionRows, planLayout, writeMatrices, type Layout, type Side } from './als-layout.ts';
@@ -52,30 +53,6 @@ function validateCsr(m: Csr): void {
 
 function resolveThreads(threads: number): number {
   return threads > 0 ? threads : Math.min(availableParallelism(), 8);
-}
-
-/** Seeded standard normals (mulberry32 + Box-Muller). */
-function normalSource(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const z = spare;
-      spare = undefined;
-      return z;
-    }
-    const radius = Math.sqrt(-2 * Math.log(uniform()));
-    const angle = 2 * Math.PI * uniform();
-    spare = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
-  };
 }
 
 /**
@@ -193,7 +170,7 @@ export async function trainAls(userItems: Csr, params: AlsParams, ctx: TaskConte
   lay.items.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((nItems * t) / threads));
   lay.users.chunks = partitionRows(i32View(memory, lay.users.indptr, nUsers + 1), nUsers, threads * CHUNKS_PER_THREAD, k);
   lay.items.chunks = partitionRows(i32View(memory, lay.items.indptr, nItems + 1), nItems, threads * CHUNKS_PER_THREAD, k);
-  const normal = normalSource(params.seed);
+  const normal = normalStream(params.seed ^ 0x9e3779b9);
   initFactors(memory, lay.users, userRank, k, params.factors, normal);
   initFactors(memory, lay.items, itemRank, k, params.factors, normal);
 
