@@ -4,7 +4,11 @@ import { silentContext } from '../../main/engine/common/task-context.ts';
 import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
 import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease.ts';
 import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
+import { createBlendScorer } from '../../main/engine/recsys/blend.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity } from '../../main/engine/recsys/popularity.ts';
+import type { Scorer } from '../../main/engine/recsys/scorer.ts';
+import { buildUserProfiles, createSemanticScorer } from '../../main/engine/recsys/semantic.ts';
+import { describe, expect, it } from 'vitest';
 import { scorerSuite } from './scorer-suite.ts';
 
 /** 20 users × 15 items, deterministic pseudo-random events with ratings 1..5. */
@@ -60,4 +64,49 @@ scorerSuite('itemknn (asymmetric cosine, 4 neighbours)', async () => {
 scorerSuite('ease', async () => {
   const model = await trainEase(split.trainCsr, { lambda: 3, maxItems: 100, memoryBudgetMB: 1 }, 1, silentContext());
   return { scorer: createEaseScorer(model, split.trainCsr), nUsers: split.nUsers };
+});
+
+/** Item vectors of 6 dimensions, one item (the last) missing from the index, as the semantic stage scores them. */
+function semanticScorer(): Scorer {
+  const d = 6;
+  let seed = 5;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const vectors = Float32Array.from({ length: split.nItems * d }, next);
+  const present = Uint8Array.from({ length: split.nItems }, (_, i) => (i === split.nItems - 1 ? 0 : 1));
+  return createSemanticScorer(buildUserProfiles(split.train, split.nUsers, vectors, d), vectors, present, d);
+}
+
+scorerSuite('semantic (user profiles from item vectors)', () => ({ scorer: semanticScorer(), nUsers: split.nUsers }));
+
+scorerSuite('hybrid blend (itemknn with semantic, weight 0.3)', async () => {
+  const knn = await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'cosine', alpha: 0.5 }), 1, silentContext());
+  return { scorer: createBlendScorer(createItemKnnScorer(knn, split.trainCsr), semanticScorer(), 0.3), nUsers: split.nUsers };
+});
+
+describe('hybrid blend', () => {
+  /** Each user's items ordered by score (finite ones), best first. */
+  const ranking = (scorer: Scorer): number[][] => {
+    const users = Int32Array.from({ length: split.nUsers }, (_, u) => u);
+    const out = new Float32Array(users.length * scorer.nItems);
+    scorer.scoreUsers(users, out);
+    return Array.from(users, (_, r) => {
+      const row = Array.from(out.subarray(r * scorer.nItems, (r + 1) * scorer.nItems));
+      return row
+        .map((v, i) => ({ v, i }))
+        .filter((x) => Number.isFinite(x.v))
+        .sort((a, b) => b.v - a.v || a.i - b.i)
+        .map((x) => x.i);
+    });
+  };
+
+  it('ranks like CF at weight 1 and like content at weight 0', async () => {
+    const knn = await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'cosine', alpha: 0.5 }), 1, silentContext());
+    const cf = createItemKnnScorer(knn, split.trainCsr);
+    const content = semanticScorer();
+    expect(ranking(createBlendScorer(cf, content, 1))).toEqual(ranking(cf));
+    // the last item is not in the content index: content never ranks it, the blend keeps its CF part (0 at weight 0)
+    const indexed = (rows: number[][]) => rows.map((r) => r.filter((i) => i !== split.nItems - 1));
+    expect(indexed(ranking(createBlendScorer(cf, content, 0)))).toEqual(ranking(content));
+    expect(ranking(createBlendScorer(cf, content, 0.5))).not.toEqual(ranking(cf));
+  });
 });
