@@ -11,7 +11,7 @@ import { createFileGrants, registerFileIpc } from '../../main/electron/file-gran
 import { registerEngineIpc } from '../../main/electron/ipc.ts';
 import { createSecretVault } from '../../main/electron/secrets.ts';
 import { isAppUrl, isTrustedSender } from '../../main/electron/security.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { FakeEngine } from '../support/fake-engine.ts';
 
 type Handler = (event: IpcMainInvokeEvent, arg: unknown) => Promise<unknown>;
 

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../main/server/index.ts';
 import { call } from '../../renderer/api/context.tsx';
 import { ApiError } from '../../renderer/api/errors.ts';
 import { createHttpClient } from '../../renderer/api/http-client.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { FakeEngine } from '../support/fake-engine.ts';
 
 describe('browser-mode client against the real server', () => {
   let engine: FakeEngine;

@@ -3,9 +3,9 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../main/engine/contracts/runs.ts';
 import { loadSettings } from '../../renderer/state/settings.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { runDetail, runSummary } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { runDetail, runSummary } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(cleanup);
 beforeEach(() => localStorage.clear());

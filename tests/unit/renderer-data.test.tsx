@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { App } from '../../renderer/App.tsx';
-import { inProcessApi } from '../e2e/support/fake-api.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { profileFixture } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { inProcessApi } from '../support/fake-api.ts';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { profileFixture } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(cleanup);
 

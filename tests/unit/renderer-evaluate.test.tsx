@@ -7,9 +7,9 @@ import { effectiveEntries, fallbackNotes } from '../../renderer/pages/evaluate/s
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { METRIC_DEFINITIONS } from '../../main/engine/eval/metric-definitions.ts';
 import type { RunDetail } from '../../main/engine/contracts/runs.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { metricsFixture, runDetail, runSummary } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { metricsFixture, runDetail, runSummary } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(() => {
   cleanup();

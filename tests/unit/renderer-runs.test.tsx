@@ -3,9 +3,9 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunDetail, RunSummary } from '../../main/engine/contracts/runs.ts';
 import { datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns } from '../../renderer/pages/runs/compare.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { runDetail, runSummary } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { runDetail, runSummary } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(() => {
   cleanup();

@@ -2,9 +2,9 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { runSummary } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { runSummary } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(cleanup);
 

@@ -3,8 +3,8 @@ import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SecretName, SecretStatus, SecretStore } from '../../main/engine/contracts/bridge.ts';
 import { App } from '../../renderer/App.tsx';
-import { inProcessApi } from '../e2e/support/fake-api.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { inProcessApi } from '../support/fake-api.ts';
+import { FakeEngine } from '../support/fake-engine.ts';
 
 afterEach(cleanup);
 

@@ -5,9 +5,9 @@ import { DEFAULT_FORM, formFromRun, toConfig, validateForm } from '../../rendere
 import { DEFAULT_SETTINGS } from '../../renderer/state/settings.ts';
 import { etaSeconds, isChartedMetric, jobsReducer } from '../../renderer/state/jobs.tsx';
 import { stageLabel } from '../../renderer/state/stage-labels.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
-import { runDetail } from '../e2e/support/fixtures.ts';
-import { renderApp } from '../e2e/support/render-app.tsx';
+import { FakeEngine } from '../support/fake-engine.ts';
+import { runDetail } from '../support/fixtures.ts';
+import { renderApp } from '../support/render-app.tsx';
 
 afterEach(cleanup);
 beforeEach(() => localStorage.clear());

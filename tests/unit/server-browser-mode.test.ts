@@ -8,7 +8,7 @@ import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { ENGINE_EVENTS } from '../../main/engine/contracts/requests.ts';
 import { isLoopback } from '../../main/server/access.ts';
 import { startServer, type RunningServer } from '../../main/server/index.ts';
-import { FakeEngine } from '../e2e/support/fake-engine.ts';
+import { FakeEngine } from '../support/fake-engine.ts';
 
 const info = { path: '/ws', latestRunId: null, threads: 2, version: '0.1.0' };
 

@@ -1,6 +1,6 @@
-import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../../main/engine/contracts/api.ts';
-import { EngineError } from '../../../main/engine/contracts/errors.ts';
-import { parseRequestArg } from '../../../main/engine/request-args.ts';
+import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../main/engine/contracts/api.ts';
+import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { parseRequestArg } from '../../main/engine/request-args.ts';
 
 type Handlers = { [K in keyof EngineApi]?: (arg: RequestArg<K>) => RequestResult<K> | Promise<RequestResult<K>> };
 type Listener = (payload: never) => void;

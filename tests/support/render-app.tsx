@@ -1,5 +1,5 @@
 import { render, type RenderResult } from '@testing-library/react';
-import { App } from '../../../renderer/App.tsx';
+import { App } from '../../renderer/App.tsx';
 import { inProcessApi } from './fake-api.ts';
 import type { FakeEngine } from './fake-engine.ts';
 
