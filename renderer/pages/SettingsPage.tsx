@@ -4,6 +4,10 @@ import type { PageProps } from '../App.tsx';
 import { useApi, useRequest } from '../api/context.tsx';
 import { Card, ErrorBanner, PageHeader, Stat } from '../components/ui.tsx';
 import { useSettings, type Settings } from '../state/settings.ts';
+import { FORM_LIMITS } from './train/config.ts';
+
+/** The engine's limit on training threads (LIMITS.threads in main/engine/config/schema.ts). */
+const MAX_THREADS = FORM_LIMITS.threads;
 
 const PROVIDERS: { id: Settings['embeddingProvider']; label: string }[] = [
   { id: 'builtin', label: 'Built-in (trained on the catalog, no download)' },
@@ -49,9 +53,10 @@ export function SettingsPage(_props: PageProps) {
               <input
                 type="number"
                 min={0}
+                max={MAX_THREADS}
                 step={1}
                 value={draft.threads}
-                onChange={(e) => setDraft({ ...draft, threads: Math.max(0, Math.floor(e.target.valueAsNumber || 0)) })}
+                onChange={(e) => setDraft({ ...draft, threads: Math.min(MAX_THREADS, Math.max(0, Math.floor(e.target.valueAsNumber || 0))) })}
                 data-testid="settings-threads"
               />
             </label>

@@ -12,7 +12,18 @@ import { stageLabel } from '../state/stage-labels.ts';
 /** The progress stage a training run reports its stages done of stages planned under (runs/train-run.ts). */
 const RUN_STAGE = 'run';
 import { useJobAction } from '../state/useJobAction.ts';
-import { DEFAULT_FORM, formFromRun, loadForm, saveForm, STAGE_CHOICES, toConfig, validateForm, type TrainForm } from './train/config.ts';
+import {
+  DEFAULT_FORM,
+  FORM_LIMITS,
+  formFromRun,
+  loadForm,
+  saveForm,
+  STAGE_CHOICES,
+  toConfig,
+  toggleStage,
+  validateForm,
+  type TrainForm,
+} from './train/config.ts';
 
 export function TrainPage({ param, navigate }: PageProps) {
   const api = useApi();
@@ -62,7 +73,14 @@ export function TrainPage({ param, navigate }: PageProps) {
               {source.data?.manifest.tuning ? ', with its tuned params' : ''}.
             </p>
           )}
-          <TrainFormView form={form} onChange={setForm} errors={submitted ? errors : {}} disabled={running} onSubmit={start} />
+          <TrainFormView
+            form={form}
+            onChange={setForm}
+            errors={submitted ? errors : {}}
+            disabled={running}
+            onSubmit={start}
+            provider={settings.embeddingProvider}
+          />
         </Card>
         <Card title="Progress" testId="train-progress">
           {shown ? (
@@ -105,6 +123,8 @@ function NumberField({
   onChange,
   error,
   step = 'any',
+  min,
+  max,
   disabled,
   testId,
 }: {
@@ -113,6 +133,8 @@ function NumberField({
   onChange: (v: number) => void;
   error?: string | undefined;
   step?: string;
+  min?: number;
+  max?: number;
   disabled: boolean;
   testId?: string;
 }) {
@@ -123,6 +145,8 @@ function NumberField({
         type="number"
         step={step}
         value={Number.isNaN(value) ? '' : value}
+        min={min}
+        max={max}
         onChange={(e) => onChange(e.target.valueAsNumber)}
         disabled={disabled}
         aria-invalid={error ? true : undefined}
@@ -143,25 +167,28 @@ function TrainFormView({
   errors,
   disabled,
   onSubmit,
+  provider,
 }: {
   form: TrainForm;
   onChange: (f: TrainForm) => void;
   errors: Record<string, string>;
   disabled: boolean;
   onSubmit: (e: FormEvent) => void;
+  provider: string;
 }) {
-  const toggleStage = (id: string) => onChange({ ...form, stages: form.stages.includes(id) ? form.stages.filter((s) => s !== id) : [...form.stages, id] });
+  const tick = (id: string) => onChange({ ...form, stages: toggleStage(form.stages, id) });
+  const fraction = form.split.startsWith('lastpct:') ? Number(form.split.slice('lastpct:'.length)) : null;
   const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
   const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
   const itemknn = (patch: Partial<TrainForm['itemknn']>) => onChange({ ...form, itemknn: { ...form.itemknn, ...patch } });
   const tune = (patch: Partial<TrainForm['tune']>) => onChange({ ...form, tune: { ...form.tune, ...patch } });
   return (
-    <form className="stack" onSubmit={onSubmit} data-testid="train-form">
+    <form className="stack" onSubmit={onSubmit} noValidate data-testid="train-form">
       <fieldset>
         <legend>Stages</legend>
         {STAGE_CHOICES.map((s) => (
           <label key={s.id} className="row">
-            <input type="checkbox" checked={form.stages.includes(s.id)} onChange={() => toggleStage(s.id)} disabled={disabled} data-testid={`stage-${s.id}`} />
+            <input type="checkbox" checked={form.stages.includes(s.id)} onChange={() => tick(s.id)} disabled={disabled} data-testid={`stage-${s.id}`} />
             {s.label}
           </label>
         ))}
@@ -171,23 +198,89 @@ function TrainFormView({
           </span>
         )}
       </fieldset>
-      <div className="row">
-        <label className="field">
-          Split
-          <input
-            value={form.split}
-            onChange={(e) => onChange({ ...form, split: e.target.value })}
-            disabled={disabled}
-            aria-invalid={errors.split ? true : undefined}
-          />
-          {errors.split && (
-            <span className="small" style={{ color: 'var(--danger)' }}>
-              {errors.split}
-            </span>
+      <fieldset>
+        <legend>Evaluation</legend>
+        <div className="row">
+          <label className="field">
+            Test part per user
+            <select
+              value={fraction === null ? 'last1' : 'lastpct'}
+              onChange={(e) => onChange({ ...form, split: e.target.value === 'last1' ? 'last1' : 'lastpct:0.2' })}
+              disabled={disabled}
+              data-testid="split-method"
+            >
+              <option value="last1">the last event</option>
+              <option value="lastpct">the last fraction of events</option>
+            </select>
+          </label>
+          {fraction !== null && (
+            <NumberField
+              label="Fraction held out (0–1)"
+              value={fraction}
+              onChange={(v) => onChange({ ...form, split: `lastpct:${Number.isNaN(v) ? '' : v}` })}
+              error={errors.split}
+              step="0.05"
+              min={0.05}
+              max={0.95}
+              disabled={disabled}
+              testId="split-fraction"
+            />
           )}
-        </label>
-        <NumberField label="Seed" value={form.seed} onChange={(seed) => onChange({ ...form, seed })} error={errors.seed} step="1" disabled={disabled} />
-      </div>
+          <label className="field">
+            Cutoff (optional)
+            <input
+              value={form.cutoff}
+              placeholder="e.g. 2024-03-01"
+              onChange={(e) => onChange({ ...form, cutoff: e.target.value })}
+              disabled={disabled}
+              aria-invalid={errors.cutoff ? true : undefined}
+              data-testid="split-cutoff"
+            />
+            <span className="small muted">training keeps events before it, testing events after it</span>
+            {errors.cutoff && (
+              <span className="small" style={{ color: 'var(--danger)' }}>
+                {errors.cutoff}
+              </span>
+            )}
+          </label>
+          <NumberField
+            label="Min events per evaluated user"
+            value={form.minUserEvents}
+            onChange={(minUserEvents) => onChange({ ...form, minUserEvents })}
+            error={errors.minUserEvents}
+            step="1"
+            min={2}
+            max={FORM_LIMITS.minUserEvents}
+            disabled={disabled}
+            testId="split-min-user-events"
+          />
+          <label className="field">
+            Cutoffs K
+            <input
+              value={form.ks}
+              onChange={(e) => onChange({ ...form, ks: e.target.value })}
+              disabled={disabled}
+              aria-invalid={errors.ks ? true : undefined}
+              data-testid="eval-ks"
+            />
+            {errors.ks && (
+              <span className="small" style={{ color: 'var(--danger)' }}>
+                {errors.ks}
+              </span>
+            )}
+          </label>
+          <NumberField
+            label="Seed"
+            value={form.seed}
+            onChange={(seed) => onChange({ ...form, seed })}
+            error={errors.seed}
+            step="1"
+            min={0}
+            max={FORM_LIMITS.seed}
+            disabled={disabled}
+          />
+        </div>
+      </fieldset>
       {form.stages.includes('als') && (
         <fieldset>
           <legend>ALS</legend>
@@ -198,6 +291,8 @@ function TrainFormView({
               onChange={(factors) => als({ factors })}
               error={errors['als.factors']}
               step="1"
+              min={1}
+              max={FORM_LIMITS.factors}
               disabled={disabled}
               testId="als-factors"
             />
@@ -207,6 +302,8 @@ function TrainFormView({
               onChange={(iterations) => als({ iterations })}
               error={errors['als.iterations']}
               step="1"
+              min={1}
+              max={FORM_LIMITS.iterations}
               disabled={disabled}
               testId="als-iterations"
             />
@@ -238,6 +335,8 @@ function TrainFormView({
               onChange={(neighbours) => itemknn({ neighbours })}
               error={errors['itemknn.neighbours']}
               step="1"
+              min={1}
+              max={FORM_LIMITS.neighbours}
               disabled={disabled}
               testId="itemknn-neighbours"
             />
@@ -282,6 +381,45 @@ function TrainFormView({
           </div>
         </fieldset>
       )}
+      {form.stages.includes('semantic') && (
+        <fieldset>
+          <legend>Semantic index</legend>
+          <p className="small muted">
+            Encoder: <strong>{provider}</strong> (chosen in Settings).
+          </p>
+          <label className="field">
+            Text embedded per item ({'{column}'} placeholders over catalogue columns)
+            <input
+              value={form.semantic.template}
+              onChange={(e) => onChange({ ...form, semantic: { template: e.target.value } })}
+              disabled={disabled}
+              aria-invalid={errors['semantic.template'] ? true : undefined}
+              data-testid="semantic-template"
+            />
+            {errors['semantic.template'] && (
+              <span className="small" style={{ color: 'var(--danger)' }}>
+                {errors['semantic.template']}
+              </span>
+            )}
+          </label>
+        </fieldset>
+      )}
+      {form.stages.includes('hybrid') && (
+        <fieldset>
+          <legend>Hybrid</legend>
+          <NumberField
+            label="ALS weight in the blend (0–1; empty: tuned on a validation split)"
+            value={form.hybrid.weight ?? NaN}
+            onChange={(weight) => onChange({ ...form, hybrid: { weight: Number.isNaN(weight) ? null : weight } })}
+            error={errors['hybrid.weight']}
+            step="0.05"
+            min={0}
+            max={1}
+            disabled={disabled}
+            testId="hybrid-weight"
+          />
+        </fieldset>
+      )}
       {form.stages.includes('bayes-popularity') && (
         <fieldset>
           <legend>Bayesian popularity</legend>
@@ -318,6 +456,8 @@ function TrainFormView({
               onChange={(trials) => tune({ trials })}
               error={errors['tune.trials']}
               step="1"
+              min={1}
+              max={FORM_LIMITS.trials}
               disabled={disabled}
               testId="tune-trials"
             />

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../main/engine/config/load.ts';
+import { LIMITS } from '../../main/engine/config/schema.ts';
+import { DEFAULT_FORM, FORM_LIMITS, validateForm, type TrainForm } from '../../renderer/pages/train/config.ts';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ty-config-'));
@@ -31,7 +33,35 @@ describe('config', () => {
 
   it('rejects unknown keys with their path', () => {
     expect(() => resolveConfig({ set: ['als.factor=8'] })).toThrow(/unknown key als\.factor/);
-    expect(() => resolveConfig({ configPath: yamlFile('colour: blue\n') })).toThrow(/unknown key colour/);
+    expect(() => resolveConfig({ configPath: yamlFile('colour: blue\n') })).toThrow(/unknown key colour$/);
+  });
+
+  it('suggests the known key a mistyped one was meant to be', () => {
+    expect(() => resolveConfig({ set: ['als.factor=8'] })).toThrow('unknown key als.factor (did you mean als.factors?)');
+    expect(() => resolveConfig({ set: ['factors=8'] })).toThrow('unknown key factors (did you mean als.factors?)');
+    expect(() => resolveConfig({ set: ['itemknn.neighbors=8'] })).toThrow('(did you mean itemknn.neighbours?)');
+  });
+
+  it('refuses values past the upper bounds, which the Train form holds too', () => {
+    // each bound: the config key, the form with that value, the form's error key
+    const cases: [string, number, (v: number) => TrainForm, string][] = [
+      ['seed', LIMITS.seed, (v) => ({ ...DEFAULT_FORM, seed: v }), 'seed'],
+      ['als.factors', LIMITS.factors, (v) => ({ ...DEFAULT_FORM, als: { ...DEFAULT_FORM.als, factors: v } }), 'als.factors'],
+      ['als.iterations', LIMITS.iterations, (v) => ({ ...DEFAULT_FORM, als: { ...DEFAULT_FORM.als, iterations: v } }), 'als.iterations'],
+      ['itemknn.neighbours', LIMITS.neighbours, (v) => ({ ...DEFAULT_FORM, itemknn: { ...DEFAULT_FORM.itemknn, neighbours: v } }), 'itemknn.neighbours'],
+      ['split.minUserEvents', LIMITS.minUserEvents, (v) => ({ ...DEFAULT_FORM, minUserEvents: v }), 'minUserEvents'],
+      ['eval.ks', LIMITS.k, (v) => ({ ...DEFAULT_FORM, ks: `10, ${v}` }), 'ks'],
+    ];
+    for (const [key, max, form, field] of cases) {
+      const value = (v: number) => (key === 'eval.ks' ? `[10,${v}]` : String(v));
+      expect(() => resolveConfig({ set: [`${key}=${value(max)}`] })).not.toThrow();
+      expect(() => resolveConfig({ set: [`${key}=${value(max + 1)}`] }), key).toThrow(key);
+      expect(validateForm(form(max))[field], key).toBeUndefined();
+      expect(validateForm(form(max + 1))[field], key).toBeDefined();
+    }
+    expect(FORM_LIMITS).toMatchObject({ seed: LIMITS.seed, threads: LIMITS.threads, factors: LIMITS.factors, iterations: LIMITS.iterations, k: LIMITS.k });
+    expect(() => resolveConfig({ set: ['threads=65'] })).toThrow(/threads/);
+    expect(() => resolveConfig({ set: ['split.method=lastpct:1'] })).toThrow(/split\.method/);
   });
 
   it('rejects wrong types with the key path', () => {

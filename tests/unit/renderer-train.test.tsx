@@ -39,10 +39,37 @@ describe('Train page', () => {
   it('refuses invalid params with a message at the field and sends nothing', async () => {
     const e = engine();
     renderApp(e, 'train');
-    fireEvent.change(await screen.findByTestId('als-factors'), { target: { value: '0' } });
+    fireEvent.change(await screen.findByTestId('als-factors'), { target: { value: '1000000' } });
     fireEvent.click(screen.getByTestId('train-start'));
-    expect(await screen.findByText('a whole number ≥ 1')).toBeTruthy();
+    expect(await screen.findByText('a whole number from 1 to 1,024')).toBeTruthy();
     expect(e.calls.some((c) => c.name === 'train.start')).toBe(false);
+  });
+
+  it("ticks hybrid's dependencies, and sends the split, cutoff, Ks, template and blend weight as chosen", async () => {
+    const e = engine();
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('stage-hybrid'));
+    expect((screen.getByTestId('stage-semantic') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId('stage-als') as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(screen.getByTestId('split-method'), { target: { value: 'lastpct' } });
+    fireEvent.change(screen.getByTestId('split-fraction'), { target: { value: '0.3' } });
+    fireEvent.change(screen.getByTestId('split-cutoff'), { target: { value: '2024-03-01' } });
+    fireEvent.change(screen.getByTestId('split-min-user-events'), { target: { value: '5' } });
+    fireEvent.change(screen.getByTestId('eval-ks'), { target: { value: '20, 10' } });
+    fireEvent.change(screen.getByTestId('semantic-template'), { target: { value: '{title} ({genres})' } });
+    fireEvent.change(screen.getByTestId('hybrid-weight'), { target: { value: '0.7' } });
+    fireEvent.click(screen.getByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    expect((e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config).toMatchObject({
+      stages: ['popularity', 'bayes-popularity', 'als', 'semantic', 'hybrid'],
+      split: { method: 'lastpct:0.3', cutoff: '2024-03-01', minUserEvents: 5 },
+      eval: { ks: [10, 20] },
+      semantic: { provider: 'builtin', template: '{title} ({genres})' },
+      hybrid: { weight: 0.7 },
+    });
+    // unticking a dependency unticks hybrid instead of leaving a form that cannot be sent
+    fireEvent.click(screen.getByTestId('stage-semantic'));
+    expect((screen.getByTestId('stage-hybrid') as HTMLInputElement).checked).toBe(false);
   });
 
   it('shows live progress per stage with the ALS loss chart and the log, cancels, and ends with the result', async () => {
@@ -199,6 +226,9 @@ describe('train config and job state', () => {
     expect(validateForm(DEFAULT_FORM)).toEqual({});
     expect(validateForm({ ...DEFAULT_FORM, split: 'lastpct:0.2' })).toEqual({});
     expect(Object.keys(validateForm({ ...DEFAULT_FORM, split: 'last2' }))).toEqual(['split']);
+    expect(Object.keys(validateForm({ ...DEFAULT_FORM, split: 'lastpct:1' }))).toEqual(['split']);
+    expect(Object.keys(validateForm({ ...DEFAULT_FORM, cutoff: 'March', ks: '10, 0', minUserEvents: 1 })).sort()).toEqual(['cutoff', 'ks', 'minUserEvents']);
+    expect(validateForm({ ...DEFAULT_FORM, cutoff: '1709251200' })).toEqual({});
     expect(validateForm({ ...DEFAULT_FORM, stages: ['hybrid', 'als'] }).stages).toMatch(/semantic/);
     expect(validateForm({ ...DEFAULT_FORM, stages: [] }).stages).toBeDefined();
   });

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { EngineError, clipText } from '../contracts/errors.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 import { configSchema, type TrainyardConfig } from './schema.ts';
+import { closestKey } from './suggest.ts';
 
 type Plain = Record<string, unknown>;
 
@@ -45,11 +46,16 @@ function merge(base: Plain, over: Plain): Plain {
   return out;
 }
 
+function withSuggestion(key: string): string {
+  const known = closestKey(key);
+  return known ? `${key} (did you mean ${known}?)` : key;
+}
+
 function formatIssues(error: z.ZodError, source: string): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.join('.') || '(root)';
-      if (issue.code === 'unrecognized_keys') return `${source}: unknown key ${issue.keys.map((k) => [...issue.path, k].join('.')).join(', ')}`;
+      if (issue.code === 'unrecognized_keys') return `${source}: unknown key ${issue.keys.map((k) => withSuggestion([...issue.path, k].join('.'))).join(', ')}`;
       return `${source}: ${path}: ${issue.message}`;
     })
     .join('\n');

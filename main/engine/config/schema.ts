@@ -4,7 +4,27 @@ import { z } from 'zod';
  * trainyard.yaml: data paths and stage parameters. Every key has a default, unknown keys are
  * rejected (strict objects), and errors carry the key path. Types come from z.infer.
  */
-const splitMethod = z.string().regex(/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/, 'expected last1 or lastpct:<fraction in (0,1]>, e.g. lastpct:0.2');
+const splitMethod = z.string().regex(/^(last1|lastpct:0?\.\d*[1-9]\d*)$/, 'expected last1 or lastpct:<fraction between 0 and 1>, e.g. lastpct:0.2');
+
+/**
+ * Upper bounds the engine holds every run to, so a config that cannot train is refused before a run
+ * starts. The Train form (renderer/pages/train/config.ts) mirrors them; tests/unit/config.test.ts
+ * checks that both agree.
+ */
+export const LIMITS = {
+  /** mulberry32 takes 32 bits: larger seeds would repeat smaller ones */
+  seed: 2 ** 32 - 1,
+  /** the ALS kernel's limit (recsys/als-train.ts) */
+  threads: 64,
+  factors: 1024,
+  iterations: 1000,
+  cgSteps: 100,
+  /** the sparse model holds items × neighbours entries */
+  neighbours: 10000,
+  /** evaluation keeps users × max K ranked items in memory */
+  k: 1000,
+  minUserEvents: 1000,
+} as const;
 
 export const STAGES = ['popularity', 'bayes-popularity', 'als', 'itemknn', 'ease', 'semantic', 'hybrid'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -24,7 +44,7 @@ export const configSchema = z
       .prefault({}),
     /** stages to train; popularity is always evaluated beside every model */
     stages: z.array(z.enum(STAGES)).min(1).default(['popularity', 'bayes-popularity', 'als']),
-    seed: z.number().int().nonnegative().default(42),
+    seed: z.number().int().nonnegative().max(LIMITS.seed).default(42),
     /** auto: a succeeded run becomes LATEST when it serves at least the stages LATEST serves; always; never */
     promote: z.enum(['auto', 'always', 'never']).default('auto'),
     /** tune params on a validation split of the training part before training (trainyard tune, train --tune) */
@@ -42,14 +62,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /** worker threads for training; 0 = one per core */
-    threads: z.number().int().nonnegative().default(0),
+    threads: z.number().int().nonnegative().max(LIMITS.threads).default(0),
     split: z
       .object({
         method: splitMethod.default('last1'),
         /** ISO date or epoch seconds: training keeps events before it, testing events after it */
         cutoff: z.union([z.string(), z.number()]).nullable().default(null),
         /** users with fewer events stay in training only and are reported as skipped */
-        minUserEvents: z.number().int().min(2).default(2),
+        minUserEvents: z.number().int().min(2).max(LIMITS.minUserEvents).default(2),
         /** events with equal timestamps at a user's boundary: random (broken by the seed) or all (held out together) */
         ties: z.enum(['random', 'all']).default('random'),
       })
@@ -57,7 +77,7 @@ export const configSchema = z
       .prefault({}),
     eval: z
       .object({
-        ks: z.array(z.number().int().positive()).min(1).default([5, 10, 20, 50, 100]),
+        ks: z.array(z.number().int().positive().max(LIMITS.k)).min(1).default([5, 10, 20, 50, 100]),
       })
       .strict()
       .prefault({}),
@@ -73,20 +93,20 @@ export const configSchema = z
       .prefault({}),
     als: z
       .object({
-        factors: z.number().int().positive().default(64),
+        factors: z.number().int().positive().max(LIMITS.factors).default(64),
         regularization: z.number().nonnegative().default(0.01),
         alpha: z.number().nonnegative().default(40),
         confidence: z.enum(['linear', 'log']).default('linear'),
         eps: z.number().positive().default(1),
-        iterations: z.number().int().positive().default(15),
-        cgSteps: z.number().int().positive().default(3),
+        iterations: z.number().int().positive().max(LIMITS.iterations).default(15),
+        cgSteps: z.number().int().positive().max(LIMITS.cgSteps).default(3),
       })
       .strict()
       .prefault({}),
     itemknn: z
       .object({
         /** neighbours kept per item (the sparse model's size is at most items × neighbours) */
-        neighbours: z.number().int().positive().default(100),
+        neighbours: z.number().int().positive().max(LIMITS.neighbours).default(100),
         /** added to the similarity's denominator: damps pairs that few users share */
         shrink: z.number().nonnegative().default(10),
         /** cosine, or asymmetric cosine (Aiolli 2013) with exponent alpha on the target item's users */

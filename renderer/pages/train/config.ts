@@ -4,11 +4,20 @@ import type { Settings } from '../../state/settings.ts';
 export interface TrainForm {
   stages: string[];
   seed: number;
+  /** split.method: last1 or lastpct:<fraction> */
   split: string;
+  /** split.cutoff: an ISO date or epoch seconds; '' for none */
+  cutoff: string;
+  minUserEvents: number;
+  /** eval.ks as typed, e.g. "5, 10, 20" */
+  ks: string;
   als: { factors: number; regularization: number; alpha: number; iterations: number; confidence: 'linear' | 'log' };
   bayes: { m: number; minRatings: number };
   itemknn: { neighbours: number; shrink: number; similarity: 'cosine' | 'asymmetric'; alpha: number };
   ease: { lambda: number };
+  semantic: { template: string };
+  /** CF weight in the blend; null: tuned on a validation split */
+  hybrid: { weight: number | null };
   /** tune the chosen stages' params on a validation split first; minutes null: no time limit */
   tune: { enabled: boolean; trials: number; minutes: number | null };
 }
@@ -23,6 +32,34 @@ export const STAGE_CHOICES = [
   { id: 'hybrid', label: 'Hybrid (ALS + semantic)' },
 ] as const;
 
+/**
+ * The engine's upper bounds (LIMITS in main/engine/config/schema.ts; the renderer cannot import it at
+ * run time), checked to agree with it by tests/unit/config.test.ts.
+ */
+export const FORM_LIMITS = {
+  seed: 2 ** 32 - 1,
+  threads: 64,
+  factors: 1024,
+  iterations: 1000,
+  neighbours: 10000,
+  k: 1000,
+  minUserEvents: 1000,
+  trials: 1000,
+} as const;
+
+/** Stages a stage needs trained beside it: ticking it ticks them, unticking one of them unticks it. */
+const NEEDS: Record<string, string[]> = { hybrid: ['als', 'semantic'] };
+
+/** The stage list after ticking or unticking `id`, dependencies kept consistent. */
+export function toggleStage(stages: string[], id: string): string[] {
+  if (stages.includes(id)) return stages.filter((s) => s !== id && !(NEEDS[s] ?? []).includes(id));
+  const added = [id, ...(NEEDS[id] ?? [])].filter((s) => !stages.includes(s));
+  return STAGE_CHOICES.map((c) => c.id).filter((s) => stages.includes(s) || added.includes(s));
+}
+
+const DEFAULT_KS = '5, 10, 20, 50, 100';
+const DEFAULT_TEMPLATE = '{title}. {description}';
+
 /** Stages whose params the engine can tune (engine/tune/space.ts). */
 const TUNABLE = new Set(['als', 'itemknn', 'ease']);
 
@@ -30,10 +67,15 @@ export const DEFAULT_FORM: TrainForm = {
   stages: ['popularity', 'bayes-popularity', 'als'],
   seed: 42,
   split: 'last1',
+  cutoff: '',
+  minUserEvents: 2,
+  ks: DEFAULT_KS,
   als: { factors: 64, regularization: 0.01, alpha: 40, iterations: 15, confidence: 'linear' },
   bayes: { m: 10, minRatings: 1 },
   itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 },
   ease: { lambda: 500 },
+  semantic: { template: DEFAULT_TEMPLATE },
+  hybrid: { weight: null },
   tune: { enabled: false, trials: 20, minutes: null },
 };
 
@@ -61,6 +103,8 @@ function mergeForm(base: TrainForm, patch: Partial<TrainForm>): TrainForm {
     bayes: { ...base.bayes, ...patch.bayes },
     itemknn: { ...base.itemknn, ...patch.itemknn },
     ease: { ...base.ease, ...patch.ease },
+    semantic: { ...base.semantic, ...patch.semantic },
+    hybrid: { ...base.hybrid, ...patch.hybrid },
     tune: { ...base.tune, ...patch.tune },
   };
 }
@@ -73,38 +117,68 @@ export function formFromRun(resolvedParams: unknown): TrainForm {
   const stages = Array.isArray(p.stages) ? (p.stages as unknown[]).filter((s): s is string => typeof s === 'string' && known.has(s)) : DEFAULT_FORM.stages;
   const pick = <T extends object>(defaults: T, values: Partial<T>): T =>
     Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, (values as Record<string, unknown>)[k] ?? v])) as T;
+  const split = section<{ method: string; cutoff: string | number | null; minUserEvents: number }>('split');
+  const ks = section<{ ks: number[] }>('eval').ks;
+  const weight = section<{ weight: number | null }>('hybrid').weight;
   return {
     stages,
     seed: typeof p.seed === 'number' ? p.seed : DEFAULT_FORM.seed,
-    split: typeof section<{ method: string }>('split').method === 'string' ? section<{ method: string }>('split').method! : DEFAULT_FORM.split,
+    split: typeof split.method === 'string' ? split.method : DEFAULT_FORM.split,
+    cutoff: split.cutoff === null || split.cutoff === undefined ? '' : String(split.cutoff),
+    minUserEvents: typeof split.minUserEvents === 'number' ? split.minUserEvents : DEFAULT_FORM.minUserEvents,
+    ks: Array.isArray(ks) ? ks.join(', ') : DEFAULT_FORM.ks,
     als: pick(DEFAULT_FORM.als, section('als')),
     bayes: pick(DEFAULT_FORM.bayes, section('bayes-popularity')),
     itemknn: pick(DEFAULT_FORM.itemknn, section('itemknn')),
     ease: pick(DEFAULT_FORM.ease, section('ease')),
+    semantic: pick(DEFAULT_FORM.semantic, section('semantic')),
+    hybrid: { weight: typeof weight === 'number' ? weight : null },
     tune: { ...DEFAULT_FORM.tune },
   };
+}
+
+/** The K values typed, sorted and without repeats; null when one is not a whole number from 1 to the limit. */
+export function parseKs(text: string): number[] | null {
+  const parts = text.split(/[\s,]+/).filter((t) => t !== '');
+  const ks = parts.map(Number);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > FORM_LIMITS.k)) return null;
+  return [...new Set(ks)].sort((a, b) => a - b);
+}
+
+/** split.cutoff as the engine takes it: epoch seconds, an ISO date string, or null for none. */
+function cutoffValue(text: string): string | number | null {
+  const t = text.trim();
+  return t === '' ? null : /^\d+(\.\d+)?$/.test(t) ? Number(t) : t;
 }
 
 /** Field → message for every invalid field; empty when the form can be sent. */
 export function validateForm(f: TrainForm): Record<string, string> {
   const errors: Record<string, string> = {};
-  const int = (v: number, min: number) => Number.isInteger(v) && v >= min;
+  const int = (v: number, min: number, max = Infinity) => Number.isInteger(v) && v >= min && v <= max;
+  const wholeIn = (min: number, max: number) => `a whole number from ${min} to ${max.toLocaleString('en-US')}`;
   if (f.stages.length === 0) errors.stages = 'choose at least one stage';
   if (f.stages.includes('hybrid') && !(f.stages.includes('als') && f.stages.includes('semantic'))) errors.stages = 'hybrid needs als and semantic';
-  if (!int(f.seed, 0)) errors.seed = 'a whole number ≥ 0';
-  if (!/^(last1|lastpct:(0?\.\d+|1(\.0+)?))$/.test(f.split)) errors.split = 'last1 or lastpct:<fraction>, e.g. lastpct:0.2';
-  if (!int(f.als.factors, 1)) errors['als.factors'] = 'a whole number ≥ 1';
-  if (!int(f.als.iterations, 1)) errors['als.iterations'] = 'a whole number ≥ 1';
+  if (!int(f.seed, 0, FORM_LIMITS.seed)) errors.seed = wholeIn(0, FORM_LIMITS.seed);
+  if (!/^(last1|lastpct:0?\.\d*[1-9]\d*)$/.test(f.split)) errors.split = 'a fraction between 0 and 1, e.g. 0.2';
+  const cutoff = f.cutoff.trim();
+  if (cutoff !== '' && !/^\d+(\.\d+)?$/.test(cutoff) && !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(cutoff))
+    errors.cutoff = 'a date like 2024-03-01 (or 2024-03-01T12:00), epoch seconds, or empty';
+  if (!int(f.minUserEvents, 2, FORM_LIMITS.minUserEvents)) errors.minUserEvents = wholeIn(2, FORM_LIMITS.minUserEvents);
+  if (parseKs(f.ks) === null) errors.ks = `whole numbers from 1 to ${FORM_LIMITS.k.toLocaleString('en-US')}, e.g. 5, 10, 20`;
+  if (!int(f.als.factors, 1, FORM_LIMITS.factors)) errors['als.factors'] = wholeIn(1, FORM_LIMITS.factors);
+  if (!int(f.als.iterations, 1, FORM_LIMITS.iterations)) errors['als.iterations'] = wholeIn(1, FORM_LIMITS.iterations);
   if (!(f.als.regularization >= 0)) errors['als.regularization'] = 'a number ≥ 0';
   if (!(f.als.alpha >= 0)) errors['als.alpha'] = 'a number ≥ 0';
   if (!(f.bayes.m >= 0)) errors['bayes.m'] = 'a number ≥ 0';
   if (!int(f.bayes.minRatings, 0)) errors['bayes.minRatings'] = 'a whole number ≥ 0';
-  if (!int(f.itemknn.neighbours, 1)) errors['itemknn.neighbours'] = 'a whole number ≥ 1';
+  if (!int(f.itemknn.neighbours, 1, FORM_LIMITS.neighbours)) errors['itemknn.neighbours'] = wholeIn(1, FORM_LIMITS.neighbours);
   if (!(f.itemknn.shrink >= 0)) errors['itemknn.shrink'] = 'a number ≥ 0';
   if (!(f.itemknn.alpha >= 0 && f.itemknn.alpha <= 1)) errors['itemknn.alpha'] = 'a number from 0 to 1';
   if (!(f.ease.lambda > 0)) errors['ease.lambda'] = 'a number > 0';
+  if (f.stages.includes('semantic') && f.semantic.template.trim() === '') errors['semantic.template'] = 'a text with {column} placeholders, e.g. {title}';
+  if (f.hybrid.weight !== null && !(f.hybrid.weight >= 0 && f.hybrid.weight <= 1)) errors['hybrid.weight'] = 'a number from 0 to 1, or empty to tune it';
   if (f.tune.enabled) {
-    if (!(Number.isInteger(f.tune.trials) && f.tune.trials >= 1 && f.tune.trials <= 1000)) errors['tune.trials'] = 'a whole number from 1 to 1000';
+    if (!int(f.tune.trials, 1, FORM_LIMITS.trials)) errors['tune.trials'] = wholeIn(1, FORM_LIMITS.trials);
     if (f.tune.minutes !== null && !(f.tune.minutes > 0)) errors['tune.minutes'] = 'a number of minutes > 0, or empty for no limit';
     if (!f.stages.some((s) => TUNABLE.has(s))) errors['tune.trials'] = 'tuning needs ALS, ItemKNN or EASE among the stages';
   }
@@ -112,9 +186,23 @@ export function validateForm(f: TrainForm): Record<string, string> {
 }
 
 export function toConfig(f: TrainForm, settings: Settings): Record<string, unknown> {
-  const config: Record<string, unknown> = { stages: f.stages, seed: f.seed, threads: settings.threads, split: { method: f.split } };
+  // Settings left at their defaults are not sent, so a run's given config names only what was chosen.
+  const cutoff = cutoffValue(f.cutoff);
+  const split = {
+    method: f.split,
+    ...(cutoff !== null ? { cutoff } : {}),
+    ...(f.minUserEvents !== DEFAULT_FORM.minUserEvents ? { minUserEvents: f.minUserEvents } : {}),
+  };
+  const config: Record<string, unknown> = { stages: f.stages, seed: f.seed, threads: settings.threads, split };
+  const ks = parseKs(f.ks);
+  if (ks && ks.join() !== parseKs(DEFAULT_KS)!.join()) config.eval = { ks };
   if (f.stages.includes('semantic'))
-    config.semantic = { provider: settings.embeddingProvider, ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}) };
+    config.semantic = {
+      provider: settings.embeddingProvider,
+      ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}),
+      ...(f.semantic.template !== DEFAULT_TEMPLATE ? { template: f.semantic.template } : {}),
+    };
+  if (f.stages.includes('hybrid') && f.hybrid.weight !== null) config.hybrid = { weight: f.hybrid.weight };
   if (f.stages.includes('als') || f.stages.includes('hybrid')) config.als = { ...f.als };
   if (f.stages.includes('bayes-popularity')) config['bayes-popularity'] = { ...f.bayes };
   if (f.stages.includes('itemknn')) config.itemknn = { ...f.itemknn };
