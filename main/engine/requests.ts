@@ -172,8 +172,8 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       }),
     search: async (arg) =>
       withRun(arg.run, async (run) => {
-        const hits = await semanticIndex(run).search(arg.query, arg.k ?? 10, arg.filters);
-        return hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata }));
+        const { hits, query } = await semanticIndex(run).search(arg.query, arg.k ?? 10, arg.filters);
+        return { results: hits.map((h) => ({ item: h.item, score: h.score, metadata: h.metadata })), query };
       }),
     'classify.train': async (arg) => ({ jobId: runner.start('classify.train', `classify ${arg.model ?? 'auto'} ${arg.data}`, arg).jobId }),
     'classify.predict': async ({ run, text }) => {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { RecommendMode, RecommendResult, RecommendedItem, SearchHit } from '../../main/engine/contracts/api.ts';
+import type { RecommendMode, RecommendResult, RecommendedItem, SearchResult } from '../../main/engine/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
@@ -169,7 +169,7 @@ function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: (item:
 function Search({ runId }: { runId: string }) {
   const callApi = useCall();
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<{ query: string; hits: SearchHit[] } | null>(null);
+  const [hits, setHits] = useState<{ query: string; found: SearchResult } | null>(null);
   const [error, setError] = useState<unknown>();
 
   const search = (e: FormEvent) => {
@@ -178,7 +178,7 @@ function Search({ runId }: { runId: string }) {
     setError(undefined);
     const asked = query.trim();
     callApi('search', { run: runId, query: asked, k: 10 }).then(
-      (found) => setHits({ query: asked, hits: found }),
+      (found) => setHits({ query: asked, found }),
       (err: unknown) => {
         setHits(null);
         setError(err);
@@ -207,10 +207,10 @@ function Search({ runId }: { runId: string }) {
           “{hits.query}” · run {runId}
         </p>
       )}
-      {hits && hits.hits.length === 0 && <p className="muted">Nothing found.</p>}
-      {hits && hits.hits.length > 0 && (
+      {hits && <QueryWordsNote words={hits.found.query} found={hits.found.results.length > 0} />}
+      {hits && hits.found.results.length > 0 && (
         <ol className="items" data-testid="search-results">
-          {hits.hits.map((h) => (
+          {hits.found.results.map((h) => (
             <li key={h.item} data-testid="search-hit">
               <div>
                 {h.metadata.title ?? h.item} <span className="muted small">{h.score.toFixed(3)}</span>
@@ -227,6 +227,23 @@ function Search({ runId }: { runId: string }) {
       )}
     </Card>
   );
+}
+
+/** No results because the model knows none of the words says so; words it skipped are named beside results. */
+function QueryWordsNote({ words, found }: { words: SearchResult['query']; found: boolean }) {
+  const unknown = words.unknown.join(', ');
+  if (!found && words.used.length === 0)
+    return (
+      <p className="muted" data-testid="search-no-match">
+        No match: {unknown ? `the model knows none of the words ${unknown}.` : 'the query has no words the model can use.'}
+      </p>
+    );
+  if (!found) return <p className="muted">Nothing found.</p>;
+  return unknown ? (
+    <p className="muted small" data-testid="search-unknown">
+      Not in the model&apos;s vocabulary, ignored: {unknown}
+    </p>
+  ) : null;
 }
 
 interface SimilarQuery {

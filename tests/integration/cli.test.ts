@@ -105,6 +105,20 @@ describe('trainyard CLI', () => {
     expect(same.stderr).toMatch(/pick two models, or two runs/);
   });
 
+  it('search --json says which query words the model used; none known is "no match" naming them', async () => {
+    const train = await trainyard(ws, '--json', 'train', '--items', join(sample, 'items.csv'), '--stages', 'semantic', '--set', 'promote=never');
+    expect(train.code, train.stderr).toBe(0);
+    const { runId } = JSON.parse(train.stdout) as { runId: string };
+    const found = await trainyard(ws, '--json', 'search', 'garlic zorgle', '--run', runId, '--k', '3');
+    expect(found.code, found.stderr).toBe(0);
+    const out = JSON.parse(found.stdout) as { results: unknown[]; query: { used: string[]; unknown: string[] } };
+    expect(out.query).toEqual({ used: ['garlic'], unknown: ['zorgle'] });
+    expect(out.results).toHaveLength(3);
+    const none = await trainyard(ws, 'search', 'zorgle blimp', '--run', runId);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('no match: the model knows none of the words zorgle, blimp\n');
+  });
+
   it('bad input exits non-zero with the file, line and column and writes no run', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'user_id,item_id,rating,timestamp\nu1,i1,5,1600000000\nu2,i2,five,1600000001\n');

@@ -30,11 +30,17 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
   it('a catalogue alone is a valid run: index it, then search returns items with all their metadata', async () => {
     const run = await train({ data: { items: sample.items }, stages: ['semantic'] });
     expect(run.metrics).toEqual({});
-    const hits = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5 });
+    const { results: hits, query } = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5 });
     expect(hits).toHaveLength(5);
+    expect(query.used).toContain('garlic');
+    // no word the catalogue uses: an empty answer naming the words, not five items of score 0
+    expect(await engine.request('search', { run: run.runId, query: 'Zorgle blimp', k: 5 })).toEqual({
+      results: [],
+      query: { used: [], unknown: ['zorgle', 'blimp'] },
+    });
     expect(Object.keys(hits[0]!.metadata).sort()).toEqual(['category', 'description', 'item_id', 'title']);
     const category = hits[0]!.metadata.category!;
-    const filtered = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5, filters: { category } });
+    const { results: filtered } = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5, filters: { category } });
     expect(filtered.every((h) => h.metadata.category === category)).toBe(true);
     const similar = await engine.request('similar', { run: run.runId, item: hits[0]!.item, k: 3 });
     expect(similar.map((s) => s.item)).not.toContain(hits[0]!.item);
@@ -122,7 +128,7 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(quick.promoted).toBe(false);
     expect(quick.promotion).toContain(`LATEST stays ${run.runId}`);
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
-    expect(await engine.request('search', { query: 'garlic recipe', k: 2 })).toHaveLength(2);
+    expect((await engine.request('search', { query: 'garlic recipe', k: 2 })).results).toHaveLength(2);
     // Asked directly, the ALS-only run names a run that can answer.
     await expect(engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 })).rejects.toThrow(
       `run ${quick.runId} has no semantic index; run ${run.runId} has one`,

@@ -56,13 +56,14 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
     expect(info.dimensions).toBeLessThanOrEqual(8);
 
     const index = openSemanticIndex(dir);
-    const hits = await index.search('a rocket launch to the moon', 5);
+    const { hits, query } = await index.search('a rocket launch to the moon', 5);
+    expect(query).toEqual({ used: ['rocket', 'launch', 'the', 'moon'], unknown: ['to'] });
     expect(hits).toHaveLength(5);
     expect(hits.every((h) => h.item.startsWith('s'))).toBe(true);
     expect(hits[0]!.metadata).toEqual(catalog().rows.find((r) => r.id === hits[0]!.item));
     expect(hits[0]!.score).toBeGreaterThanOrEqual(hits[4]!.score);
 
-    const food = await index.search('rocket', 3, { category: 'food' });
+    const { hits: food } = await index.search('rocket', 3, { category: 'food' });
     expect(food.map((h) => h.metadata.genres)).toEqual(['Food', 'Food', 'Food']);
 
     const similar = index.similar('f3', 4);
@@ -72,6 +73,8 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
     expect(index.vectorOf('nope')).toBeNull();
     expect(() => index.similar('nope', 3)).toThrow(/not in the semantic index/);
     await expect(index.search('   ', 3)).rejects.toMatchObject({ kind: 'invalid-input' });
+    // no word the catalogue ever used: no answer, not k items of score 0
+    expect(await index.search('Quantum zebra, quantum!', 5)).toEqual({ hits: [], query: { used: [], unknown: ['quantum', 'zebra'] } });
     await index.close();
 
     // a smaller catalogue rebuilt into the same folder leaves no stale rows
@@ -80,7 +83,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
     const again = openSemanticIndex(dir);
     expect(again.info.items).toBe(6);
     expect(again.vectorOf('s11')).toBeNull();
-    expect((await again.search('goal', 100)).length).toBe(6);
+    expect((await again.search('goal', 100)).hits.length).toBe(6);
     await again.close();
   });
 });
@@ -99,9 +102,11 @@ describe('semantic index with the provider in a worker thread', () => {
     expect(b).toEqual(a);
     expect(progress).toContain('embed.fit');
     const [x, y] = [openSemanticIndex(local), openSemanticIndex(worker, ctx, { embedInWorker: true })];
-    const [hx, hy] = [await x.search('bread and butter', 5), await y.search('bread and butter', 5)];
+    const [hx, hy] = [(await x.search('bread and butter', 5)).hits, (await y.search('bread and butter', 5)).hits];
     expect(hy.map((h) => h.item)).toEqual(hx.map((h) => h.item));
     hy.forEach((h, i) => expect(h.score).toBeCloseTo(hx[i]!.score, 6));
+    expect(await y.search('zebra bread', 2)).toMatchObject({ query: { used: ['bread'], unknown: ['zebra'] } });
+    expect(await y.search('zebra', 2)).toEqual({ hits: [], query: { used: [], unknown: ['zebra'] } });
     await x.close();
     await y.close();
   });
@@ -214,8 +219,10 @@ describe('semantic index with the transformers provider (tiny BERT fixture)', ()
     expect(info.effective).toMatchObject({ provider: 'transformers', model: modelPath, device: 'cpu', dimensions: 32 });
     expect(info.store).toEqual({ kind: 'vss', factory: 'HNSW32,IDMap2', efConstruction: 128, efSearch: 40 });
     const index = openSemanticIndex(dir);
-    const hits = await index.search('the rocket orbit', 3);
+    const { hits, query } = await index.search('the rocket orbit', 3);
     expect(hits).toHaveLength(3);
+    // an open vocabulary: every word counts as used
+    expect(query).toEqual({ used: ['the', 'rocket', 'orbit'], unknown: [] });
     expect(hits[0]!.item.startsWith('s')).toBe(true);
     await index.close();
     expect(fetchSpy).not.toHaveBeenCalled();

@@ -35,7 +35,7 @@ describe.runIf(process.platform !== 'win32')('semantic index when sqlite-vss can
     expect(info.store).toEqual({ kind: 'vec', factory: null, fallbackFrom: { kind: 'vss', reason: expect.stringContaining('libblas.so.3') } });
     expect(logs).toContainEqual(expect.stringMatching(/^warn: .*libblas.*sqlite-vec instead/));
     const index = openSemanticIndex(dir);
-    expect((await index.search('rocket to the moon', 1))[0]!.item).toMatch(/^i[03]$/);
+    expect((await index.search('rocket to the moon', 1)).hits[0]!.item).toMatch(/^i[03]$/);
     await index.close();
   });
 

@@ -27,7 +27,14 @@ function engine() {
         ],
       };
     },
-    search: ({ query }) => [{ item: 'i9', score: 0.8, metadata: { title: `About ${query}`, category: 'docs' } }],
+    // the fake model knows the words space and travel only
+    search: ({ query }) => {
+      const words = query.toLowerCase().split(/\s+/);
+      const used = words.filter((w) => ['space', 'travel'].includes(w));
+      const unknown = words.filter((w) => !used.includes(w));
+      const results = used.length ? [{ item: 'i9', score: 0.8, metadata: { title: `About ${query}`, category: 'docs' } }] : [];
+      return { results, query: { used, unknown } };
+    },
     similar: ({ item }) => [{ item: `${item}-twin`, score: 0.7 }],
     'data.users': ({ query = '', limit = 50 }) => USERS.filter((u) => u.user.startsWith(query.toLowerCase())).slice(0, limit),
   });
@@ -101,6 +108,19 @@ describe('Sandbox page', () => {
     fireEvent.change(screen.getByTestId('similar-input'), { target: { value: 'i1' } });
     fireEvent.submit(screen.getByTestId('similar-input').closest('form')!);
     await waitFor(() => expect(screen.getByTestId('similar-results').textContent).toContain('i1-twin'));
+  });
+
+  it('says no match, naming the words, when the model knows none of them, and names the words it ignored', async () => {
+    renderApp(engine(), 'sandbox');
+    fireEvent.change(await screen.findByTestId('search-input'), { target: { value: 'zorgle blimp' } });
+    fireEvent.submit(screen.getByTestId('search-input').closest('form')!);
+    expect((await screen.findByTestId('search-no-match')).textContent).toBe('No match: the model knows none of the words zorgle, blimp.');
+    expect(screen.queryByTestId('search-results')).toBeNull();
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'space zorgle' } });
+    fireEvent.submit(screen.getByTestId('search-input').closest('form')!);
+    expect((await screen.findByTestId('search-unknown')).textContent).toContain('ignored: zorgle');
+    expect(screen.getAllByTestId('search-hit')).toHaveLength(1);
+    expect(screen.queryByTestId('search-no-match')).toBeNull();
   });
 
   it('asks for similar items when a recommended item is picked', async () => {

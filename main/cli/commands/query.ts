@@ -56,9 +56,16 @@ export function registerQueryCommands(program: Command, withEngine: WithEngine):
     .option('--category <c>', 'only items of this category')
     .action((query: string, o: { run: string; k: number; category?: string }) =>
       withEngine(async (engine, g) => {
-        const results = await engine.request('search', { run: o.run, query, k: o.k, ...(o.category ? { filters: { category: o.category } } : {}) });
-        if (g.json) return printJson({ results });
-        results.forEach((r, i) => process.stdout.write(`${String(i + 1).padStart(3)}. ${r.item}  ${r.score.toFixed(4)}  ${r.metadata.title ?? ''}\n`));
+        const found = await engine.request('search', { run: o.run, query, k: o.k, ...(o.category ? { filters: { category: o.category } } : {}) });
+        if (g.json) return printJson(found);
+        const { unknown } = found.query;
+        if (found.results.length === 0 && found.query.used.length === 0) process.stdout.write(`${noMatch(unknown)}\n`);
+        else if (unknown.length > 0) process.stderr.write(`note: words unknown to the model, ignored: ${unknown.join(', ')}\n`);
+        found.results.forEach((r, i) => process.stdout.write(`${String(i + 1).padStart(3)}. ${r.item}  ${r.score.toFixed(4)}  ${r.metadata.title ?? ''}\n`));
       }),
     );
+}
+
+function noMatch(unknown: readonly string[]): string {
+  return unknown.length > 0 ? `no match: the model knows none of the words ${unknown.join(', ')}` : 'no match: the query has no words the model can use';
 }

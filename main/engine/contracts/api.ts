@@ -133,6 +133,13 @@ export interface SearchHit {
   metadata: Record<string, string>;
 }
 
+/** `results` is empty, not padded with score-0 items, when the model knows none of the query's words. */
+export interface SearchResult {
+  results: SearchHit[];
+  /** the query's words the model used, and those outside its vocabulary (always empty for open vocabularies) */
+  query: { used: string[]; unknown: string[] };
+}
+
 export interface ClassifyTrainArgs {
   data: string;
   textCol?: string;
@@ -224,7 +231,7 @@ export interface EngineApi {
   'eval.definitions': (arg: void) => Promise<MetricDefinition[]>;
   recommend: (arg: RecommendArgs) => Promise<RecommendResult>;
   similar: (arg: SimilarArgs) => Promise<RecommendedItem[]>;
-  search: (arg: SearchArgs) => Promise<SearchHit[]>;
+  search: (arg: SearchArgs) => Promise<SearchResult>;
   'classify.train': (arg: ClassifyTrainArgs) => Promise<JobStarted>;
   'classify.predict': (arg: { run: string; text: string }) => Promise<ClassifyPrediction>;
 }

@@ -5,9 +5,9 @@ import { csrFromCoo } from '../data/csr.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
-import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
+import type { EmbeddingEffective, EmbeddingProvider, QueryWords } from './provider.ts';
 import { randomizedSvd } from './randomized-svd.ts';
-import { wordTokens } from './tokenize.ts';
+import { splitQueryWords, wordTokens } from './tokenize.ts';
 
 export interface BuiltinOptions {
   /** target dimensions; the fitted model may have fewer (capped by the rank of the corpus) */
@@ -134,6 +134,11 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
       for (let k = 0; k < d; k++) out[i * d + k] = acc[k]! * inv;
     }
     return out;
+  }
+
+  async queryWords(text: string): Promise<QueryWords> {
+    const { vocabulary } = this.requireFitted();
+    return splitQueryWords(text, (w) => vocabulary.has(w));
   }
 
   effective(): EmbeddingEffective {

@@ -14,6 +14,12 @@ export interface EmbeddingEffective {
   maxLength?: number;
 }
 
+/** The words of a query a model can use, and those it has never seen (closed vocabularies only). */
+export interface QueryWords {
+  used: string[];
+  unknown: string[];
+}
+
 /**
  * A sentence encoder. `fit` is called once with the whole corpus before any `embed` (providers that
  * learn from the catalogue, like builtin LSA, train there; pretrained ones ignore it).
@@ -25,5 +31,7 @@ export interface EmbeddingProvider {
   fit?(corpus: readonly string[], ctx: TaskContext): Promise<void>;
   embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array>;
   effective(): EmbeddingEffective;
+  /** providers with a closed vocabulary (builtin LSA, GloVe) say which query words they know; absent or null: every word counts */
+  queryWords?(text: string): Promise<QueryWords | null>;
   dispose?(): Promise<void>;
 }

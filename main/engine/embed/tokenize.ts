@@ -6,3 +6,11 @@ export function wordTokens(text: string): string[] {
   for (const m of text.toLowerCase().matchAll(WORD)) if (m[0].length > 1) out.push(m[0]);
   return out;
 }
+
+/** The distinct word tokens of `text`, in order, split by whether `known` has them. */
+export function splitQueryWords(text: string, known: (word: string) => boolean): { used: string[]; unknown: string[] } {
+  const used: string[] = [];
+  const unknown: string[] = [];
+  for (const w of new Set(wordTokens(text))) (known(w) ? used : unknown).push(w);
+  return { used, unknown };
+}

@@ -3,7 +3,7 @@ import { EngineError } from '../contracts/errors.ts';
 import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { EmbeddingConfig } from './factory.ts';
-import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
+import type { EmbeddingEffective, EmbeddingProvider, QueryWords } from './provider.ts';
 import type { FromEmbedWorker, ToEmbedWorker } from './worker-protocol.ts';
 
 type Call = Exclude<ToEmbedWorker, { type: 'cancel' }>;
@@ -62,6 +62,10 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   async embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array> {
     const done = await this.call({ type: 'embed', texts: [...texts] }, ctx);
     return done.vectors ?? new Float32Array(0);
+  }
+
+  async queryWords(text: string, ctx: TaskContext = silentContext()): Promise<QueryWords | null> {
+    return (await this.call({ type: 'words', text }, ctx)).words ?? null;
   }
 
   /** Saves the fitted state (builtin) from the worker into `dir`. */

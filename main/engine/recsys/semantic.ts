@@ -8,7 +8,8 @@ import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState } from '../embed/factory.ts';
 import type { EmbeddingConfig } from '../embed/factory.ts';
-import type { EmbeddingEffective, EmbeddingProvider } from '../embed/provider.ts';
+import type { EmbeddingEffective, EmbeddingProvider, QueryWords } from '../embed/provider.ts';
+import { wordTokens } from '../embed/tokenize.ts';
 import { WorkerEmbeddingProvider } from '../embed/worker-provider.ts';
 import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
@@ -195,10 +196,16 @@ export function readSemanticInfo(dir: string): SemanticIndexInfo {
   }
 }
 
+/** A search's hits and the query words the model used; no hits when the model knows none of them. */
+export interface SearchAnswer {
+  hits: VectorHit[];
+  query: QueryWords;
+}
+
 export interface SemanticIndex {
   readonly info: SemanticIndexInfo;
   /** text → top-k items by cosine similarity, with every catalogue column */
-  search(query: string, k: number, filter?: SearchFilter): Promise<VectorHit[]>;
+  search(query: string, k: number, filter?: SearchFilter): Promise<SearchAnswer>;
   /** items most similar in content to `item` (itself excluded) */
   similar(item: string, k: number, filter?: SearchFilter): VectorHit[];
   vectorOf(item: string): Float32Array | null;
@@ -234,12 +241,19 @@ export function openSemanticIndex(dir: string, ctx: TaskContext = silentContext(
     if (provider === current) provider = start();
     return provider!;
   };
+  const searchVector = async (model: EmbeddingProvider, query: string, k: number, filter?: SearchFilter): Promise<VectorHit[]> => {
+    const [vector] = splitRows(await model.embed([query], ctx), info.dimensions);
+    return store.search(vector!, k, filter);
+  };
   return {
     info,
     async search(query, k, filter) {
       if (!query.trim()) throw new EngineError('invalid-input', 'the search query is empty', { field: 'query' });
-      const [vector] = splitRows(await (await embedder()).embed([query], ctx), info.dimensions);
-      return store.search(vector!, k, filter);
+      const model = await embedder();
+      const words = await model.queryWords?.(query);
+      // an open vocabulary (transformers, cloud) uses every word; a closed one with none of them has no answer
+      if (!words) return { hits: await searchVector(model, query, k, filter), query: { used: [...new Set(wordTokens(query))], unknown: [] } };
+      return { hits: words.used.length === 0 ? [] : await searchVector(model, query, k, filter), query: words };
     },
     similar(item, k, filter) {
       const vector = vectorOf(item);

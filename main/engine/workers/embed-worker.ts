@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../contracts/errors.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../embed/factory.ts';
-import type { EmbeddingProvider } from '../embed/provider.ts';
+import type { EmbeddingProvider, QueryWords } from '../embed/provider.ts';
 import type { FromEmbedWorker, ToEmbedWorker } from '../embed/worker-protocol.ts';
 import type { TaskContext } from '../common/task-context.ts';
 
@@ -11,21 +11,24 @@ const send = (msg: FromEmbedWorker, transfer: ArrayBuffer[] = []) => port.postMe
 const running = new Map<number, AbortController>();
 let provider: EmbeddingProvider | null = null;
 
-async function handle(msg: Exclude<ToEmbedWorker, { type: 'cancel' }>, ctx: TaskContext): Promise<Float32Array | null> {
+type Answer = { vectors: Float32Array | null; words?: QueryWords | null };
+
+async function handle(msg: Exclude<ToEmbedWorker, { type: 'cancel' }>, ctx: TaskContext): Promise<Answer> {
   if (msg.type === 'init') {
     provider = msg.stateDir ? await restoreEmbeddingProvider(msg.config, msg.stateDir, ctx) : await createEmbeddingProvider(msg.config, ctx);
-    return null;
+    return { vectors: null };
   }
   if (!provider) throw new Error('embed worker: init must come first');
   if (msg.type === 'fit') {
     await provider.fit?.(msg.texts, ctx);
-    return null;
+    return { vectors: null };
   }
   if (msg.type === 'save') {
     await saveEmbeddingState(provider, msg.dir);
-    return null;
+    return { vectors: null };
   }
-  return provider.embed(msg.texts, ctx);
+  if (msg.type === 'words') return { vectors: null, words: (await provider.queryWords?.(msg.text)) ?? null };
+  return { vectors: await provider.embed(msg.texts, ctx) };
 }
 
 port.on('message', (msg: ToEmbedWorker) => {
@@ -43,8 +46,11 @@ port.on('message', (msg: ToEmbedWorker) => {
   };
   handle(msg, ctx)
     .then(
-      (vectors) =>
-        send({ type: 'done', id, vectors, dimensions: provider!.dimensions, effective: provider!.effective() }, vectors ? [vectors.buffer as ArrayBuffer] : []),
+      ({ vectors, words }) =>
+        send(
+          { type: 'done', id, vectors, words, dimensions: provider!.dimensions, effective: provider!.effective() },
+          vectors ? [vectors.buffer as ArrayBuffer] : [],
+        ),
       (err: unknown) => send({ type: 'failed', id, error: toErrorData(err) }),
     )
     .finally(() => running.delete(id));
