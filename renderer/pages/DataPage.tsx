@@ -9,7 +9,7 @@ import { formatNumber } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, Stat } from '../components/ui.tsx';
 import { isFinished, useJobs } from '../state/jobs.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
-import { ColumnMapping, initialChoice, mappingOverrides } from './data/ColumnMapping.tsx';
+import { ColumnMapping, initialChoice, mappingOverrides, missingFields } from './data/ColumnMapping.tsx';
 
 /** Paths a finished generate job reports, when it leaves importing to the caller. */
 function generatedFiles(result: unknown): { interactions?: string; items?: string } {
@@ -21,15 +21,30 @@ function generatedFiles(result: unknown): { interactions?: string; items?: strin
   };
 }
 
+/** Sample sizes offered for generated data (users; items and interactions scale with them). */
+const SAMPLE_SIZES = [
+  { label: 'small: 2,000 users, 1,000 items, 60,000 interactions', users: 2000, items: 1000, interactions: 60_000 },
+  { label: 'medium: 20,000 users, 5,000 items, 600,000 interactions', users: 20_000, items: 5000, interactions: 600_000 },
+  { label: 'large: 100,000 users, 20,000 items, 3,000,000 interactions', users: 100_000, items: 20_000, interactions: 3_000_000 },
+] as const;
+
 export function DataPage({ navigate }: PageProps) {
   const profile = useRequest('data.profile', {});
   const workspace = useRequest('workspace.info', undefined);
   const callApi = useCall();
   const importJob = useJobAction();
+  // Set when an import started on this page succeeded: the profile shown next is confirmed as its result.
+  const [imported, setImported] = useState(false);
   // Imports started anywhere (this page, another window, the CLI on the same engine) refresh the profile.
   useEvent('job.state', (info) => {
-    if (info.kind === 'data.import' && info.state === 'succeeded') profile.reload();
+    if (info.kind === 'data.import' && info.state === 'succeeded') {
+      if (info.jobId === importJob.jobId) setImported(true);
+      profile.reload();
+    }
   });
+  const [size, setSize] = useState(0);
+  // Regenerating replaces data already imported, so its files are imported whatever the profile holds.
+  const [replacing, setReplacing] = useState(false);
   const jobs = useJobs();
   const otherDataJob = Object.values(jobs).find((j) => (j.info?.kind === 'data.generate' || j.info?.kind === 'data.import') && !isFinished(j.info));
   const generateJob = useJobAction((info: JobInfo) => {
@@ -37,15 +52,31 @@ export function DataPage({ navigate }: PageProps) {
     // The engine may import what it generated; otherwise import the files it reports.
     callApi('data.profile', {}).then((p) => {
       const files = generatedFiles(info.result);
-      if (p === null && files.interactions) void importJob.start('data.import', files);
+      if ((p === null || replacing) && files.interactions) void importJob.start('data.import', files);
       else profile.reload();
     }, profile.reload);
   });
 
-  const generate = () => {
+  const generate = (replace: boolean) => {
     const base = workspace.data?.path;
-    if (base) void generateJob.start('data.generate', { out: `${base}/sample` });
+    if (!base) return;
+    const { users, items, interactions } = SAMPLE_SIZES[size]!;
+    setReplacing(replace);
+    setImported(false);
+    void generateJob.start('data.generate', { out: `${base}/sample`, ...(size === 0 ? {} : { users, items, interactions }) });
   };
+  const sizeSelect = (
+    <label className="field">
+      Sample size
+      <select value={size} onChange={(e) => setSize(Number(e.target.value))} disabled={!workspace.data} data-testid="sample-size">
+        {SAMPLE_SIZES.map((s, i) => (
+          <option key={s.users} value={i}>
+            {s.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
   const busy = generateJob.running || importJob.running || otherDataJob !== undefined;
   const job = generateJob.running ? generateJob.job : importJob.running ? importJob.job : (otherDataJob ?? null);
   const stage = job?.stageOrder.length ? job.stages[job.stageOrder.at(-1)!] : undefined;
@@ -69,14 +100,39 @@ export function DataPage({ navigate }: PageProps) {
         <Card testId="data-empty">
           <EmptyState title="No data in this workspace yet">
             <p>Start with generated sample data (users, items with titles and descriptions, a few months of interactions), or import your own log below.</p>
-            <button type="button" className="primary" data-testid="generate-sample" onClick={generate} disabled={!workspace.data}>
-              Generate sample data
-            </button>
+            <div className="row">
+              {sizeSelect}
+              <button type="button" className="primary" data-testid="generate-sample" onClick={() => generate(false)} disabled={!workspace.data}>
+                Generate sample data
+              </button>
+            </div>
           </EmptyState>
         </Card>
       )}
-      <ImportForm disabled={busy} onImport={(args) => void importJob.start('data.import', args)} />
+      {imported && profile.data && !busy && (
+        <div className="notice" role="status" data-testid="import-done">
+          Imported {profile.data.sources.join(' and ')}: {formatNumber(profile.data.users)} users, {formatNumber(profile.data.items)} items,{' '}
+          {formatNumber(profile.data.interactions)} interactions.
+        </div>
+      )}
+      <ImportForm
+        disabled={busy}
+        onImport={(args) => {
+          setImported(false);
+          void importJob.start('data.import', args);
+        }}
+      />
       {profile.data && <ProfileView profile={profile.data} />}
+      {profile.data && (
+        <Card title="Sample data">
+          <div className="row">
+            {sizeSelect}
+            <button type="button" className="secondary" data-testid="regenerate-sample" onClick={() => generate(true)} disabled={busy || !workspace.data}>
+              Generate and import, replacing the current data
+            </button>
+          </div>
+        </Card>
+      )}
     </>
   );
 }
@@ -91,9 +147,7 @@ function ImportForm({
   const callApi = useCall();
   const [interactions, setInteractions] = useState('');
   const [items, setItems] = useState('');
-  const [map, setMap] = useState('');
   const [over, setOver] = useState(false);
-  const [mapError, setMapError] = useState<string | null>(null);
   const [previews, setPreviews] = useState<Partial<Record<PreviewKind, { preview: FilePreview; choice: Record<string, string> }>>>({});
   const [previewError, setPreviewError] = useState<unknown>();
   const [previewing, setPreviewing] = useState(false);
@@ -104,14 +158,24 @@ function ImportForm({
     return p && p.preview.file === paths[kind] ? [{ kind, ...p }] : [];
   });
 
-  const preview = () => {
-    const wanted = (['interactions', 'items'] as const).filter((kind) => paths[kind]);
+  /** Reads the columns of the given kinds (the mapping starts from detection); null when a file cannot be read. */
+  const readPreviews = async (kinds: PreviewKind[]): Promise<{ kind: PreviewKind; preview: FilePreview; choice: Record<string, string> }[] | null> => {
     setPreviewing(true);
     setPreviewError(undefined);
-    Promise.all(wanted.map((kind) => callApi('data.preview', { file: paths[kind], kind })))
-      .then((results) => setPreviews(Object.fromEntries(results.map((p) => [p.kind, { preview: p, choice: initialChoice(p) }]))), setPreviewError)
-      .finally(() => setPreviewing(false));
+    try {
+      const results = await Promise.all(kinds.map((kind) => callApi('data.preview', { file: paths[kind], kind })));
+      const fresh = results.map((p) => ({ kind: p.kind, preview: p, choice: initialChoice(p) }));
+      setPreviews((all) => ({ ...all, ...Object.fromEntries(fresh.map((p) => [p.kind, { preview: p.preview, choice: p.choice }])) }));
+      return fresh;
+    } catch (err) {
+      setPreviewError(err);
+      return null;
+    } finally {
+      setPreviewing(false);
+    }
   };
+  const wanted = (['interactions', 'items'] as const).filter((kind) => paths[kind]);
+  const preview = () => void readPreviews(wanted);
   const choose = (kind: PreviewKind, field: string, column: string) =>
     setPreviews((all) => {
       const p = all[kind];
@@ -127,29 +191,23 @@ function ImportForm({
     if (file) dropped.use(file);
   };
 
-  const submit = (e: FormEvent) => {
+  // The preview's selects are the one column mapping: a file not previewed yet is previewed first,
+  // and a file whose required columns are not all chosen is not imported.
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    // Typed field=column pairs win over the preview's selects.
+    const unread = wanted.filter((kind) => !shown.some((p) => p.kind === kind));
+    const read = unread.length ? await readPreviews(unread) : [];
+    if (read === null) return;
+    const all = [...shown, ...read];
+    if (all.some((p) => missingFields(p.preview, p.choice).length > 0)) return;
     const mapping: Record<string, string> = {};
-    for (const p of shown) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
-    for (const pair of map
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const [field, column] = pair.split('=').map((s) => s.trim());
-      if (!field || !column) {
-        setMapError(`"${pair}" is not field=column, e.g. user=customer_id`);
-        return;
-      }
-      mapping[field] = column;
-    }
-    setMapError(null);
+    for (const p of all) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
     onImport({ ...(interactions ? { interactions } : {}), ...(items ? { items } : {}), ...(Object.keys(mapping).length ? { map: mapping } : {}) });
   };
 
   return (
     <Card title="Import">
-      <form onSubmit={submit} className="stack" data-testid="import-form">
+      <form onSubmit={(e) => void submit(e)} className="stack" data-testid="import-form">
         <div
           className={`dropzone${over ? ' over' : ''}`}
           onDragOver={(e) => {
@@ -180,16 +238,7 @@ function ImportForm({
             <input value={items} onChange={(e) => setItems(e.target.value)} placeholder="/path/to/items.csv" />
           </label>
           <FilePicker purpose="items" what="item catalog" onChosen={setItems} testId="import-items-file" />
-          <label className="field" style={{ flex: 1 }}>
-            Column mapping (optional)
-            <input value={map} onChange={(e) => setMap(e.target.value)} placeholder="user=customer,item=sku" />
-          </label>
         </div>
-        {mapError && (
-          <div className="error" role="alert">
-            {mapError}
-          </div>
-        )}
         <ErrorBanner error={previewError} />
         {shown.map((p) => (
           <ColumnMapping key={p.kind} preview={p.preview} choice={p.choice} onChoice={(field, column) => choose(p.kind, field, column)} />
@@ -202,9 +251,27 @@ function ImportForm({
             Import
           </button>
         </div>
+        <p className="small muted">
+          The user, item, rating and timestamp columns are recognised by name; the preview shows which column holds each, and Import asks for any it could not
+          recognise.
+        </p>
       </form>
     </Card>
   );
+}
+
+/** Density as a percentage with two significant digits and as "1 in N" user–item pairs. */
+export function densityText(density: number): string {
+  if (!(density > 0)) return '0 %';
+  const percent = density * 100;
+  const shown = percent >= 1 ? percent.toFixed(1) : percent.toPrecision(2);
+  return `${shown} % (1 in ${formatNumber(Math.round(1 / density))} pairs)`;
+}
+
+/** "From 2024-01-01 to 2024-06-30 (182 days)", in UTC like the timestamps themselves. */
+export function dateRangeText(range: { min: string; max: string }): string {
+  const days = Math.round((Date.parse(range.max) - Date.parse(range.min)) / 86_400_000);
+  return `From ${range.min.slice(0, 10)} to ${range.max.slice(0, 10)} (${formatNumber(days)} day${days === 1 ? '' : 's'}, UTC)`;
 }
 
 export function ProfileView({ profile }: { profile: DatasetProfile }) {
@@ -215,13 +282,13 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
           <Stat label="users" value={formatNumber(profile.users)} testId="profile-users" />
           <Stat label="items" value={formatNumber(profile.items)} testId="profile-items" />
           <Stat label="interactions" value={formatNumber(profile.interactions)} testId="profile-interactions" />
-          <Stat label="density" value={`${(profile.density * 100).toFixed(3)} %`} />
-          <Stat label="duplicates dropped" value={formatNumber(profile.duplicatesDropped)} />
+          <Stat label="density" value={densityText(profile.density)} testId="profile-density" />
+          <Stat label="repeat (user, item) events collapsed into the latest" value={formatNumber(profile.duplicatesDropped)} testId="profile-repeats" />
           <Stat label="unknown items" value={formatNumber(profile.unknownItems)} />
         </div>
         {profile.timeRange && (
           <p className="muted small">
-            From {profile.timeRange.min} to {profile.timeRange.max}; sources: {profile.sources.join(', ')}
+            {dateRangeText(profile.timeRange)}; sources: {profile.sources.join(', ')}
           </p>
         )}
         {profile.warnings?.length ? (

@@ -54,6 +54,47 @@ describe('Data page', () => {
     expect((await screen.findByTestId('profile-users')).textContent).toContain('500');
     expect(screen.getByTestId('profile-interactions').textContent).toContain('12,000');
     expect(screen.queryByTestId('data-empty')).toBeNull();
+    expect(screen.getByTestId('import-done').textContent).toBe('Imported interactions.csv: 500 users, 200 items, 12,000 interactions.');
+  });
+
+  it('regenerates sample data of a chosen size and imports it over the current data', async () => {
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => profileFixture,
+      'data.generate': () => ({ jobId: 'gen-2' }),
+      'data.import': () => ({ jobId: 'imp-5' }),
+    });
+    renderApp(engine, 'data');
+    await screen.findByTestId('profile-users');
+    fireEvent.change(screen.getByTestId('sample-size'), { target: { value: '1' } });
+    const button = screen.getByTestId('regenerate-sample');
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(button);
+    await waitFor(() =>
+      expect(engine.calls.find((c) => c.name === 'data.generate')?.arg).toEqual({ out: '/tmp/ws/sample', users: 20_000, items: 5000, interactions: 600_000 }),
+    );
+    engine.emit('job.state', {
+      jobId: 'gen-2',
+      kind: 'data.generate',
+      state: 'succeeded',
+      label: 'generate',
+      createdAt: '',
+      result: { interactions: '/tmp/ws/sample/interactions.csv' },
+    });
+    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/tmp/ws/sample/interactions.csv' }));
+  });
+
+  it('says what density, the date range and collapsed repeats mean', async () => {
+    const engine = new FakeEngine({
+      'workspace.info': () => info,
+      'jobs.list': () => [],
+      'data.profile': () => ({ ...profileFixture, density: 0.00042, timeRange: { min: '2024-01-01T08:00:00.000Z', max: '2024-07-01T07:00:00.000Z' } }),
+    });
+    renderApp(engine, 'data');
+    expect((await screen.findByTestId('profile-density')).textContent).toContain('0.042 % (1 in 2,381 pairs)');
+    expect(screen.getByTestId('profile-repeats').textContent).toContain('repeat (user, item) events collapsed into the latest');
+    expect(screen.getByTestId('profile').textContent).toContain('From 2024-01-01 to 2024-07-01 (182 days, UTC)');
   });
 
   it('lists the warnings of an import (e.g. timestamps in the future) with the profile', async () => {
@@ -81,23 +122,41 @@ describe('Data page', () => {
     expect(screen.getByTestId('chart-popularity').querySelector('.recharts-line-curve')?.getAttribute('d')).toMatch(/^M/);
   });
 
-  it('imports a typed path with a column mapping and reports a malformed mapping', async () => {
+  it('imports a typed path after reading its columns, and asks for a required column it could not recognise', async () => {
+    const detected: Record<string, Record<string, string | null>> = {
+      '/data/log.csv': { user: 'user', item: 'item', ts: 'ts' },
+      '/data/shop.csv': { user: 'customer', item: 'sku', ts: null },
+    };
     const engine = new FakeEngine({
       'workspace.info': () => info,
       'jobs.list': () => [],
       'data.profile': () => null,
+      'data.preview': ({ file, kind }) => ({
+        file,
+        kind,
+        layout: 'csv',
+        columns: ['customer', 'sku', 'when', 'user', 'item', 'ts'],
+        rows: [],
+        detected: detected[file]!,
+      }),
       'data.import': () => ({ jobId: 'imp-2' }),
     });
     renderApp(engine, 'data');
     fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/log.csv' } });
-    fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer,oops' } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    expect(await screen.findByText(/"oops" is not field=column/)).toBeTruthy();
-    fireEvent.change(screen.getByPlaceholderText('user=customer,item=sku'), { target: { value: 'user=customer, item=sku' } });
+    await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv' }));
+    expect(screen.queryByPlaceholderText('user=customer,item=sku')).toBeNull();
+    engine.emit('job.state', { jobId: 'imp-2', kind: 'data.import', state: 'succeeded', label: 'import', createdAt: '' });
+
+    fireEvent.change(screen.getByTestId('import-interactions'), { target: { value: '/data/shop.csv' } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    await waitFor(() =>
-      expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', map: { user: 'customer', item: 'sku' } }),
-    );
+    expect((await screen.findByTestId('preview-interactions-missing')).textContent).toContain('timestamp');
+    expect(engine.calls.filter((c) => c.name === 'data.import')).toHaveLength(1);
+    fireEvent.change(screen.getByTestId('map-interactions-ts'), { target: { value: 'when' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await waitFor(() => expect(engine.calls.filter((c) => c.name === 'data.import')).toHaveLength(2));
+    expect(engine.calls.filter((c) => c.name === 'data.import')[1]!.arg).toEqual({ interactions: '/data/shop.csv', map: { ts: 'when' } });
+    expect(engine.calls.filter((c) => c.name === 'data.preview')).toHaveLength(2);
   });
 
   it('previews the columns, lets the analyst fix the mapping, and imports with only the changed fields', async () => {
@@ -178,6 +237,14 @@ describe('Data page', () => {
       'workspace.info': () => info,
       'jobs.list': () => [],
       'data.profile': () => null,
+      'data.preview': ({ file, kind }) => ({
+        file,
+        kind,
+        layout: 'csv',
+        columns: ['user', 'item', 'ts'],
+        rows: [],
+        detected: { user: 'user', item: 'item', ts: 'ts' },
+      }),
       'data.import': () => ({ jobId: 'imp-3' }),
     });
     renderApp(engine, 'data');

@@ -19,6 +19,11 @@ export function initialChoice(preview: FilePreview): Record<string, string> {
   return Object.fromEntries(FIELDS[preview.kind].map(({ field }) => [field, preview.detected[field] ?? '']));
 }
 
+/** The required fields no column is chosen for: the importer would refuse the file. */
+export function missingFields(preview: FilePreview, choice: Record<string, string>): { field: string; label: string }[] {
+  return FIELDS[preview.kind].filter((f) => f.required && !choice[f.field]);
+}
+
 /**
  * The `map` entries to send: only choices that differ from detection. The dataset fingerprint
  * includes the mapping, so restating what would be detected anyway would re-import identical data.
@@ -44,7 +49,7 @@ export function ColumnMapping({
 }) {
   const fields = FIELDS[preview.kind];
   const fieldOf = new Map(fields.filter((f) => choice[f.field]).map((f) => [choice[f.field]!, f.label]));
-  const missing = fields.filter((f) => f.required && !choice[f.field]);
+  const missing = missingFields(preview, choice);
   return (
     <div className="stack" data-testid={`preview-${preview.kind}`}>
       <div className="muted small">
