@@ -88,7 +88,11 @@ export function softmaxPredict(x: CsrMatrix, w: Float32Array, K: number, rows: I
  * Rows of `x` as a matrix of their own. Columns are renumbered in order of first use, or mapped
  * through `columnOf` (old column → new, −1: dropped) when given.
  */
-export function compactRows(x: CsrMatrix, rows: readonly number[] | Int32Array, columnOf?: Int32Array): { x: CsrMatrix; columnOf: Int32Array; source: readonly number[] | Int32Array } {
+export function compactRows(
+  x: CsrMatrix,
+  rows: readonly number[] | Int32Array,
+  columnOf?: Int32Array,
+): { x: CsrMatrix; columnOf: Int32Array; source: readonly number[] | Int32Array } {
   const map = columnOf ?? new Int32Array(x.cols).fill(-1);
   let cols = 0;
   if (columnOf) {
@@ -192,7 +196,10 @@ export async function fitLinear(
       for (const i of held) isHeld[i] = 1;
       // a term absent from the fold's training rows has only the penalty, so its optimal weight is
       // 0: leaving such columns out gives the same fit with far fewer parameters
-      const train = compactRows(x, sample.filter((i) => !isHeld[i]));
+      const train = compactRows(
+        x,
+        sample.filter((i) => !isHeld[i]),
+      );
       const heldOut = compactRows(x, held, train.columnOf);
       const yTrain = Int32Array.from(train.source, (i) => y[i]!);
       for (let g = 0; g < grid.length; g++) {
