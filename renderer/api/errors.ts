@@ -13,10 +13,14 @@ export class ApiError extends Error {
   }
 }
 
+/** Advice in command-line terms (`--map …`, `trainyard runs list`): no use to someone in the app. */
+const CLI_ADVICE = /(^|[\s(`'"])--[a-z]|\btrainyard\s+[a-z]/i;
+
+/** The engine's message, with its hint when the hint is app advice and not already in the message. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    const hint = typeof err.details?.hint === 'string' ? ` (${err.details.hint})` : '';
-    return `${err.message}${hint}`;
+    const hint = typeof err.details?.hint === 'string' ? err.details.hint : '';
+    return hint && !CLI_ADVICE.test(hint) && !err.message.includes(hint) ? `${err.message} (${hint})` : err.message;
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { TrainResult } from '../../main/engine/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
 import { useApi, useRequest } from '../api/context.tsx';
+import { ApiError, errorMessage } from '../api/errors.ts';
 import { MetricSeriesChart } from '../charts/MetricSeriesChart.tsx';
 import { formatMetric, formatSeconds } from '../components/format.ts';
 import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
@@ -64,7 +65,8 @@ export function TrainPage({ param, navigate }: PageProps) {
   return (
     <>
       <PageHeader title="Train" subtitle="Choose stages and parameters; training runs in worker threads while you keep working" />
-      <ErrorBanner error={job.error ?? source.error} />
+      {/* a failed job's error is shown once, in its progress card; the banner is for requests that failed */}
+      <ErrorBanner error={(job.error instanceof ApiError && job.error.message === info?.error?.message ? undefined : job.error) ?? source.error} />
       <div className="grid-2">
         <Card title="Pipeline">
           {param && appliedFrom === `run:${param}` && (
@@ -504,7 +506,12 @@ export function JobProgressView({ job, running, onCancel }: { job: TrackedJob; r
           Cancelled{info.kind === 'train' ? ': LATEST unchanged' : ''}.
         </p>
       ) : (
-        info?.error && info.state !== 'succeeded' && <div className="error">{info.error.message}</div>
+        info?.error &&
+        info.state !== 'succeeded' && (
+          <div className="error" role="alert" data-testid="job-error">
+            {errorMessage(new ApiError(info.error))}
+          </div>
+        )
       )}
       {overall && (
         <div className="stack" data-testid="overall-progress">

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError, errorMessage } from '../../renderer/api/errors.ts';
 import { DEFAULT_FORM, formFromRun, toConfig, validateForm } from '../../renderer/pages/train/config.ts';
 import { DEFAULT_SETTINGS } from '../../renderer/state/settings.ts';
 import { etaSeconds, isChartedMetric, jobsReducer } from '../../renderer/state/jobs.tsx';
@@ -200,9 +201,41 @@ describe('Train page: the final state always arrives', () => {
     renderApp(e, 'train');
     fireEvent.click(await screen.findByTestId('train-start'));
     expect((await screen.findAllByText(/no data to train on/)).length).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getAllByText(/no data to train on/)).toHaveLength(1));
     e.emit('job.state', { ...running, jobId: 'job-9', state: 'queued' });
     await waitFor(() => expect((screen.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false));
     expect(screen.getByTestId('job-progress').getAttribute('data-state')).toBe('failed');
+  });
+});
+
+describe('Train page: errors in the words of the app', () => {
+  it("shows a failed job's error once, without command-line advice", async () => {
+    const failed = {
+      ...running,
+      jobId: 'job-10',
+      state: 'failed' as const,
+      error: {
+        kind: 'invalid-input' as const,
+        message: 'no interactions to train on',
+        details: { hint: 'pass --interactions FILE (and --items FILE), or run `trainyard data import FILE` first' },
+      },
+    };
+    const e = new FakeEngine({ 'jobs.list': () => [], 'train.start': () => ({ jobId: 'job-10' }), 'jobs.get': () => failed });
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('train-start'));
+    expect((await screen.findByTestId('job-error')).textContent).toBe('no interactions to train on');
+    await waitFor(() => expect(screen.getAllByText(/no interactions to train on/)).toHaveLength(1));
+    expect(document.body.textContent).not.toMatch(/--interactions|trainyard data/);
+  });
+});
+
+describe('errorMessage', () => {
+  it('keeps app advice, drops command-line advice and a hint the message already holds', () => {
+    const err = (message: string, hint: string) => new ApiError({ kind: 'invalid-input', message, details: { hint } });
+    expect(errorMessage(err('bad.csv line 3: rating "x"', 'fix the row'))).toBe('bad.csv line 3: rating "x" (fix the row)');
+    expect(errorMessage(err('log.csv: no column for ts', '--map ts=<column>'))).toBe('log.csv: no column for ts');
+    expect(errorMessage(err('run r1 not found', 'trainyard runs list shows the runs'))).toBe('run r1 not found');
+    expect(errorMessage(err('the disk is full; free some space', 'free some space'))).toBe('the disk is full; free some space');
   });
 });
 

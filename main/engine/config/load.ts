@@ -73,7 +73,7 @@ export function resolveConfig(opts: { configPath?: string; config?: unknown; set
   const cwd = opts.cwd ?? process.cwd();
   let given: Plain = {};
   let baseDir = cwd;
-  let source = '--set/inline config';
+  let source = opts.set?.length ? '--set' : 'config';
   if (opts.configPath) {
     const file = resolve(cwd, opts.configPath);
     if (!existsSync(file)) throw new EngineError('invalid-input', `config file ${file} does not exist`, { file });
@@ -95,7 +95,11 @@ export function resolveConfig(opts: { configPath?: string; config?: unknown; set
   }
   for (const assignment of opts.set ?? []) given = applySet(given, assignment);
   const parsed = configSchema.safeParse(given);
-  if (!parsed.success) throw new EngineError('invalid-input', formatIssues(parsed.error, source), { source });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    const field = [...first.path, ...(first.code === 'unrecognized_keys' ? [first.keys[0]!] : [])].join('.');
+    throw new EngineError('invalid-input', formatIssues(parsed.error, source), { source, ...(field ? { field } : {}) });
+  }
   const config = parsed.data;
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(baseDir, p));
   const interactions = abs(config.data.interactions);

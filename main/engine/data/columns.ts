@@ -137,11 +137,17 @@ export function interactionColumns(path: string, columns: string[], map?: Record
     const headerless = columns.every((c) => c.trim() !== '' && Number.isFinite(Number(c)));
     throw new EngineError(
       'invalid-input',
-      `${basename(path)}: no column for ${missing.join(', ')}; columns found: ${columnList(columns)}. ` +
-        (headerless
-          ? 'The first line holds values, not column names: add a header line such as user_id,item_id,rating,timestamp.'
-          : `Name them with --map ${suggestion}.`),
-      { file: path, line: 1, missing, columns: columns.slice(0, 30).map((c) => clipText(c)), hint: `--map ${suggestion}` },
+      `${basename(path)}: no column for ${missing.join(', ')}; columns found: ${columnList(columns)}` +
+        (headerless ? '. The first line holds values, not column names: add a header line such as user_id,item_id,rating,timestamp.' : ''),
+      // the advice in the interface's own words is the host's: the CLI prints this hint, the app asks in its column preview
+      {
+        file: path,
+        line: 1,
+        field: missing[0],
+        missing,
+        columns: columns.slice(0, 30).map((c) => clipText(c)),
+        ...(headerless ? {} : { hint: `--map ${suggestion}` }),
+      },
     );
   }
   const fields = Object.keys(found) as InteractionField[];
