@@ -14,7 +14,8 @@ import { hardenWindow, isTrustedSender } from './security.ts';
 
 /**
  * The desktop app: one window over the renderer, the engine (and its worker pool) in this process,
- * every EngineApi request as an IPC handler. Runs from TypeScript sources through Node's type stripping.
+ * every EngineApi request as an IPC handler. Electron runs it bundled (dist/main/main.js, built by
+ * main/build.ts), with the engine's worker threads as bundles beside it.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RENDERER_DIR = join(ROOT, 'dist', 'renderer');

@@ -22,10 +22,12 @@ describe('desktop app end to end', () => {
     if (SKIP || !('path' in electron)) return;
     await buildRenderer();
     execFileSync(process.execPath, ['preload/build.ts'], { stdio: 'inherit' });
+    // the built main process (package.json "main": dist/main/main.js), as the packaged app runs it
+    execFileSync(process.execPath, ['main/build.ts'], { stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'ty-electron-'));
     app = await _electron.launch({
       executablePath: electron.path,
-      args: ['main/electron/main.ts', `--workspace=${join(dir, 'workspace')}`],
+      args: ['.', `--workspace=${join(dir, 'workspace')}`],
       cwd: process.cwd(),
     });
     page = await app.firstWindow();

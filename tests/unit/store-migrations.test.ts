@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { loadMigrations, migrate, openWorkspaceDb } from '../../main/engine/store/db.ts';
@@ -14,6 +15,11 @@ describe('workspace migrations', () => {
   it('are numbered 1..n without gaps', async () => {
     const versions = (await loadMigrations()).map((m) => m.version);
     expect(versions).toEqual(versions.map((_, i) => i + 1));
+  });
+
+  it('lists every migrations/NNN_name.ts file, at its number', async () => {
+    const files = readdirSync(fileURLToPath(new URL('../../main/engine/store/migrations', import.meta.url))).filter((f) => /^\d{3}_.+\.ts$/.test(f));
+    expect((await loadMigrations()).map((m) => `${String(m.version).padStart(3, '0')}_${m.name}.ts`)).toEqual(files.sort());
   });
 
   it('apply once and record user_version; re-running is a no-op', async () => {

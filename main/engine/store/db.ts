@@ -1,29 +1,18 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { EngineError } from '../contracts/errors.ts';
+import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
 
 export type Db = Database.Database;
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-/** Every migration file `NNN_name.ts`, in version order. */
+/** Every migration (migrations/index.ts), checked to be numbered 1..n in order. */
 export async function loadMigrations(): Promise<Migration[]> {
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d{3}_.+\.ts$/.test(f))
-    .sort();
-  const migrations: Migration[] = [];
-  for (const file of files) {
-    const mod = (await import(join(MIGRATIONS_DIR, file))) as { migration: Migration };
-    if (mod.migration.version !== Number(file.slice(0, 3))) {
-      throw new Error(`migration ${file} declares version ${mod.migration.version}`);
-    }
-    migrations.push(mod.migration);
-  }
-  return migrations;
+  MIGRATIONS.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} declares version ${m.version}; it is listed at ${i + 1}`);
+  });
+  return [...MIGRATIONS];
 }
 
 /** Applies the migrations newer than the database's user_version, each in its own transaction. */

@@ -1,0 +1,7 @@
+import { migration as stageCache } from './001_stage_cache.ts';
+import { migration as datasets } from './002_datasets.ts';
+import { migration as datasetOwner } from './003_dataset_owner.ts';
+import type { Migration } from './types.ts';
+
+/** Every migration, in version order: listed statically, so that a bundle of the engine carries them. */
+export const MIGRATIONS: readonly Migration[] = [stageCache, datasets, datasetOwner];
