@@ -134,7 +134,29 @@ describe('trainyard CLI', () => {
   it('rejects an unknown config key with its path', async () => {
     const r = await trainyard(ws, 'train', '--set', 'als.factor=3');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/unknown key als\.factor/);
+    expect(r.stderr).toMatch(/unknown key als\.factor \(did you mean als\.factors\?\)/);
+  });
+
+  it('eval --k prints a table for every K asked, and similar names the run that answered', async () => {
+    const latest = readFileSync(join(ws, 'LATEST'), 'utf8').trim();
+    const r = await trainyard(ws, 'eval', '--run', 'latest', '--k', '5,20');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^K = 5\nmodel +recall@5 +ndcg@5/m);
+    expect(r.stdout).toMatch(/^K = 20\nmodel +recall@20 +ndcg@20/m);
+    const similar = await trainyard(ws, 'similar', '--item', 'i00001', '--k', '3');
+    expect(similar.code, similar.stderr).toBe(0);
+    expect(similar.stdout.split('\n')[0]).toBe(`similar to i00001 · run ${latest}`);
+  });
+
+  it('describes every command in its help', async () => {
+    const groups = [[], ['data'], ['runs'], ['classify']];
+    const helps = await Promise.all(groups.map(async (group) => (await trainyard(ws, ...group, '--help')).stdout));
+    for (const [i, help] of helps.entries()) {
+      const group = groups[i]!;
+      const commands = help.slice(help.indexOf('Commands:')).split('\n').slice(1);
+      // a command line is indented by two spaces; its description follows after at least two more
+      for (const line of commands.filter((l) => /^ {2}\S/.test(l))) expect(line, `${group.join(' ')}: ${line}`).toMatch(/\S {2,}\S/);
+    }
   });
 
   it('accepts only run ids as runs: no paths, no trailing slash, not even to LATEST', async () => {

@@ -26,6 +26,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
 
   classify
     .command('train')
+    .description('train a text classifier on labelled texts and report its held-out scores')
     .requiredOption('--data <file>', 'labelled CSV/TSV/JSONL, or builtin:spam-assassin')
     .option('--text-col <name>', 'text column (detected when omitted)')
     .option('--label-col <name>', 'label column (detected when omitted)')
@@ -62,6 +63,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
 
   classify
     .command('predict')
+    .description('the label of a text, with the probability of each class')
     .option('--run <run>', 'classifier run id (default: the newest classifier)', 'latest')
     .argument('<text>')
     .action((text: string, o: { run: string }) =>

@@ -34,15 +34,17 @@ export function registerQueryCommands(program: Command, withEngine: WithEngine):
 
   program
     .command('similar')
-    .description('items similar to an item')
+    .description('items similar to an item, by co-interaction (ALS or ItemKNN) or by content (semantic index)')
     .requiredOption('--item <id>', 'item id')
     .option('--run <run>', 'run id or latest', 'latest')
     .option('--k <n>', 'how many', Number, 10)
     .option('--by <kind>', 'cf (item factors) or content (semantic index)')
     .action((o: { item: string; run: string; k: number; by?: 'cf' | 'content' }) =>
       withEngine(async (engine, g) => {
-        const items = await engine.request('similar', { run: o.run, item: o.item, k: o.k, ...(o.by ? { by: o.by } : {}) });
-        if (g.json) return printJson({ results: items });
+        const runId = (await engine.request('runs.show', { run: o.run })).manifest.runId;
+        const items = await engine.request('similar', { run: runId, item: o.item, k: o.k, ...(o.by ? { by: o.by } : {}) });
+        if (g.json) return printJson({ run: runId, results: items });
+        process.stdout.write(`similar to ${o.item} · run ${runId}\n`);
         items.forEach((it, i) => process.stdout.write(`${String(i + 1).padStart(3)}. ${it.item}  ${it.score.toFixed(4)}  ${it.title ?? ''}\n`));
       }),
     );

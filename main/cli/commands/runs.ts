@@ -58,6 +58,7 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
 
   runs
     .command('show')
+    .description('the settings, split, tuning and metrics of one run')
     .argument('<run>', 'run id or latest')
     .action((run: string) =>
       withEngine(async (engine, g) => {
@@ -102,7 +103,8 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
 
   runs
     .command('delete')
-    .argument('<run>')
+    .description('delete a run and its files (not LATEST: promote another run first)')
+    .argument('<run>', 'run id')
     .action((run: string) =>
       withEngine(async (engine, g) => {
         const result = await engine.request('runs.delete', { run });
@@ -124,15 +126,16 @@ export function registerRunsCommands(program: Command, withEngine: WithEngine): 
     .addHelpText('after', '\n' + metricHelpText())
     .action((o: { run: string; k?: string; recommendations?: string; name?: string }) =>
       withEngine(async (engine, g) => {
+        const ks = o.k ? parseKs(o.k) : undefined;
         const metrics = await engine.request('eval.run', {
           run: o.run,
-          ...(o.k ? { ks: parseKs(o.k) } : {}),
+          ...(ks ? { ks } : {}),
           ...(o.recommendations ? { recommendations: resolve(o.recommendations) } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),
         });
         if (g.json) return printJson(metrics);
         if (o.recommendations) for (const [model, report] of Object.entries(metrics.external ?? {})) process.stdout.write(formatOutsideReport(model, report));
-        process.stdout.write(formatMetricsTable(metrics));
+        process.stdout.write(formatMetricsTable(metrics, ks));
       }),
     );
 }

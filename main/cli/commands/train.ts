@@ -11,9 +11,17 @@ import { collect } from './parse.ts';
 
 const TABLE_METRICS = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate', 'coverage'];
 
-/** A plain-text table: one row per model, headline metrics at K=10 (or the first K) with their 95% intervals. */
-export function formatMetricsTable(metrics: RunMetrics): string {
-  const k = metrics.ks.includes(10) ? 10 : metrics.ks[0];
+/**
+ * Plain-text tables of the headline metrics with their 95% intervals, one row per model: one table
+ * per K asked for (default K=10, or the first K the run has).
+ */
+export function formatMetricsTable(metrics: RunMetrics, ks?: readonly number[]): string {
+  const shown = ks?.length ? ks : [metrics.ks.includes(10) ? 10 : metrics.ks[0]!];
+  const tables = shown.map((k) => (shown.length > 1 ? `K = ${k}\n` : '') + metricsTableAt(metrics, k));
+  return tables.join('\n') + `${metrics.users.evaluated} users evaluated, ${metrics.users.skipped} with too little history kept in training only\n`;
+}
+
+function metricsTableAt(metrics: RunMetrics, k: number): string {
   const cols = TABLE_METRICS.map((m) => `${m}@${k}`).filter((m) => Object.values(metrics.models).some((mm) => m in mm));
   const header = ['model', ...cols];
   const rows = Object.entries(metrics.models).map(([model, values]) => [
@@ -26,11 +34,7 @@ export function formatMetricsTable(metrics: RunMetrics): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return (
-    [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') +
-    '\n' +
-    `${metrics.users.evaluated} users evaluated, ${metrics.users.skipped} with too little history kept in training only\n`
-  );
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** One line on the split: method, tie rule and how many users' boundary fell inside a tie. */
