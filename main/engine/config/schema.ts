@@ -128,11 +128,11 @@ export const configSchema = z
       .prefault({}),
     semantic: z
       .object({
-        /** sentence encoder: builtin (LSA fitted on the catalogue, no download), transformers (local ONNX), gemini, openai */
-        provider: z.enum(['builtin', 'transformers', 'gemini', 'openai']).default('builtin'),
+        /** sentence encoder: builtin (LSA fitted on the catalogue, no download), glove (GloVe word vectors, SIF), transformers (local ONNX), gemini, openai */
+        provider: z.enum(['builtin', 'glove', 'transformers', 'gemini', 'openai']).default('builtin'),
         /** transformers: hub id (default Xenova/all-MiniLM-L6-v2); gemini/openai: API model name */
         model: z.string().min(1).optional(),
-        /** transformers: a local model folder (no network access at all) */
+        /** transformers: a local model folder (no network access at all); glove: a converted .bin file or the package's JSON */
         modelPath: z.string().min(1).optional(),
         /** transformers execution provider; falls back to cpu (recorded in the manifest) */
         device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),

@@ -4,11 +4,12 @@ import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';
 import { CloudEmbeddingProvider } from './cloud.ts';
+import { GloveProvider } from './glove.ts';
 import type { EmbeddingProvider } from './provider.ts';
 import { TransformersProvider } from './transformers.ts';
 import { WorkerEmbeddingProvider } from './worker-provider.ts';
 
-export const EMBEDDING_PROVIDERS = ['builtin', 'transformers', 'gemini', 'openai'] as const;
+export const EMBEDDING_PROVIDERS = ['builtin', 'glove', 'transformers', 'gemini', 'openai'] as const;
 
 /** Embedding settings (semantic.* in the pipeline config). Holds no secret: API keys come from the environment. */
 export const embeddingConfigSchema = z
@@ -16,7 +17,7 @@ export const embeddingConfigSchema = z
     provider: z.enum(EMBEDDING_PROVIDERS).default('builtin'),
     /** hub id (transformers) or API model name (gemini, openai) */
     model: z.string().min(1).optional(),
-    /** transformers: a local model folder; no network access */
+    /** transformers: a local model folder; no network access. glove: a converted .bin file or a JSON in the wink layout */
     modelPath: z.string().min(1).optional(),
     device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
     dtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
@@ -28,7 +29,7 @@ export const embeddingConfigSchema = z
     baseUrl: z.string().url().optional(),
     /** gemini/openai: .env file consulted when the key is not in the environment */
     envFile: z.string().optional(),
-    /** transformers: hub cache folder */
+    /** transformers: hub cache folder; glove: where the converted vectors are kept */
     cacheDir: z.string().optional(),
   })
   .strict();
@@ -52,6 +53,8 @@ export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: Task
   switch (c.provider) {
     case 'builtin':
       return new BuiltinLsaProvider({ dimensions: c.dimensions, seed: c.seed });
+    case 'glove':
+      return GloveProvider.load({ modelPath: c.modelPath, cacheDir: c.cacheDir }, ctx);
     case 'transformers':
       return TransformersProvider.load(
         { model: c.model, modelPath: c.modelPath, dtype: c.dtype, device: c.device, batchSize: c.batchSize, cacheDir: c.cacheDir },
@@ -75,11 +78,16 @@ export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir
       throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
     return BuiltinLsaProvider.load(stateDir);
   }
+  if (c.provider === 'glove') {
+    if (!GloveProvider.isSavedIn(stateDir))
+      throw new EngineError('invalid-input', `${stateDir}: the glove sentence model is missing; rebuild the semantic stage`);
+    return GloveProvider.restore({ modelPath: c.modelPath, cacheDir: c.cacheDir }, stateDir, ctx);
+  }
   return createEmbeddingProvider(c, ctx);
 }
 
-/** Saves what a provider learned (only builtin learns) next to the index, also from inside a worker. */
+/** Saves what a provider learned from the catalogue (builtin, glove) next to the index, also from inside a worker. */
 export async function saveEmbeddingState(provider: EmbeddingProvider, stateDir: string): Promise<void> {
-  if (provider instanceof BuiltinLsaProvider) provider.save(stateDir);
+  if (provider instanceof BuiltinLsaProvider || provider instanceof GloveProvider) provider.save(stateDir);
   else if (provider instanceof WorkerEmbeddingProvider) await provider.save(stateDir);
 }
