@@ -58,8 +58,9 @@ const rewriteSourceUrls: Plugin = {
   },
 };
 
-/** Builds dist/main/ (or the same bundles into `outdir`) and returns the names of the files written. */
+/** Builds dist/main/ afresh (or the same bundles into `outdir`) and returns the names of the files written. */
 export async function buildMain(outdir = BUNDLE_DIR): Promise<string[]> {
+  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: bundleEntries(),
@@ -79,6 +80,5 @@ export async function buildMain(outdir = BUNDLE_DIR): Promise<string[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  rmSync(BUNDLE_DIR, { recursive: true, force: true });
   console.log(`dist/main: ${(await buildMain()).join(', ')}`);
 }
