@@ -1,4 +1,4 @@
-import type { ComponentType } from 'react';
+import { useRef, type ComponentType } from 'react';
 import type { TrainyardApi } from '../main/engine/contracts/bridge.ts';
 import { ApiProvider } from './api/context.tsx';
 import { ThemeToggle } from './components/ThemeToggle.tsx';
@@ -32,10 +32,22 @@ export function App({ api }: { api: TrainyardApi }) {
   const [route, navigate] = useRoute('data');
   const page = PAGES.find((p) => p.id === route.page) ?? PAGES[0]!;
   const Page = page.component;
+  const main = useRef<HTMLElement>(null);
 
   return (
     <ApiProvider api={api}>
       <JobsProvider>
+        {/* routes live in the hash, so the skip link moves focus instead of following #main */}
+        <a
+          href="#main"
+          className="skip-link"
+          onClick={(e) => {
+            e.preventDefault();
+            main.current?.focus();
+          }}
+        >
+          Skip to the page content
+        </a>
         <div className="app" data-testid="app">
           <nav className="nav" aria-label="Pages">
             <h1>Trainyard</h1>
@@ -50,7 +62,7 @@ export function App({ api }: { api: TrainyardApi }) {
             />
             <ThemeToggle />
           </nav>
-          <main className="main" data-testid={`page-${page.id}`}>
+          <main className="main" id="main" ref={main} tabIndex={-1} data-testid={`page-${page.id}`}>
             <Page navigate={navigate} param={route.param} />
           </main>
         </div>
@@ -66,9 +78,17 @@ function RunningJobs({ onOpen }: { onOpen: (kind: string) => void }) {
     .filter((info) => info !== null && !isFinished(info));
   if (running.length === 0) return null;
   const first = running[0]!;
+  const text = running.length === 1 ? `${first.label}…` : `${running.length} jobs running…`;
   return (
-    <button type="button" className="running-jobs" onClick={() => onOpen(first.kind)} data-testid="running-jobs" aria-live="polite">
-      <span className="spinner" aria-hidden="true" /> {running.length === 1 ? `${first.label}…` : `${running.length} jobs running…`}
+    <button
+      type="button"
+      className="running-jobs"
+      onClick={() => onOpen(first.kind)}
+      data-testid="running-jobs"
+      aria-live="polite"
+      aria-label={`${text} (show progress)`}
+    >
+      <span className="spinner" aria-hidden="true" /> {text}
     </button>
   );
 }

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useId, type CSSProperties, type ReactNode } from 'react';
 import { errorMessage } from '../api/errors.ts';
 
 export function PageHeader({ title, subtitle, children }: { title: string; subtitle?: string; children?: ReactNode }) {
@@ -19,6 +19,50 @@ export function Card({ title, children, testId }: { title?: string; children: Re
       {title && <h3>{title}</h3>}
       {children}
     </section>
+  );
+}
+
+/** What a form control needs to be named by its label and described by its hint and error. */
+export interface FieldControl {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/**
+ * A labelled form control with an optional hint and error. The label alone is the control's
+ * accessible name; hint and error are its description, so an error never changes its name.
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  style,
+  children,
+}: {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string | undefined;
+  style?: CSSProperties;
+  children: (control: FieldControl) => ReactNode;
+}) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field" style={style}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described || undefined })}
+      {hint && (
+        <span id={`${id}-hint`} className="small muted">
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span id={`${id}-error`} className="small field-error">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }
 

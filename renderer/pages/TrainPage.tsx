@@ -5,7 +5,7 @@ import { useApi, useRequest } from '../api/context.tsx';
 import { ApiError, errorMessage } from '../api/errors.ts';
 import { MetricSeriesChart } from '../charts/MetricSeriesChart.tsx';
 import { formatMetric, formatSeconds } from '../components/format.ts';
-import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
+import { Card, EmptyState, ErrorBanner, Field, PageHeader, ProgressBar, StatusBadge } from '../components/ui.tsx';
 import { etaSeconds, isFinished, latestJobId, useJob, useJobs, type TrackedJob } from '../state/jobs.tsx';
 import { useSettings } from '../state/settings.ts';
 import { stageLabel } from '../state/stage-labels.ts';
@@ -141,25 +141,21 @@ function NumberField({
   testId?: string;
 }) {
   return (
-    <label className="field">
-      {label}
-      <input
-        type="number"
-        step={step}
-        value={Number.isNaN(value) ? '' : value}
-        min={min}
-        max={max}
-        onChange={(e) => onChange(e.target.valueAsNumber)}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        data-testid={testId}
-      />
-      {error && (
-        <span className="small" style={{ color: 'var(--danger)' }}>
-          {error}
-        </span>
+    <Field label={label} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          type="number"
+          step={step}
+          value={Number.isNaN(value) ? '' : value}
+          min={min}
+          max={max}
+          onChange={(e) => onChange(e.target.valueAsNumber)}
+          disabled={disabled}
+          data-testid={testId}
+        />
       )}
-    </label>
+    </Field>
   );
 }
 
@@ -195,7 +191,7 @@ function TrainFormView({
           </label>
         ))}
         {errors.stages && (
-          <span className="small" style={{ color: 'var(--danger)' }}>
+          <span className="small field-error" role="alert">
             {errors.stages}
           </span>
         )}
@@ -228,23 +224,18 @@ function TrainFormView({
               testId="split-fraction"
             />
           )}
-          <label className="field">
-            Cutoff (optional)
-            <input
-              value={form.cutoff}
-              placeholder="e.g. 2024-03-01"
-              onChange={(e) => onChange({ ...form, cutoff: e.target.value })}
-              disabled={disabled}
-              aria-invalid={errors.cutoff ? true : undefined}
-              data-testid="split-cutoff"
-            />
-            <span className="small muted">training keeps events before it, testing events after it</span>
-            {errors.cutoff && (
-              <span className="small" style={{ color: 'var(--danger)' }}>
-                {errors.cutoff}
-              </span>
+          <Field label="Cutoff (optional)" hint="training keeps events before it, testing events after it" error={errors.cutoff}>
+            {(control) => (
+              <input
+                {...control}
+                value={form.cutoff}
+                placeholder="e.g. 2024-03-01"
+                onChange={(e) => onChange({ ...form, cutoff: e.target.value })}
+                disabled={disabled}
+                data-testid="split-cutoff"
+              />
             )}
-          </label>
+          </Field>
           <NumberField
             label="Min events per evaluated user"
             value={form.minUserEvents}
@@ -256,21 +247,11 @@ function TrainFormView({
             disabled={disabled}
             testId="split-min-user-events"
           />
-          <label className="field">
-            Cutoffs K
-            <input
-              value={form.ks}
-              onChange={(e) => onChange({ ...form, ks: e.target.value })}
-              disabled={disabled}
-              aria-invalid={errors.ks ? true : undefined}
-              data-testid="eval-ks"
-            />
-            {errors.ks && (
-              <span className="small" style={{ color: 'var(--danger)' }}>
-                {errors.ks}
-              </span>
+          <Field label="Cutoffs K" error={errors.ks}>
+            {(control) => (
+              <input {...control} value={form.ks} onChange={(e) => onChange({ ...form, ks: e.target.value })} disabled={disabled} data-testid="eval-ks" />
             )}
-          </label>
+          </Field>
           <NumberField
             label="Seed"
             value={form.seed}
@@ -389,21 +370,17 @@ function TrainFormView({
           <p className="small muted">
             Encoder: <strong>{provider}</strong> (chosen in Settings).
           </p>
-          <label className="field">
-            Text embedded per item ({'{column}'} placeholders over catalogue columns)
-            <input
-              value={form.semantic.template}
-              onChange={(e) => onChange({ ...form, semantic: { template: e.target.value } })}
-              disabled={disabled}
-              aria-invalid={errors['semantic.template'] ? true : undefined}
-              data-testid="semantic-template"
-            />
-            {errors['semantic.template'] && (
-              <span className="small" style={{ color: 'var(--danger)' }}>
-                {errors['semantic.template']}
-              </span>
+          <Field label={`Text embedded per item ({column} placeholders over catalogue columns)`} error={errors['semantic.template']}>
+            {(control) => (
+              <input
+                {...control}
+                value={form.semantic.template}
+                onChange={(e) => onChange({ ...form, semantic: { template: e.target.value } })}
+                disabled={disabled}
+                data-testid="semantic-template"
+              />
             )}
-          </label>
+          </Field>
         </fieldset>
       )}
       {form.stages.includes('hybrid') && (

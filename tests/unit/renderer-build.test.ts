@@ -17,4 +17,6 @@ it("builds the renderer with React's production build even when the shell says N
   const bundles = readdirSync(join(out, 'assets')).filter((f) => f.endsWith('.js'));
   expect(bundles.length).toBeGreaterThan(0);
   for (const f of bundles) expect(readFileSync(join(out, 'assets', f), 'utf8')).not.toContain('jsxDEV');
+  // an icon declared inline: a page without one makes the browser request /favicon.ico, a 404 on every load
+  expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(/<link\s+rel="icon"\s+href="data:image\/svg\+xml,/);
 }, 60_000);
