@@ -259,7 +259,6 @@ function TrainFormView({
             error={errors.seed}
             step="1"
             min={0}
-            max={FORM_LIMITS.seed}
             disabled={disabled}
           />
         </div>

@@ -45,7 +45,6 @@ describe('config', () => {
   it('refuses values past the upper bounds, which the Train form holds too', () => {
     // each bound: the config key, the form with that value, the form's error key
     const cases: [string, number, (v: number) => TrainForm, string][] = [
-      ['seed', LIMITS.seed, (v) => ({ ...DEFAULT_FORM, seed: v }), 'seed'],
       ['als.factors', LIMITS.factors, (v) => ({ ...DEFAULT_FORM, als: { ...DEFAULT_FORM.als, factors: v } }), 'als.factors'],
       ['als.iterations', LIMITS.iterations, (v) => ({ ...DEFAULT_FORM, als: { ...DEFAULT_FORM.als, iterations: v } }), 'als.iterations'],
       ['itemknn.neighbours', LIMITS.neighbours, (v) => ({ ...DEFAULT_FORM, itemknn: { ...DEFAULT_FORM.itemknn, neighbours: v } }), 'itemknn.neighbours'],
@@ -59,7 +58,7 @@ describe('config', () => {
       expect(validateForm(form(max))[field], key).toBeUndefined();
       expect(validateForm(form(max + 1))[field], key).toBeDefined();
     }
-    expect(FORM_LIMITS).toMatchObject({ seed: LIMITS.seed, threads: LIMITS.threads, factors: LIMITS.factors, iterations: LIMITS.iterations, k: LIMITS.k });
+    expect(FORM_LIMITS).toMatchObject({ threads: LIMITS.threads, factors: LIMITS.factors, iterations: LIMITS.iterations, k: LIMITS.k });
     expect(() => resolveConfig({ set: ['threads=65'] })).toThrow(/threads/);
     expect(() => resolveConfig({ set: ['split.method=lastpct:1'] })).toThrow(/split\.method/);
   });

@@ -9,11 +9,10 @@ const splitMethod = z.string().regex(/^(last1|lastpct:0?\.\d*[1-9]\d*)$/, 'expec
 /**
  * Upper bounds the engine holds every run to, so a config that cannot train is refused before a run
  * starts. The Train form (renderer/pages/train/config.ts) mirrors them; tests/unit/config.test.ts
- * checks that both agree.
+ * checks that both agree. Stored runs' params are parsed with this schema too (runs/serving.ts,
+ * runs/run-split.ts), so a bound may rise but never fall below what a finished run used.
  */
 export const LIMITS = {
-  /** mulberry32 takes 32 bits: larger seeds would repeat smaller ones */
-  seed: 2 ** 32 - 1,
   /** the ALS kernel's limit (recsys/als-train.ts) */
   threads: 64,
   factors: 1024,
@@ -44,7 +43,7 @@ export const configSchema = z
       .prefault({}),
     /** stages to train; popularity is always evaluated beside every model */
     stages: z.array(z.enum(STAGES)).min(1).default(['popularity', 'bayes-popularity', 'als']),
-    seed: z.number().int().nonnegative().max(LIMITS.seed).default(42),
+    seed: z.number().int().nonnegative().default(42),
     /** auto: a succeeded run becomes LATEST when it serves at least the stages LATEST serves; always; never */
     promote: z.enum(['auto', 'always', 'never']).default('auto'),
     /** tune params on a validation split of the training part before training (trainyard tune, train --tune) */

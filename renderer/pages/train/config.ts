@@ -37,7 +37,6 @@ export const STAGE_CHOICES = [
  * run time), checked to agree with it by tests/unit/config.test.ts.
  */
 export const FORM_LIMITS = {
-  seed: 2 ** 32 - 1,
   threads: 64,
   factors: 1024,
   iterations: 1000,
@@ -158,7 +157,7 @@ export function validateForm(f: TrainForm): Record<string, string> {
   const wholeIn = (min: number, max: number) => `a whole number from ${min} to ${max.toLocaleString('en-US')}`;
   if (f.stages.length === 0) errors.stages = 'choose at least one stage';
   if (f.stages.includes('hybrid') && !(f.stages.includes('als') && f.stages.includes('semantic'))) errors.stages = 'hybrid needs als and semantic';
-  if (!int(f.seed, 0, FORM_LIMITS.seed)) errors.seed = wholeIn(0, FORM_LIMITS.seed);
+  if (!int(f.seed, 0, Number.MAX_SAFE_INTEGER)) errors.seed = 'a whole number ≥ 0';
   if (!/^(last1|lastpct:0?\.\d*[1-9]\d*)$/.test(f.split)) errors.split = 'a fraction between 0 and 1, e.g. 0.2';
   const cutoff = f.cutoff.trim();
   if (cutoff !== '' && !/^\d+(\.\d+)?$/.test(cutoff) && !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(cutoff))
