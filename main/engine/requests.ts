@@ -8,7 +8,7 @@ import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
 import { similarItems } from './recsys/als.ts';
 import { itemNeighbours } from './recsys/itemknn.ts';
-import { recommendFor, type ServingRun } from './recsys/recommend.ts';
+import { recommendFor, itemLabels, type ServingRun } from './recsys/recommend.ts';
 import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
 import { silentContext } from './common/task-context.ts';
@@ -81,10 +81,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       ...(other ? { runWithStage: other } : {}),
     });
   };
-  const titled = (run: ServingRun, item: string, score: number): RecommendedItem => {
-    const title = run.titles.get(item);
-    return { item, score, ...(title === undefined ? {} : { title }) };
-  };
+  const titled = (run: ServingRun, item: string, score: number): RecommendedItem => ({ item, score, ...itemLabels(run, item) });
   const runsChanged = (runId: string): void => emit('runs.changed', { runId });
   runner.onFinished((info) => {
     if (info.kind === 'train' || info.kind === 'classify.train') {

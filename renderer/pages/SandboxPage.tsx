@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { RecommendMode, RecommendResult, RecommendedItem, SearchResult } from '../../main/engine/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
@@ -22,9 +22,9 @@ export function SandboxPage({ param, navigate }: PageProps) {
       {runId ? (
         // Keyed by run: switching run starts every block afresh, so no answer of one run is shown under another's name.
         <div key={runId}>
-          <Recommendations runId={runId} onPick={(item) => askSimilar({ item, by: similarQuery?.by ?? 'cf' })} />
+          <Recommendations runId={runId} onPick={(item, title) => askSimilar({ item, title, by: similarQuery?.by ?? 'cf' })} />
           <div className="grid-2">
-            <Search runId={runId} />
+            <Search runId={runId} onPick={(item, title) => askSimilar({ item, title, by: similarQuery?.by ?? 'content' })} />
             <Similar key={similarQuery?.item ?? ''} runId={runId} query={similarQuery} onQuery={askSimilar} />
           </div>
         </div>
@@ -41,7 +41,13 @@ export function SandboxPage({ param, navigate }: PageProps) {
   );
 }
 
-function Recommendations({ runId, onPick }: { runId: string; onPick: (item: string) => void }) {
+/** Asks for items similar to an item, naming it by its title when known. */
+type OnPick = (item: string, title: string | undefined) => void;
+
+/** How many history events the sandbox lists (the most recent). */
+const HISTORY_SHOWN = 20;
+
+function Recommendations({ runId, onPick }: { runId: string; onPick: OnPick }) {
   const callApi = useCall();
   const [user, setUser] = useState('');
   const [k, setK] = useState(10);
@@ -109,17 +115,24 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
       {results && (
         <div className="columns" data-testid="recommend-results">
           <div>
-            <h4>History {!history ? '' : history.known ? `(${history.history.length})` : '(unknown user: cold start)'}</h4>
+            <h4 data-testid="history-heading">
+              History, most recent first{' '}
+              {!history
+                ? ''
+                : history.known
+                  ? history.history.length > HISTORY_SHOWN
+                    ? `(${HISTORY_SHOWN} of ${history.history.length})`
+                    : `(${history.history.length})`
+                  : '(unknown user: cold start)'}
+            </h4>
+            {/* the engine lists a user's history most recent first */}
             <ol className="items" data-testid="user-history">
-              {(history?.history ?? [])
-                .slice(-20)
-                .reverse()
-                .map((h) => (
-                  <li key={`${h.item}-${h.ts}`}>
-                    <ItemName item={h.item} title={h.title} onPick={onPick} />{' '}
-                    <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
-                  </li>
-                ))}
+              {(history?.history ?? []).slice(0, HISTORY_SHOWN).map((h) => (
+                <li key={`${h.item}-${h.ts}`}>
+                  <ItemName item={h.item} title={h.title} category={h.category} onPick={onPick} />{' '}
+                  <span className="muted small">{new Date(h.ts * 1000).toISOString().slice(0, 10)}</span>
+                </li>
+              ))}
             </ol>
           </div>
           {results.answers.map((r) => (
@@ -138,24 +151,31 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: (item: stri
   );
 }
 
-/** An item's title; a button that asks for similar items when `onPick` is given. */
-function ItemName({ item, title, onPick }: { item: string; title?: string | undefined; onPick?: ((item: string) => void) | undefined }) {
-  if (!onPick) return <span title={item}>{title ?? item}</span>;
-  return (
-    <button type="button" className="link" title={`Items similar to ${item}`} onClick={() => onPick(item)}>
+/** An item's title (a button that asks for similar items when `onPick` is given) and its category. */
+function ItemName({ item, title, category, onPick }: { item: string; title?: string | undefined; category?: string | undefined; onPick?: OnPick | undefined }) {
+  const name = onPick ? (
+    <button type="button" className="link" title={`Items similar to ${item}`} onClick={() => onPick(item, title)}>
       {title ?? item}
     </button>
+  ) : (
+    <span title={item}>{title ?? item}</span>
+  );
+  return (
+    <>
+      {name}
+      {category && <span className="badge item-category">{category}</span>}
+    </>
   );
 }
 
-function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: (item: string) => void }) {
+function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: OnPick }) {
   if (items.length === 0) return <p className="muted">No items.</p>;
   return (
     <ol className="items">
       {items.map((it) => (
         <li key={it.item} data-testid="rec-item">
           <div>
-            <ItemName item={it.item} title={it.title} onPick={onPick} /> <span className="muted small">{it.score.toFixed(3)}</span>
+            <ItemName item={it.item} title={it.title} category={it.category} onPick={onPick} /> <span className="muted small">{it.score.toFixed(3)}</span>
           </div>
           {it.because && it.because.length > 0 && (
             <div className="because">because: {it.because.map((b) => `${b.title ?? b.item} (${Math.round(b.weight * 100)}%)`).join(', ')}</div>
@@ -166,10 +186,11 @@ function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: (item:
   );
 }
 
-function Search({ runId }: { runId: string }) {
+function Search({ runId, onPick }: { runId: string; onPick: OnPick }) {
   const callApi = useCall();
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<{ query: string; found: SearchResult } | null>(null);
+  const [category, setCategory] = useState('');
+  const [hits, setHits] = useState<{ query: string; category: string; found: SearchResult } | null>(null);
   const [error, setError] = useState<unknown>();
 
   const search = (e: FormEvent) => {
@@ -177,8 +198,9 @@ function Search({ runId }: { runId: string }) {
     if (!query.trim()) return;
     setError(undefined);
     const asked = query.trim();
-    callApi('search', { run: runId, query: asked, k: 10 }).then(
-      (found) => setHits({ query: asked, found }),
+    const only = category.trim();
+    callApi('search', { run: runId, query: asked, k: 10, ...(only ? { filters: { category: only } } : {}) }).then(
+      (found) => setHits({ query: asked, category: only, found }),
       (err: unknown) => {
         setHits(null);
         setError(err);
@@ -197,6 +219,14 @@ function Search({ runId }: { runId: string }) {
           data-testid="search-input"
           style={{ flex: 1 }}
         />
+        <input
+          value={category}
+          onChange={(e) => setCategory(e.target.value)}
+          placeholder="any category"
+          aria-label="Only items of the category"
+          data-testid="search-category"
+          style={{ width: 140 }}
+        />
         <button type="submit" className="primary" disabled={!query.trim()}>
           Search
         </button>
@@ -204,7 +234,7 @@ function Search({ runId }: { runId: string }) {
       <ErrorBanner error={error} />
       {hits && (
         <p className="muted small" data-testid="search-source">
-          “{hits.query}” · run {runId}
+          “{hits.query}”{hits.category ? ` in category ${hits.category}` : ''} · run {runId}
         </p>
       )}
       {hits && <QueryWordsNote words={hits.found.query} found={hits.found.results.length > 0} />}
@@ -213,7 +243,7 @@ function Search({ runId }: { runId: string }) {
           {hits.found.results.map((h) => (
             <li key={h.item} data-testid="search-hit">
               <div>
-                {h.metadata.title ?? h.item} <span className="muted small">{h.score.toFixed(3)}</span>
+                <ItemName item={h.item} title={h.metadata.title} onPick={onPick} /> <span className="muted small">{h.score.toFixed(3)}</span>
               </div>
               <div className="because">
                 {Object.entries(h.metadata)
@@ -248,6 +278,8 @@ function QueryWordsNote({ words, found }: { words: SearchResult['query']; found:
 
 interface SimilarQuery {
   item: string;
+  /** the item's title where it was picked, to name it in the heading */
+  title?: string | undefined;
   by: 'cf' | 'content';
 }
 
@@ -255,6 +287,11 @@ function Similar({ runId, query, onQuery }: { runId: string; query: SimilarQuery
   const [item, setItem] = useState(query?.item ?? '');
   const [by, setBy] = useState<'cf' | 'content'>(query?.by ?? 'cf');
   const result = useRequest('similar', query ? { run: runId, item: query.item, k: 10, by: query.by } : null);
+  // an item picked far up the page (a recommendation, a search hit) gets its answer brought into view
+  const card = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (result.data) card.current?.scrollIntoView?.({ behavior: 'smooth', block: 'nearest' });
+  }, [result.data]);
 
   const find = (e: FormEvent) => {
     e.preventDefault();
@@ -279,12 +316,15 @@ function Similar({ runId, query, onQuery }: { runId: string; query: SimilarQuery
         </button>
       </form>
       <ErrorBanner error={result.error} />
-      {result.data && (
-        <div data-testid="similar-results">
-          <p className="muted small" data-testid="similar-source">
-            Similar to {query?.item} {query?.by === 'content' ? 'by content' : 'by co-interaction'} · run {runId}
-          </p>
-          <ItemList items={result.data} onPick={(picked) => onQuery({ item: picked, by })} />
+      {result.data && query && (
+        <div data-testid="similar-results" ref={card}>
+          <h4 data-testid="similar-source">
+            Similar to {query.title ? `“${query.title}” (${query.item})` : query.item}{' '}
+            <span className="muted small">
+              {query.by === 'content' ? 'by content' : 'by co-interaction'} · run {runId}
+            </span>
+          </h4>
+          <ItemList items={result.data} onPick={(picked, title) => onQuery({ item: picked, title, by })} />
         </div>
       )}
     </Card>

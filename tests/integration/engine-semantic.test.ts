@@ -119,6 +119,15 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
         rec.items.some((i) => seen.has(i.item)),
         mode,
       ).toBe(false);
+      // the catalogue's category beside each title, the history most recent first
+      expect(
+        rec.items.every((i) => typeof i.category === 'string' && i.category !== ''),
+        mode,
+      ).toBe(true);
+      expect(
+        rec.history.every((h, j) => j === 0 || (rec.history[j - 1]!.ts >= h.ts && h.category !== undefined)),
+        mode,
+      ).toBe(true);
     }
     const byContent = await engine.request('similar', { item: 'i00001', k: 3, by: 'content' });
     expect(byContent).toHaveLength(3);

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineError } from '../../main/engine/contracts/errors.ts';
 import { FakeEngine } from '../support/fake-engine.ts';
 import { runSummary } from '../support/fixtures.ts';
@@ -121,6 +121,55 @@ describe('Sandbox page', () => {
     expect((await screen.findByTestId('search-unknown')).textContent).toContain('ignored: zorgle');
     expect(screen.getAllByTestId('search-hit')).toHaveLength(1);
     expect(screen.queryByTestId('search-no-match')).toBeNull();
+  });
+
+  it('lists the most recent history first, "20 of N", with categories beside titles', async () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      item: `h${30 - i}`,
+      title: `Watched ${30 - i}`,
+      category: 'docs',
+      ts: 1_700_000_000 - i * 86_400,
+    }));
+    const e = new FakeEngine({
+      'jobs.list': () => [],
+      'workspace.info': () => ({ path: '/ws', latestRunId: 'run_a', threads: 2, version: '0.1.0' }),
+      'runs.list': () => [runSummary('run_a', 1, { isLatest: true })],
+      'data.users': () => [],
+      recommend: ({ user, mode = 'auto' }) => ({
+        user,
+        mode,
+        usedMode: mode,
+        known: true,
+        history,
+        items: [{ item: 'p1', title: 'Pick', category: 'space', score: 0.5 }],
+      }),
+    });
+    renderApp(e, 'sandbox');
+    fireEvent.change(await screen.findByTestId('sandbox-user'), { target: { value: 'u1' } });
+    fireEvent.click(screen.getByTestId('recommend-submit'));
+    expect((await screen.findByTestId('history-heading')).textContent).toBe('History, most recent first (20 of 30)');
+    const rows = within(screen.getByTestId('user-history')).getAllByRole('listitem');
+    expect(rows).toHaveLength(20);
+    expect(rows[0]!.textContent).toBe('Watched 30docs 2023-11-14');
+    expect(rows[19]!.textContent).toContain('Watched 11');
+    expect(screen.getAllByTestId('rec-item')[0]!.textContent).toContain('Pickspace');
+  });
+
+  it('finds items similar to a search hit, headed by its title, brought into view; search filters by category', async () => {
+    const scrolled = vi.fn();
+    Element.prototype.scrollIntoView = scrolled;
+    const e = engine();
+    renderApp(e, 'sandbox');
+    fireEvent.change(await screen.findByTestId('search-input'), { target: { value: 'space' } });
+    fireEvent.change(screen.getByTestId('search-category'), { target: { value: 'docs' } });
+    fireEvent.submit(screen.getByTestId('search-input').closest('form')!);
+    expect((await screen.findByTestId('search-source')).textContent).toBe('“space” in category docs · run run_a');
+    expect(e.calls.find((c) => c.name === 'search')?.arg).toEqual({ run: 'run_a', query: 'space', k: 10, filters: { category: 'docs' } });
+    fireEvent.click(within(screen.getByTestId('search-hit')).getByRole('button', { name: 'About space' }));
+    await waitFor(() => expect(screen.getByTestId('similar-results').textContent).toContain('i9-twin'));
+    expect(screen.getByTestId('similar-source').textContent).toBe('Similar to “About space” (i9) by content · run run_a');
+    expect(e.calls.find((c) => c.name === 'similar')?.arg).toEqual({ run: 'run_a', item: 'i9', k: 10, by: 'content' });
+    expect(scrolled).toHaveBeenCalled();
   });
 
   it('asks for similar items when a recommended item is picked', async () => {

@@ -99,6 +99,8 @@ export interface RecommendedItem {
   item: string;
   score: number;
   title?: string;
+  /** the catalogue's category column, when it has one */
+  category?: string;
   /** history items that contributed most, with their share of the score */
   because?: { item: string; title?: string; weight: number }[];
 }
@@ -109,7 +111,8 @@ export interface RecommendResult {
   /** the mode that actually answered, e.g. auto → cf, or baseline for a cold-start user */
   usedMode: RecommendMode;
   known: boolean;
-  history: { item: string; title?: string; ts: number }[];
+  /** most recent first */
+  history: { item: string; title?: string; category?: string; ts: number }[];
   items: RecommendedItem[];
 }
 

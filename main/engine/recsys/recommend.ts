@@ -27,6 +27,8 @@ export interface ServingRun {
   /** event time per history entry, aligned with history.indices */
   historyTs: Float64Array;
   titles: Map<string, string>;
+  /** item id → catalogue category, for items that have one */
+  categories: Map<string, string>;
   /** the stages the run trained */
   trained: ReadonlySet<string>;
   /** trained stages whose artifacts could not be loaded (deleted, damaged): why, naming the file */
@@ -176,7 +178,7 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
     const i = top[r]!;
     if (scores[i] === -Infinity) break;
     const item = run.itemIds[i]!;
-    const rec: RecommendedItem = { item, score: scores[i]!, ...titled(run, item) };
+    const rec: RecommendedItem = { item, score: scores[i]!, ...itemLabels(run, item) };
     const because =
       explained && run.als && confidences
         ? explainAls(run.als, historyItems, confidences, i, EXPLAIN_ITEMS, { regularization: run.alsRegularization })
@@ -185,17 +187,19 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
           : used === 'ease' && run.ease
             ? explainEase(run.ease, historyItems, i, EXPLAIN_ITEMS)
             : null;
-    if (because) rec.because = because.map((c) => ({ item: run.itemIds[c.item]!, weight: c.weight, ...titled(run, run.itemIds[c.item]!) }));
+    if (because) rec.because = because.map((c) => ({ item: run.itemIds[c.item]!, weight: c.weight, ...itemLabels(run, run.itemIds[c.item]!) }));
     items.push(rec);
   }
   const history = Array.from({ length: end - start }, (_, j) => {
     const item = run.itemIds[historyItems[j]!]!;
-    return { item, ts: run.historyTs[start + j]!, ...titled(run, item) };
+    return { item, ts: run.historyTs[start + j]!, ...itemLabels(run, item) };
   }).sort((a, b) => b.ts - a.ts);
   return { user: args.user, mode, usedMode: used, known: userIdx !== undefined, history, items };
 }
 
-function titled(run: ServingRun, item: string): { title?: string } {
+/** An item's catalogue title and category, each when known. */
+export function itemLabels(run: ServingRun, item: string): { title?: string; category?: string } {
   const title = run.titles.get(item);
-  return title === undefined ? {} : { title };
+  const category = run.categories.get(item);
+  return { ...(title === undefined ? {} : { title }), ...(category === undefined ? {} : { category }) };
 }

@@ -19,6 +19,8 @@ export interface ServingHistory {
   historyTs: Float64Array;
   /** [item id, title] of the catalogue items that have a title */
   titles: [string, string][];
+  /** [item id, category] from the catalogue's category column (the one search filters on), when it has one */
+  categories: [string, string][];
 }
 
 export type ServingHistoryRequest = { dbPath: string; dir: string; runId: string; dataset: NonNullable<RunManifest['dataset']> };
@@ -65,8 +67,12 @@ export function readServingHistory(db: Db, { dir, runId, dataset }: Omit<Serving
   }
   const catalog = loadCatalog(db, datasetId);
   const titles: [string, string][] = [];
-  if (catalog) for (const row of catalog.rows) if (row.title) titles.push([row[catalog.idColumn]!, row.title]);
-  return { userIds, itemIds, history, historyTs, titles };
+  const categories: [string, string][] = [];
+  for (const row of catalog?.rows ?? []) {
+    if (row.title) titles.push([row[catalog!.idColumn]!, row.title]);
+    if (row.category) categories.push([row[catalog!.idColumn]!, row.category]);
+  }
+  return { userIds, itemIds, history, historyTs, titles, categories };
 }
 
 /**

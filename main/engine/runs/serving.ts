@@ -38,7 +38,12 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
   if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} is not a recommender run`);
   const dir = runDir(paths, runId);
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0 });
-  const { userIds, itemIds, history, historyTs, titles } = await readServingHistoryOffThread({ dbPath: paths.db, dir, runId, dataset: manifest.dataset });
+  const { userIds, itemIds, history, historyTs, titles, categories } = await readServingHistoryOffThread({
+    dbPath: paths.db,
+    dir,
+    runId,
+    dataset: manifest.dataset,
+  });
   const userIndex = indexOf(userIds);
   const itemIndex = indexOf(itemIds);
 
@@ -93,6 +98,7 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
     history,
     historyTs,
     titles: new Map(titles),
+    categories: new Map(categories),
     trained,
     unavailable,
     scorers,
