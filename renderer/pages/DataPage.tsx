@@ -291,6 +291,16 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
             {dateRangeText(profile.timeRange)}; sources: {profile.sources.join(', ')}
           </p>
         )}
+        {profile.catalog && (
+          <p className="muted small" data-testid="profile-catalog">
+            Catalogue: {formatNumber(profile.catalog.items)} items
+            {profile.catalog.categories?.length
+              ? ` in ${formatNumber(profile.catalog.categoryCount ?? profile.catalog.categories.length)} categories: ${profile.catalog.categories
+                  .map((c) => `${c.name} (${formatNumber(c.items)})`)
+                  .join(', ')}${(profile.catalog.categoryCount ?? 0) > profile.catalog.categories.length ? ', …' : ''}`
+              : `; columns ${profile.catalog.columns.join(', ')}`}
+          </p>
+        )}
         {profile.warnings?.length ? (
           <ul className="data-warnings small" data-testid="profile-warnings">
             {profile.warnings.map((w) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distribution, profileDataset } from '../../main/engine/data/profile.ts';
+import { catalogProfile, distribution, profileDataset } from '../../main/engine/data/profile.ts';
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 
 const DAY = 86_400;
@@ -118,5 +118,19 @@ describe('profileDataset', () => {
       catalog: { items: 5, columns: ['id'] },
     });
     expect(c).toMatchObject({ users: 0, items: 5, interactions: 0, density: 0, ratingHistogram: null, timeRange: null, activity: [], popularityCurve: [] });
+  });
+
+  it('counts catalogue items per category, most first, when the catalogue has a category column', () => {
+    const rows = ['jazz', 'space', 'jazz', '', 'space', 'jazz'].map((category, i) => ({ id: `i${i}`, category }));
+    expect(catalogProfile({ idColumn: 'id', columns: ['id', 'category'], rows })).toEqual({
+      items: 6,
+      columns: ['id', 'category'],
+      categories: [
+        { name: 'jazz', items: 3 },
+        { name: 'space', items: 2 },
+      ],
+      categoryCount: 2,
+    });
+    expect(catalogProfile({ idColumn: 'id', columns: ['id'], rows: [{ id: 'a' }] })).toEqual({ items: 1, columns: ['id'] });
   });
 });

@@ -89,12 +89,26 @@ describe('Data page', () => {
     const engine = new FakeEngine({
       'workspace.info': () => info,
       'jobs.list': () => [],
-      'data.profile': () => ({ ...profileFixture, density: 0.00042, timeRange: { min: '2024-01-01T08:00:00.000Z', max: '2024-07-01T07:00:00.000Z' } }),
+      'data.profile': () => ({
+        ...profileFixture,
+        density: 0.00042,
+        timeRange: { min: '2024-01-01T08:00:00.000Z', max: '2024-07-01T07:00:00.000Z' },
+        catalog: {
+          items: 200,
+          columns: ['item', 'title', 'category'],
+          categories: [
+            { name: 'jazz', items: 120 },
+            { name: 'space', items: 80 },
+          ],
+          categoryCount: 2,
+        },
+      }),
     });
     renderApp(engine, 'data');
     expect((await screen.findByTestId('profile-density')).textContent).toContain('0.042 % (1 in 2,381 pairs)');
     expect(screen.getByTestId('profile-repeats').textContent).toContain('repeat (user, item) events collapsed into the latest');
     expect(screen.getByTestId('profile').textContent).toContain('From 2024-01-01 to 2024-07-01 (182 days, UTC)');
+    expect(screen.getByTestId('profile-catalog').textContent).toBe('Catalogue: 200 items in 2 categories: jazz (120), space (80)');
   });
 
   it('lists the warnings of an import (e.g. timestamps in the future) with the profile', async () => {

@@ -12,13 +12,15 @@ function printProfile(p: DatasetProfile): void {
     `users        ${p.users}`,
     `items        ${p.items}`,
     `interactions ${p.interactions} (density ${p.density.toExponential(2)})`,
-    `duplicates   ${p.duplicatesDropped} dropped (kept the latest)`,
+    `repeats      ${p.duplicatesDropped} repeat (user, item) events collapsed into the latest`,
     `unknown item ${p.unknownItems} events dropped`,
     `per user     min ${p.perUser.min} · median ${p.perUser.median} · max ${p.perUser.max}`,
     `per item     min ${p.perItem.min} · median ${p.perItem.median} · max ${p.perItem.max}`,
   ];
   if (p.timeRange) lines.push(`time         ${p.timeRange.min} … ${p.timeRange.max}`);
   if (p.catalog) lines.push(`catalog      ${p.catalog.items} items; columns ${p.catalog.columns.join(', ')}`);
+  if (p.catalog?.categories?.length)
+    lines.push(`categories   ${p.catalog.categoryCount}: ${p.catalog.categories.map((c) => `${c.name} ${c.items}`).join(', ')}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -23,6 +23,15 @@ export interface ImportArgs {
   map?: Record<string, string>;
 }
 
+export interface CatalogProfile {
+  items: number;
+  columns: string[];
+  /** items per value of the catalogue's category column (the one search filters on), most items first, at most 20 */
+  categories?: { name: string; items: number }[];
+  /** distinct categories, when there are more than listed */
+  categoryCount?: number;
+}
+
 export interface DatasetProfile {
   datasetId: string;
   fingerprint: string;
@@ -41,7 +50,7 @@ export interface DatasetProfile {
   popularityCurve: { rank: number; count: number }[];
   /** events per day bucket */
   activity: { day: string; count: number }[];
-  catalog: { items: number; columns: string[] } | null;
+  catalog: CatalogProfile | null;
   /** implausible but valid values that were imported (e.g. timestamps in the future) */
   warnings?: DataWarning[];
 }

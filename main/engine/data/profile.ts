@@ -1,5 +1,5 @@
-import type { DataWarning, DatasetProfile, Distribution } from '../contracts/api.ts';
-import type { InteractionTable } from './types.ts';
+import type { CatalogProfile, DataWarning, DatasetProfile, Distribution } from '../contracts/api.ts';
+import type { InteractionTable, ItemCatalog } from './types.ts';
 
 export interface ProfileInputs {
   datasetId: string;
@@ -10,8 +10,20 @@ export interface ProfileInputs {
   itemCount: number;
   duplicatesDropped: number;
   unknownItems: number;
-  catalog: { items: number; columns: string[] } | null;
+  catalog: CatalogProfile | null;
   warnings?: DataWarning[];
+}
+
+const CATEGORIES_LISTED = 20;
+
+/** Size and columns of a catalogue, and its items per category when it has a category column. */
+export function catalogProfile(catalog: ItemCatalog): CatalogProfile {
+  const profile: CatalogProfile = { items: catalog.rows.length, columns: catalog.columns };
+  if (!catalog.columns.includes('category')) return profile;
+  const counts = new Map<string, number>();
+  for (const row of catalog.rows) if (row.category) counts.set(row.category, (counts.get(row.category) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { ...profile, categories: sorted.slice(0, CATEGORIES_LISTED).map(([name, items]) => ({ name, items })), categoryCount: sorted.length };
 }
 
 const DAY = 86_400;

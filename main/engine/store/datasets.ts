@@ -6,7 +6,7 @@ import type { DatasetProfile, ImportArgs } from '../contracts/api.ts';
 import { EngineError, clipText, throwIfCancelled } from '../contracts/errors.ts';
 import { checkMapping } from '../data/columns.ts';
 import { checkRegularFile } from '../data/input-file.ts';
-import { profileDataset } from '../data/profile.ts';
+import { catalogProfile, profileDataset } from '../data/profile.ts';
 import { readCatalog, type ParsedCatalog } from '../data/read-catalog.ts';
 import { readInteractions, type ParsedInteractions } from '../data/read-interactions.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
@@ -173,7 +173,7 @@ async function fillDataset(
     itemCount: itemIds.length,
     duplicatesDropped: events?.duplicatesDropped ?? 0,
     unknownItems: events?.unknownItems ?? 0,
-    catalog: catalog ? { items: catalog.rows.length, columns: catalog.columns } : null,
+    catalog: catalog ? catalogProfile(catalog) : null,
     warnings: events?.warnings ?? [],
   });
   await writeRows(db, id, itemIds, catalog, events, ctx);
