@@ -170,11 +170,16 @@ describe('browser mode end to end', () => {
     await screenshot(page, '05-sandbox');
   });
 
-  it('searches the semantic index of the run from the sandbox', async () => {
+  it('searches the semantic index of the run from the sandbox; a query of unknown words is no match, naming them', async () => {
+    // the sample catalogue's words (data/vocabulary.ts) include trail and canyon, never adventure
     await page.getByTestId('search-input').fill('adventure');
+    await page.getByTestId('search-input').press('Enter');
+    expect(await page.getByTestId('search-no-match').textContent()).toContain('knows none of the words adventure');
+    await page.getByTestId('search-input').fill('adventure trail canyon');
     await page.getByTestId('search-input').press('Enter');
     await page.getByTestId('search-results').waitFor();
     expect(await page.getByTestId('search-hit').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('search-unknown').textContent()).toContain('ignored: adventure');
   });
 
   it('compares two runs: only the differing parameter, and metric bars', async () => {
