@@ -247,7 +247,7 @@ function ImportForm({
           <button type="button" className="secondary" onClick={preview} disabled={previewing || (!interactions && !items)} data-testid="preview-columns">
             {previewing ? 'Reading…' : 'Preview columns'}
           </button>
-          <button type="submit" className="secondary" disabled={disabled || (!interactions && !items)}>
+          <button type="submit" className="secondary" disabled={disabled || previewing || (!interactions && !items)}>
             Import
           </button>
         </div>
