@@ -15,6 +15,7 @@ import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
 import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
 import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStoreSettings } from '../store/vector-store.ts';
+import { createAlsScorer } from './als-score.ts';
 import type { Scorer } from './scorer.ts';
 
 export const DEFAULT_TEMPLATE = '{title}. {description}';
@@ -342,34 +343,29 @@ export function buildUserProfiles(events: TrainEvents, nUsers: number, itemVecto
 }
 
 /**
- * Content scorer: cosine between the user profile and each item vector. Items without a vector
- * (not in the index) get -Infinity; users without history score 0 everywhere.
+ * Content scorer: cosine between the user profile and each item vector, by the ALS scoring kernel
+ * (WASM SIMD; profiles in the place of user factors, item vectors of item factors). Items without
+ * a vector (not in the index) get -Infinity; users without history score 0 everywhere.
  */
 export function createSemanticScorer(profiles: Float32Array, itemVectors: Float32Array, present: Uint8Array, d: number): Scorer {
   const nItems = present.length;
   const nUsers = profiles.length / d;
+  const dot = createAlsScorer({ nUsers, nItems, factors: d, userFactors: profiles, itemFactors: itemVectors });
+  const absent: number[] = [];
+  present.forEach((has, i) => {
+    if (!has) absent.push(i);
+  });
   return {
     nItems,
     scoreUsers(users, out) {
       if (out.length < users.length * nItems)
         throw new EngineError('invalid-input', `semantic scoreUsers: out holds ${out.length} floats, needs ${users.length} users x ${nItems} items`);
-      for (let b = 0; b < users.length; b++) {
-        const u = users[b]!;
+      for (const u of users) {
         if (!Number.isInteger(u) || u < 0 || u >= nUsers)
           throw new EngineError('invalid-input', `semantic scoreUsers: user index ${u} is outside 0..${nUsers - 1}`);
-        const p = profiles.subarray(u * d, (u + 1) * d);
-        const row = b * nItems;
-        for (let i = 0; i < nItems; i++) {
-          if (!present[i]) {
-            out[row + i] = -Infinity;
-            continue;
-          }
-          let s = 0;
-          const o = i * d;
-          for (let k = 0; k < d; k++) s += p[k]! * itemVectors[o + k]!;
-          out[row + i] = s;
-        }
       }
+      dot.scoreUsers(users, out);
+      for (let b = 0; b < users.length; b++) for (const i of absent) out[b * nItems + i] = -Infinity;
     },
   };
 }
