@@ -1,7 +1,9 @@
 /**
  * Full-ranking evaluation benchmark:
- *   node tests/bench/eval.bench.ts [--users 50000] [--items 20000] [--factors 64] [--batch 256] [--inline]
+ *   node tests/bench/eval.bench.ts [--users 50000] [--items 20000] [--factors 64] [--dims 128] [--batch 256] [--inline]
  * Default: evaluateInParallel (ranking worker overlapping scoring); --inline: evaluate on one thread.
+ * Then the same evaluation of the semantic stage's scorer beside it: user profiles built from the
+ * training events over random `--dims`-wide item vectors (the builtin LSA default is 128).
  * Target: 50k users × 20k items in < 10 s on 2 cores. Prints the split between time inside the
  * scorer and time in masking + top-K + metrics (evaluate's own work), and peak RSS.
  */
@@ -12,12 +14,14 @@ import { splitInteractions } from '../../main/engine/eval/split.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
 import type { Scorer } from '../../main/engine/recsys/scorer.ts';
+import { buildUserProfiles, createSemanticScorer } from '../../main/engine/recsys/semantic.ts';
 
 const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '50000' },
     items: { type: 'string', default: '20000' },
     factors: { type: 'string', default: '64' },
+    dims: { type: 'string', default: '128' },
     batch: { type: 'string', default: '256' },
     inline: { type: 'boolean', default: false },
   },
@@ -98,4 +102,15 @@ console.log(
 console.log(
   `ndcg@10 ${result.metrics['ndcg@10']!.toFixed(4)}, recall@100 ${result.metrics['recall@100']!.toFixed(4)}, coverage@10 ${result.metrics['coverage@10']!.toFixed(4)}`,
 );
+
+const dims = Number(args.dims);
+const t5 = performance.now();
+const itemVectors = Float32Array.from({ length: nItems * dims }, () => random() - 0.5);
+const semantic = createSemanticScorer(buildUserProfiles(split.train, split.nUsers, itemVectors, dims), itemVectors, new Uint8Array(nItems).fill(1), dims);
+const t6 = performance.now();
+const content = args.inline ? evaluate(semantic, split, options, silentContext()) : await evaluateInParallel(semantic, split, options, silentContext());
+const t7 = performance.now();
+console.log(`semantic stage (${dims} dims): profiles + scorer ${s(t6 - t5)}, evaluate total ${s(t7 - t6)} wall`);
+console.log(`  scoring (ALS WASM kernel)        ${content.seconds.scoring.toFixed(2)} s`);
+console.log(`  mask + top-100 + metrics         ${content.seconds.ranking.toFixed(2)} s`);
 console.log(`peak RSS          ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
