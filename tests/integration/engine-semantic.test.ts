@@ -129,6 +129,12 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
         mode,
       ).toBe(true);
     }
+    // content answers share one kernel scorer per run: each user still gets their own, whatever came before
+    const semanticFor = async (u: string) => (await engine.request('recommend', { user: u, k: 5, mode: 'semantic' })).items;
+    const first = await semanticFor('u00001');
+    const other = await semanticFor('u00002');
+    expect(other).not.toEqual(first);
+    expect(await semanticFor('u00001')).toEqual(first);
     const byContent = await engine.request('similar', { item: 'i00001', k: 3, by: 'content' });
     expect(byContent).toHaveLength(3);
 

@@ -112,21 +112,33 @@ function chooseMode(run: ServingRun, mode: RecommendMode, historyLength: number)
   return has('semantic') ? 'semantic' : 'baseline';
 }
 
+/** Per served catalogue: one profile slot and a kernel scorer over it, so item vectors are packed once, not per request. */
+const profileScorers = new WeakMap<ContentVectors, { profile: Float32Array; scorer: Scorer }>();
+
 /** Content scores of one user, whatever index is asked for: their profile is the mean of their history's item vectors. */
 function contentScorerFor(run: ServingRun, history: Int32Array, values: Float32Array): Scorer {
-  const { vectors, present, dimensions: d } = run.content!;
+  const content = run.content!;
+  const { vectors, present, dimensions: d } = content;
   const profile = new Float32Array(d);
   history.forEach((i, h) => {
     for (let k = 0; k < d; k++) profile[k]! += values[h]! * vectors[i * d + k]!;
   });
   const norm = Math.hypot(...profile) || 1;
   for (let k = 0; k < d; k++) profile[k]! /= norm;
-  const single = createSemanticScorer(profile, vectors, present, d);
+  let shared = profileScorers.get(content);
+  if (!shared) {
+    const slot = new Float32Array(d);
+    shared = { profile: slot, scorer: createSemanticScorer(slot, vectors, present, d) };
+    profileScorers.set(content, shared);
+  }
+  const { scorer, profile: slot } = shared;
   const only = Int32Array.of(0);
   return {
-    nItems: single.nItems,
+    nItems: scorer.nItems,
     scoreUsers(users, out) {
-      for (let b = 0; b < users.length; b++) single.scoreUsers(only, out.subarray(b * single.nItems, (b + 1) * single.nItems));
+      // synchronous from filling the slot to reading the scores: no other request can interleave
+      slot.set(profile);
+      for (let b = 0; b < users.length; b++) scorer.scoreUsers(only, out.subarray(b * scorer.nItems, (b + 1) * scorer.nItems));
     },
   };
 }
