@@ -260,12 +260,16 @@ function ImportForm({
   );
 }
 
-/** Density as a percentage with two significant digits and as "1 in N" user–item pairs. */
-export function densityText(density: number): string {
+/** Density as a percentage: one decimal from 1 %, two significant digits below. */
+function densityPercent(density: number): string {
   if (!(density > 0)) return '0 %';
   const percent = density * 100;
-  const shown = percent >= 1 ? percent.toFixed(1) : percent.toPrecision(2);
-  return `${shown} % (1 in ${formatNumber(Math.round(1 / density))} pairs)`;
+  return `${percent >= 1 ? percent.toFixed(1) : percent.toPrecision(2)} %`;
+}
+
+/** What density means, as "1 in N" of the possible user–item pairs. */
+function densityLabel(density: number): string {
+  return density > 0 ? `density: 1 in ${formatNumber(Math.round(1 / density))} user–item pairs has an event` : 'density';
 }
 
 /** "From 2024-01-01 to 2024-06-30 (182 days)", in UTC like the timestamps themselves. */
@@ -282,7 +286,7 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
           <Stat label="users" value={formatNumber(profile.users)} testId="profile-users" />
           <Stat label="items" value={formatNumber(profile.items)} testId="profile-items" />
           <Stat label="interactions" value={formatNumber(profile.interactions)} testId="profile-interactions" />
-          <Stat label="density" value={densityText(profile.density)} testId="profile-density" />
+          <Stat label={densityLabel(profile.density)} value={densityPercent(profile.density)} testId="profile-density" />
           <Stat label="repeat (user, item) events collapsed into the latest" value={formatNumber(profile.duplicatesDropped)} testId="profile-repeats" />
           <Stat label="unknown items" value={formatNumber(profile.unknownItems)} />
         </div>

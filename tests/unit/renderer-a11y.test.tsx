@@ -15,7 +15,6 @@ function engine() {
     'runs.list': () => [runSummary('run_a', 1, { isLatest: true }), runSummary('run_b', 2)],
     'runs.show': ({ run }) => runDetail(run, 1, 16),
     'data.users': () => [],
-    'secrets.status': () => ({}),
   });
 }
 

@@ -105,7 +105,7 @@ describe('Data page', () => {
       }),
     });
     renderApp(engine, 'data');
-    expect((await screen.findByTestId('profile-density')).textContent).toContain('0.042 % (1 in 2,381 pairs)');
+    expect((await screen.findByTestId('profile-density')).textContent).toBe('0.042 %density: 1 in 2,381 user–item pairs has an event');
     expect(screen.getByTestId('profile-repeats').textContent).toContain('repeat (user, item) events collapsed into the latest');
     expect(screen.getByTestId('profile').textContent).toContain('From 2024-01-01 to 2024-07-01 (182 days, UTC)');
     expect(screen.getByTestId('profile-catalog').textContent).toBe('Catalogue: 200 items in 2 categories: jazz (120), space (80)');
