@@ -172,9 +172,10 @@ export function randomizedSvd(x: Csr, options: RandomizedSvdOptions): TruncatedS
   tick();
   orthonormalizeColumns(y, x.nRows, l);
   for (let it = 0; it < q; it++) {
+    // Z = XᵀQ is not orthonormalised: X·Z spans the same space as X·orth(Z), and with Q orthonormal
+    // Z's condition number is only σ₁/σₗ, so the orthonormalisation of Y after it loses nothing
     const z = mulSparseTransposeDense(x, y, l);
     tick();
-    orthonormalizeColumns(z, x.nCols, l);
     y = mulSparseDense(x, z, l);
     tick();
     orthonormalizeColumns(y, x.nRows, l);
