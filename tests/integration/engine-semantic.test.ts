@@ -145,9 +145,13 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(run.runId);
     expect((await engine.request('search', { query: 'garlic recipe', k: 2 })).results).toHaveLength(2);
     // Asked directly, the ALS-only run names a run that can answer.
-    await expect(engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 })).rejects.toThrow(
-      `run ${quick.runId} has no semantic index; run ${run.runId} has one`,
+    const refused = await engine.request('search', { run: quick.runId, query: 'garlic recipe', k: 2 }).then(
+      () => null,
+      (err: EngineError) => err,
     );
+    expect(refused?.message).toMatch(new RegExp(`^run ${quick.runId} has no semantic index; run run_\\S+ has one`));
+    const named = (refused!.details as { runWithStage: string }).runWithStage;
+    expect((await engine.request('runs.show', { run: named })).manifest.stages.map((s) => s.name)).toContain('semantic');
   });
 
   it('a trained model whose artifacts are gone is reported, naming them, never replaced by another model', async () => {
