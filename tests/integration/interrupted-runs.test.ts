@@ -52,9 +52,9 @@ async function startSlowTraining(): Promise<{ child: ChildProcess; runId: string
     '--stages',
     'als',
     '--set',
-    'als.iterations=1000000',
+    'als.iterations=1000',
     '--set',
-    'als.factors=4',
+    'als.factors=256',
   );
   const runId = await until('a running run', () => runIds().find((id) => !before.has(id) && existsSync(join(ws, 'runs', id, 'manifest.json'))), child);
   return { child, runId };
@@ -131,7 +131,7 @@ describe('runs whose process ends', () => {
     const res = await fetch(`${url.origin}/api/train.start`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ config: { stages: ['als'] }, set: ['als.iterations=1000000', 'als.factors=4'] }),
+      body: JSON.stringify({ config: { stages: ['als'] }, set: ['als.iterations=1000', 'als.factors=256'] }),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     const runId = await until('a running run', () => runIds().find((id) => !before.has(id) && existsSync(join(ws, 'runs', id, 'manifest.json'))), child);
