@@ -45,17 +45,7 @@ async function until<T>(what: string, probe: () => T | undefined, child: ChildPr
 /** Starts a training that runs for minutes and resolves once its run folder says `running`. */
 async function startSlowTraining(): Promise<{ child: ChildProcess; runId: string }> {
   const before = new Set(runIds());
-  const child = cli(
-    'train',
-    '--interactions',
-    join(sample, 'interactions.csv'),
-    '--stages',
-    'als',
-    '--set',
-    'als.iterations=1000',
-    '--set',
-    'als.factors=256',
-  );
+  const child = cli('train', '--interactions', join(sample, 'interactions.csv'), '--stages', 'als', '--set', 'als.iterations=1000', '--set', 'als.factors=256');
   const runId = await until('a running run', () => runIds().find((id) => !before.has(id) && existsSync(join(ws, 'runs', id, 'manifest.json'))), child);
   return { child, runId };
 }
