@@ -8,8 +8,9 @@ const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_thr
 /**
  * The engine's own layers, lowest first. A folder may import its own layer and the layers below it,
  * never one above; what is not listed (jobs/, workers/, requests.ts, index.ts, …) is the top layer.
+ * Below them all sits main/common/ (contracts and IPC channel names), shared by every process.
  */
-const ENGINE_LAYERS = [['contracts'], ['common'], ['config', 'data', 'store', 'embed'], ['eval', 'recsys', 'text'], ['tune'], ['runs']];
+const ENGINE_LAYERS = [['common'], ['config', 'data', 'store', 'embed'], ['eval', 'recsys', 'text'], ['tune'], ['runs']];
 const ENGINE_TOP = ['jobs', 'workers', 'requests.ts', 'request-args.ts', 'file-access.ts', 'events.ts', 'index.ts'];
 const HOSTS = ['cli', 'server', 'electron'];
 
@@ -132,8 +133,8 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'the renderer runs in a browser: no Node modules' },
             {
-              group: ['**/main/engine/*', '!**/main/engine/contracts', '**/main/engine/!(contracts)/**'],
-              message: 'import engine types from main/engine/contracts only',
+              group: ['**/main/engine/**', '**/main/cli/**', '**/main/server/**', '**/main/electron/**', '**/main/hosts/**'],
+              message: 'the renderer sees the engine only through main/common/contracts',
             },
           ],
         },
@@ -141,19 +142,41 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['**/main/engine/contracts/**'], allowTypeImports: true, message: 'contracts are imported as types only' }],
+          patterns: [{ group: ['**/main/common/**'], allowTypeImports: true, message: 'contracts are imported as types only' }],
         },
       ],
     },
   },
   ...engineLayerRules,
   {
+    files: ['main/common/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/engine/**', '**/cli/**', '**/server/**', '**/electron/**', '**/hosts/**'],
+              message: 'main/common is shared by every process: it imports nothing else of the app',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['preload/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['**/main/engine/**'], allowTypeImports: true, message: 'preload imports engine contracts as types only' }],
+          patterns: [
+            {
+              group: ['**/main/engine/**', '**/main/cli/**', '**/main/server/**', '**/main/electron/**', '**/main/hosts/**'],
+              message: 'the preload imports only main/common (contracts as types, channel names)',
+            },
+            { group: ['**/main/common/contracts/**'], allowTypeImports: true, message: 'contracts are imported as types only' },
+          ],
         },
       ],
     },

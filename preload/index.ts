@@ -1,7 +1,7 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../main/engine/contracts/api.ts';
-import type { BridgeResult, SecretName, SecretStatus, TrainyardApi } from '../main/engine/contracts/bridge.ts';
-import { CHOOSE_FILE_CHANNEL, EVENT_CHANNEL, GRANT_FILE_CHANNEL, SECRET_CHANNELS, requestChannel } from '../main/electron/channels.ts';
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../main/common/contracts/api.ts';
+import type { BridgeResult, SecretName, SecretStatus, TrainyardApi } from '../main/common/contracts/bridge.ts';
+import { CHOOSE_FILE_CHANNEL, EVENT_CHANNEL, GRANT_FILE_CHANNEL, SECRET_CHANNELS, requestChannel } from '../main/common/channels.ts';
 
 /**
  * window.trainyard over Electron IPC. Only these functions cross the context bridge: the page never

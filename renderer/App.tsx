@@ -1,5 +1,5 @@
 import { useRef, type ComponentType } from 'react';
-import type { TrainyardApi } from '../main/engine/contracts/bridge.ts';
+import type { TrainyardApi } from '../main/common/contracts/bridge.ts';
 import { ApiProvider } from './api/context.tsx';
 import { ThemeToggle } from './components/ThemeToggle.tsx';
 import { ClassifierPage } from './pages/ClassifierPage.tsx';

@@ -1,7 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { EngineErrorData } from '../engine/contracts/errors.ts';
-import { EngineError, toErrorData } from '../engine/contracts/errors.ts';
-import type { JobProgress } from '../engine/contracts/jobs.ts';
+import type { EngineErrorData } from '../common/contracts/errors.ts';
+import { EngineError, toErrorData } from '../common/contracts/errors.ts';
+import type { JobProgress } from '../common/contracts/jobs.ts';
 import type { Engine } from '../engine/index.ts';
 import { onStopSignal, stoppedExitCode } from './signals.ts';
 

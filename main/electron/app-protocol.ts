@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
 import { contentTypeOf, resolveStaticFile } from '../server/static-files.ts';
-import { APP_SCHEME } from './channels.ts';
+import { APP_SCHEME } from '../common/channels.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from './security.ts';
 
 /** Scheme options for protocol.registerSchemesAsPrivileged, which must run before `app.ready`. */

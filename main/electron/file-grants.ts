@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { IpcMain, IpcMainInvokeEvent, OpenDialogOptions, OpenDialogReturnValue } from 'electron';
-import { EngineError } from '../engine/contracts/errors.ts';
-import { CHOOSE_FILE_CHANNEL, GRANT_FILE_CHANNEL } from './channels.ts';
+import { EngineError } from '../common/contracts/errors.ts';
+import { CHOOSE_FILE_CHANNEL, GRANT_FILE_CHANNEL } from '../common/channels.ts';
 import type { IpcSender } from './security.ts';
 
 /** The files the user chose this session (open dialog, drag and drop): the engine may read them, and errors may name them. */

@@ -1,11 +1,11 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import type { EngineEvent, EngineEvents } from '../engine/contracts/api.ts';
-import type { BridgeResult } from '../engine/contracts/bridge.ts';
-import { toErrorData } from '../engine/contracts/errors.ts';
-import { ENGINE_EVENTS, ENGINE_REQUESTS } from '../engine/contracts/requests.ts';
-import { publicError, publicErrorsIn, type RevealPath } from '../server/public-error.ts';
-import type { ServedEngine } from '../server/served-engine.ts';
-import { EVENT_CHANNEL, requestChannel } from './channels.ts';
+import type { EngineEvent, EngineEvents } from '../common/contracts/api.ts';
+import type { BridgeResult } from '../common/contracts/bridge.ts';
+import { toErrorData } from '../common/contracts/errors.ts';
+import { ENGINE_EVENTS, ENGINE_REQUESTS } from '../common/contracts/requests.ts';
+import { publicError, publicErrorsIn, type RevealPath } from '../hosts/public-error.ts';
+import type { ServedEngine } from '../hosts/served-engine.ts';
+import { EVENT_CHANNEL, requestChannel } from '../common/channels.ts';
 import type { IpcSender } from './security.ts';
 
 export interface EngineIpcOptions {

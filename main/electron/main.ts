@@ -6,7 +6,7 @@ import type { IpcMainInvokeEvent } from 'electron';
 import { isInside } from '../engine/file-access.ts';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol.ts';
-import { APP_ORIGIN, SECRET_CHANNELS } from './channels.ts';
+import { APP_ORIGIN, SECRET_CHANNELS } from '../common/channels.ts';
 import { createFileGrants, registerFileIpc } from './file-grants.ts';
 import { registerEngineIpc } from './ipc.ts';
 import { createSecretVault, isSecretName, type SecretVault } from './secrets.ts';

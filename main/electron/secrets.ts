@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
-import type { SecretName, SecretStatus } from '../engine/contracts/bridge.ts';
-import { EngineError } from '../engine/contracts/errors.ts';
+import type { SecretName, SecretStatus } from '../common/contracts/bridge.ts';
+import { EngineError } from '../common/contracts/errors.ts';
 
 export const SECRET_NAMES: readonly SecretName[] = ['openai', 'gemini'];
 const ENV_NAMES: Record<SecretName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' };

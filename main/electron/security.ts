@@ -1,5 +1,5 @@
 import type { BrowserWindow, Session, WebContents } from 'electron';
-import { APP_HOST, APP_SCHEME } from './channels.ts';
+import { APP_HOST, APP_SCHEME } from '../common/channels.ts';
 
 /** No remote code, no inline scripts, no network: the renderer talks to the engine over IPC only. */
 export const CONTENT_SECURITY_POLICY = [

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EngineEvent, EngineEvents } from './contracts/api.ts';
+import type { EngineEvent, EngineEvents } from '../common/contracts/api.ts';
 
 export type Emit = <E extends EngineEvent>(event: E, payload: EngineEvents[E]) => void;
 export type Subscribe = <E extends EngineEvent>(event: E, listener: (payload: EngineEvents[E]) => void) => () => void;

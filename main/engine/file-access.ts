@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { EngineRequest, RequestArg } from './contracts/api.ts';
-import { EngineError } from './contracts/errors.ts';
+import type { EngineRequest, RequestArg } from '../common/contracts/api.ts';
+import { EngineError } from '../common/contracts/errors.ts';
 import { resolveConfig } from './config/load.ts';
 import { classifyParams } from './runs/classify-run.ts';
 import { RUN_ID } from './runs/registry.ts';

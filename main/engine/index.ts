@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { EngineApi, EngineRequest, RequestArg } from './contracts/api.ts';
-import type { JobInfo } from './contracts/jobs.ts';
+import type { EngineApi, EngineRequest, RequestArg } from '../common/contracts/api.ts';
+import type { JobInfo } from '../common/contracts/jobs.ts';
 import { createEventBus, type Subscribe } from './events.ts';
 import { ANYWHERE, checkFileAccess, type FileAccess } from './file-access.ts';
 import { JobRunner } from './jobs/runner.ts';
@@ -70,4 +70,4 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   };
 }
 
-export type { EngineApi, EngineEvents } from './contracts/api.ts';
+export type { EngineApi, EngineEvents } from '../common/contracts/api.ts';

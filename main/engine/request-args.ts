@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { EngineRequest, RequestArg } from './contracts/api.ts';
-import { EngineError } from './contracts/errors.ts';
+import type { EngineRequest, RequestArg } from '../common/contracts/api.ts';
+import { EngineError } from '../common/contracts/errors.ts';
 
 const id = z.string().min(1);
 const count = z.number().int().positive();

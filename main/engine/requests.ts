@@ -1,6 +1,6 @@
-import type { EngineApi, RecommendedItem } from './contracts/api.ts';
-import { EngineError } from './contracts/errors.ts';
-import type { RunMetrics } from './contracts/runs.ts';
+import type { EngineApi, RecommendedItem } from '../common/contracts/api.ts';
+import { EngineError } from '../common/contracts/errors.ts';
+import type { RunMetrics } from '../common/contracts/runs.ts';
 import { previewFile } from './data/preview.ts';
 import { METRIC_DEFINITIONS } from './eval/metric-definitions.ts';
 import { readPerUserCsv } from './eval/per-user.ts';

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EngineRequest } from '../engine/contracts/api.ts';
-import type { BridgeResult, UploadedFile } from '../engine/contracts/bridge.ts';
-import { EngineError, toErrorData } from '../engine/contracts/errors.ts';
-import type { EngineErrorData, ErrorKind } from '../engine/contracts/errors.ts';
-import { isEngineRequest } from '../engine/contracts/requests.ts';
-import { publicError, publicErrorsIn, type RevealPath } from './public-error.ts';
-import type { ServedEngine } from './served-engine.ts';
+import type { EngineRequest } from '../common/contracts/api.ts';
+import type { BridgeResult, UploadedFile } from '../common/contracts/bridge.ts';
+import { EngineError, toErrorData } from '../common/contracts/errors.ts';
+import type { EngineErrorData, ErrorKind } from '../common/contracts/errors.ts';
+import { isEngineRequest } from '../common/contracts/requests.ts';
+import { publicError, publicErrorsIn, type RevealPath } from '../hosts/public-error.ts';
+import type { ServedEngine } from '../hosts/served-engine.ts';
 import { checkDeclaredLength, HttpStatusError, receiveUpload, tooLarge } from './upload.ts';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventMessage } from '../engine/contracts/bridge.ts';
-import { ENGINE_EVENTS } from '../engine/contracts/requests.ts';
-import { publicErrorsIn, type RevealPath } from './public-error.ts';
-import type { ServedEngine } from './served-engine.ts';
+import type { EventMessage } from '../common/contracts/bridge.ts';
+import { ENGINE_EVENTS } from '../common/contracts/requests.ts';
+import { publicErrorsIn, type RevealPath } from '../hosts/public-error.ts';
+import type { ServedEngine } from '../hosts/served-engine.ts';
 
 export interface EventSocket {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;

@@ -5,10 +5,10 @@ import { isInside } from '../engine/file-access.ts';
 import { handleApiRequest } from './api-route.ts';
 import { allowedHosts, checkAccess, checkSite, createToken } from './access.ts';
 import { createEventSocket } from './event-socket.ts';
-import type { ServedEngine } from './served-engine.ts';
+import type { ServedEngine } from '../hosts/served-engine.ts';
 import { serveStatic } from './static-files.ts';
 
-export type { ServedEngine } from './served-engine.ts';
+export type { ServedEngine } from '../hosts/served-engine.ts';
 
 export interface ServerOptions {
   engine: ServedEngine;

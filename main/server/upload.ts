@@ -5,8 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { UploadedFile } from '../engine/contracts/bridge.ts';
-import { EngineError } from '../engine/contracts/errors.ts';
+import type { UploadedFile } from '../common/contracts/bridge.ts';
+import { EngineError } from '../common/contracts/errors.ts';
 
 export const UPLOAD_NAME_HEADER = 'x-file-name';
 

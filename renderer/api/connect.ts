@@ -1,4 +1,4 @@
-import type { TrainyardApi } from '../../main/engine/contracts/bridge.ts';
+import type { TrainyardApi } from '../../main/common/contracts/bridge.ts';
 import { createHttpClient } from './http-client.ts';
 
 declare global {

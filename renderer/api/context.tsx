@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { EngineEvent, EngineEvents, EngineRequest, RequestArg, RequestResult } from '../../main/engine/contracts/api.ts';
-import type { TrainyardApi } from '../../main/engine/contracts/bridge.ts';
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg, RequestResult } from '../../main/common/contracts/api.ts';
+import type { TrainyardApi } from '../../main/common/contracts/bridge.ts';
 import { ApiError } from './errors.ts';
 
 const ApiContext = createContext<TrainyardApi | null>(null);

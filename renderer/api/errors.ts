@@ -1,4 +1,4 @@
-import type { EngineErrorData, ErrorKind } from '../../main/engine/contracts/errors.ts';
+import type { EngineErrorData, ErrorKind } from '../../main/common/contracts/errors.ts';
 
 /** A failed request on the renderer side, keeping the engine's kind and details. */
 export class ApiError extends Error {

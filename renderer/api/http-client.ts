@@ -1,6 +1,6 @@
-import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../main/engine/contracts/api.ts';
-import type { BridgeResult, EventMessage, TrainyardApi, UploadedFile } from '../../main/engine/contracts/bridge.ts';
-import type { EngineErrorData } from '../../main/engine/contracts/errors.ts';
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../main/common/contracts/api.ts';
+import type { BridgeResult, EventMessage, TrainyardApi, UploadedFile } from '../../main/common/contracts/bridge.ts';
+import type { EngineErrorData } from '../../main/common/contracts/errors.ts';
 import { ApiError } from './errors.ts';
 
 type AnyListener = (payload: unknown) => void;

@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ConfidenceBin } from '../../main/engine/contracts/runs.ts';
+import type { ConfidenceBin } from '../../main/common/contracts/runs.ts';
 import { ChartFrame, TITLED_MARGIN, axisProps, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 /** Rows are true labels, columns predicted labels; cell shade is the share of its row. */

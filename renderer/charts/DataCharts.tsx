@@ -1,5 +1,5 @@
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { DatasetProfile, Distribution } from '../../main/engine/contracts/api.ts';
+import type { DatasetProfile, Distribution } from '../../main/common/contracts/api.ts';
 import { ChartFrame, TITLED_MARGIN, axisProps, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 export function PopularityChart({ curve }: { curve: DatasetProfile['popularityCurve'] }) {

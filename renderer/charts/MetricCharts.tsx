@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RunMetrics } from '../../main/engine/contracts/runs.ts';
+import type { RunMetrics } from '../../main/common/contracts/runs.ts';
 import { ChartFrame, TITLED_MARGIN, axisProps, fractionTick, seriesColor, tooltipProps, xTitle, yTitle } from './ChartFrame.tsx';
 
 export interface CurvePoint {

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { TrainyardApi } from '../../main/engine/contracts/bridge.ts';
+import type { TrainyardApi } from '../../main/common/contracts/bridge.ts';
 import { useApi } from '../api/context.tsx';
 import { errorMessage } from '../api/errors.ts';
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { ClassifyPrediction, ClassifyTrainArgs, TrainResult } from '../../main/engine/contracts/api.ts';
-import type { ClassifierCandidate } from '../../main/engine/contracts/runs.ts';
+import type { ClassifyPrediction, ClassifyTrainArgs, TrainResult } from '../../main/common/contracts/api.ts';
+import type { ClassifierCandidate } from '../../main/common/contracts/runs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ConfidenceChart, ConfusionHeatmap } from '../charts/ClassifierCharts.tsx';

@@ -1,6 +1,6 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
-import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
-import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
+import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/common/contracts/api.ts';
+import type { JobInfo } from '../../main/common/contracts/jobs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ActivityChart, DistributionChart, PopularityChart, RatingsChart } from '../charts/DataCharts.tsx';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunMetrics } from '../../main/engine/contracts/runs.ts';
+import type { RunMetrics } from '../../main/common/contracts/runs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
 import { MetricBarsChart, MetricCurveChart, type BarGroup } from '../charts/MetricCharts.tsx';

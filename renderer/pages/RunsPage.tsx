@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunSummary } from '../../main/engine/contracts/runs.ts';
+import type { RunSummary } from '../../main/common/contracts/runs.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { MetricBarsChart } from '../charts/MetricCharts.tsx';

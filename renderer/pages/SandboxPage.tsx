@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { RecommendMode, RecommendResult, RecommendedItem, SearchResult } from '../../main/engine/contracts/api.ts';
+import type { RecommendMode, RecommendResult, RecommendedItem, SearchResult } from '../../main/common/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
 import { useCall, useRequest } from '../api/context.tsx';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';

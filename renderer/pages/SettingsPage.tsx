@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { SecretName, SecretStatus, SecretStore } from '../../main/engine/contracts/bridge.ts';
+import type { SecretName, SecretStatus, SecretStore } from '../../main/common/contracts/bridge.ts';
 import type { PageProps } from '../App.tsx';
 import { useApi, useRequest } from '../api/context.tsx';
 import { Card, ErrorBanner, PageHeader, Stat } from '../components/ui.tsx';

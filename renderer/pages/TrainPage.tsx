@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
 import type { PageProps } from '../App.tsx';
 import { useApi, useRequest } from '../api/context.tsx';
 import { ApiError, errorMessage } from '../api/errors.ts';

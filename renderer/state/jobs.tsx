@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useReducer, type ReactNode } from 'react';
-import type { JobInfo, JobLog, JobProgress } from '../../main/engine/contracts/jobs.ts';
+import type { JobInfo, JobLog, JobProgress } from '../../main/common/contracts/jobs.ts';
 import { call, useApi } from '../api/context.tsx';
 
 export interface StageProgress extends JobProgress {

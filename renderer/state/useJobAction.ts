@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { EngineRequest, RequestArg, RequestResult } from '../../main/engine/contracts/api.ts';
-import type { JobInfo, JobStarted } from '../../main/engine/contracts/jobs.ts';
+import type { EngineRequest, RequestArg, RequestResult } from '../../main/common/contracts/api.ts';
+import type { JobInfo, JobStarted } from '../../main/common/contracts/jobs.ts';
 import { useCall } from '../api/context.tsx';
 import { ApiError } from '../api/errors.ts';
 import { isFinished, useJob, useRefreshJob, type TrackedJob } from './jobs.tsx';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { startServer, type RunningServer } from '../../main/server/index.ts';
 import { launchChromium, screenshot } from './support/browser.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { parseRequestArg } from '../../main/engine/request-args.ts';
 

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
-import type { JobInfo } from '../../main/engine/contracts/jobs.ts';
-import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
+import type { JobInfo } from '../../main/common/contracts/jobs.ts';
+import type { RunManifest } from '../../main/common/contracts/runs.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 
 /** A small log with taste structure: users of group g mostly pick items of group g, over time. */

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
-import type { OutsideListReport, RunManifest, RunMetrics } from '../../main/engine/contracts/runs.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
+import type { OutsideListReport, RunManifest, RunMetrics } from '../../main/common/contracts/runs.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 
 /**

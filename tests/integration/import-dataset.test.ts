@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions } from '../../main/engine/store/datasets.ts';

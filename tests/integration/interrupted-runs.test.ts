@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import type { RunManifest } from '../../main/common/contracts/runs.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { createEngine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';

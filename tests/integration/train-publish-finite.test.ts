@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import type { RunManifest } from '../../main/common/contracts/runs.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { stageByName } from '../../main/engine/recsys/stages.ts';
 import { loadFloat32, saveNpy } from '../../main/engine/common/arrays.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TrainResult } from '../../main/engine/contracts/api.ts';
+import type { TrainResult } from '../../main/common/contracts/api.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { runDatasetId } from '../../main/engine/runs/run-dataset.ts';

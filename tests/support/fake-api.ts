@@ -1,7 +1,7 @@
-import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../main/engine/contracts/api.ts';
-import type { BridgeResult, TrainyardApi } from '../../main/engine/contracts/bridge.ts';
-import { toErrorData } from '../../main/engine/contracts/errors.ts';
-import type { ServedEngine } from '../../main/server/served-engine.ts';
+import type { EngineEvent, EngineEvents, EngineRequest, RequestArg } from '../../main/common/contracts/api.ts';
+import type { BridgeResult, TrainyardApi } from '../../main/common/contracts/bridge.ts';
+import { toErrorData } from '../../main/common/contracts/errors.ts';
+import type { ServedEngine } from '../../main/hosts/served-engine.ts';
 
 /**
  * The bridge the renderer sees, wired straight to an engine in the same process (component tests).

@@ -1,5 +1,5 @@
-import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../main/engine/contracts/api.ts';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import type { EngineApi, EngineEvents, RequestArg, RequestResult } from '../../main/common/contracts/api.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { parseRequestArg } from '../../main/engine/request-args.ts';
 
 type Handlers = { [K in keyof EngineApi]?: (arg: RequestArg<K>) => RequestResult<K> | Promise<RequestResult<K>> };

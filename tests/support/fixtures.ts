@@ -1,5 +1,5 @@
-import type { DatasetProfile } from '../../main/engine/contracts/api.ts';
-import type { RunDetail, RunMetrics, RunSummary } from '../../main/engine/contracts/runs.ts';
+import type { DatasetProfile } from '../../main/common/contracts/api.ts';
+import type { RunDetail, RunMetrics, RunSummary } from '../../main/common/contracts/runs.ts';
 
 export const profileFixture: DatasetProfile = {
   datasetId: 'ds_1',

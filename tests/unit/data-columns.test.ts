@@ -9,7 +9,7 @@ import {
   timestampProblem,
 } from '../../main/engine/data/columns.ts';
 import { scanUtf8 } from '../../main/engine/data/decode.ts';
-import { toErrorData } from '../../main/engine/contracts/errors.ts';
+import { toErrorData } from '../../main/common/contracts/errors.ts';
 import { parseMap, parseWholeNumber } from '../../main/cli/commands/parse.ts';
 import { applySet } from '../../main/engine/config/load.ts';
 

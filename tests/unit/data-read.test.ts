@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { interactionColumns } from '../../main/engine/data/columns.ts';
 import { detectLayout } from '../../main/engine/data/layout.ts';
 import { readCatalog } from '../../main/engine/data/read-catalog.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';

@@ -20,6 +20,13 @@ describe('engine layers (eslint.config.js)', () => {
     expect(await importErrors('main/engine/eval/x.ts', '../../server/access.ts')).toEqual([expect.stringMatching(/the engine never imports its hosts/)]);
   }, 30_000);
 
+  it('keeps main/common (contracts, channel names) free of the rest, and the renderer on main/common', async () => {
+    expect(await importErrors('main/common/contracts/x.ts', '../../engine/runs/registry.ts')).toHaveLength(1);
+    expect(await importErrors('renderer/pages/x.tsx', '../../main/engine/runs/registry.ts')).toHaveLength(1);
+    expect(await importErrors('renderer/pages/x.tsx', '../../main/common/contracts/runs.ts')).toEqual([]);
+    expect(await importErrors('main/engine/recsys/x.ts', '../../common/contracts/errors.ts')).toEqual([]);
+  }, 30_000);
+
   it('allows imports of the same layer and of lower ones', async () => {
     expect(await importErrors('main/engine/recsys/x.ts', '../eval/split.ts')).toEqual([]);
     expect(await importErrors('main/engine/runs/x.ts', '../tune/tune.ts')).toEqual([]);

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineRequest, RequestArg } from '../../main/engine/contracts/api.ts';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import type { EngineRequest, RequestArg } from '../../main/common/contracts/api.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { checkFileAccess, type FileAccess } from '../../main/engine/file-access.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 

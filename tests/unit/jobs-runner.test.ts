@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent, EngineEvents } from '../../main/engine/contracts/api.ts';
-import type { JobKind } from '../../main/engine/contracts/jobs.ts';
+import type { EngineEvent, EngineEvents } from '../../main/common/contracts/api.ts';
+import type { JobKind } from '../../main/common/contracts/jobs.ts';
 import { createEventBus } from '../../main/engine/events.ts';
 import { JobRunner } from '../../main/engine/jobs/runner.ts';
 

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunDetail } from '../../main/engine/contracts/runs.ts';
+import type { RunDetail } from '../../main/common/contracts/runs.ts';
 import { loadSettings } from '../../renderer/state/settings.ts';
 import { FakeEngine } from '../support/fake-engine.ts';
 import { runDetail, runSummary } from '../support/fixtures.ts';

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import type { TrainyardApi } from '../../main/engine/contracts/bridge.ts';
+import type { TrainyardApi } from '../../main/common/contracts/bridge.ts';
 import { connectApi } from '../../renderer/api/connect.ts';
 
 describe('connectApi', () => {

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/engine/contracts/api.ts';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/common/contracts/api.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { App } from '../../renderer/App.tsx';
 import { inProcessApi } from '../support/fake-api.ts';
 import { FakeEngine } from '../support/fake-engine.ts';

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CompareArgs } from '../../main/engine/contracts/api.ts';
-import type { ModelComparison } from '../../main/engine/contracts/runs.ts';
+import type { CompareArgs } from '../../main/common/contracts/api.ts';
+import type { ModelComparison } from '../../main/common/contracts/runs.ts';
 import { FakeEngine } from '../support/fake-engine.ts';
 import { runDetail, runSummary } from '../support/fixtures.ts';
 import { renderApp } from '../support/render-app.tsx';

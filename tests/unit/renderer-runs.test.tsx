@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunDetail, RunSummary } from '../../main/engine/contracts/runs.ts';
+import type { RunDetail, RunSummary } from '../../main/common/contracts/runs.ts';
 import { datasetDifferences, differingParams, metricBars, metricDeltas, sortRuns } from '../../renderer/pages/runs/compare.ts';
 import { FakeEngine } from '../support/fake-engine.ts';
 import { runDetail, runSummary } from '../support/fixtures.ts';

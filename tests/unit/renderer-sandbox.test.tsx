@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { FakeEngine } from '../support/fake-engine.ts';
 import { runSummary } from '../support/fixtures.ts';
 import { renderApp } from '../support/render-app.tsx';

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SecretName, SecretStatus, SecretStore } from '../../main/engine/contracts/bridge.ts';
+import type { SecretName, SecretStatus, SecretStore } from '../../main/common/contracts/bridge.ts';
 import { App } from '../../renderer/App.tsx';
 import { inProcessApi } from '../support/fake-api.ts';
 import { FakeEngine } from '../support/fake-engine.ts';

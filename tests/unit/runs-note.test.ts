@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import type { RunManifest } from '../../main/common/contracts/runs.ts';
 import { createRun, listRuns, saveManifest, setRunNote } from '../../main/engine/runs/registry.ts';
 import { ensureWorkspace } from '../../main/engine/runs/workspace.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunManifest, StageRecord } from '../../main/engine/contracts/runs.ts';
+import type { RunManifest, StageRecord } from '../../main/common/contracts/runs.ts';
 import { decidePromotion } from '../../main/engine/runs/promotion.ts';
 import { createRun, promoteRun } from '../../main/engine/runs/registry.ts';
 import { ensureWorkspace, type WorkspacePaths } from '../../main/engine/runs/workspace.ts';

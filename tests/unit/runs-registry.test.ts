@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { RunManifest } from '../../main/engine/contracts/runs.ts';
+import type { RunManifest } from '../../main/common/contracts/runs.ts';
 import {
   createRun,
   deleteRun,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { augmentRows, augmentText } from '../../main/engine/text/augment.ts';
 import { cleanText, DEFAULT_CLEAN } from '../../main/engine/text/clean.ts';
 import { classBalance, describe as stats, MAX_COLUMNS, MAX_RECORD_CHARS, readLabelledFile } from '../../main/engine/text/dataset.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/engine/contracts/errors.ts';
+import { EngineError } from '../../main/common/contracts/errors.ts';
 import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { listCheckpoints } from '../../main/engine/text/checkpoint.ts';
 import { trainClassifier, type TrainClassifierOptions } from '../../main/engine/text/classify.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { ClassifierCandidate } from '../../engine/contracts/runs.ts';
+import type { ClassifierCandidate } from '../../common/contracts/runs.ts';
 import type { ClassifyRunResult } from '../../engine/runs/classify-run.ts';
 import { CLASSIFIER_MODELS } from '../../engine/text/params.ts';
 import type { WithEngine } from '../index.ts';

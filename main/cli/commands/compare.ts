@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { ModelComparison } from '../../engine/contracts/runs.ts';
-import { EngineError } from '../../engine/contracts/errors.ts';
+import type { ModelComparison } from '../../common/contracts/runs.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { DatasetProfile } from '../../engine/contracts/api.ts';
+import type { DatasetProfile } from '../../common/contracts/api.ts';
 import type { GeneratedSample } from '../../engine/data/generate.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';

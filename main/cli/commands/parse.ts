@@ -1,4 +1,4 @@
-import { EngineError, clipText } from '../../engine/contracts/errors.ts';
+import { EngineError, clipText } from '../../common/contracts/errors.ts';
 
 /** "user=customer,item=sku" → { user: 'customer', item: 'sku' } */
 export function parseMap(text: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RecommendMode } from '../../engine/contracts/api.ts';
+import type { RecommendMode } from '../../common/contracts/api.ts';
 import type { WithEngine } from '../index.ts';
 import { printJson } from '../output.ts';
 

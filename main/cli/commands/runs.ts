@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WithEngine } from '../index.ts';
 import { printJson, type GlobalOptions } from '../output.ts';
 import { resolve } from 'node:path';
-import type { OutsideListReport, RunSummary } from '../../engine/contracts/runs.ts';
+import type { OutsideListReport, RunSummary } from '../../common/contracts/runs.ts';
 import { listRuns } from '../../engine/runs/registry.ts';
 import { workspacePaths } from '../../engine/runs/workspace.ts';
 import { metricHelpText } from '../../engine/eval/metric-definitions.ts';

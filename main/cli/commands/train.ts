@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { TrainResult } from '../../engine/contracts/api.ts';
-import { EngineError } from '../../engine/contracts/errors.ts';
-import type { RunManifest, RunMetrics, RunTuning } from '../../engine/contracts/runs.ts';
+import type { TrainResult } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { RunManifest, RunMetrics, RunTuning } from '../../common/contracts/runs.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { metricHelpText } from '../../engine/eval/metric-definitions.ts';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
-import type { ProcessOwner } from '../contracts/runs.ts';
+import type { ProcessOwner } from '../../common/contracts/runs.ts';
 
 /** What the OS says about a pid: the start of the process that has it now, no such process, or nothing it can tell. */
 export type ProcessStart = { state: 'running'; started: string } | { state: 'gone' } | { state: 'unknown' };

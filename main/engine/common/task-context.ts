@@ -1,4 +1,4 @@
-import type { LogLevel } from '../contracts/jobs.ts';
+import type { LogLevel } from '../../common/contracts/jobs.ts';
 
 export interface ProgressUpdate {
   stage: string;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { EngineError, clipText } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../../common/contracts/errors.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 import { configSchema, type TrainyardConfig } from './schema.ts';
 import { closestKey } from './suggest.ts';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { EngineError, clipText, quoteValue } from '../contracts/errors.ts';
+import { EngineError, clipText, quoteValue } from '../../common/contracts/errors.ts';
 
 /** Canonical interaction fields and the source column names recognised for each (compared without case, `_`, `-` or spaces). */
 const INTERACTION_NAMES = {

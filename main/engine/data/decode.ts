@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 export type TextEncoding = 'utf-8' | 'latin1';
 

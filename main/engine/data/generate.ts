@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GenerateArgs } from '../contracts/api.ts';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { GenerateArgs } from '../../common/contracts/api.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { mulberry32, normal, sampleCumulative } from '../common/random.ts';
 import { FILLER_WORDS, TITLE_SUFFIXES, TOPICS } from './vocabulary.ts';

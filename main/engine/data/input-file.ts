@@ -1,5 +1,5 @@
 import { statSync, type Stats } from 'node:fs';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 /**
  * Source files must be regular files. A FIFO blocks the reader until some writer opens it, and a

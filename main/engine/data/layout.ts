@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { looksBinary, notTextError, type TextEncoding } from './decode.ts';
 import { MAX_RECORD_BYTES, tooLong } from './records.ts';
 import { checkRegularFile } from './input-file.ts';

@@ -1,4 +1,4 @@
-import type { FilePreview, PreviewKind } from '../contracts/api.ts';
+import type { FilePreview, PreviewKind } from '../../common/contracts/api.ts';
 import { catalogColumns, detectInteractionField } from './columns.ts';
 import { detectLayout } from './layout.ts';
 import { openRecords } from './records.ts';

@@ -1,4 +1,4 @@
-import type { CatalogProfile, DataWarning, DatasetProfile, Distribution } from '../contracts/api.ts';
+import type { CatalogProfile, DataWarning, DatasetProfile, Distribution } from '../../common/contracts/api.ts';
 import type { InteractionTable, ItemCatalog } from './types.ts';
 
 export interface ProfileInputs {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { EngineError, clipText, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { CONTROL_CHAR, catalogColumns, columnList, controlCharProblem } from './columns.ts';
 import { detectLayout } from './layout.ts';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import type { DataWarning } from '../contracts/api.ts';
-import { EngineError, clipText, quoteValue, throwIfCancelled } from '../contracts/errors.ts';
+import type { DataWarning } from '../../common/contracts/api.ts';
+import { EngineError, clipText, quoteValue, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import {
   CONTROL_CHAR,

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse as parseSync } from 'csv-parse/sync';
 import { type AsyncBuffer, type FileMetaData, asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { EngineError, clipText } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../../common/contracts/errors.ts';
 import { utf8Bytes } from './decode.ts';
 import type { DelimitedLayout, FileLayout } from './layout.ts';
 

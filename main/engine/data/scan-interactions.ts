@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { clipText, throwIfCancelled } from '../contracts/errors.ts';
+import { clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { ByteIdTable, hashBytes } from './byte-ids.ts';
 import { CONTROL_CHAR, epochSeconds, futureLimit, parseRating, parseTimestamp, type FutureTimes, type InteractionColumns } from './columns.ts';

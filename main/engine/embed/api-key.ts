@@ -1,7 +1,7 @@
 import { parse } from 'dotenv';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 /**
  * An API key from the environment, else from a .env file (parsed, not loaded: process.env and the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';

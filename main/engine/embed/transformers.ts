@@ -2,7 +2,7 @@ import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { EmbeddingEffective, EmbeddingProvider } from './provider.ts';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 /**
  * Pretrained word vectors in a compact file, read in one go at run time:

@@ -1,5 +1,5 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { EmbeddingConfig } from './factory.ts';

@@ -1,5 +1,5 @@
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
-import type { ModelMetrics } from '../contracts/runs.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
+import type { ModelMetrics } from '../../common/contracts/runs.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { Scorer } from '../recsys/scorer.ts';
 import { DEFAULT_KS, itemSelfInformation, meanInterval, normalizeKs, userMetricNames } from './metrics.ts';

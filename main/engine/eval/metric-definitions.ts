@@ -1,4 +1,4 @@
-import type { MetricDefinition } from '../contracts/runs.ts';
+import type { MetricDefinition } from '../../common/contracts/runs.ts';
 
 /**
  * What each reported metric means, with its formula: shown on hover in the app and in the CLI's

@@ -1,4 +1,4 @@
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { OutsideListReport } from '../contracts/runs.ts';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import type { OutsideListReport } from '../../common/contracts/runs.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import { detectLayout } from '../data/layout.ts';
 import { openRecords } from '../data/records.ts';
 import type { TaskContext } from '../common/task-context.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PerUserTable } from '../contracts/api.ts';
-import { EngineError } from '../contracts/errors.ts';
+import type { PerUserTable } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { EXTERNAL_PREFIX, externalFolder } from './outside-lists.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { EngineErrorData } from '../contracts/errors.ts';
+import type { EngineErrorData } from '../../common/contracts/errors.ts';
 import type { RankerInput } from './ranker.ts';
 
 /** Messages between evaluateInParallel's scoring thread and its ranking thread (workers/rank-worker.ts). */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { RankWorkerReply, RankWorkerRequest } from './rank-protocol.ts';
 import type { RankerInput } from './ranker.ts';
 

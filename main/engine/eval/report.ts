@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { EngineError } from '../contracts/errors.ts';
-import type { RunMetrics } from '../contracts/runs.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { RunMetrics } from '../../common/contracts/runs.ts';
 import type { ModelEvaluation } from './evaluate.ts';
 import { SEGMENTS } from './segments.ts';
 import type { TestSets } from './split.ts';

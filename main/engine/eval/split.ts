@@ -1,4 +1,4 @@
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { csrFromCoo } from '../data/csr.ts';
 import type { Csr, InteractionTable } from '../data/types.ts';
 

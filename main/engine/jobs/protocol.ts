@@ -1,5 +1,5 @@
-import type { EngineErrorData } from '../contracts/errors.ts';
-import type { LogLevel } from '../contracts/jobs.ts';
+import type { EngineErrorData } from '../../common/contracts/errors.ts';
+import type { LogLevel } from '../../common/contracts/jobs.ts';
 import type { ProgressUpdate } from '../common/task-context.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
-import type { JobInfo, JobKind } from '../contracts/jobs.ts';
+import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
+import type { JobInfo, JobKind } from '../../common/contracts/jobs.ts';
 import type { Emit } from '../events.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 

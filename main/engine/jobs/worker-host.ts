@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
+import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
 import type { AlsWasmModule, WasmMemory } from './als-kernel.ts';
 
 export interface KernelCall {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { normalStream } from '../common/random.ts';

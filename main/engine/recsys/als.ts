@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { loadFloat32, saveNpy } from '../common/arrays.ts';
 import { configSchema } from '../config/schema.ts';
 

@@ -1,4 +1,4 @@
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { availableParallelism } from 'node:os';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineError, throwIfCancelled, type EngineErrorData } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled, type EngineErrorData } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { neighbourRows, type Cooccurrence, type ItemKnnSettings, type NeighbourRows } from './itemknn-rows.ts';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import { loadNpy, saveNpy } from '../common/arrays.ts';
 import type { ItemKnnSettings } from './itemknn-rows.ts';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import type { TrainEvents } from '../eval/split.ts';
 import { TopK } from '../eval/topk.ts';

@@ -1,5 +1,5 @@
-import type { RecommendArgs, RecommendedItem, RecommendMode, RecommendResult } from '../contracts/api.ts';
-import { EngineError } from '../contracts/errors.ts';
+import type { RecommendArgs, RecommendedItem, RecommendMode, RecommendResult } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
 import { explainAls, type AlsModel } from './als.ts';

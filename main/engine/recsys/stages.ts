@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClassifierDetail, RunManifest } from '../contracts/runs.ts';
+import type { ClassifierDetail, RunManifest } from '../../common/contracts/runs.ts';
 
 interface StoredEvaluation {
   metrics: Record<string, number>;

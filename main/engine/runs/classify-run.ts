@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { ClassifyTrainArgs } from '../contracts/api.ts';
-import { toErrorData } from '../contracts/errors.ts';
-import type { RunManifest } from '../contracts/runs.ts';
+import type { ClassifyTrainArgs } from '../../common/contracts/api.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import { applySet } from '../config/load.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { CandidateReport, CrossValidationResult, TrainClassifierResult } from '../text/classify.ts';

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import type { CompareArgs } from '../contracts/api.ts';
-import { EngineError } from '../contracts/errors.ts';
-import type { MetricComparison, ModelComparison, RunManifest, RunMetrics } from '../contracts/runs.ts';
+import type { CompareArgs } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { MetricComparison, ModelComparison, RunManifest, RunMetrics } from '../../common/contracts/runs.ts';
 import { EQUAL_WITH_ONE_TEST_ITEM, METRIC_DEFINITIONS } from '../eval/metric-definitions.ts';
 import { holm, pairedTest } from '../eval/paired.ts';
 import { readPerUserCsv } from '../eval/per-user.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { EvalArgs } from '../contracts/api.ts';
-import type { RunMetrics } from '../contracts/runs.ts';
+import type { EvalArgs } from '../../common/contracts/api.ts';
+import type { RunMetrics } from '../../common/contracts/runs.ts';
 import type { StageName } from '../config/schema.ts';
 import { toRunMetrics } from '../eval/report.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';

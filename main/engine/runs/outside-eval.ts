@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { EvalArgs } from '../contracts/api.ts';
-import { EngineError } from '../contracts/errors.ts';
-import type { RunMetrics } from '../contracts/runs.ts';
+import type { EvalArgs } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { RunMetrics } from '../../common/contracts/runs.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { EXTERNAL_PREFIX, externalFolder, outsideListScorer, readOutsideLists } from '../eval/outside-lists.ts';
 import { writePerUserCsv } from '../eval/report.ts';

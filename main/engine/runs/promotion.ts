@@ -1,4 +1,4 @@
-import type { RunManifest } from '../contracts/runs.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import { latestRunId, listRunIds, readManifest } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunManifest } from '../contracts/runs.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import { markThreadEnded, ownerAlive } from '../common/process-owner.ts';
 import { removeAbandonedImports } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';

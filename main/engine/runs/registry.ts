@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, toErrorData } from '../contracts/errors.ts';
-import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../contracts/runs.ts';
+import { EngineError, toErrorData } from '../../common/contracts/errors.ts';
+import type { RunDetail, RunManifest, RunMetrics, RunSummary } from '../../common/contracts/runs.ts';
 import { currentOwner } from '../common/process-owner.ts';
 import { readClassifierDetail } from './classifier-detail.ts';
 import type { WorkspacePaths } from './workspace.ts';

@@ -1,5 +1,5 @@
-import { EngineError } from '../contracts/errors.ts';
-import type { RunManifest } from '../contracts/runs.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import type { Db } from '../store/db.ts';
 import { listDatasets } from '../store/datasets.ts';
 

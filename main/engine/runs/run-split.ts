@@ -1,5 +1,5 @@
-import { EngineError } from '../contracts/errors.ts';
-import type { RunManifest } from '../contracts/runs.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import { configSchema, type TrainyardConfig } from '../config/schema.ts';
 import type { InteractionTable } from '../data/types.ts';
 import type { Split } from '../eval/split.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../contracts/errors.ts';
-import type { RunManifest } from '../contracts/runs.ts';
+import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
+import type { RunManifest } from '../../common/contracts/runs.ts';
 import { csrFromCoo } from '../data/csr.ts';
 import type { Csr } from '../data/types.ts';
 import type { Db } from '../store/db.ts';

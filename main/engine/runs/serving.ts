@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EngineError, toErrorData } from '../contracts/errors.ts';
+import { EngineError, toErrorData } from '../../common/contracts/errors.ts';
 import { configSchema } from '../config/schema.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als.ts';
 import { createEaseScorer, loadEase } from '../recsys/ease.ts';

@@ -1,8 +1,8 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetProfile, TrainArgs, TrainResult } from '../contracts/api.ts';
-import { EngineError, throwIfCancelled, toErrorData } from '../contracts/errors.ts';
-import type { RunManifest, RunTuning, StageRecord } from '../contracts/runs.ts';
+import type { DatasetProfile, TrainArgs, TrainResult } from '../../common/contracts/api.ts';
+import { EngineError, throwIfCancelled, toErrorData } from '../../common/contracts/errors.ts';
+import type { RunManifest, RunTuning, StageRecord } from '../../common/contracts/runs.ts';
 import { resolveConfig } from '../config/load.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import { parseTimestamp } from '../data/columns.ts';

@@ -1,5 +1,5 @@
-import type { DatasetUser } from '../contracts/api.ts';
-import { EngineError } from '../contracts/errors.ts';
+import type { DatasetUser } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { Db } from './db.ts';
 
 export interface UserQuery {

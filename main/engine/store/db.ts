@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import { basename } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
 

@@ -16,7 +16,7 @@
  *              entry_point:i32 max_level:i32 efConstruction:i32 efSearch:i32 upper_beam:i32 <storage>
  *   IVFFlat  = "IwFl" header nlist:u64 nprobe:u64 <quantizer> <direct map> <inverted lists>
  */
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 const HEADER_BYTES = 37;
 /** faiss::MetricType: METRIC_INNER_PRODUCT = 0, METRIC_L2 = 1 */

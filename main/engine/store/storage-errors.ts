@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 /** Below this much free space a write error ("disk I/O error" included) is reported as a full disk. */
 const NEARLY_FULL_BYTES = 64 << 20;

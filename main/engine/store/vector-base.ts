@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import type { SearchFilter, VectorHit, VectorRow, VectorStore, VectorStoreKind, VectorStoreSettings } from './vector-store.ts';
 

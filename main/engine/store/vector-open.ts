@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { VecVectorStore } from './vector-vec.ts';
 import { DEFAULT_VSS_FACTORY, MAX_SHARDS } from './vector-store.ts';
 import type { VectorStore, VectorStoreOptions } from './vector-store.ts';

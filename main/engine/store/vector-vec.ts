@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVec } from '../../../native/extensions.ts';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';
 import { DEFAULT_BATCH_ROWS, DEFAULT_CATEGORY_COLUMNS } from './vector-store.ts';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { ExtensionLoadError, loadVss } from '../../../native/extensions.ts';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { appendToFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';
 import type { HnswSearchParameters } from './faiss-index-blob.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
-import type { ClassifierCandidate } from '../contracts/runs.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { ClassifierCandidate } from '../../common/contracts/runs.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import { silentContext, type TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadNpy } from '../common/arrays.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { EngineError, clipText } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../../common/contracts/errors.ts';
 import { columnList } from '../data/columns.ts';
 import { decodeUtf8Text } from '../data/decode.ts';
 import { checkRegularFile } from '../data/input-file.ts';

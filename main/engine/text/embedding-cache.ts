@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';

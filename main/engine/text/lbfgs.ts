@@ -1,4 +1,4 @@
-import { throwIfCancelled } from '../contracts/errors.ts';
+import { throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 
 /** f(x) and its gradient written into `grad`. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadNpy, saveNpy } from '../common/arrays.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../contracts/errors.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
 
 export const CLASSIFIER_MODELS = ['auto', 'linear', 'fasttext', 'encoder'] as const;
 export type ClassifierModel = (typeof CLASSIFIER_MODELS)[number];

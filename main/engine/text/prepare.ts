@@ -1,4 +1,4 @@
-import { EngineError, clipText } from '../contracts/errors.ts';
+import { EngineError, clipText } from '../../common/contracts/errors.ts';
 import { augmentRows } from './augment.ts';
 import { cleanText } from './clean.ts';
 import { classBalance, describe, readLabelledFile, type ClassCount, type LabelledText, type Stats } from './dataset.ts';

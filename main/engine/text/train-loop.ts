@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint, type EpochRecord, type LoopState } from './checkpoint.ts';
 import { ADAM_DEFAULTS, AdamW, gradientNorm, gradientsFor, learningRate, resetGradients, type Grad, type Param } from './optimizer.ts';

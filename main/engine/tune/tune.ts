@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, throwIfCancelled } from '../contracts/errors.ts';
+import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { StageName, TrainyardConfig } from '../config/schema.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split, type TrainEvents } from '../eval/split.ts';

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import { instantiateAlsKernel, type AlsKernel } from '../recsys/als-kernel.ts';
 import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als-pool.ts';
 

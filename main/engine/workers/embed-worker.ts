@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../embed/factory.ts';
 import type { EmbeddingProvider, QueryWords } from '../embed/provider.ts';
 import type { FromEmbedWorker, ToEmbedWorker } from '../embed/worker-protocol.ts';

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import { neighbourRows, type Cooccurrence, type ItemKnnSettings } from '../recsys/itemknn-rows.ts';
 import type { ItemKnnWorkerReply, ItemKnnWorkerRequest } from '../recsys/itemknn-train.ts';
 

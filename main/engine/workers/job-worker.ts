@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ClassifyTrainArgs, GenerateArgs, ImportArgs, TrainArgs } from '../contracts/api.ts';
+import type { ClassifyTrainArgs, GenerateArgs, ImportArgs, TrainArgs } from '../../common/contracts/api.ts';
 import { generateSample } from '../data/generate.ts';
 import { serveJobs } from '../jobs/worker-host.ts';
 import { classifierTrainer } from '../runs/classifier-embedding.ts';

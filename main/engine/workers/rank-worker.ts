@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import type { RankWorkerReply, RankWorkerRequest } from '../eval/rank-protocol.ts';
 import { BatchRanker } from '../eval/ranker.ts';
 

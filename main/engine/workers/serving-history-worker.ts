@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorData } from '../contracts/errors.ts';
+import { toErrorData } from '../../common/contracts/errors.ts';
 import { readServingHistory, type ServingHistoryReply, type ServingHistoryRequest } from '../runs/serving-history.ts';
 import { openWorkspaceDb } from '../store/db.ts';
 

@@ -1,4 +1,4 @@
-import type { FilePreview, PreviewKind } from '../../../main/engine/contracts/api.ts';
+import type { FilePreview, PreviewKind } from '../../../main/common/contracts/api.ts';
 
 /** Canonical fields per file kind, and which of them the importer cannot do without. */
 export const FIELDS: Record<PreviewKind, { field: string; label: string; required: boolean }[]> = {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { OutsideListReport, RunMetrics } from '../../../main/engine/contracts/runs.ts';
+import type { OutsideListReport, RunMetrics } from '../../../main/common/contracts/runs.ts';
 import { useCall } from '../../api/context.tsx';
 import { FilePicker } from '../../components/FilePicker.tsx';
 import { formatNumber } from '../../components/format.ts';

@@ -1,4 +1,4 @@
-import type { RunManifest } from '../../../main/engine/contracts/runs.ts';
+import type { RunManifest } from '../../../main/common/contracts/runs.ts';
 import { formatNumber } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
 

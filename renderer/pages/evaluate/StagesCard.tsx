@@ -1,4 +1,4 @@
-import type { StageRecord } from '../../../main/engine/contracts/runs.ts';
+import type { StageRecord } from '../../../main/common/contracts/runs.ts';
 import { formatSeconds } from '../../components/format.ts';
 import { Card, StatusBadge } from '../../components/ui.tsx';
 import { effectiveEntries, fallbackNotes } from './stage-effective.ts';

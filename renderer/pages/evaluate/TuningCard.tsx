@@ -1,5 +1,5 @@
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RunTuning } from '../../../main/engine/contracts/runs.ts';
+import type { RunTuning } from '../../../main/common/contracts/runs.ts';
 import { ChartFrame, axisProps, tooltipProps } from '../../charts/ChartFrame.tsx';
 import { formatMetric, formatSeconds } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';

@@ -1,4 +1,4 @@
-import type { RunMetrics } from '../../../main/engine/contracts/runs.ts';
+import type { RunMetrics } from '../../../main/common/contracts/runs.ts';
 
 /** Several runs' metrics as one, models named "<model> · <label>", over the K values they share. */
 export function mergeRunMetrics(runs: { label: string; metrics: RunMetrics }[]): RunMetrics {

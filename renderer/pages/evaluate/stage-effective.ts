@@ -1,4 +1,4 @@
-import type { StageRecord } from '../../../main/engine/contracts/runs.ts';
+import type { StageRecord } from '../../../main/common/contracts/runs.ts';
 
 export interface EffectiveEntry {
   /** dotted path into the stage's `effective` record, e.g. "store.factory" */

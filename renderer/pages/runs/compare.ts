@@ -1,4 +1,4 @@
-import type { ModelMetrics, RunManifest, RunSummary } from '../../../main/engine/contracts/runs.ts';
+import type { ModelMetrics, RunManifest, RunSummary } from '../../../main/common/contracts/runs.ts';
 import type { BarGroup } from '../../charts/MetricCharts.tsx';
 
 /** Flattens nested params to dotted keys: { als: { factors: 64 } } → { "als.factors": "64" }. */

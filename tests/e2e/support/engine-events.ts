@@ -1,6 +1,6 @@
-import type { EngineEvents } from '../../../main/engine/contracts/api.ts';
-import type { JobInfo } from '../../../main/engine/contracts/jobs.ts';
-import type { ServedEngine } from '../../../main/server/served-engine.ts';
+import type { EngineEvents } from '../../../main/common/contracts/api.ts';
+import type { JobInfo } from '../../../main/common/contracts/jobs.ts';
+import type { ServedEngine } from '../../../main/hosts/served-engine.ts';
 
 /** Resolves with the first event payload that matches. */
 export function nextEvent<E extends keyof EngineEvents>(

@@ -1,4 +1,4 @@
-import type { EngineApi, EngineRequest } from '../engine/contracts/api.ts';
+import type { EngineApi, EngineRequest } from '../common/contracts/api.ts';
 import type { Engine } from '../engine/index.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { EngineErrorData } from '../engine/contracts/errors.ts';
+import type { EngineErrorData } from '../common/contracts/errors.ts';
 
 /** Absolute paths in text: file URLs, POSIX paths (not the tail of a URL or a relative path), Windows drive paths. */
 const ABSOLUTE_PATH = /file:\/\/[^\s'"`,;()<>]+|(?<![\w.:/~\\-])\/[^\s'"`,;:()<>]+|(?<![\w])[A-Za-z]:\\[^\s'"`,;()<>]+/g;
