@@ -10,7 +10,7 @@ const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_thr
  * never one above; what is not listed (jobs/, workers/, requests.ts, index.ts, …) is the top layer.
  * Below them all sits main/common/ (contracts and IPC channel names), shared by every process.
  */
-const ENGINE_LAYERS = [['common'], ['config', 'data', 'store', 'embed'], ['eval', 'recsys', 'text'], ['tune'], ['runs']];
+const ENGINE_LAYERS = [['common'], ['config', 'data', 'store', 'embed'], ['eval', 'recsys', 'classify'], ['tune'], ['runs']];
 const ENGINE_TOP = ['jobs', 'workers', 'requests.ts', 'request-args.ts', 'file-access.ts', 'events.ts', 'index.ts'];
 const HOSTS = ['cli', 'server', 'electron'];
 

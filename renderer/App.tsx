@@ -10,13 +10,7 @@ import { SandboxPage } from './pages/SandboxPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { TrainPage } from './pages/TrainPage.tsx';
 import { isFinished, JobsProvider, useJobs } from './state/jobs.tsx';
-import { useRoute, type Navigate } from './state/route.ts';
-
-export interface PageProps {
-  navigate: Navigate;
-  /** the route's parameter, e.g. a run id in #/evaluate/run_… */
-  param: string | undefined;
-}
+import { useRoute, type PageProps } from './state/route.ts';
 
 export const PAGES: { id: string; title: string; component: ComponentType<PageProps> }[] = [
   { id: 'data', title: 'Data', component: DataPage },

@@ -6,8 +6,8 @@ import { METRIC_DEFINITIONS } from './eval/metric-definitions.ts';
 import { readPerUserCsv } from './eval/per-user.ts';
 import type { Emit } from './events.ts';
 import type { JobRunner } from './jobs/runner.ts';
-import { similarItems } from './recsys/als.ts';
-import { itemNeighbours } from './recsys/itemknn.ts';
+import { similarItems } from './recsys/als/als.ts';
+import { itemNeighbours } from './recsys/itemknn/itemknn.ts';
 import { recommendFor, itemLabels, type ServingRun } from './recsys/recommend.ts';
 import type { SemanticIndex } from './recsys/semantic.ts';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import {
   showRun,
   summarizeRun,
 } from './runs/registry.ts';
-import type { LoadedClassifier } from './text/classify.ts';
+import type { LoadedClassifier } from './classify/classify.ts';
 import { LeaseCache } from './runs/lease-cache.ts';
 import { newestRunServing } from './runs/promotion.ts';
 import { runDatasetId } from './runs/run-dataset.ts';

@@ -1,6 +1,6 @@
 // AssemblyScript: the O(n³) loops of EASE's dense solve, in float64 with SIMD (two lanes).
 // Works on raw pointers into one memory the host lays out: `a` is an n × n row-major float64
-// matrix; the host runs the steps in order (recsys/ease-solve.ts) and owns progress and cancellation.
+// matrix; the host runs the steps in order (recsys/ease/ease-solve.ts) and owns progress and cancellation.
 // Every long loop is a dot product of contiguous rows, four at a time against one row, over
 // column chunks short enough that the four rows stay in the first-level cache.
 

@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import type { ClassifyPrediction, ClassifyTrainArgs, TrainResult } from '../../main/common/contracts/api.ts';
 import type { ClassifierCandidate } from '../../main/common/contracts/runs.ts';
-import type { PageProps } from '../App.tsx';
+import type { PageProps } from '../state/route.ts';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ConfidenceChart, ConfusionHeatmap } from '../charts/ClassifierCharts.tsx';
 import { formatMetric } from '../components/format.ts';
 import { FilePicker } from '../components/FilePicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
-import { JobProgressView } from './TrainPage.tsx';
+import { JobProgressView } from '../components/JobProgressView.tsx';
 
 export function ClassifierPage({ param, navigate }: PageProps) {
   const runs = useRequest('runs.list', undefined);

@@ -1,7 +1,7 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
 import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/common/contracts/api.ts';
 import type { JobInfo } from '../../main/common/contracts/jobs.ts';
-import type { PageProps } from '../App.tsx';
+import type { PageProps } from '../state/route.ts';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ActivityChart, DistributionChart, PopularityChart, RatingsChart } from '../charts/DataCharts.tsx';
 import { FilePicker, useFileUse } from '../components/FilePicker.tsx';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { RunMetrics } from '../../main/common/contracts/runs.ts';
-import type { PageProps } from '../App.tsx';
+import type { PageProps } from '../state/route.ts';
 import { useCall, useRequest } from '../api/context.tsx';
 import { MetricBarsChart, MetricCurveChart, type BarGroup } from '../charts/MetricCharts.tsx';
 import { formatMetric, formatNumber } from '../components/format.ts';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { RunSummary } from '../../main/common/contracts/runs.ts';
-import type { PageProps } from '../App.tsx';
+import type { PageProps } from '../state/route.ts';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { MetricBarsChart } from '../charts/MetricCharts.tsx';
 import { durationSeconds, formatDate, formatMetric, formatNumber, formatSeconds } from '../components/format.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SecretName, SecretStatus, SecretStore } from '../../main/common/contracts/bridge.ts';
-import type { PageProps } from '../App.tsx';
+import type { PageProps } from '../state/route.ts';
 import { useApi, useRequest } from '../api/context.tsx';
 import { Card, ErrorBanner, PageHeader, Stat } from '../components/ui.tsx';
 import { useSettings, type Settings } from '../state/settings.ts';

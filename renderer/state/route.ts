@@ -25,3 +25,10 @@ export function useRoute(fallback: string): [Route, Navigate] {
   }, []);
   return [route, navigate];
 }
+
+/** What every page receives from the app shell. */
+export interface PageProps {
+  navigate: Navigate;
+  /** the route's parameter, e.g. a run id in #/evaluate/run_… */
+  param: string | undefined;
+}

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als.ts';
+import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als/als.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const { values } = parseArgs({

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
-import type { LabelledText } from '../../main/engine/text/dataset.ts';
+import { loadClassifier, trainClassifier } from '../../main/engine/classify/classify.ts';
+import type { LabelledText } from '../../main/engine/classify/dataset.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const { values } = parseArgs({

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { trainEase } from '../../main/engine/recsys/ease.ts';
+import { trainEase } from '../../main/engine/recsys/ease/ease.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 import { loadFloat32, saveNpy } from '../../main/engine/common/arrays.ts';
 

@@ -12,7 +12,7 @@ import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { evaluate, evaluateInParallel } from '../../main/engine/eval/evaluate.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
+import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als/als.ts';
 import type { Scorer } from '../../main/engine/recsys/scorer.ts';
 import { buildUserProfiles, createSemanticScorer } from '../../main/engine/recsys/semantic.ts';
 

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
+import { knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn/itemknn.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-import { loadSpamAssassin } from '../../main/engine/text/spam-assassin.ts';
+import { loadSpamAssassin } from '../../main/engine/classify/spam-assassin.ts';
 
 /** SpamAssassin mail bodies (headers dropped), standing in for item descriptions. */
 export function mailBodies(): string[] {

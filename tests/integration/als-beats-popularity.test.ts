@@ -7,7 +7,7 @@ import { readInteractions } from '../../main/engine/data/read-interactions.ts';
 import { evaluate } from '../../main/engine/eval/evaluate.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als.ts';
+import { ALS_DEFAULTS, createAlsScorer, trainAls } from '../../main/engine/recsys/als/als.ts';
 import { createPopularityScorer, fitCountPopularity } from '../../main/engine/recsys/popularity.ts';
 
 describe('quality on generated data (last-1 time split, full ranking)', () => {

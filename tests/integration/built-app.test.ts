@@ -15,7 +15,7 @@ import { bundleEntries, buildMain } from '../../main/build.ts';
  * unpacks lives in `resources/app.asar.unpacked` with a symlink in its place inside `app.asar` —
  * what Electron's asar support does, serving an unpacked entry's content from app.asar.unpacked.
  * Node runs with --preserve-symlinks (which worker threads inherit), so module paths stay inside
- * app.asar as they do in Electron, and the extension paths go through native/extensions.ts's
+ * app.asar as they do in Electron, and the extension paths go through main/engine/store/extensions.ts's
  * app.asar → app.asar.unpacked rewrite. Only a machine with the Electron binary runs the real
  * archive (tests/e2e/electron-app.spec.ts).
  */

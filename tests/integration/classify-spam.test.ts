@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
-import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { prepareData } from '../../main/engine/text/prepare.ts';
-import { loadSpamAssassin, SPAM_ASSASSIN } from '../../main/engine/text/spam-assassin.ts';
+import { loadClassifier, trainClassifier } from '../../main/engine/classify/classify.ts';
+import { parseClassifyParams } from '../../main/engine/classify/params.ts';
+import { prepareData } from '../../main/engine/classify/prepare.ts';
+import { loadSpamAssassin, SPAM_ASSASSIN } from '../../main/engine/classify/spam-assassin.ts';
 import { tfidfLogisticRegression } from '../fixtures/text/tfidf-reference.ts';
 
 const PARAMS = { split: { test: 0.2, validation: 0.1 }, train: { epochs: 4 } };

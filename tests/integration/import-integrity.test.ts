@@ -11,7 +11,7 @@ import { createEngine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { deleteDataset, importDataset } from '../../main/engine/store/datasets.ts';
 import { loadMigrations, migrate, openWorkspaceDb } from '../../main/engine/store/db.ts';
-import { readLabelledFile } from '../../main/engine/text/dataset.ts';
+import { readLabelledFile } from '../../main/engine/classify/dataset.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-import-integrity-'));
 const sample = join(dir, 'sample');

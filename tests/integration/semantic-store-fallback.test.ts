@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ExtensionLoadError } from '../../native/extensions.ts';
-import type * as ExtensionsModule from '../../native/extensions.ts';
+import { ExtensionLoadError } from '../../main/engine/store/extensions.ts';
+import type * as ExtensionsModule from '../../main/engine/store/extensions.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import type { ItemCatalog } from '../../main/engine/data/types.ts';
 
 // sqlite-vss as on a Linux machine without libblas: loading the extension fails
-vi.mock('../../native/extensions.ts', async (importOriginal) => ({
+vi.mock('../../main/engine/store/extensions.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof ExtensionsModule>()),
   loadVss: () => {
     throw new ExtensionLoadError(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alsKernelModule, f32View, i32View, instantiateAlsKernel, MemoryPlan, solveScratchBytes } from '../../main/engine/recsys/als-kernel.ts';
-import { createAlsScorer, type AlsModel } from '../../main/engine/recsys/als.ts';
+import { alsKernelModule, f32View, i32View, instantiateAlsKernel, MemoryPlan, solveScratchBytes } from '../../main/engine/recsys/als/als-kernel.ts';
+import { createAlsScorer, type AlsModel } from '../../main/engine/recsys/als/als.ts';
 import { denseSolve } from '../fixtures/als/dense-solve.ts';
 
 function rng(seed: number): () => number {

@@ -17,7 +17,7 @@ import {
   trainAls,
   type AlsModel,
   type AlsParams,
-} from '../../main/engine/recsys/als.ts';
+} from '../../main/engine/recsys/als/als.ts';
 import { denseSolve } from '../fixtures/als/dense-solve.ts';
 
 function rng(seed: number): () => number {

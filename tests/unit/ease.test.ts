@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { checkEaseFits, createEaseScorer, estimateEase, explainEase, loadEase, saveEase, trainEase } from '../../main/engine/recsys/ease.ts';
-import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
+import { checkEaseFits, createEaseScorer, estimateEase, explainEase, loadEase, saveEase, trainEase } from '../../main/engine/recsys/ease/ease.ts';
+import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn/itemknn.ts';
 
 function matrix(nItems: number, histories: number[][]): Csr {
   const rows = histories.flatMap((items, u) => items.map(() => u));

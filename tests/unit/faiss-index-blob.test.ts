@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadVss } from '../../native/extensions.ts';
+import { loadVss } from '../../main/engine/store/extensions.ts';
 import { decodeFlatIndex, encodeFlatIndex, withHnswParameters, withIvfProbes } from '../../main/engine/store/faiss-index-blob.ts';
 
 const DIMS = 6;

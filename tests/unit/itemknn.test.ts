@@ -14,7 +14,7 @@ import {
   trainItemKnn,
   type ItemKnnModel,
   type ItemKnnParams,
-} from '../../main/engine/recsys/itemknn.ts';
+} from '../../main/engine/recsys/itemknn/itemknn.ts';
 
 /** users × items from lists of items per user */
 function matrix(nItems: number, histories: number[][]): Csr {

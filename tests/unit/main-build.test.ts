@@ -8,13 +8,13 @@ const source = (path: string) => join(ROOT, path);
 
 describe('source-relative URLs in the main-process bundles (dist/main)', () => {
   it('point a worker entry at its bundle beside every other bundle', () => {
-    expect(bundledUrl(source('main/engine/recsys/als-pool.ts'), '../workers/als-worker.ts')).toBe('./als-worker.js');
+    expect(bundledUrl(source('main/engine/recsys/als/als-pool.ts'), '../../workers/als-worker.ts')).toBe('./als-worker.js');
     expect(bundledUrl(source('main/engine/index.ts'), './workers/job-worker.ts')).toBe('./job-worker.js');
   });
 
   it('keep files outside main/ at their place from the app root, dynamic tails included', () => {
     expect(bundledUrl(source('main/engine/common/version.ts'), '../../../package.json')).toBe('../../package.json');
-    expect(bundledUrl(source('main/engine/recsys/als-kernel.ts'), '../../../native/build/${name}.wasm')).toBe('../../native/build/${name}.wasm');
+    expect(bundledUrl(source('main/engine/recsys/als/als-kernel.ts'), '../../../../native/build/${name}.wasm')).toBe('../../native/build/${name}.wasm');
     expect(bundledUrl(source('main/electron/main.ts'), '../../')).toBe('../../');
   });
 

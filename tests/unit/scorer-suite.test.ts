@@ -1,9 +1,9 @@
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als.ts';
-import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease.ts';
-import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn.ts';
+import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als/als.ts';
+import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease/ease.ts';
+import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn/itemknn.ts';
 import { createBlendScorer } from '../../main/engine/recsys/blend.ts';
 import { createPopularityScorer, fitBayesPopularity, fitCountPopularity } from '../../main/engine/recsys/popularity.ts';
 import type { Scorer } from '../../main/engine/recsys/scorer.ts';

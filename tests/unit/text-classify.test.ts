@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingProvider } from '../../main/engine/embed/provider.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { crossValidate, loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
-import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { hashToken, tokenize } from '../../main/engine/text/tokenize.ts';
+import { crossValidate, loadClassifier, trainClassifier } from '../../main/engine/classify/classify.ts';
+import { parseClassifyParams } from '../../main/engine/classify/params.ts';
+import { hashToken, tokenize } from '../../main/engine/classify/tokenize.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `ty-clf-${name}-`));

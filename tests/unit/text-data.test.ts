@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
-import { augmentRows, augmentText } from '../../main/engine/text/augment.ts';
-import { cleanText, DEFAULT_CLEAN } from '../../main/engine/text/clean.ts';
-import { classBalance, describe as stats, MAX_COLUMNS, MAX_RECORD_CHARS, readLabelledFile } from '../../main/engine/text/dataset.ts';
-import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { checkFolds, loadRows, prepareData } from '../../main/engine/text/prepare.ts';
+import { augmentRows, augmentText } from '../../main/engine/classify/augment.ts';
+import { cleanText, DEFAULT_CLEAN } from '../../main/engine/classify/clean.ts';
+import { classBalance, describe as stats, MAX_COLUMNS, MAX_RECORD_CHARS, readLabelledFile } from '../../main/engine/classify/dataset.ts';
+import { parseClassifyParams } from '../../main/engine/classify/params.ts';
+import { checkFolds, loadRows, prepareData } from '../../main/engine/classify/prepare.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
-import { stratifiedKFold, stratifiedSplit } from '../../main/engine/text/split.ts';
-import { featureBuckets, tokenize } from '../../main/engine/text/tokenize.ts';
+import { stratifiedKFold, stratifiedSplit } from '../../main/engine/classify/split.ts';
+import { featureBuckets, tokenize } from '../../main/engine/classify/tokenize.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'text');
 

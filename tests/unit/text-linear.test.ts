@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { loadClassifier, trainClassifier } from '../../main/engine/text/classify.ts';
-import { parseClassifyParams } from '../../main/engine/text/params.ts';
-import { prepareData } from '../../main/engine/text/prepare.ts';
-import { minimizeLbfgs } from '../../main/engine/text/lbfgs.ts';
-import { chooseC, compactRows, fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/text/linear.ts';
-import { TfidfVectorizer, type CsrMatrix } from '../../main/engine/text/tfidf.ts';
+import { loadClassifier, trainClassifier } from '../../main/engine/classify/classify.ts';
+import { parseClassifyParams } from '../../main/engine/classify/params.ts';
+import { prepareData } from '../../main/engine/classify/prepare.ts';
+import { minimizeLbfgs } from '../../main/engine/classify/lbfgs.ts';
+import { chooseC, compactRows, fitLinear, parameterCount, softmaxLossAndGrad, softmaxPredict, type SoftmaxProblem } from '../../main/engine/classify/linear.ts';
+import { TfidfVectorizer, type CsrMatrix } from '../../main/engine/classify/tfidf.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
 /** A CSR matrix from dense rows (zeros left out). */

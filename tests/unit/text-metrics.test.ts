@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibration, delta, evaluate, meanAndSpread } from '../../main/engine/text/metrics.ts';
+import { calibration, delta, evaluate, meanAndSpread } from '../../main/engine/classify/metrics.ts';
 
 // 3 classes, 6 texts; confidences chosen away from the 1/15 bin edges.
 const labels = ['a', 'b', 'c'];

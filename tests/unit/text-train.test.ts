@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { silentContext, type ProgressUpdate, type TaskContext } from '../../main/engine/common/task-context.ts';
-import { listCheckpoints } from '../../main/engine/text/checkpoint.ts';
-import { trainClassifier, type TrainClassifierOptions } from '../../main/engine/text/classify.ts';
-import { AdamW, gradientNorm, gradientsFor, learningRate, type Param } from '../../main/engine/text/optimizer.ts';
+import { listCheckpoints } from '../../main/engine/classify/checkpoint.ts';
+import { trainClassifier, type TrainClassifierOptions } from '../../main/engine/classify/classify.ts';
+import { AdamW, gradientNorm, gradientsFor, learningRate, type Param } from '../../main/engine/classify/optimizer.ts';
 import { topicTexts } from '../fixtures/text/synthetic.ts';
 
 const data = topicTexts(600);

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readlinkSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { unpackedPath } from '../../native/extensions.ts';
+import { unpackedPath } from '../../main/engine/store/extensions.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import type { ProgressUpdate, TaskContext } from '../../main/engine/common/task-context.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';

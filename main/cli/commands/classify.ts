@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ClassifierCandidate } from '../../common/contracts/runs.ts';
 import type { ClassifyRunResult } from '../../engine/runs/classify-run.ts';
-import { CLASSIFIER_MODELS } from '../../engine/text/params.ts';
+import { CLASSIFIER_MODELS } from '../../engine/classify/params.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { collect, parseWholeNumber } from './parse.ts';

@@ -13,7 +13,7 @@ const splitMethod = z.string().regex(/^(last1|lastpct:0?\.\d*[1-9]\d*)$/, 'expec
  * runs/run-split.ts), so a bound may rise but never fall below what a finished run used.
  */
 export const LIMITS = {
-  /** the ALS kernel's limit (recsys/als-train.ts) */
+  /** the ALS kernel's limit (recsys/als/als-train.ts) */
   threads: 64,
   factors: 1024,
   iterations: 1000,

@@ -2,10 +2,10 @@ import type { RecommendArgs, RecommendedItem, RecommendMode, RecommendResult } f
 import { EngineError } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
-import { explainAls, type AlsModel } from './als.ts';
+import { explainAls, type AlsModel } from './als/als.ts';
 import { createBlendScorer } from './blend.ts';
-import { explainEase, type EaseModel } from './ease.ts';
-import { explainItemKnn, type ItemKnnModel } from './itemknn.ts';
+import { explainEase, type EaseModel } from './ease/ease.ts';
+import { explainItemKnn, type ItemKnnModel } from './itemknn/itemknn.ts';
 import type { Scorer } from './scorer.ts';
 import { createSemanticScorer, type SemanticIndex } from './semantic.ts';
 

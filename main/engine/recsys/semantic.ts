@@ -15,7 +15,7 @@ import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
 import { createVectorStore, openVectorStore } from '../store/vector-open.ts';
 import { DEFAULT_VSS_FACTORY, defaultVectorStoreKind } from '../store/vector-store.ts';
 import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStoreSettings } from '../store/vector-store.ts';
-import { createAlsScorer } from './als-score.ts';
+import { createAlsScorer } from './als/als-score.ts';
 import type { Scorer } from './scorer.ts';
 
 export const DEFAULT_TEMPLATE = '{title}. {description}';

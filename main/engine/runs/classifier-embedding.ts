@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState, type EmbeddingConfig } from '../embed/factory.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../common/task-context.ts';
-import { crossValidate, loadClassifier, trainClassifier, type EncoderCandidate, type LoadedClassifier } from '../text/classify.ts';
+import { crossValidate, loadClassifier, trainClassifier, type EncoderCandidate, type LoadedClassifier } from '../classify/classify.ts';
 import type { ClassifierJob, ClassifierTrainer } from './classify-run.ts';
 
 const EMBEDDING_DIR = 'embedding';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ExtensionLoadError, loadVec } from '../../../native/extensions.ts';
+import { ExtensionLoadError, loadVec } from './extensions.ts';
 import { EngineError } from '../../common/contracts/errors.ts';
 import { createSchema, readMeta, SqliteVectorStore, toBlob } from './vector-base.ts';
 import type { Db, Neighbour } from './vector-base.ts';

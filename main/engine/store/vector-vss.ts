@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ExtensionLoadError, loadVss } from '../../../native/extensions.ts';
+import { ExtensionLoadError, loadVss } from './extensions.ts';
 import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { appendToFlatIndex, withHnswParameters, withIvfProbes } from './faiss-index-blob.ts';

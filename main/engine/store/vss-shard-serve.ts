@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { loadVss } from '../../../native/extensions.ts';
+import { loadVss } from './extensions.ts';
 import {
   argsOffset,
   BLOCK_INTS,

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../../common/contracts/errors.ts';
-import { instantiateAlsKernel, type AlsKernel } from '../recsys/als-kernel.ts';
-import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als-pool.ts';
+import { instantiateAlsKernel, type AlsKernel } from '../recsys/als/als-kernel.ts';
+import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als/als-pool.ts';
 
 /**
  * Runs batches of kernel calls (ALS or EASE: whichever module it was sent), or its share of a queue of ALS

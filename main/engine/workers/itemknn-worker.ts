@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorData } from '../../common/contracts/errors.ts';
-import { neighbourRows, type Cooccurrence, type ItemKnnSettings } from '../recsys/itemknn-rows.ts';
-import type { ItemKnnWorkerReply, ItemKnnWorkerRequest } from '../recsys/itemknn-train.ts';
+import { neighbourRows, type Cooccurrence, type ItemKnnSettings } from '../recsys/itemknn/itemknn-rows.ts';
+import type { ItemKnnWorkerReply, ItemKnnWorkerRequest } from '../recsys/itemknn/itemknn-train.ts';
 
 /** Computes ItemKNN neighbour rows for the item ranges it is sent, on the interactions it was started with. */
 const { data, settings } = workerData as { data: Cooccurrence; settings: ItemKnnSettings };

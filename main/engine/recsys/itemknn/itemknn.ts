@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../../common/contracts/errors.ts';
-import type { Csr } from '../data/types.ts';
-import { loadNpy, saveNpy } from '../common/arrays.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
+import type { Csr } from '../../data/types.ts';
+import { loadNpy, saveNpy } from '../../common/arrays.ts';
 import type { ItemKnnSettings } from './itemknn-rows.ts';
 import type { ItemKnnModel } from './itemknn-train.ts';
-import type { Scorer } from './scorer.ts';
+import type { Scorer } from '../scorer.ts';
 
 /**
  * Item-based nearest neighbours on binary implicit feedback: cosine or asymmetric cosine (Aiolli 2013)

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../../common/contracts/errors.ts';
-import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../common/task-context.ts';
-import { loadFloat32, saveNpy } from '../common/arrays.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
+import type { Csr } from '../../data/types.ts';
+import type { TaskContext } from '../../common/task-context.ts';
+import { loadFloat32, saveNpy } from '../../common/arrays.ts';
 import { easeKernelBytes, solveEase } from './ease-solve.ts';
-import type { Scorer } from './scorer.ts';
+import type { Scorer } from '../scorer.ts';
 
 /**
  * EASE (Steck, WWW 2019): an item × item weight matrix B with zero diagonal, in closed form

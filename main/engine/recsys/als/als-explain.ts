@@ -1,4 +1,4 @@
-import { EngineError } from '../../common/contracts/errors.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
 import type { AlsModel, AlsParams } from './als.ts';
 
 /** Item-to-item similarity and per-history-item explanations of ALS scores (single queries, plain JS). */

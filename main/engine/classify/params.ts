@@ -129,6 +129,6 @@ export function parseClassifyParams(input: unknown): ClassifyParams {
   throw new EngineError('invalid-input', `classifier parameter ${field || '(root)'}: ${issue.message}`, {
     field,
     issues: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
-    hint: 'see the defaults in main/engine/text/params.ts',
+    hint: 'see the defaults in main/engine/classify/params.ts',
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EngineError } from '../../common/contracts/errors.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
 
 /**
  * Loading and memory layout for the ALS WebAssembly kernel (native/als/kernel.ts, built to
@@ -57,7 +57,7 @@ const compiled = new Map<string, WasmModule>();
 export function kernelModule(name: 'als' | 'ease'): WasmModule {
   let module = compiled.get(name);
   if (!module) {
-    const path = fileURLToPath(new URL(`../../../native/build/${name}.wasm`, import.meta.url));
+    const path = fileURLToPath(new URL(`../../../../native/build/${name}.wasm`, import.meta.url));
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EngineError, throwIfCancelled, type EngineErrorData } from '../../common/contracts/errors.ts';
-import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../common/task-context.ts';
+import { EngineError, throwIfCancelled, type EngineErrorData } from '../../../common/contracts/errors.ts';
+import type { Csr } from '../../data/types.ts';
+import type { TaskContext } from '../../common/task-context.ts';
 import { neighbourRows, type Cooccurrence, type ItemKnnSettings, type NeighbourRows } from './itemknn-rows.ts';
 
 /**
@@ -136,7 +136,7 @@ async function runInWorkers(
 ): Promise<void> {
   const workers = Array.from(
     { length: threads },
-    () => new Worker(new URL('../workers/itemknn-worker.ts', import.meta.url), { workerData: { data, settings } }),
+    () => new Worker(new URL('../../workers/itemknn-worker.ts', import.meta.url), { workerData: { data, settings } }),
   );
   try {
     await Promise.all(

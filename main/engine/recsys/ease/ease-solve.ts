@@ -1,9 +1,9 @@
-import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
-import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../common/task-context.ts';
+import { EngineError, throwIfCancelled } from '../../../common/contracts/errors.ts';
+import type { Csr } from '../../data/types.ts';
+import type { TaskContext } from '../../common/task-context.ts';
 import { availableParallelism } from 'node:os';
-import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from './als-kernel.ts';
-import { AlsWorkerPool, type KernelCall } from './als-pool.ts';
+import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from '../als/als-kernel.ts';
+import { AlsWorkerPool, type KernelCall } from '../als/als-pool.ts';
 
 /**
  * EASE's dense solve in float64, in place in one n × n row-major matrix inside the WASM memory of

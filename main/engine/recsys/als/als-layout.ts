@@ -1,4 +1,4 @@
-import type { Csr } from '../data/types.ts';
+import type { Csr } from '../../data/types.ts';
 import type { AlsParams } from './als.ts';
 import { f32View, i32View, solveScratchBytes, type MemoryPlan, type WasmMemory } from './als-kernel.ts';
 

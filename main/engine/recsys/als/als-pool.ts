@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
+import { EngineError, type EngineErrorData } from '../../../common/contracts/errors.ts';
 import type { AlsWasmModule, WasmMemory } from './als-kernel.ts';
 
 export interface KernelCall {
@@ -41,7 +41,7 @@ export class AlsWorkerPool {
     this.workers = [];
     this.pending = new Array<Pending | undefined>(count).fill(undefined);
     for (let t = 0; t < count; t++) {
-      const worker = new Worker(new URL('../workers/als-worker.ts', import.meta.url));
+      const worker = new Worker(new URL('../../workers/als-worker.ts', import.meta.url));
       worker.on('message', (reply: AlsWorkerReply) => this.settle(t, reply));
       worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `ALS worker ${t} crashed: ${err.message}`)));
       worker.on('exit', (code) => {

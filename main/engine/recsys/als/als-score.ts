@@ -1,4 +1,4 @@
-import { EngineError } from '../../common/contracts/errors.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
 import type { AlsModel } from './als.ts';
 import { alsKernelModule, f32View, instantiateAlsKernel, MemoryPlan, paddedFactors } from './als-kernel.ts';
 

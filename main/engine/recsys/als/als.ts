@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../../common/contracts/errors.ts';
-import { loadFloat32, saveNpy } from '../common/arrays.ts';
-import { configSchema } from '../config/schema.ts';
+import { EngineError } from '../../../common/contracts/errors.ts';
+import { loadFloat32, saveNpy } from '../../common/arrays.ts';
+import { configSchema } from '../../config/schema.ts';
 
 /** Implicit-feedback ALS: training, persistence, scoring, similar items and explanations. */
 

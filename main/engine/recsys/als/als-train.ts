@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
-import type { Csr } from '../data/types.ts';
-import type { TaskContext } from '../common/task-context.ts';
-import { normalStream } from '../common/random.ts';
+import { EngineError, throwIfCancelled } from '../../../common/contracts/errors.ts';
+import type { Csr } from '../../data/types.ts';
+import type { TaskContext } from '../../common/task-context.ts';
+import { normalStream } from '../../common/random.ts';
 import type { AlsModel, AlsParams } from './als.ts';
 import { alsKernelModule, f32View, i32View, MemoryPlan, paddedFactors, type WasmMemory } from './als-kernel.ts';
 import { extractFactors, initFactors, maxDegree, partitionRows, planLayout, writeMatrices, type Layout, type Side } from './als-layout.ts';
