@@ -41,7 +41,7 @@ export function ConfusionHeatmap({ labels, matrix }: { labels: string[]; matrix:
   );
 }
 
-/** Predicted-class confidence of the test set: untrained baseline beside the trained model, right and wrong stacked. */
+/** Predicted-class confidence of the test set: the majority-class baseline beside the trained model, right and wrong stacked. */
 export function ConfidenceChart({ before, after }: { before: ConfidenceBin[]; after: ConfidenceBin[] }) {
   const data = after.map((b, i) => ({
     bin: `${b.lo.toFixed(1)}–${b.hi.toFixed(1)}`,
@@ -58,10 +58,10 @@ export function ConfidenceChart({ before, after }: { before: ConfidenceBin[]; af
         <YAxis {...axisProps} allowDecimals={false} label={yTitle('test texts')} />
         <Tooltip {...tooltipProps} />
         <Legend verticalAlign="top" />
-        <Bar dataKey="beforeCorrect" stackId="before" name="before: right" fill="var(--series-2)" isAnimationActive={false} />
-        <Bar dataKey="beforeWrong" stackId="before" name="before: wrong" fill="var(--series-5)" fillOpacity={0.5} isAnimationActive={false} />
-        <Bar dataKey="afterCorrect" stackId="after" name="after: right" fill="var(--series-1)" isAnimationActive={false} />
-        <Bar dataKey="afterWrong" stackId="after" name="after: wrong" fill="var(--series-5)" isAnimationActive={false} />
+        <Bar dataKey="beforeCorrect" stackId="before" name="baseline: right" fill="var(--series-2)" isAnimationActive={false} />
+        <Bar dataKey="beforeWrong" stackId="before" name="baseline: wrong" fill="var(--series-5)" fillOpacity={0.5} isAnimationActive={false} />
+        <Bar dataKey="afterCorrect" stackId="after" name="trained: right" fill="var(--series-1)" isAnimationActive={false} />
+        <Bar dataKey="afterWrong" stackId="after" name="trained: wrong" fill="var(--series-5)" isAnimationActive={false} />
       </BarChart>
     </ChartFrame>
   );

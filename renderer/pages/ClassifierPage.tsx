@@ -108,12 +108,16 @@ function ClassifierRun({ runId }: { runId: string }) {
   return (
     <div data-testid="classifier-run">
       {report.candidates && <WhyThisModel candidates={report.candidates} />}
-      <Card title="Metrics: untrained → trained">
+      <Card title="Metrics: majority-class baseline → trained">
+        <p className="small muted">
+          The baseline answers every text with the most frequent class of the training part (its share as the confidence): a model must beat it to be learning
+          anything.
+        </p>
         <table className="data" data-testid="classifier-metrics">
           <thead>
             <tr>
               <th>metric</th>
-              <th className="num">untrained</th>
+              <th className="num">majority class</th>
               <th className="num">trained</th>
             </tr>
           </thead>
@@ -132,7 +136,7 @@ function ClassifierRun({ runId }: { runId: string }) {
         <Card title="Confusion matrix">
           <ConfusionHeatmap labels={report.labels} matrix={report.confusion} />
         </Card>
-        <Card title="Confidence before → after training">
+        <Card title="Confidence: majority-class baseline → trained">
           <ConfidenceChart before={report.confidence.before} after={report.confidence.after} />
         </Card>
         {report.perClass.length > 0 && (

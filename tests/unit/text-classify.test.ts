@@ -42,7 +42,8 @@ describe('trainClassifier (fasttext) on synthetic topics', () => {
     expect(result.labels).toEqual(['food', 'sport', 'tech']);
     expect(result.metrics.accuracy).toBeGreaterThan(0.85);
     expect(result.metrics.accuracy).toBeGreaterThan(result.baseline.accuracy + 0.4);
-    expect(result.baseline.mean_confidence).toBeCloseTo(1 / 3, 6);
+    // the majority-class baseline: every text gets the training part's class shares
+    expect(result.baseline.accuracy).toBeLessThan(0.5);
     expect(result.metrics.mean_confidence).toBeGreaterThan(result.baseline.mean_confidence);
     const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
     expect(metrics.improvement.accuracy).toBeCloseTo(result.metrics.accuracy - result.baseline.accuracy, 12);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibration, delta, evaluate, meanAndSpread } from '../../main/engine/classify/metrics.ts';
+import { calibration, delta, evaluate, meanAndSpread, majorityBaseline } from '../../main/engine/classify/metrics.ts';
 
 // 3 classes, 6 texts; confidences chosen away from the 1/15 bin edges.
 const labels = ['a', 'b', 'c'];
@@ -96,5 +96,14 @@ describe('calibration, comparisons, spread', () => {
     expect(s.acc!.mean).toBeCloseTo(0.9, 12);
     expect(s.acc!.std).toBeCloseTo(0.1, 12);
     expect([s.acc!.min, s.acc!.max]).toEqual([0.8, 1]);
+  });
+});
+
+describe('majority-class baseline', () => {
+  it("gives every test text the training part's class shares, so it predicts the most frequent class", () => {
+    const probs = majorityBaseline(Int32Array.from([0, 1, 1, 2, 1]), 2, 3);
+    expect(Array.from(probs, (p) => Number(p.toFixed(6)))).toEqual([0.2, 0.6, 0.2, 0.2, 0.6, 0.2]);
+    const e = evaluate(probs, Int32Array.from([1, 2]), ['a', 'b', 'c']);
+    expect(e.accuracy).toBe(0.5);
   });
 });

@@ -49,9 +49,7 @@ export function registerClassifyCommands(program: Command, withEngine: WithEngin
         if (g.json) return printJson(result);
         process.stdout.write(`run ${result.runId}: ${result.model}\n`);
         if (result.candidates) process.stdout.write(candidateTable(result.candidates));
-        process.stdout.write(
-          `${'metric'.padEnd(18)} ${'untrained'.padStart(10)} ${'trained'.padStart(10)}${result.cv ? `   ${o.cv}-fold CV mean ± sd` : ''}\n`,
-        );
+        process.stdout.write(`${'metric'.padEnd(18)} ${'majority'.padStart(10)} ${'trained'.padStart(10)}${result.cv ? `   ${o.cv}-fold CV mean ± sd` : ''}\n`);
         for (const [k, v] of Object.entries(result.metrics)) {
           const cv = result.cv?.[k];
           process.stdout.write(

@@ -9,7 +9,7 @@ import { loadFloat32, loadNpy } from '../common/arrays.ts';
 import { cleanText } from './clean.ts';
 import { BucketRows, FastTextModel, featurize } from './fasttext.ts';
 import { HeadModel } from './head.ts';
-import { argmaxRows, delta, evaluate, headline, meanAndSpread, type Evaluation, type HeadlineMetrics } from './metrics.ts';
+import { argmaxRows, delta, evaluate, headline, majorityBaseline, meanAndSpread, type Evaluation, type HeadlineMetrics } from './metrics.ts';
 import type { LinearFit } from './linear.ts';
 import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit } from './models.ts';
 import type { Param } from './optimizer.ts';
@@ -167,8 +167,7 @@ async function fitLinearModel(parts: Parts, params: ClassifyParams, stage: strin
     validation:
       parts.validation.length > 0 ? evaluate(kit.predict(kit.encode(parts.validation.map((e) => e.text))), labelIndex(labels, parts.validation), labels) : null,
     test: evaluate(testProbs, yTest, labels),
-    // all-zero weights: the uniform distribution
-    baseline: evaluate(new Float32Array(parts.test.length * labels.length).fill(1 / labels.length), yTest, labels),
+    baseline: evaluate(majorityBaseline(labelIndex(labels, parts.train), parts.test.length, labels.length), yTest, labels),
     testProbs,
     finish: () => {},
   };
@@ -191,7 +190,7 @@ async function fitAndEvaluate(model: ClassifierModel, parts: Parts, params: Clas
   const yVal = labelIndex(labels, validationRows);
   const testX = await kit.encode(parts.test.map((e) => e.text));
   const yTest = labelIndex(labels, parts.test);
-  const baseline = evaluate(kit.predict(testX), yTest, labels);
+  const baseline = evaluate(majorityBaseline(yTrain, parts.test.length, labels.length), yTest, labels);
   const loop = await trainLoop({
     trainable: { params: kit.params, lossAndGrad: (batch, grads) => kit.lossAndGrad(kit.trainX, yTrain, batch, grads) },
     nTrain: parts.train.length,
@@ -328,7 +327,7 @@ function evaluationReport(e: Evaluation) {
 
 /**
  * Trains a text classifier end to end and writes its run folder: config.json (labels, cleaning,
- * features), weights (.npy), metrics.json (test metrics, untrained baseline, comparison, data report,
+ * features), weights (.npy), metrics.json (test metrics, majority-class baseline, comparison, data report,
  * training history), confusion.json, errors.jsonl and checkpoints/.
  */
 export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskContext): Promise<TrainClassifierResult> {
@@ -370,7 +369,7 @@ export async function trainClassifier(opts: TrainClassifierOptions, ctx: TaskCon
         labels: prepared.labels,
         test: evaluationReport(fitted.test),
         baseline: evaluationReport(fitted.baseline),
-        // the "before → after" view: change of every metric from the untrained model
+        // the "before → after" view: change of every metric from the majority-class baseline
         improvement: delta(baseline, metrics),
         previous: comparison,
         training,

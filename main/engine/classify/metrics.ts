@@ -89,6 +89,18 @@ export function calibration(confidence: ArrayLike<number>, correct: ArrayLike<bo
   return { ece, bins: out };
 }
 
+/**
+ * The baseline every classifier is measured against: each test text gets the training part's class
+ * shares, so it predicts the most frequent class with that class's share as its confidence.
+ */
+export function majorityBaseline(yTrain: Int32Array, nTest: number, nClasses: number): Float32Array {
+  const shares = new Float32Array(nClasses);
+  for (const y of yTrain) shares[y]! += 1 / yTrain.length;
+  const probs = new Float32Array(nTest * nClasses);
+  for (let r = 0; r < nTest; r++) probs.set(shares, r * nClasses);
+  return probs;
+}
+
 export function evaluate(probs: Float32Array, y: Int32Array, labels: readonly string[]): Evaluation {
   const C = labels.length;
   const n = y.length;
