@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { RunMetrics } from '../../main/common/contracts/runs.ts';
 import type { PageProps } from '../state/route.ts';
+import { modelDescription } from '../state/stage-labels.ts';
 import { useCall, useRequest } from '../api/context.tsx';
 import { MetricBarsChart, MetricCurveChart, type BarGroup } from '../charts/MetricCharts.tsx';
 import { formatMetric, formatNumber } from '../components/format.ts';
@@ -151,7 +152,7 @@ export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: 
           <tbody>
             {models.map((model) => (
               <tr key={model}>
-                <td>{model}</td>
+                <td title={modelDescription(model)}>{model}</td>
                 {names.map((n) => {
                   const ci = metrics.intervals[model]?.[n];
                   return (

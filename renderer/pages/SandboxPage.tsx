@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { RecommendMode, RecommendResult, RecommendedItem, SearchResult } from '../../main/common/contracts/api.ts';
 import type { PageProps } from '../state/route.ts';
+import { BECAUSE_MEANING, MODE_SCORES } from '../state/stage-labels.ts';
 import { useCall, useRequest } from '../api/context.tsx';
 import { RunPicker, useSelectedRun } from '../components/RunPicker.tsx';
 import { Card, EmptyState, ErrorBanner, PageHeader } from '../components/ui.tsx';
@@ -137,10 +138,15 @@ function Recommendations({ runId, onPick }: { runId: string; onPick: OnPick }) {
           </div>
           {results.answers.map((r) => (
             <div key={r.mode} data-testid={`recs-${r.mode}`}>
-              <h4>
+              <h4 title={MODE_SCORES[r.result?.usedMode ?? r.mode]}>
                 mode {r.mode}
                 {r.result && r.result.usedMode !== r.mode && <span className="muted small"> → answered by {r.result.usedMode}</span>}
               </h4>
+              {r.result && MODE_SCORES[r.result.usedMode] && (
+                <p className="small muted" data-testid={`scores-${r.mode}`}>
+                  {MODE_SCORES[r.result.usedMode]}
+                </p>
+              )}
               <ErrorBanner error={r.error} />
               {r.result && <ItemList items={r.result.items} onPick={onPick} />}
             </div>
@@ -178,7 +184,9 @@ function ItemList({ items, onPick }: { items: RecommendedItem[]; onPick?: OnPick
             <ItemName item={it.item} title={it.title} category={it.category} onPick={onPick} /> <span className="muted small">{it.score.toFixed(3)}</span>
           </div>
           {it.because && it.because.length > 0 && (
-            <div className="because">because: {it.because.map((b) => `${b.title ?? b.item} (${Math.round(b.weight * 100)}%)`).join(', ')}</div>
+            <div className="because" title={BECAUSE_MEANING}>
+              because: {it.because.map((b) => `${b.title ?? b.item} (${Math.round(b.weight * 100)}%)`).join(', ')}
+            </div>
           )}
         </li>
       ))}

@@ -59,6 +59,8 @@ describe('Evaluate page', () => {
       expect(chart.querySelectorAll('.recharts-errorBar').length).toBeGreaterThan(0);
     }
     expect(screen.getByTestId('chart-segments')).toBeTruthy();
+    // each model explains itself on hover
+    expect(screen.getByTestId('metric-popularity-ndcg@10').closest('tr')!.querySelector('td')!.getAttribute('title')).toMatch(/most interactions/);
   });
 
   it('switches K and re-evaluates on request', async () => {

@@ -63,6 +63,9 @@ describe('Sandbox page', () => {
     expect(cf.textContent).toContain('cf pick');
     expect(cf.textContent).toContain('0.900');
     expect(cf.textContent).toContain('because: Old Movie (75%)');
+    // what the numbers mean: the score scale of the mode, and what "because" percentages are
+    expect(screen.getByTestId('scores-cf').textContent).toMatch(/compare within the list/);
+    expect(cf.querySelector('.because')!.getAttribute('title')).toMatch(/share of the score/);
     expect(screen.getByTestId('recs-semantic').textContent).toContain('no semantic stage');
     expect(e.calls.filter((c) => c.name === 'recommend').map((c) => c.arg)).toEqual([
       { run: 'run_a', user: 'u1', k: 10, mode: 'baseline' },
