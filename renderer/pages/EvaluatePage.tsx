@@ -180,6 +180,7 @@ export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: 
         <Card title={`Segments by user activity (ndcg@${k})`}>
           <MetricBarsChart
             testId="chart-segments"
+            groups="user activity segment"
             series={segmentModels}
             what={`ndcg@${k}`}
             rows={segments.map((seg) => {

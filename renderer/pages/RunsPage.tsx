@@ -250,26 +250,28 @@ function CompareRuns({ a, b }: { a: string; b: string }) {
               ) : (
                 <p className="muted">Neither run has {metric}.</p>
               )}
-              <table className="data" data-testid={`compare-deltas-${metric}`}>
-                <thead>
-                  <tr>
-                    <th>model</th>
-                    <th className="num">{a}</th>
-                    <th className="num">{b}</th>
-                    <th className="num">change</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {metricDeltas(ma, mb, metric).map((d) => (
-                    <tr key={d.model}>
-                      <td>{d.model}</td>
-                      <td className="num">{formatMetric(d.a)}</td>
-                      <td className="num">{formatMetric(d.b)}</td>
-                      <td className="num">{d.delta === undefined ? '–' : `${d.delta >= 0 ? '+' : '−'}${formatMetric(Math.abs(d.delta))}`}</td>
+              <div className="table-scroll">
+                <table className="data" data-testid={`compare-deltas-${metric}`}>
+                  <thead>
+                    <tr>
+                      <th>model</th>
+                      <th className="num">{a}</th>
+                      <th className="num">{b}</th>
+                      <th className="num">change</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {metricDeltas(ma, mb, metric).map((d) => (
+                      <tr key={d.model}>
+                        <td>{d.model}</td>
+                        <td className="num">{formatMetric(d.a)}</td>
+                        <td className="num">{formatMetric(d.b)}</td>
+                        <td className="num">{d.delta === undefined ? '–' : `${d.delta >= 0 ? '+' : '−'}${formatMetric(Math.abs(d.delta))}`}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </Card>
           );
         })}

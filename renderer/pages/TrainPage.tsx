@@ -412,7 +412,7 @@ function TrainFormView({
       )}
       <fieldset>
         <legend>Tuning</legend>
-        <label className="row">
+        <label className="row check">
           <input
             type="checkbox"
             checked={form.tune.enabled}

@@ -67,7 +67,8 @@ export const BECAUSE_MEANING = 'Items of the user’s history that contributed m
 
 /** How to read the scores of a recommend mode. */
 export const MODE_SCORES: Record<string, string> = {
-  baseline: 'Popularity score: training interactions (the same list for every user).',
+  baseline:
+    'The run’s Bayesian popularity when it trained one (score: smoothed mean rating), else popularity (score: training interactions); the same list for every user.',
   cf: 'Collaborative score (ALS, or ItemKNN/EASE in runs without ALS): compare within the list only.',
   itemknn: 'ItemKNN score: summed neighbour similarities.',
   ease: 'EASE score: summed item-to-item weights.',

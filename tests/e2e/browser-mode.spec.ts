@@ -33,7 +33,7 @@ describe('browser mode end to end', () => {
     engine = await createEngine({ workspace: join(dir, 'workspace'), workers: 1, files: { scope: 'workspace' } });
     server = await startServer({ engine, port: 0, host: '127.0.0.1', staticDir, workspace: engine.workspace.root });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (err) => console.error('page error:', err));
   });
 
@@ -113,7 +113,13 @@ describe('browser mode end to end', () => {
     expect(await page.getByTestId('stage-progress-als').textContent()).toContain('6 / 6 iteration');
     expect(await page.locator('[data-testid=chart-loss-als] svg .recharts-line-dot').count()).toBe(6);
     expect(await page.locator('[data-testid=chart-loss-als] svg .recharts-line-curve').getAttribute('d')).toMatch(/^M/);
+    // the result says whether the run became LATEST, and why (issue 15, item 4)
+    expect(await page.getByTestId('train-promotion').textContent()).toMatch(/LATEST/);
     await screenshot(page, '03-train-finished');
+    // the form keeps its settings across pages (item 7)
+    await nav('data');
+    await nav('train');
+    expect(await page.getByTestId('als-factors').inputValue()).toBe('16');
   });
 
   it('shows on the Evaluate page exactly the numbers the engine stored for the run', async () => {
@@ -168,6 +174,10 @@ describe('browser mode end to end', () => {
     expect(await page.locator('[data-testid=recs-baseline] [data-testid=rec-item]').count()).toBe(10);
     expect(await page.locator('[data-testid=recs-cf] .because').count()).toBeGreaterThan(0);
     await screenshot(page, '05-sandbox');
+    // an id the run does not know is said to be unknown, not quietly answered (item 12)
+    await page.getByTestId('sandbox-user').fill('nobody-at-all');
+    await page.getByTestId('recommend-submit').click();
+    expect(await page.getByTestId('unknown-user').textContent()).toContain('“nobody-at-all” is not in this run');
   });
 
   it('searches the semantic index of the run from the sandbox; a query of unknown words is no match, naming them', async () => {
@@ -191,6 +201,8 @@ describe('browser mode end to end', () => {
     await page.getByTestId('compare-params').waitFor();
     const rows = await page.locator('[data-testid=compare-params] tbody tr td:first-child').allTextContents();
     expect(rows).toEqual(['als.factors']);
+    // the data is the same, and the page says so before any number (item 2)
+    await page.getByTestId('compare-same-data').waitFor();
     // same data and split: a paired test of the model whose parameters differ (als), with its verdict in words
     const verdict = page.getByTestId('paired-verdict');
     await verdict.waitFor();
@@ -201,6 +213,14 @@ describe('browser mode end to end', () => {
     const models = Object.keys((await engine.request('runs.show', { run: runs[1]! })).metrics!.models).length;
     expect(await page.locator('[data-testid="chart-compare-ndcg@10"] svg .recharts-bar-rectangle').count()).toBe(2 * models);
     await screenshot(page, '06-compare');
+
+    // switching the Sandbox's run clears the other run's answers (item 1)
+    await page.goto(`${server.origin}/#/sandbox/${runs[0]}`);
+    await page.locator('[data-testid=user-quick-picks] button').first().click();
+    expect(await page.getByTestId('recommend-source').textContent()).toContain(`run ${runs[0]}`);
+    await page.getByTestId('run-picker').selectOption(runs[1]!);
+    await page.getByTestId('recommend-results').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('sandbox-user').inputValue()).toBe('');
   });
 
   // after the compare above: an outside model in one run only would add a bar to its chart
@@ -241,6 +261,8 @@ describe('browser mode end to end', () => {
     await page.getByTestId('cancel-job').click();
     expect((await finished).state).toBe('cancelled');
     await page.locator('[data-testid=job-progress][data-state=cancelled]').waitFor();
+    // cancelled reads as cancelled, not as an error (items 6 and 15)
+    expect(await page.getByTestId('job-cancelled').textContent()).toBe('Cancelled: LATEST unchanged.');
     expect((await engine.request('workspace.info', undefined)).latestRunId).toBe(latestBefore);
     await screenshot(page, '08-train-cancelled');
   });
@@ -277,6 +299,11 @@ describe('browser mode end to end', () => {
     await page.getByRole('button', { name: 'Classify' }).click();
     expect(await page.getByTestId('classify-prediction').textContent()).toContain('sport');
     await screenshot(page, '09-classifier');
+    // the classifier run is not offered where recommendations are asked for (item 5)
+    await nav('sandbox');
+    const offered = await page.locator('[data-testid=run-picker] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual(expect.arrayContaining(runs));
+    expect(offered).not.toContain((info.result as { runId: string }).runId);
   });
 
   it('shows the workspace on the Settings page', async () => {
