@@ -35,7 +35,7 @@ const api = {
     if (!path) throw new Error(`${file.name} has no path on disk: drop or choose a file from your computer`);
     return ipcRenderer.invoke(GRANT_FILE_CHANNEL, path) as Promise<string>;
   },
-  chooseFile: (purpose: 'interactions' | 'items' | 'labelled') => ipcRenderer.invoke(CHOOSE_FILE_CHANNEL, purpose) as Promise<string | null>,
+  chooseFile: (purpose: 'interactions' | 'items' | 'labelled' | 'config') => ipcRenderer.invoke(CHOOSE_FILE_CHANNEL, purpose) as Promise<string | null>,
 } satisfies TrainyardApi;
 
 contextBridge.exposeInMainWorld('trainyard', api);

@@ -27,6 +27,7 @@ export const FILE_FILTERS = {
   interactions: [{ name: 'Interaction logs', extensions: ['csv', 'tsv', 'txt', 'jsonl', 'json', 'parquet', 'data', 'dat'] }],
   items: [{ name: 'Item catalogs', extensions: ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'item', 'dat'] }],
   labelled: [{ name: 'Labelled texts', extensions: ['csv', 'tsv', 'jsonl', 'json'] }],
+  config: [{ name: 'Pipeline configs', extensions: ['yaml', 'yml'] }],
 };
 
 export interface FileIpcOptions {
@@ -56,8 +57,9 @@ export function registerFileIpc({ ipc, isTrusted, grants, showOpenDialog }: File
   };
   ipc.handle(CHOOSE_FILE_CHANNEL, async (event, purpose: unknown) => {
     guard(event);
-    if (purpose !== 'interactions' && purpose !== 'items' && purpose !== 'labelled') return null;
-    const chosen = await showOpenDialog({ properties: ['openFile'], filters: [...FILE_FILTERS[purpose], { name: 'All files', extensions: ['*'] }] });
+    if (typeof purpose !== 'string' || !Object.hasOwn(FILE_FILTERS, purpose)) return null;
+    const filters = FILE_FILTERS[purpose as keyof typeof FILE_FILTERS];
+    const chosen = await showOpenDialog({ properties: ['openFile'], filters: [...filters, { name: 'All files', extensions: ['*'] }] });
     const path = chosen && !chosen.canceled ? chosen.filePaths[0] : undefined;
     return path ? grants.grant(path) : null;
   });

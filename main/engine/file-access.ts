@@ -62,6 +62,8 @@ function pathsOf<K extends EngineRequest>(name: K, raw: RequestArg<K>): PathUse[
       const { configPath } = raw as RequestArg<'train.start'>;
       return configPath ? [{ field: 'configPath', path: configPath }] : [];
     }
+    case 'config.resolve':
+      return [{ field: 'configPath', path: (raw as RequestArg<'config.resolve'>).configPath }];
     case 'classify.train': {
       const arg = raw as RequestArg<'classify.train'>;
       const compareTo = compareToPath(arg.set);

@@ -25,6 +25,7 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'runs.show': runRef,
   'runs.promote': runRef,
   'runs.delete': runRef,
+  'config.resolve': z.object({ configPath: id }).strict(),
   'runs.note': z.object({ run: id, note: z.string().max(500) }).strict(),
   'eval.run': z.object({ run: id, ks: z.array(count).min(1).optional(), recommendations: id.optional(), name: id.optional() }).strict(),
   'eval.perUser': z.object({ run: id, model: id }).strict(),

@@ -1,3 +1,4 @@
+import { resolveConfig } from './config/load.ts';
 import type { EngineApi, RecommendedItem } from '../common/contracts/api.ts';
 import { EngineError } from '../common/contracts/errors.ts';
 import type { RunMetrics } from '../common/contracts/runs.ts';
@@ -125,6 +126,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
       runsChanged(runId);
       return { deleted: runId };
     },
+    'config.resolve': async ({ configPath }) => ({ config: resolveConfig({ configPath }).config }),
     'runs.note': async ({ run, note }) => {
       const runId = resolveRunId(paths, run);
       setRunNote(paths, runId, note);

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { TrainResult } from '../../main/common/contracts/api.ts';
-import { useApi, useRequest } from '../api/context.tsx';
+import { useApi, useCall, useRequest } from '../api/context.tsx';
 import { ApiError } from '../api/errors.ts';
 import { formatMetric } from '../components/format.ts';
+import { FilePicker } from '../components/FilePicker.tsx';
 import { JobProgressView } from '../components/JobProgressView.tsx';
 import { Card, EmptyState, ErrorBanner, Field, PageHeader } from '../components/ui.tsx';
 import { isFinished, latestJobId, useJob, useJobs } from '../state/jobs.tsx';
@@ -31,6 +32,16 @@ export function TrainPage({ param, navigate }: PageProps) {
   const workspace = useRequest('workspace.info', undefined).data?.path;
   const source = useRequest('runs.show', param ? { run: param } : null);
   const [appliedFrom, setAppliedFrom] = useState<string | null>(null);
+  const callApi = useCall();
+  const [loadedFrom, setLoadedFrom] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<unknown>();
+  const loadYaml = (path: string) => {
+    setLoadError(undefined);
+    callApi('config.resolve', { configPath: path }).then(({ config }) => {
+      setForm(formFromRun(config));
+      setLoadedFrom(path.split(/[\\/]/).pop() ?? path);
+    }, setLoadError);
+  };
   const from = param ? (source.data ? `run:${param}` : null) : workspace !== undefined ? `workspace:${workspace}` : null;
   if (from !== null && from !== appliedFrom) {
     setAppliedFrom(from);
@@ -65,6 +76,16 @@ export function TrainPage({ param, navigate }: PageProps) {
       <ErrorBanner error={(job.error instanceof ApiError && job.error.message === info?.error?.message ? undefined : job.error) ?? source.error} />
       <div className="grid-2">
         <Card title="Pipeline">
+          <div className="row small">
+            <span className="muted">Start from a trainyard.yaml:</span>
+            <FilePicker purpose="config" what="pipeline config (trainyard.yaml)" onChosen={loadYaml} testId="load-config-file" />
+            {loadedFrom && (
+              <span className="muted" data-testid="form-from-config">
+                settings of {loadedFrom} (its data paths are not used: the form trains on the workspace&apos;s data)
+              </span>
+            )}
+          </div>
+          <ErrorBanner error={loadError} />
           {param && appliedFrom === `run:${param}` && (
             <p className="small muted" data-testid="form-from-run">
               Settings of run {param}

@@ -51,6 +51,17 @@ describe('engine requests behind the app pages', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  describe('config.resolve', () => {
+    it('reads a trainyard.yaml with every default filled in, and names a mistyped key', async () => {
+      const file = join(dir, 'trainyard.yaml');
+      writeFileSync(file, 'stages: [popularity, als]\nals:\n  factors: 12\nsplit:\n  method: lastpct:0.2\n');
+      const { config } = await engine.request('config.resolve', { configPath: file });
+      expect(config).toMatchObject({ stages: ['popularity', 'als'], als: { factors: 12, iterations: 15 }, split: { method: 'lastpct:0.2', ties: 'random' } });
+      writeFileSync(file, 'als:\n  factor: 12\n');
+      await expect(engine.request('config.resolve', { configPath: file })).rejects.toThrow(/als\.factor.*did you mean als\.factors/);
+    });
+  });
+
   describe('eval.perUser', () => {
     it('returns the per-user CSV of a model; its column means are the stored metrics', async () => {
       const table = await engine.request('eval.perUser', { run: run.runId, model: 'popularity' });

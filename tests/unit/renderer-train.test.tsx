@@ -239,6 +239,30 @@ describe('errorMessage', () => {
   });
 });
 
+describe('Train page: loading a trainyard.yaml', () => {
+  it('fills the form from the resolved config of a picked file', async () => {
+    const e = new FakeEngine({
+      'jobs.list': () => [],
+      'config.resolve': ({ configPath }) => ({
+        config: {
+          stages: ['popularity', 'als'],
+          seed: 3,
+          split: { method: 'last1' },
+          als: { factors: 12, regularization: 2, alpha: 5, iterations: 7, confidence: 'linear' },
+          from: configPath,
+        },
+      }),
+    });
+    renderApp(e, 'train');
+    const input = (await screen.findByTestId('load-config-file')) as HTMLInputElement;
+    fireEvent.change(input, { target: { files: [new File(['als:\n  factors: 12\n'], 'trainyard.yaml')] } });
+    await waitFor(() => expect((screen.getByTestId('als-factors') as HTMLInputElement).value).toBe('12'));
+    expect(e.calls.find((c) => c.name === 'config.resolve')?.arg).toEqual({ configPath: 'uploads/trainyard.yaml' });
+    expect(screen.getByTestId('form-from-config').textContent).toContain('trainyard.yaml');
+    expect((screen.getByTestId('als-iterations') as HTMLInputElement).value).toBe('7');
+  });
+});
+
 describe('train config and job state', () => {
   it('never moves a finished job back to queued or running', () => {
     let s = jobsReducer({}, { type: 'state', info: { ...running, state: 'cancelled' } });

@@ -234,6 +234,8 @@ export interface EngineApi {
   'runs.show': (arg: { run: string }) => Promise<RunDetail>;
   'runs.promote': (arg: { run: string }) => Promise<RunSummary>;
   'runs.delete': (arg: { run: string }) => Promise<{ deleted: string }>;
+  /** a trainyard.yaml read and validated, with every default filled in (the Train page loads it into the form) */
+  'config.resolve': (arg: { configPath: string }) => Promise<{ config: unknown }>;
   /** sets (or, with an empty note, clears) a finished run's name or note */
   'runs.note': (arg: { run: string; note: string }) => Promise<RunSummary>;
   'eval.run': (arg: EvalArgs) => Promise<RunMetrics>;

@@ -25,7 +25,7 @@ export interface TrainyardApi {
    */
   useFile(file: File): Promise<string>;
   /** Present only in the desktop app: the system's open-file dialog (the chosen file is granted); null when cancelled. */
-  chooseFile?: (purpose: 'interactions' | 'items' | 'labelled') => Promise<string | null>;
+  chooseFile?: (purpose: 'interactions' | 'items' | 'labelled' | 'config') => Promise<string | null>;
 }
 
 /** A file browser mode stored under `<workspace>/uploads/`. */

@@ -16,6 +16,7 @@ export const ENGINE_REQUESTS = [
   'runs.show',
   'runs.promote',
   'runs.delete',
+  'config.resolve',
   'runs.note',
   'eval.run',
   'eval.perUser',
