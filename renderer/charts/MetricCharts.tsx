@@ -23,8 +23,24 @@ export function metricCurve(metrics: RunMetrics, metric: string, models: string[
   });
 }
 
+/**
+ * Series styles when several runs are overlaid ("<model> · <run>"): a model keeps one colour in every
+ * run, and the runs differ by line style (solid, dashed, dotted).
+ */
+export function seriesStyles(series: string[]): { color: string; dash: string | undefined }[] {
+  const split = series.map((s) => {
+    const at = s.lastIndexOf(' · ');
+    return at < 0 ? { model: s, run: '' } : { model: s.slice(0, at), run: s.slice(at + 3) };
+  });
+  const models = [...new Set(split.map((s) => s.model))];
+  const runs = [...new Set(split.map((s) => s.run))];
+  const DASHES = [undefined, '6 3', '2 3', '10 3 2 3'];
+  return split.map((s) => ({ color: seriesColor(models.indexOf(s.model)), dash: DASHES[runs.indexOf(s.run) % DASHES.length] }));
+}
+
 export function MetricCurveChart({ metrics, metric, models }: { metrics: RunMetrics; metric: string; models: string[] }) {
   const data = metricCurve(metrics, metric, models);
+  const styles = seriesStyles(models);
   return (
     <ChartFrame testId={`chart-curve-${metric}`} description={`${metric} at K = ${metrics.ks.join(', ')} for ${models.join(', ')}, with 95% intervals`}>
       <LineChart data={data} margin={TITLED_MARGIN}>
@@ -34,8 +50,8 @@ export function MetricCurveChart({ metrics, metric, models }: { metrics: RunMetr
         <Tooltip {...tooltipProps} />
         <Legend verticalAlign="top" />
         {models.map((model, i) => (
-          <Line key={model} dataKey={model} name={model} stroke={seriesColor(i)} isAnimationActive={false}>
-            <ErrorBar dataKey={`${model}_err`} stroke={seriesColor(i)} width={4} />
+          <Line key={model} dataKey={model} name={model} stroke={styles[i]!.color} strokeDasharray={styles[i]!.dash} isAnimationActive={false}>
+            <ErrorBar dataKey={`${model}_err`} stroke={styles[i]!.color} width={4} />
           </Line>
         ))}
       </LineChart>

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { metricCurve } from '../../renderer/charts/MetricCharts.tsx';
+import { metricCurve, seriesStyles } from '../../renderer/charts/MetricCharts.tsx';
 import { histogram, metricColumns, numericColumn, parseCsv, summarize } from '../../renderer/pages/evaluate/per-user.ts';
 import { effectiveEntries, fallbackNotes } from '../../renderer/pages/evaluate/stage-effective.ts';
 import { EngineError } from '../../main/common/contracts/errors.ts';
@@ -393,5 +393,17 @@ describe('Evaluate page: tuning', () => {
     for (const id of ['als-by-trial', 'als-factors', 'als-alpha']) expect(screen.getByTestId(`chart-tuning-${id}`)).toBeTruthy();
     fireEvent.click(screen.getByTestId('train-with-tuned'));
     await waitFor(() => expect(window.location.hash).toBe('#/train/run_a'));
+  });
+});
+
+describe('curve styles over runs', () => {
+  it('keeps one colour per model across runs and tells runs apart by line style', () => {
+    const [a1, p1, a2, p2] = seriesStyles(['als · A', 'popularity · A', 'als · B', 'popularity · B']);
+    expect(a1!.color).toBe(a2!.color);
+    expect(p1!.color).toBe(p2!.color);
+    expect(a1!.color).not.toBe(p1!.color);
+    expect(a1!.dash).toBeUndefined();
+    expect(a2!.dash).toBeDefined();
+    expect(p2!.dash).toBe(a2!.dash);
   });
 });
