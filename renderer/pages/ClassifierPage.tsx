@@ -165,7 +165,7 @@ function ClassifierRun({ runId }: { runId: string }) {
             </table>
           </Card>
         )}
-        <TryText runId={runId} />
+        <TryText key={runId} runId={runId} />
       </div>
     </div>
   );
@@ -236,7 +236,7 @@ function TryText({ runId }: { runId: string }) {
       {prediction && (
         <div data-testid="classify-prediction">
           <p>
-            <strong>{prediction.label}</strong>
+            <strong>{prediction.label}</strong> <span className="muted small">· run {runId}</span>
           </p>
           {probs.map(([label, p]) => (
             <div key={label} className="row small">

@@ -50,6 +50,8 @@ describe('Classifier page', () => {
     fireEvent.change(screen.getByTestId('classify-text'), { target: { value: 'win money now' } });
     fireEvent.click(screen.getByRole('button', { name: 'Classify' }));
     expect((await screen.findByTestId('classify-prediction')).textContent).toContain('spam');
+    // the answer names the run that gave it
+    expect(screen.getByTestId('classify-prediction').textContent).toContain('run run_c');
   });
 
   it('shows why auto chose its model', async () => {
