@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { SHARE_ENV, Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
+import { SHARE_ENV } from 'node:worker_threads';
+import { EngineError, toErrorData } from '../../common/contracts/errors.ts';
 import type { JobInfo, JobKind } from '../../common/contracts/jobs.ts';
+import { WorkerClient } from '../common/worker-rpc.ts';
 import type { Emit } from '../events.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { JobRequest } from './protocol.ts';
 
 interface Slot {
-  worker: Worker;
-  /** the worker's threadId, kept because it reads -1 once the thread has stopped */
-  thread: number;
+  client: WorkerClient<JobRequest, unknown>;
+  /** the running job and what cancels it */
   jobId: string | null;
-  seq: number;
+  cancel: AbortController | null;
 }
 
 interface Pending {
@@ -36,7 +36,7 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * A pool of worker threads running jobs. Jobs queue when every worker is busy; progress, logs and
- * state changes become engine events; a worker that dies fails its job and is replaced.
+ * state changes become engine events; a worker that dies fails its job and is replaced for the next.
  */
 export class JobRunner {
   private readonly slots: Slot[] = [];
@@ -94,12 +94,11 @@ export class JobRunner {
       this.finish(job, 'cancelled', { error: { kind: 'cancelled', message: 'cancelled before it started' } });
       return true;
     }
-    const slot = this.slots.find((s) => s.jobId === jobId);
-    if (slot) this.post(slot, { type: 'cancel', seq: ++slot.seq, jobId });
+    this.slots.find((s) => s.jobId === jobId)?.cancel?.abort();
     return true;
   }
 
-  /** Cancels every running job, waits for them to stop, then ends the workers. */
+  /** Cancels every running job, waits for them to stop, then ends the workers (a job still running then ends cancelled). */
   async close(): Promise<void> {
     this.closed = true;
     for (const id of [...this.queue]) this.cancel(id);
@@ -109,60 +108,18 @@ export class JobRunner {
     const grace = new Promise((r) => (timer = setTimeout(r, 10_000)));
     await Promise.race([Promise.all(running.map((j) => j.settled)), grace]);
     clearTimeout(timer);
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.client.close()));
   }
 
   private spawn(): Slot {
-    // One environment for all threads: an API key set or cleared in the app reaches the next job (a copy would keep the value at spawn).
-    const worker = new Worker(this.opts.workerUrl, { env: SHARE_ENV });
-    const slot: Slot = { worker, thread: worker.threadId, jobId: null, seq: 0 };
-    worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
-    worker.on('error', (err) =>
-      this.onCrash(slot, { kind: 'worker-crashed', message: `worker crashed: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) }),
-    );
-    worker.on('exit', (code) => {
-      if (!this.closed) this.onCrash(slot, { kind: 'worker-crashed', message: `worker exited with code ${code} while running the job` });
+    const client = new WorkerClient<JobRequest, unknown>(this.opts.workerUrl, {
+      name: 'job worker',
+      restart: 'restart',
+      // One environment for all threads: an API key set or cleared in the app reaches the next job (a copy would keep the value at spawn).
+      worker: { env: SHARE_ENV },
+      onLost: (thread) => this.opts.onWorkerLost?.(thread),
     });
-    worker.unref();
-    return slot;
-  }
-
-  private onCrash(slot: Slot, error: EngineErrorData): void {
-    const index = this.slots.indexOf(slot);
-    if (index < 0) return;
-    const job = slot.jobId ? this.jobs.get(slot.jobId) : undefined;
-    if (job) this.finish(job, 'failed', { error });
-    slot.worker.removeAllListeners();
-    // told once the thread has stopped, so whatever it held (database locks) is released
-    void slot.worker.terminate().then(() => this.opts.onWorkerLost?.(slot.thread));
-    if (!this.closed) {
-      this.slots[index] = this.spawn();
-      this.dispatch();
-    }
-  }
-
-  private onMessage(slot: Slot, msg: FromWorker): void {
-    if (msg.type === 'ready') return;
-    const job = this.jobs.get(msg.jobId);
-    if (!job) return;
-    switch (msg.type) {
-      case 'progress':
-        this.opts.emit('job.progress', { jobId: msg.jobId, ...msg.update });
-        break;
-      case 'log':
-        this.opts.emit('job.log', { jobId: msg.jobId, level: msg.level, message: msg.message, time: new Date().toISOString() });
-        break;
-      case 'done':
-        this.release(slot);
-        this.finish(job, 'succeeded', { result: msg.result });
-        this.dispatch();
-        break;
-      case 'failed':
-        this.release(slot);
-        this.finish(job, msg.error.kind === 'cancelled' ? 'cancelled' : 'failed', { error: msg.error });
-        this.dispatch();
-        break;
-    }
+    return { client, jobId: null, cancel: null };
   }
 
   private finish(job: Pending, state: 'succeeded' | 'failed' | 'cancelled', extra: Partial<JobInfo>): void {
@@ -179,21 +136,30 @@ export class JobRunner {
       const jobId = this.queue.shift();
       if (!jobId) return;
       const job = this.jobs.get(jobId)!;
+      const cancel = new AbortController();
       slot.jobId = jobId;
-      slot.worker.ref();
+      slot.cancel = cancel;
       job.info = { ...job.info, state: 'running' };
       this.opts.emit('job.state', { ...job.info });
-      this.post(slot, { type: 'start', seq: ++slot.seq, jobId, kind: job.info.kind, arg: job.arg, workspace: this.opts.workspace });
+      const request: JobRequest = { kind: job.info.kind, arg: job.arg, workspace: this.opts.workspace };
+      slot.client
+        .call(request, {
+          signal: cancel.signal,
+          progress: (update) => this.opts.emit('job.progress', { jobId, ...update }),
+          log: (level, message) => this.opts.emit('job.log', { jobId, level, message, time: new Date().toISOString() }),
+        })
+        .then(
+          (result) => this.finish(job, 'succeeded', { result }),
+          (err: unknown) => {
+            const error = toErrorData(err);
+            this.finish(job, error.kind === 'cancelled' ? 'cancelled' : 'failed', { error });
+          },
+        )
+        .finally(() => {
+          slot.jobId = null;
+          slot.cancel = null;
+          if (!this.closed) this.dispatch();
+        });
     }
-  }
-
-  /** An idle worker must not keep the process alive; a busy one must. */
-  private release(slot: Slot): void {
-    slot.jobId = null;
-    slot.worker.unref();
-  }
-
-  private post(slot: Slot, msg: ToWorker): void {
-    slot.worker.postMessage(msg);
   }
 }
