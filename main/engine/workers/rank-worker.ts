@@ -1,6 +1,5 @@
-import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../../common/contracts/errors.ts';
-import type { RankWorkerReply, RankWorkerRequest } from '../eval/rank-protocol.ts';
+import { serveRpc } from '../common/worker-rpc.ts';
+import type { RankWorkerRequest } from '../eval/rank-protocol.ts';
 import { BatchRanker } from '../eval/ranker.ts';
 
 /**
@@ -11,20 +10,14 @@ import { BatchRanker } from '../eval/ranker.ts';
 let ranker: BatchRanker | undefined;
 let slots: Float32Array[] = [];
 
-function handle(request: RankWorkerRequest): RankWorkerReply {
-  try {
-    if (request.type === 'init') {
-      ranker = new BatchRanker(request.input);
-      slots = request.slots;
-      return { type: 'ready' };
-    }
-    if (!ranker) throw new Error('rank worker received a batch before init');
-    const t0 = performance.now();
-    ranker.rankRows(slots[request.slot]!, request.start, request.end);
-    return { type: 'ranked', slot: request.slot, ms: performance.now() - t0 };
-  } catch (err) {
-    return { type: 'error', error: toErrorData(err) };
+serveRpc<RankWorkerRequest, number>((request) => {
+  if (request.type === 'init') {
+    ranker = new BatchRanker(request.input);
+    slots = request.slots;
+    return 0;
   }
-}
-
-parentPort!.on('message', (request: RankWorkerRequest) => parentPort!.postMessage(handle(request)));
+  if (!ranker) throw new Error('rank worker received a batch before init');
+  const t0 = performance.now();
+  ranker.rankRows(slots[request.slot]!, request.start, request.end);
+  return performance.now() - t0;
+});
