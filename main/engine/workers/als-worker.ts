@@ -1,7 +1,6 @@
-import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../../common/contracts/errors.ts';
+import { serveRpc } from '../common/worker-rpc.ts';
 import { instantiateAlsKernel, type AlsKernel } from '../recsys/als/als-kernel.ts';
-import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als/als-pool.ts';
+import type { AlsWorkerRequest } from '../recsys/als/als-pool.ts';
 
 /**
  * Runs batches of kernel calls (ALS or EASE: whichever module it was sent), or its share of a queue of ALS
@@ -9,35 +8,30 @@ import type { AlsWorkerReply, AlsWorkerRequest } from '../recsys/als/als-pool.ts
  */
 let kernel: AlsKernel | undefined;
 
-function handle(request: AlsWorkerRequest): AlsWorkerReply {
-  try {
-    if (request.type === 'init') {
-      kernel = instantiateAlsKernel(request.module, request.memory);
-      return { type: 'results', results: [] };
-    }
-    if (!kernel) throw new Error('ALS worker received calls before init');
-    const k = kernel;
-    if (request.type === 'queue') {
-      const { args, bounds, sync } = request.queue;
-      const next = new Int32Array(sync, 0, 1);
-      const chunkResults = new Float64Array(sync, 8, bounds.length - 1);
-      const a = args.slice();
-      for (let i = Atomics.add(next, 0, 1); i < bounds.length - 1; i = Atomics.add(next, 0, 1)) {
-        a[6] = bounds[i]!;
-        a[7] = bounds[i + 1]!;
-        chunkResults[i] = (k.solveRows as (...args: number[]) => number)(...a);
-      }
-      return { type: 'results', results: [] };
-    }
-    const results = request.calls.map((call) => {
-      const fn = (k as unknown as Record<string, ((...args: number[]) => number | undefined) | undefined>)[call.fn];
-      if (!fn) throw new Error(`kernel has no function ${call.fn}`);
-      return fn(...call.args) ?? 0;
-    });
-    return { type: 'results', results };
-  } catch (err) {
-    return { type: 'error', error: toErrorData(err) };
+function handle(request: AlsWorkerRequest): number[] {
+  if (request.type === 'init') {
+    kernel = instantiateAlsKernel(request.module, request.memory);
+    return [];
   }
+  if (!kernel) throw new Error('ALS worker received calls before init');
+  const k = kernel;
+  if (request.type === 'queue') {
+    const { args, bounds, sync } = request.queue;
+    const next = new Int32Array(sync, 0, 1);
+    const chunkResults = new Float64Array(sync, 8, bounds.length - 1);
+    const a = args.slice();
+    for (let i = Atomics.add(next, 0, 1); i < bounds.length - 1; i = Atomics.add(next, 0, 1)) {
+      a[6] = bounds[i]!;
+      a[7] = bounds[i + 1]!;
+      chunkResults[i] = (k.solveRows as (...args: number[]) => number)(...a);
+    }
+    return [];
+  }
+  return request.calls.map((call) => {
+    const fn = (k as unknown as Record<string, ((...args: number[]) => number | undefined) | undefined>)[call.fn];
+    if (!fn) throw new Error(`kernel has no function ${call.fn}`);
+    return fn(...call.args) ?? 0;
+  });
 }
 
-parentPort!.on('message', (request: AlsWorkerRequest) => parentPort!.postMessage(handle(request)));
+serveRpc(handle);

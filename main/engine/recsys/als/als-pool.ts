@@ -1,5 +1,4 @@
-import { Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../../../common/contracts/errors.ts';
+import { WorkerClient } from '../../common/worker-rpc.ts';
 import type { AlsWasmModule, WasmMemory } from './als-kernel.ts';
 
 export interface KernelCall {
@@ -21,34 +20,22 @@ export interface SolveQueue {
   sync: SharedArrayBuffer;
 }
 
+/** A call to an ALS worker (workers/als-worker.ts); the answer is each kernel call's result (none for init and queue). */
 export type AlsWorkerRequest =
   { type: 'init'; module: AlsWasmModule; memory: WasmMemory } | { type: 'calls'; calls: KernelCall[] } | { type: 'queue'; queue: SolveQueue };
 
-export type AlsWorkerReply = { type: 'results'; results: number[] } | { type: 'error'; error: EngineErrorData };
-
-interface Pending {
-  resolve(results: number[]): void;
-  reject(err: Error): void;
-}
-
-/** Worker threads that run kernel calls (ALS, EASE) on one shared memory; worker t always gets batch t. */
+/**
+ * Worker threads that run kernel calls (ALS, EASE) on one shared memory; worker t always gets batch t.
+ * A worker that dies fails its call and every later one (its kernel instance is gone).
+ */
 export class AlsWorkerPool {
-  private readonly workers: Worker[];
-  private readonly pending: (Pending | undefined)[];
-  private failure: Error | undefined;
+  private readonly workers: WorkerClient<AlsWorkerRequest, number[]>[];
 
   private constructor(count: number) {
-    this.workers = [];
-    this.pending = new Array<Pending | undefined>(count).fill(undefined);
-    for (let t = 0; t < count; t++) {
-      const worker = new Worker(new URL('../../workers/als-worker.ts', import.meta.url));
-      worker.on('message', (reply: AlsWorkerReply) => this.settle(t, reply));
-      worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `ALS worker ${t} crashed: ${err.message}`)));
-      worker.on('exit', (code) => {
-        if (this.pending[t]) this.fail(new EngineError('worker-crashed', `ALS worker ${t} exited with code ${code}`));
-      });
-      this.workers.push(worker);
-    }
+    this.workers = Array.from(
+      { length: count },
+      (_, t) => new WorkerClient<AlsWorkerRequest, number[]>(new URL('../../workers/als-worker.ts', import.meta.url), { name: `ALS worker ${t}` }),
+    );
   }
 
   static async start(count: number, module: AlsWasmModule, memory: WasmMemory): Promise<AlsWorkerPool> {
@@ -77,31 +64,10 @@ export class AlsWorkerPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 
   private send(t: number, request: AlsWorkerRequest): Promise<number[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending[t] = { resolve, reject };
-      this.workers[t]!.postMessage(request);
-    });
-  }
-
-  private settle(t: number, reply: AlsWorkerReply): void {
-    const p = this.pending[t];
-    this.pending[t] = undefined;
-    if (!p) return;
-    if (reply.type === 'results') p.resolve(reply.results);
-    else p.reject(EngineError.fromData(reply.error));
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (let t = 0; t < this.pending.length; t++) {
-      const p = this.pending[t];
-      this.pending[t] = undefined;
-      p?.reject(err);
-    }
+    return this.workers[t]!.call(request);
   }
 }
