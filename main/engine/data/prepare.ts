@@ -1,0 +1,213 @@
+import { EngineError, clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
+import { isoDateSeconds, prepareSpecSchema, type PrepareSpec, type PrepareStep } from '../../common/contracts/prepare.ts';
+import { sqlText, type Duck } from './duck.ts';
+
+export { prepareSpecSchema, type PrepareSpec, type PrepareStep } from '../../common/contracts/prepare.ts';
+
+/**
+ * Prepares an imported interaction log in SQL. Input: the table `ev(pos, user_id, item_id, rating,
+ * ts)`, one row per source event (`pos` its record number), and, when DuckDB read the source, the
+ * table `src` with the source's columns as text (`src.rowid = ev.pos`). `ev` is replaced by the
+ * prepared events, kept in `pos` order. Steps run in a fixed order: where, window, min rating,
+ * implicit, user sample, repeats, k-core; one PrepareStep per applied step, after a 'source' row,
+ * with the counts left after it. A step that leaves nothing fails naming that step.
+ */
+export async function prepareEvents(duck: Duck, spec: PrepareSpec, signal?: AbortSignal): Promise<PrepareStep[]> {
+  const parsed = prepareSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = ['prepare', ...issue.path].join('.');
+    throw new EngineError('invalid-input', `${field}: ${issue.message}`, { field });
+  }
+  const interrupt = () => duck.conn.interrupt();
+  signal?.addEventListener('abort', interrupt);
+  try {
+    return await runSteps(new Events(duck, signal), parsed.data);
+  } catch (err) {
+    if (signal?.aborted) throw new EngineError('cancelled', 'cancelled');
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+  }
+}
+
+async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
+  const steps: PrepareStep[] = [{ step: 'source', label: 'as read from the source', ...(await ev.counts()) }];
+  const applied = async (step: PrepareStep['step'], label: string, field: string) => {
+    const counts = await ev.counts();
+    if (counts.events === 0)
+      throw new EngineError('invalid-input', `preparation left no events: the step "${label}" removed all ${steps.at(-1)!.events} that were left`, {
+        field: `prepare.${field}`,
+        step,
+        hint: 'loosen that step (or the ones before it) and import again',
+      });
+    steps.push({ step, label, ...counts });
+  };
+
+  if (spec.where !== undefined) {
+    await applyWhere(ev, spec.where);
+    await applied('where', `where ${clipText(spec.where)}`, 'where');
+  }
+  if (spec.from !== undefined || spec.to !== undefined) {
+    await ev.requireColumn('ts', 'a date window', spec.from !== undefined ? 'from' : 'to', 'timestamps');
+    const bounds = [
+      ...(spec.from !== undefined ? [`ts >= ${isoDateSeconds(spec.from)}`] : []),
+      ...(spec.to !== undefined ? [`ts < ${isoDateSeconds(spec.to)}`] : []),
+    ];
+    await ev.replace(`SELECT * FROM ev WHERE ${bounds.join(' AND ')}`);
+    const label = [spec.from !== undefined ? `from ${spec.from}` : '', spec.to !== undefined ? `before ${spec.to} (exclusive)` : ''];
+    await applied('window', label.filter(Boolean).join(' '), spec.from !== undefined ? 'from' : 'to');
+  }
+  if (spec.minRating !== undefined) {
+    await ev.requireColumn('rating', 'a minimum rating', 'minRating', 'ratings');
+    await ev.replace(`SELECT * FROM ev WHERE rating >= ${spec.minRating}`);
+    await applied('min-rating', `rating at least ${spec.minRating}`, 'minRating');
+  }
+  if (spec.implicit) {
+    await ev.replace('SELECT pos, user_id, item_id, NULL::FLOAT AS rating, ts FROM ev');
+    await applied('implicit', 'ratings dropped: every event is a positive', 'implicit');
+  }
+  if (spec.sampleUsers !== undefined) {
+    const seed = spec.seed ?? 0;
+    const users = (await ev.counts()).users;
+    const keep = spec.sampleUsers < 1 ? Math.max(1, Math.round(spec.sampleUsers * users)) : Math.min(spec.sampleUsers, users);
+    // md5 of (seed, user): the same seed picks the same users on every machine and DuckDB version
+    await ev.replace(
+      `SELECT * FROM ev WHERE user_id IN (SELECT user_id FROM (SELECT DISTINCT user_id FROM ev) ORDER BY md5('${seed}:' || user_id), user_id LIMIT ${keep}) ORDER BY pos`,
+    );
+    const share = spec.sampleUsers < 1 ? `${+(spec.sampleUsers * 100).toPrecision(6)}% of users` : `${spec.sampleUsers} users`;
+    await applied('sample-users', `a sample of ${share} (${keep} of ${users}, seed ${seed})`, 'sampleUsers');
+  }
+  if (spec.repeats !== undefined) {
+    await applyRepeats(ev, spec.repeats);
+    await applied('repeats', REPEAT_LABELS[spec.repeats], 'repeats');
+  }
+  if (spec.minUserEvents !== undefined || spec.minItemEvents !== undefined) {
+    const rounds = await applyKCore(ev, spec.minUserEvents ?? 1, spec.minItemEvents ?? 1);
+    const least = [
+      spec.minUserEvents !== undefined ? `${spec.minUserEvents} events per user` : '',
+      spec.minItemEvents !== undefined ? `${spec.minItemEvents} events per item` : '',
+    ];
+    const label = `at least ${least.filter(Boolean).join(' and ')} (iterated k-core, ${rounds} round${rounds === 1 ? '' : 's'})`;
+    await applied('k-core', label, spec.minUserEvents !== undefined ? 'minUserEvents' : 'minItemEvents');
+  }
+  return steps;
+}
+
+const REPEAT_LABELS = {
+  latest: 'repeats: the latest event per (user, item)',
+  first: 'repeats: the first event per (user, item)',
+  count: 'repeats: one event per (user, item), its rating the number of events',
+} as const;
+
+/** The event table being prepared: replaced step by step in the schema (temporary or not) it was created in. */
+class Events {
+  private temporary: boolean | undefined;
+  readonly duck: Duck;
+  readonly signal: AbortSignal | undefined;
+  constructor(duck: Duck, signal: AbortSignal | undefined) {
+    this.duck = duck;
+    this.signal = signal;
+  }
+
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    throwIfCancelled(this.signal);
+    return (await this.duck.conn.runAndReadAll(sql)).getRowObjectsJS();
+  }
+
+  async counts(): Promise<{ events: number; users: number; items: number }> {
+    const [row] = await this.rows('SELECT count(*) AS events, count(DISTINCT user_id) AS users, count(DISTINCT item_id) AS items FROM ev');
+    return { events: Number(row!.events), users: Number(row!.users), items: Number(row!.items) };
+  }
+
+  async replace(select: string): Promise<void> {
+    this.temporary ??= (await this.rows(`SELECT temporary FROM duckdb_tables() WHERE table_name = 'ev'`))[0]?.temporary === true;
+    throwIfCancelled(this.signal);
+    await this.duck.conn.run(`CREATE OR REPLACE ${this.temporary ? 'TEMP ' : ''}TABLE ev AS ${select}`);
+  }
+
+  /** Refuses a step on a column the log does not have (NULL in every event). */
+  async requireColumn(column: 'ts' | 'rating', what: string, field: string, missing: string): Promise<void> {
+    const [row] = await this.rows(`SELECT count(${column}) AS n FROM ev`);
+    if (Number(row!.n) === 0)
+      throw new EngineError('invalid-input', `${what} needs ${missing}, and this log has none`, {
+        field: `prepare.${field}`,
+        hint: `map the log's ${column === 'ts' ? 'timestamp' : 'rating'} column (--map ${column}=COLUMN) or leave out this step`,
+      });
+  }
+}
+
+/** Keeps the events whose source record satisfies `where`, an SQL expression over the source's columns. */
+async function applyWhere(ev: Events, where: string): Promise<void> {
+  const columns = (await ev.rows(`SELECT column_name FROM duckdb_columns() WHERE table_name = 'src' ORDER BY column_index`)).map((r) => String(r.column_name));
+  const refuse = (reason: string, cause?: string) =>
+    new EngineError('invalid-input', `where ${clipText(where)}: ${reason}${cause ? `: ${clipText(cause, 500)}` : ''}`, {
+      field: 'prepare.where',
+      columns,
+      hint: "columns hold the source's text: compare numbers after a cast, e.g. stars::INT >= 3, and quote text values, e.g. country = 'DE'",
+    });
+  if (!columns.length) throw refuse('a where filter needs a source that DuckDB reads by columns (a file), and this one has none');
+  const listed = `the source's columns are ${columns.join(', ')}`;
+  if (where.includes(';')) throw refuse(`expected one SQL expression, not statements (";" is not allowed); ${listed}`);
+  const query = `SELECT rowid FROM src WHERE (${where})`;
+  const [parsed] = await ev.rows(`SELECT json_serialize_sql(${sqlText(query)}) AS tree`);
+  const tree = JSON.parse(String(parsed!.tree)) as SqlTree;
+  if (tree.error) throw refuse(`not an SQL expression (${listed})`, tree.error_message);
+  if (!isPlainFilter(tree)) throw refuse(`expected one expression over the source's columns, without subqueries; ${listed}`);
+  try {
+    // a CTE is bound on its own: a name the source lacks cannot fall through to ev's columns
+    await ev.replace(
+      `WITH kept AS (SELECT rowid AS kept_pos FROM src WHERE (${where})) SELECT * FROM ev WHERE pos IN (SELECT kept_pos FROM kept) ORDER BY pos`,
+    );
+  } catch (err) {
+    if (ev.signal?.aborted) throw err;
+    throw refuse(`DuckDB refused it (${listed})`, firstLine(err));
+  }
+}
+
+interface SqlTree {
+  error: boolean;
+  error_message?: string;
+  statements?: {
+    node: { type: string; modifiers: unknown[]; from_table: { type: string; table_name?: string }; group_expressions: unknown[] } & Record<string, unknown>;
+  }[];
+}
+
+/** One SELECT over src with only a WHERE clause, and no subquery in it (a subquery could read files or other tables). */
+function isPlainFilter(tree: SqlTree): boolean {
+  const node = tree.statements?.length === 1 ? tree.statements[0]!.node : undefined;
+  return (
+    node?.type === 'SELECT_NODE' &&
+    node.from_table.type === 'BASE_TABLE' &&
+    node.from_table.table_name === 'src' &&
+    node.modifiers.length === 0 &&
+    node.group_expressions.length === 0 &&
+    node.having === null &&
+    node.qualify === null &&
+    !JSON.stringify(node.where_clause).includes('"class":"SUBQUERY"')
+  );
+}
+
+async function applyRepeats(ev: Events, policy: NonNullable<PrepareSpec['repeats']>): Promise<void> {
+  const order = policy === 'first' ? 'ts ASC NULLS LAST, pos ASC' : 'ts DESC NULLS LAST, pos DESC';
+  const rating = policy === 'count' ? 'count(*) OVER (PARTITION BY user_id, item_id)::FLOAT' : 'rating';
+  await ev.replace(
+    `SELECT pos, user_id, item_id, ${rating} AS rating, ts FROM ev
+     QUALIFY row_number() OVER (PARTITION BY user_id, item_id ORDER BY ${order}) = 1 ORDER BY pos`,
+  );
+}
+
+/** Drops users and items below their minimum counts, round after round, until none is; returns the rounds that dropped events. */
+async function applyKCore(ev: Events, minUser: number, minItem: number): Promise<number> {
+  for (let rounds = 0; ; rounds++) {
+    const [row] = await ev.rows(
+      `DELETE FROM ev WHERE user_id IN (SELECT user_id FROM ev GROUP BY user_id HAVING count(*) < ${minUser})
+         OR item_id IN (SELECT item_id FROM ev GROUP BY item_id HAVING count(*) < ${minItem})`,
+    );
+    if (Number(Object.values(row ?? {})[0] ?? 0) === 0) return rounds;
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
