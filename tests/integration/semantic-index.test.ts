@@ -113,7 +113,7 @@ describe('semantic index with the provider in a worker thread', () => {
 });
 
 describe('a dead embedding worker', () => {
-  const killWorker = (p: WorkerEmbeddingProvider) => (p as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  const killWorker = (p: WorkerEmbeddingProvider) => (p as unknown as { rpc: { thread: { terminate(): Promise<number> } } }).rpc.thread.terminate();
 
   it('fails every later call at once with worker-crashed instead of hanging', async () => {
     const p = await WorkerEmbeddingProvider.start({ provider: 'builtin', dimensions: 4, seed: 1 });

@@ -1,37 +1,29 @@
-import { SHARE_ENV, Worker } from 'node:worker_threads';
+import { SHARE_ENV } from 'node:worker_threads';
 import { EngineError } from '../../common/contracts/errors.ts';
 import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
+import { WorkerClient } from '../common/worker-rpc.ts';
 import type { EmbeddingConfig } from './factory.ts';
 import type { EmbeddingEffective, EmbeddingProvider, QueryWords } from './provider.ts';
-import type { FromEmbedWorker, ToEmbedWorker } from './worker-protocol.ts';
-
-type Call = Exclude<ToEmbedWorker, { type: 'cancel' }>;
-type CallBody = Call extends infer C ? (C extends Call ? Omit<C, 'id'> : never) : never;
+import type { EmbedAnswer, EmbedCall } from './worker-protocol.ts';
 
 /**
  * An embedding provider that runs in its own worker thread, so model inference never blocks the
- * thread that serves the UI or the API. Same contract as the provider it hosts.
+ * thread that serves the UI or the API. Same contract as the provider it hosts. A worker that died
+ * (or a disposed provider) fails every call at once.
  */
 export class WorkerEmbeddingProvider implements EmbeddingProvider {
   readonly name: string;
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<
-    number,
-    { ctx: TaskContext; resolve: (m: Extract<FromEmbedWorker, { type: 'done' }>) => void; reject: (e: Error) => void }
-  >();
+  private readonly rpc: WorkerClient<EmbedCall, EmbedAnswer>;
   private state: { dimensions: number; effective: EmbeddingEffective } | null = null;
-  /** set once the worker has died or been disposed: every call after that fails at once */
-  private failure: EngineError | null = null;
 
   private constructor(name: string) {
     this.name = name;
-    // The creating thread's environment, not a copy: cloud providers read API keys per call.
-    this.worker = new Worker(new URL('../workers/embed-worker.ts', import.meta.url), { env: SHARE_ENV });
-    this.worker.on('message', (msg: FromEmbedWorker) => this.receive(msg));
-    this.worker.on('error', (err) => this.fail(new EngineError('worker-crashed', `embedding worker crashed: ${err.message}`)));
-    this.worker.on('exit', (code) => this.fail(new EngineError('worker-crashed', `embedding worker exited with code ${code}`)));
+    this.rpc = new WorkerClient(new URL('../workers/embed-worker.ts', import.meta.url), {
+      name: 'embedding worker',
+      // The creating thread's environment, not a copy: cloud providers read API keys per call.
+      worker: { env: SHARE_ENV },
+    });
   }
 
   /** Starts the worker and builds the provider there (restoring fitted state from `stateDir` when given). */
@@ -40,15 +32,15 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     try {
       await p.call({ type: 'init', config, stateDir }, ctx);
     } catch (err) {
-      await p.worker.terminate();
+      await p.dispose();
       throw err;
     }
     return p;
   }
 
-  /** true once the worker has exited: a new provider must be started to embed again */
+  /** true once the worker has died (or the provider was disposed): a new provider must be started to embed again */
   get crashed(): boolean {
-    return this.failure !== null;
+    return this.rpc.failure !== null;
   }
 
   get dimensions(): number {
@@ -79,42 +71,12 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   }
 
   async dispose(): Promise<void> {
-    await this.worker.terminate();
+    await this.rpc.close();
   }
 
-  private call(body: CallBody, ctx: TaskContext): Promise<Extract<FromEmbedWorker, { type: 'done' }>> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToEmbedWorker);
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const settle =
-        <T>(fn: (v: T) => void) =>
-        (v: T) => {
-          ctx.signal.removeEventListener('abort', onAbort);
-          this.pending.delete(id);
-          fn(v);
-        };
-      this.pending.set(id, { ctx, resolve: settle(resolve), reject: settle(reject) });
-      this.worker.postMessage({ ...body, id } as ToEmbedWorker);
-      if (ctx.signal.aborted) onAbort();
-    });
-  }
-
-  private receive(msg: FromEmbedWorker): void {
-    const call = this.pending.get(msg.id);
-    if (!call) return;
-    if (msg.type === 'progress') call.ctx.progress(msg.update);
-    else if (msg.type === 'log') call.ctx.log(msg.level, msg.message);
-    else if (msg.type === 'failed') call.reject(EngineError.fromData(msg.error));
-    else {
-      this.state = { dimensions: msg.dimensions, effective: msg.effective };
-      call.resolve(msg);
-    }
-  }
-
-  private fail(err: EngineError): void {
-    this.failure ??= err;
-    for (const call of [...this.pending.values()]) call.reject(this.failure);
+  private async call(body: EmbedCall, ctx: TaskContext): Promise<EmbedAnswer> {
+    const answer = await this.rpc.call(body, ctx);
+    this.state = { dimensions: answer.dimensions, effective: answer.effective };
+    return answer;
   }
 }
