@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EngineRequest, RequestArg } from '../common/contracts/api.ts';
 import { EngineError } from '../common/contracts/errors.ts';
+import { prepareSpecSchema } from '../common/contracts/prepare.ts';
 
 const id = z.string().min(1);
 const count = z.number().int().positive();
@@ -13,7 +14,9 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'data.generate': z
     .object({ out: id, users: count.optional(), items: count.optional(), interactions: count.optional(), seed: z.number().int().nonnegative().optional() })
     .strict(),
-  'data.import': z.object({ interactions: id.optional(), items: id.optional(), map: z.record(z.string(), z.string()).optional() }).strict(),
+  'data.import': z
+    .object({ interactions: id.optional(), items: id.optional(), map: z.record(z.string(), z.string()).optional(), prepare: prepareSpecSchema.optional() })
+    .strict(),
   'data.profile': z.object({ datasetId: id.optional() }).strict(),
   'data.preview': z.object({ file: id, kind: z.enum(['interactions', 'items']) }).strict(),
   'data.users': z.object({ run: id.optional(), query: z.string().optional(), limit: count.max(1000).optional() }).strict(),

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
+import { resolveConfig } from '../../main/engine/config/load.ts';
 import { openDuck, type Duck } from '../../main/engine/data/duck.ts';
 import { prepareEvents, prepareSpecSchema, type PrepareSpec } from '../../main/engine/data/prepare.ts';
+import { parseRequestArg } from '../../main/engine/request-args.ts';
 
 /** [user, item, rating | null, ts | null]; pos is the index */
 type Event = [string, string, number | null, number | null];
@@ -302,5 +304,23 @@ describe('prepareSpecSchema', () => {
     expect(issues({ sampleUsers: 1.5 })).toEqual(['sampleUsers: expected a fraction between 0 and 1 or a whole number of users']);
     expect(issues({ repeat: 'latest' })).toEqual([': Unrecognized key: "repeat"']);
     expect(issues({ where: 'true', from: '2024-01-01T12:00', minRating: 3.5, sampleUsers: 0.5, repeats: 'count' })).toBeUndefined();
+  });
+});
+
+describe('the prepare spec where users give it', () => {
+  it('is data.prepare in trainyard.yaml, with --set and a suggestion for a misspelt key', () => {
+    const { config } = resolveConfig({ config: { data: { prepare: { minUserEvents: 5, repeats: 'latest' } } }, set: ["data.prepare.where=country = 'DE'"] });
+    expect(config.data.prepare).toEqual({ minUserEvents: 5, repeats: 'latest', where: "country = 'DE'" });
+    expect(() => resolveConfig({ config: { data: { prepare: { minUserEvent: 5 } } } })).toThrow(
+      /data\.prepare\.minUserEvent \(did you mean data\.prepare\.minUserEvents\?\)/,
+    );
+  });
+
+  it('is the prepare argument of data.import, checked like every request', () => {
+    expect(parseRequestArg('data.import', { interactions: 'a.csv', prepare: { sampleUsers: 0.1, seed: 3 } })).toEqual({
+      interactions: 'a.csv',
+      prepare: { sampleUsers: 0.1, seed: 3 },
+    });
+    expect(() => parseRequestArg('data.import', { interactions: 'a.csv', prepare: { repeats: 'sum' } })).toThrow(/prepare\.repeats/);
   });
 });

@@ -1,4 +1,5 @@
 import type { JobInfo, JobLog, JobProgress, JobStarted } from './jobs.ts';
+import type { PrepareSpec, PrepareStep } from './prepare.ts';
 import type { MetricDefinition, ModelComparison, RunDetail, RunMetrics, RunSummary } from './runs.ts';
 
 export interface WorkspaceInfo {
@@ -21,6 +22,8 @@ export interface ImportArgs {
   items?: string;
   /** canonical field → source column, e.g. { user: 'customer', item: 'sku' } */
   map?: Record<string, string>;
+  /** SQL preparation of the interaction log (data.prepare in trainyard.yaml) */
+  prepare?: PrepareSpec;
 }
 
 export interface CatalogProfile {
@@ -53,6 +56,8 @@ export interface DatasetProfile {
   catalog: CatalogProfile | null;
   /** implausible but valid values that were imported (e.g. timestamps in the future) */
   warnings?: DataWarning[];
+  /** the preparation steps applied at import, with the counts after each (the first is the source as read) */
+  preparation?: PrepareStep[];
 }
 
 /** A warning about imported data, naming where its first case is. */

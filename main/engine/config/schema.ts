@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { prepareSpecSchema } from '../../common/contracts/prepare.ts';
 
 /**
  * trainyard.yaml: data paths and stage parameters. Every key has a default, unknown keys are
@@ -38,6 +39,8 @@ export const configSchema = z
         items: z.string().optional(),
         /** canonical field → source column, e.g. { user: customer } */
         map: z.partialRecord(z.enum(['user', 'item', 'rating', 'ts', 'id', 'title']), z.string()).default({}),
+        /** SQL preparation of the interaction log at import: where, window, ratings, user sample, repeats, k-core */
+        prepare: prepareSpecSchema.optional(),
       })
       .strict()
       .prefault({}),
