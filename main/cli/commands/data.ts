@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { DatasetProfile } from '../../common/contracts/api.ts';
+import type { PrepareStep } from '../../common/contracts/prepare.ts';
 import type { GeneratedSample } from '../../engine/data/generate.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { parseMap } from './parse.ts';
+import { addPrepareOptions, prepareSpecFromOptions, type PrepareOptions } from './prepare-options.ts';
 
 function printProfile(p: DatasetProfile): void {
   const lines = [
@@ -21,7 +23,15 @@ function printProfile(p: DatasetProfile): void {
   if (p.catalog) lines.push(`catalog      ${p.catalog.items} items; columns ${p.catalog.columns.join(', ')}`);
   if (p.catalog?.categories?.length)
     lines.push(`categories   ${p.catalog.categoryCount}: ${p.catalog.categories.map((c) => `${c.name} ${c.items}`).join(', ')}`);
+  if (p.preparation) lines.push(formatPreparation(p.preparation));
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The preparation steps as a table: events, users and items left after each. */
+export function formatPreparation(steps: PrepareStep[]): string {
+  const rows = [['prepared', 'events', 'users', 'items'], ...steps.map((s) => [s.label, String(s.events), String(s.users), String(s.items)])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
 export function registerDataCommands(program: Command, withEngine: WithEngine): void {
@@ -47,24 +57,27 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
       }),
     );
 
-  data
-    .command('import')
-    .description('import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens) and/or an item catalogue')
-    .argument('[file]', 'interaction file')
-    .option('--items <file>', 'item catalogue file')
-    .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time')
-    .action((file: string | undefined, o: { items?: string; map?: string }) =>
-      withEngine(async (engine, g) => {
-        const { jobId } = await engine.request('data.import', {
-          ...(file ? { interactions: resolve(file) } : {}),
-          ...(o.items ? { items: resolve(o.items) } : {}),
-          ...(o.map ? { map: parseMap(o.map) } : {}),
-        });
-        const profile = (await followJob(engine, jobId, g.json)) as DatasetProfile;
-        if (g.json) printJson(profile);
-        else printProfile(profile);
-      }),
-    );
+  addPrepareOptions(
+    data
+      .command('import')
+      .description('import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens) and/or an item catalogue, prepared in SQL by the options below')
+      .argument('[file]', 'interaction file')
+      .option('--items <file>', 'item catalogue file')
+      .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time'),
+  ).action((file: string | undefined, o: { items?: string; map?: string } & PrepareOptions) =>
+    withEngine(async (engine, g) => {
+      const prepare = prepareSpecFromOptions(o);
+      const { jobId } = await engine.request('data.import', {
+        ...(file ? { interactions: resolve(file) } : {}),
+        ...(o.items ? { items: resolve(o.items) } : {}),
+        ...(o.map ? { map: parseMap(o.map) } : {}),
+        ...(prepare ? { prepare } : {}),
+      });
+      const profile = (await followJob(engine, jobId, g.json)) as DatasetProfile;
+      if (g.json) printJson(profile);
+      else printProfile(profile);
+    }),
+  );
 
   data
     .command('profile')

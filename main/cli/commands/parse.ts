@@ -28,3 +28,10 @@ export function parseWholeNumber(flag: string, text: string): number {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** "0.25", "-1", "4" → a number; anything else fails naming the option. */
+export function parseNumber(flag: string, text: string): number {
+  if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text))
+    throw new EngineError('invalid-input', `${flag} ${clipText(text)}: expected a number`, { field: flag });
+  return Number(text);
+}

@@ -8,6 +8,7 @@ import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
 import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import { collect } from './parse.ts';
+import { addPrepareOptions, prepareSpecFromOptions, type PrepareOptions } from './prepare-options.ts';
 
 const TABLE_METRICS = ['recall', 'ndcg', 'precision', 'map', 'mrr', 'hitrate', 'coverage'];
 
@@ -45,7 +46,7 @@ export function formatSplitSummary(split: NonNullable<RunManifest['split']>): st
   return `split ${split.method}, ${rule}${tied}: ${split.testUsers} test users, ${split.trainEvents} training events\n`;
 }
 
-interface TrainOptions {
+interface TrainOptions extends PrepareOptions {
   config?: string;
   interactions?: string;
   items?: string;
@@ -74,9 +75,11 @@ function trainAction(withEngine: WithEngine, tuneStages: 'auto' | 'from-stages' 
   return (o: TrainOptions) =>
     withEngine(async (engine, g) => {
       const inline: Record<string, unknown> = {};
-      const data: Record<string, string> = {};
+      const data: Record<string, unknown> = {};
       if (o.interactions) data.interactions = resolve(o.interactions);
       if (o.items) data.items = resolve(o.items);
+      const prepare = prepareSpecFromOptions(o);
+      if (prepare) data.prepare = prepare;
       if (Object.keys(data).length) inline.data = data;
       const stages = o.stages?.split(',').map((s) => s.trim());
       if (stages) inline.stages = stages;
@@ -120,10 +123,12 @@ export function formatTuning(tuning: RunTuning): string {
 }
 
 function dataOptions(command: Command): Command {
-  return command
-    .option('--config <file>', 'pipeline config (default: ./trainyard.yaml when it exists)')
-    .option('--interactions <file>', 'interaction log (overrides data.interactions)')
-    .option('--items <file>', 'item catalogue (overrides data.items)')
+  return addPrepareOptions(
+    command
+      .option('--config <file>', 'pipeline config (default: ./trainyard.yaml when it exists)')
+      .option('--interactions <file>', 'interaction log (overrides data.interactions)')
+      .option('--items <file>', 'item catalogue (overrides data.items)'),
+  )
     .option('--split <method>', 'last1 or lastpct:0.2')
     .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
     .addHelpText('after', '\n' + metricHelpText())
