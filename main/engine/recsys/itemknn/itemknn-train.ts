@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { EngineError, throwIfCancelled, type EngineErrorData } from '../../../common/contracts/errors.ts';
+import { throwIfCancelled } from '../../../common/contracts/errors.ts';
 import type { Csr } from '../../data/types.ts';
 import type { TaskContext } from '../../common/task-context.ts';
+import { WorkerClient } from '../../common/worker-rpc.ts';
 import { neighbourRows, type Cooccurrence, type ItemKnnSettings, type NeighbourRows } from './itemknn-rows.ts';
 
 /**
@@ -11,11 +11,11 @@ import { neighbourRows, type Cooccurrence, type ItemKnnSettings, type NeighbourR
  * when it finishes one, so uneven chunk costs balance out; results are the same for any thread count.
  */
 
+/** A chunk of items j0..j1−1 whose neighbour rows a worker (workers/itemknn-worker.ts) answers. */
 export interface ItemKnnWorkerRequest {
   j0: number;
   j1: number;
 }
-export type ItemKnnWorkerReply = { type: 'rows'; j0: number; rows: NeighbourRows } | { type: 'error'; error: EngineErrorData };
 
 /** Sparse item × item neighbour matrix in CSR form: row j = items recommended from history item j. */
 export interface ItemKnnModel {
@@ -136,36 +136,23 @@ async function runInWorkers(
 ): Promise<void> {
   const workers = Array.from(
     { length: threads },
-    () => new Worker(new URL('../../workers/itemknn-worker.ts', import.meta.url), { workerData: { data, settings } }),
+    (_, t) =>
+      new WorkerClient<ItemKnnWorkerRequest, NeighbourRows>(new URL('../../workers/itemknn-worker.ts', import.meta.url), {
+        name: `ItemKNN worker ${t}`,
+        worker: { workerData: { data, settings } },
+      }),
   );
   try {
     await Promise.all(
-      workers.map(
-        (worker, t) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              try {
-                const chunk = queue.take();
-                if (chunk) worker.postMessage(chunk);
-                else resolve();
-              } catch (err) {
-                reject(err as Error);
-              }
-            };
-            worker.on('message', (reply: ItemKnnWorkerReply) => {
-              if (reply.type === 'error') return reject(EngineError.fromData(reply.error));
-              parts.set(reply.j0, reply.rows);
-              queue.finished(reply.rows.counts.length);
-              send();
-            });
-            worker.on('error', (err) => reject(new EngineError('worker-crashed', `ItemKNN worker ${t} crashed: ${err.message}`)));
-            worker.on('exit', (code) => reject(new EngineError('worker-crashed', `ItemKNN worker ${t} exited with code ${code}`)));
-            send();
-          }),
-      ),
+      workers.map(async (worker) => {
+        for (let chunk = queue.take(); chunk; chunk = queue.take()) {
+          parts.set(chunk.j0, await worker.call(chunk));
+          queue.finished(chunk.j1 - chunk.j0);
+        }
+      }),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.close()));
   }
 }
 
