@@ -1,5 +1,5 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
-import type { DatasetProfile, FilePreview, PreviewKind } from '../../main/common/contracts/api.ts';
+import type { DatasetProfile, FilePreview, ImportArgs, PreviewKind } from '../../main/common/contracts/api.ts';
 import type { JobInfo } from '../../main/common/contracts/jobs.ts';
 import type { PageProps } from '../state/route.ts';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
@@ -10,6 +10,7 @@ import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, Stat } from '..
 import { isFinished, useJobs } from '../state/jobs.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
 import { ColumnMapping, initialChoice, mappingOverrides, missingFields } from './data/ColumnMapping.tsx';
+import { EMPTY_PREPARE, PreparationTable, PrepareSection, prepareFromDraft } from './data/PrepareSection.tsx';
 
 /** Paths a finished generate job reports, when it leaves importing to the caller. */
 function generatedFiles(result: unknown): { interactions?: string; items?: string } {
@@ -137,16 +138,12 @@ export function DataPage({ navigate }: PageProps) {
   );
 }
 
-function ImportForm({
-  disabled,
-  onImport,
-}: {
-  disabled: boolean;
-  onImport: (args: { interactions?: string; items?: string; map?: Record<string, string> }) => void;
-}) {
+function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args: ImportArgs) => void }) {
   const callApi = useCall();
   const [interactions, setInteractions] = useState('');
   const [items, setItems] = useState('');
+  const [prepareDraft, setPrepareDraft] = useState(EMPTY_PREPARE);
+  const prepare = prepareFromDraft(prepareDraft);
   const [over, setOver] = useState(false);
   const [previews, setPreviews] = useState<Partial<Record<PreviewKind, { preview: FilePreview; choice: Record<string, string> }>>>({});
   const [previewError, setPreviewError] = useState<unknown>();
@@ -195,6 +192,7 @@ function ImportForm({
   // and a file whose required columns are not all chosen is not imported.
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (Object.keys(prepare.errors).length) return;
     const unread = wanted.filter((kind) => !shown.some((p) => p.kind === kind));
     const read = unread.length ? await readPreviews(unread) : [];
     if (read === null) return;
@@ -202,7 +200,12 @@ function ImportForm({
     if (all.some((p) => missingFields(p.preview, p.choice).length > 0)) return;
     const mapping: Record<string, string> = {};
     for (const p of all) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
-    onImport({ ...(interactions ? { interactions } : {}), ...(items ? { items } : {}), ...(Object.keys(mapping).length ? { map: mapping } : {}) });
+    onImport({
+      ...(interactions ? { interactions } : {}),
+      ...(items ? { items } : {}),
+      ...(Object.keys(mapping).length ? { map: mapping } : {}),
+      ...(prepare.spec ? { prepare: prepare.spec } : {}),
+    });
   };
 
   return (
@@ -243,6 +246,13 @@ function ImportForm({
         {shown.map((p) => (
           <ColumnMapping key={p.kind} preview={p.preview} choice={p.choice} onChoice={(field, column) => choose(p.kind, field, column)} />
         ))}
+        <PrepareSection
+          draft={prepareDraft}
+          onChange={setPrepareDraft}
+          errors={prepare.errors}
+          columns={shown.find((p) => p.kind === 'interactions')?.preview.columns}
+          disabled={disabled}
+        />
         <div className="row">
           <button type="button" className="secondary" onClick={preview} disabled={previewing || (!interactions && !items)} data-testid="preview-columns">
             {previewing ? 'Reading…' : 'Preview columns'}
@@ -305,6 +315,7 @@ export function ProfileView({ profile }: { profile: DatasetProfile }) {
               : `; columns ${profile.catalog.columns.join(', ')}`}
           </p>
         )}
+        {profile.preparation && <PreparationTable steps={profile.preparation} />}
         {profile.warnings?.length ? (
           <ul className="data-warnings small" data-testid="profile-warnings">
             {profile.warnings.map((w) => (
