@@ -7,11 +7,11 @@ import { JobRunner } from '../../main/engine/jobs/runner.ts';
 const workerUrl = new URL('../fixtures/jobs/test-worker.ts', import.meta.url);
 let runner: JobRunner | null = null;
 
-function makeRunner(size = 1): { runner: JobRunner; events: { event: EngineEvent; payload: EngineEvents[EngineEvent] }[] } {
+function makeRunner(size = 1, closeGraceMs?: number): { runner: JobRunner; events: { event: EngineEvent; payload: EngineEvents[EngineEvent] }[] } {
   const bus = createEventBus();
   const events: { event: EngineEvent; payload: EngineEvents[EngineEvent] }[] = [];
   for (const e of ['job.state', 'job.progress', 'job.log'] as const) bus.on(e, (payload) => events.push({ event: e, payload }));
-  runner = new JobRunner({ workspace: '/tmp', workerUrl, size, emit: bus.emit });
+  runner = new JobRunner({ workspace: '/tmp', workerUrl, size, emit: bus.emit, closeGraceMs });
   return { runner, events };
 }
 
@@ -73,6 +73,15 @@ describe('JobRunner', () => {
     expect(crashed.error?.message).toMatch(/exited with code 7/);
     const next = await runner.wait(runner.start(kind('count'), 'after crash', { n: 2 }).jobId);
     expect(next.state).toBe('succeeded');
+  });
+
+  it('ends a job that ignores cancellation as cancelled once close() has waited its grace period', { timeout: 15_000 }, async () => {
+    const { runner } = makeRunner(1, 100);
+    const job = runner.start(kind('ignore-cancel'), 'stubborn', null);
+    await new Promise((r) => setTimeout(r, 50));
+    const settled = runner.wait(job.jobId);
+    await runner.close();
+    expect(await settled).toMatchObject({ state: 'cancelled', error: { kind: 'cancelled', message: 'job worker was closed' } });
   });
 
   it('runs jobs in parallel up to the pool size while the main thread stays responsive', async () => {

@@ -30,6 +30,8 @@ export interface JobRunnerOptions {
   emit: Emit;
   /** called with the threadId of a worker that died (not one the runner ended), after its job failed */
   onWorkerLost?: (thread: number) => void;
+  /** how long close() waits for cancelled jobs to stop before it ends their workers (10 s) */
+  closeGraceMs?: number;
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -105,7 +107,7 @@ export class JobRunner {
     const running = [...this.jobs.values()].filter((j) => !FINAL.has(j.info.state));
     for (const j of running) this.cancel(j.info.jobId);
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise((r) => (timer = setTimeout(r, 10_000)));
+    const grace = new Promise((r) => (timer = setTimeout(r, this.opts.closeGraceMs ?? 10_000)));
     await Promise.race([Promise.all(running.map((j) => j.settled)), grace]);
     clearTimeout(timer);
     await Promise.all(this.slots.map((s) => s.client.close()));
