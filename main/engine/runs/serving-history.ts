@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { EngineError, type EngineErrorData } from '../../common/contracts/errors.ts';
 import type { RunManifest } from '../../common/contracts/runs.ts';
 import { csrFromCoo } from '../data/csr.ts';
 import type { Csr } from '../data/types.ts';
 import type { Db } from '../store/db.ts';
 import { loadCatalog, loadInteractions } from '../store/datasets.ts';
 import { loadIds } from '../common/arrays.ts';
+import { WorkerClient } from '../common/worker-rpc.ts';
 import { runDatasetId } from './run-dataset.ts';
 
 /** What serving needs from a run's dataset, in the run's own user and item index spaces. */
@@ -24,7 +23,6 @@ export interface ServingHistory {
 }
 
 export type ServingHistoryRequest = { dbPath: string; dir: string; runId: string; dataset: NonNullable<RunManifest['dataset']> };
-export type ServingHistoryReply = { ok: true; value: ServingHistory } | { ok: false; error: EngineErrorData };
 
 /** Index of each of `from` in `to` (-1 when absent): the dataset's index spaces may differ from the run's. */
 function remap(from: readonly string[], to: readonly string[]): Int32Array {
@@ -79,21 +77,13 @@ export function readServingHistory(db: Db, { dir, runId, dataset }: Omit<Serving
  * Reads the histories in a worker thread with its own database connection, so loading a large
  * run (seconds for a million events) never stalls the requests the main thread is answering.
  */
-export function readServingHistoryOffThread(request: ServingHistoryRequest): Promise<ServingHistory> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('../workers/serving-history-worker.ts', import.meta.url), { workerData: request });
-    let settled = false;
-    worker.once('message', (reply: ServingHistoryReply) => {
-      settled = true;
-      if (reply.ok) resolve(reply.value);
-      else reject(EngineError.fromData(reply.error));
-    });
-    worker.once('error', (err) => {
-      settled = true;
-      reject(new EngineError('worker-crashed', `loading run ${request.runId} failed: ${err.message}`));
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new EngineError('worker-crashed', `loading run ${request.runId} failed: its worker exited with code ${code}`));
-    });
+export async function readServingHistoryOffThread(request: ServingHistoryRequest): Promise<ServingHistory> {
+  const worker = new WorkerClient<ServingHistoryRequest, ServingHistory>(new URL('../workers/serving-history-worker.ts', import.meta.url), {
+    name: `the worker loading run ${request.runId}`,
   });
+  try {
+    return await worker.call(request);
+  } finally {
+    await worker.close();
+  }
 }

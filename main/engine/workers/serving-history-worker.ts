@@ -1,22 +1,16 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorData } from '../../common/contracts/errors.ts';
-import { readServingHistory, type ServingHistoryReply, type ServingHistoryRequest } from '../runs/serving-history.ts';
+import { serveRpc } from '../common/worker-rpc.ts';
+import { readServingHistory, type ServingHistory, type ServingHistoryRequest } from '../runs/serving-history.ts';
 import { openWorkspaceDb } from '../store/db.ts';
 
-/** Reads one run's serving histories off the main thread (runs/serving-history.ts), then exits. */
-const { dbPath, ...request } = workerData as ServingHistoryRequest;
-let reply: ServingHistoryReply;
-try {
-  const db = await openWorkspaceDb(dbPath);
-  try {
-    reply = { ok: true, value: readServingHistory(db, request) };
-  } finally {
-    db.close();
-  }
-} catch (err) {
-  reply = { ok: false, error: toErrorData(err) };
-}
-const transfer = reply.ok
-  ? [reply.value.history.indptr, reply.value.history.indices, reply.value.history.data, reply.value.historyTs].map((a) => a.buffer as ArrayBuffer)
-  : [];
-parentPort!.postMessage(reply, transfer);
+/** Reads a run's serving histories off the main thread (runs/serving-history.ts), with its own connection. */
+serveRpc<ServingHistoryRequest, ServingHistory>(
+  async ({ dbPath, ...request }) => {
+    const db = await openWorkspaceDb(dbPath);
+    try {
+      return readServingHistory(db, request);
+    } finally {
+      db.close();
+    }
+  },
+  { transfer: (h) => [h.history.indptr, h.history.indices, h.history.data, h.historyTs].map((a) => a.buffer as ArrayBuffer) },
+);
