@@ -1,4 +1,4 @@
-// Compiles the AssemblyScript kernels to native/build/als.wasm and ease.wasm. Offline; takes a few seconds.
+// Compiles the AssemblyScript kernels to native/build/als.wasm, ease.wasm and lsa.wasm. Offline; takes a few seconds.
 // The module imports one shared memory (env.memory) so that worker threads can run it on the same data.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 mkdirSync(`${here}build`, { recursive: true });
 
-// als: implicit ALS; ease: EASE's dense float64 solve. Same memory model for both.
-for (const kernel of ['als', 'ease']) {
+// als: implicit ALS; ease: EASE's dense float64 solve; lsa: the builtin LSA's randomized SVD. Same memory model for all.
+for (const kernel of ['als', 'ease', 'lsa']) {
   const { error, stderr } = await asc.main([
     `${here}${kernel}/kernel.ts`,
     '--outFile',

@@ -1,7 +1,8 @@
 /**
  * Embedding throughput (texts/s) of the local providers on real text (SpamAssassin mail bodies,
  * first 1,000 characters each, standing in for item descriptions):
- * - builtin LSA (fit + embed), on every text;
+ * - builtin LSA (fit + embed), on every text; then the LSA fit at 256 dimensions against scikit-learn's
+ *   TruncatedSVD on the same TF-IDF matrix, in its own process (embed-lsa.ts);
  * - transformers, each model in its own process (embed-transformers.ts, for its own peak RSS) on an
  *   evenly spaced sample of the texts (MiniLM-L6 manages single-digit texts/s on two cores):
  *   the tiny BERT test fixture (NOT MiniLM: a 32-wide one-layer stand-in, make-tiny-bert.ts, here with a
@@ -60,6 +61,9 @@ await builtin.embed(texts, ctx);
 console.log(
   `builtin LSA (${builtin.dimensions} dims, ${builtin.vocabularySize} words): fit ${rate(texts.length, fitMs)} (${(fitMs / 1000).toFixed(2)} s), embed ${rate(texts.length, performance.now() - t0)}`,
 );
+
+const lsa = spawnSync(process.execPath, [fileURLToPath(new URL('./embed-lsa.ts', import.meta.url))], { stdio: 'inherit' });
+if (lsa.status !== 0) process.exitCode = 1;
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-embed-bench-'));
 try {

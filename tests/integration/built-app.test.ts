@@ -72,7 +72,7 @@ async function packagedLayout(dir: string): Promise<Layout> {
   await buildMain(join(app, 'dist', 'main'));
   copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   mkdirSync(join(app, 'native', 'build'), { recursive: true });
-  for (const kernel of ['als.wasm', 'ease.wasm']) copyFileSync(join(ROOT, 'native', 'build', kernel), join(app, 'native', 'build', kernel));
+  for (const kernel of ['als.wasm', 'ease.wasm', 'lsa.wasm']) copyFileSync(join(ROOT, 'native', 'build', kernel), join(app, 'native', 'build', kernel));
   for (const name of productionPackages()) {
     const inApp = join(app, 'node_modules', name);
     mkdirSync(dirname(inApp), { recursive: true });

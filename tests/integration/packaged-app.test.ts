@@ -62,7 +62,15 @@ describe('the packaged desktop app (electron-builder --dir, Linux)', () => {
     expect(files).toContain('package.json');
     expect(files).toContain('dist/main/main.js');
     for (const entry of Object.keys(bundleEntries())) expect(files).toContain(`dist/main/${entry}.js`);
-    expect(files).toEqual(expect.arrayContaining(['dist/renderer/index.html', 'dist/preload/index.cjs', 'native/build/als.wasm', 'native/build/ease.wasm']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/renderer/index.html',
+        'dist/preload/index.cjs',
+        'native/build/als.wasm',
+        'native/build/ease.wasm',
+        'native/build/lsa.wasm',
+      ]),
+    );
   });
 
   it('holds no sources, tests or source maps', () => {

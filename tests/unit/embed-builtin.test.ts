@@ -6,7 +6,9 @@ import { EngineError } from '../../main/common/contracts/errors.ts';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
-import { orthonormalizeColumns, randomizedSvd, symmetricEigen } from '../../main/engine/embed/randomized-svd.ts';
+import { inverseCholeskyFactor, randomizedSvd } from '../../main/engine/embed/randomized-svd.ts';
+import { symmetricEigen } from '../../main/engine/embed/symmetric-eigen.ts';
+import type { Csr } from '../../main/engine/data/types.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 
 const ctx = silentContext();
@@ -36,55 +38,159 @@ function row(m: Float32Array, i: number, d: number): Float32Array {
   return m.subarray(i * d, (i + 1) * d);
 }
 
-describe('randomized SVD', () => {
-  it('recovers the leading singular values of a sparse matrix exactly when its rank is small', () => {
-    const rand = mulberry32(7);
-    // a rank-3 matrix: 40 × 25 built from 3 random sparse factors
-    const n = 40;
-    const m = 25;
-    const dense = new Float64Array(n * m);
-    for (let k = 0; k < 3; k++) {
-      const u = Array.from({ length: n }, () => (rand() < 0.5 ? rand() : 0));
-      const v = Array.from({ length: m }, () => (rand() < 0.5 ? rand() : 0));
-      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) dense[i * m + j]! += u[i]! * v[j]!;
+/** A sparse matrix from `dense` (row-major, nRows × nCols), and the eigenvalues of its Gram matrix (float32 data, float64 sums). */
+function sparseOf(dense: Float64Array, nRows: number, nCols: number): { x: Csr; gramValues: Float64Array } {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  for (let i = 0; i < nRows; i++)
+    for (let j = 0; j < nCols; j++)
+      if (dense[i * nCols + j] !== 0) {
+        rows.push(i);
+        cols.push(j);
+        vals.push(dense[i * nCols + j]!);
+      }
+  const x = csrFromCoo(nRows, nCols, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(vals));
+  const gram = new Float64Array(nCols * nCols);
+  for (let i = 0; i < nRows; i++)
+    for (let a = 0; a < nCols; a++)
+      for (let b = 0; b < nCols; b++) gram[a * nCols + b]! += Math.fround(dense[i * nCols + a]!) * Math.fround(dense[i * nCols + b]!);
+  return { x, gramValues: symmetricEigen(gram, nCols).values };
+}
+
+function transposed(dense: Float64Array, nRows: number, nCols: number): Float64Array {
+  const t = new Float64Array(dense.length);
+  for (let i = 0; i < nRows; i++) for (let j = 0; j < nCols; j++) t[j * nRows + i] = dense[i * nCols + j]!;
+  return t;
+}
+
+/** Largest |VᵀV − I| over the components. */
+function orthogonalityError(v: Float32Array, nCols: number, rank: number): number {
+  let worst = 0;
+  for (let a = 0; a < rank; a++)
+    for (let b = 0; b < rank; b++) {
+      let dot = 0;
+      for (let j = 0; j < nCols; j++) dot += v[j * rank + a]! * v[j * rank + b]!;
+      worst = Math.max(worst, Math.abs(dot - (a === b ? 1 : 0)));
     }
-    const rows: number[] = [];
-    const cols: number[] = [];
-    const vals: number[] = [];
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < m; j++)
-        if (dense[i * m + j] !== 0) {
-          rows.push(i);
-          cols.push(j);
-          vals.push(dense[i * m + j]!);
+  return worst;
+}
+
+describe('randomized SVD', () => {
+  const rand = mulberry32(7);
+  // a rank-3 matrix: 40 × 25 built from 3 random sparse factors
+  const lowRank = new Float64Array(40 * 25);
+  for (let k = 0; k < 3; k++) {
+    const u = Array.from({ length: 40 }, () => (rand() < 0.5 ? rand() : 0));
+    const v = Array.from({ length: 25 }, () => (rand() < 0.5 ? rand() : 0));
+    for (let i = 0; i < 40; i++) for (let j = 0; j < 25; j++) lowRank[i * 25 + j]! += u[i]! * v[j]!;
+  }
+  // a full-rank sparse 60 × 45 matrix with a decaying spectrum: sparse noise plus 8 strong directions
+  const fullRank = new Float64Array(60 * 45);
+  for (let i = 0; i < 60 * 45; i++) if (rand() < 0.15) fullRank[i] = rand();
+  for (let k = 0; k < 8; k++) {
+    const u = Array.from({ length: 60 }, () => (rand() < 0.3 ? rand() : 0));
+    const v = Array.from({ length: 45 }, () => (rand() < 0.3 ? rand() : 0));
+    for (let i = 0; i < 60; i++) for (let j = 0; j < 45; j++) if (u[i] && v[j]) fullRank[i * 45 + j]! += (4 - k / 2) * u[i]! * v[j]!;
+  }
+
+  // the basis lives in the smaller space: words when texts outnumber them, texts otherwise; both must agree
+  for (const [space, nRows, nCols, dense] of [
+    ['word', 40, 25, lowRank],
+    ['document', 25, 40, transposed(lowRank, 40, 25)],
+  ] as const) {
+    it(`recovers the singular values of a rank-3 sparse matrix and drops the rest (basis in ${space} space)`, () => {
+      const { x, gramValues } = sparseOf(dense, nRows, nCols);
+      const svd = randomizedSvd(x, { rank: 10, seed: 1 });
+      expect(svd.rank).toBe(3);
+      for (let k = 0; k < 3; k++) expect(svd.singularValues[k]! / Math.sqrt(gramValues[k]!)).toBeCloseTo(1, 5);
+      expect(orthogonalityError(svd.components, nCols, 3)).toBeLessThan(1e-5);
+    });
+  }
+
+  for (const [space, nRows, nCols, dense] of [
+    ['word', 60, 45, fullRank],
+    ['document', 45, 60, transposed(fullRank, 60, 45)],
+  ] as const) {
+    it(`matches the exact leading singular values of a full-rank matrix (basis in ${space} space)`, () => {
+      const { x, gramValues } = sparseOf(dense, nRows, nCols);
+      const svd = randomizedSvd(x, { rank: 6, seed: 5, powerIterations: 3 });
+      expect(svd.rank).toBe(6);
+      for (let k = 0; k < 6; k++) expect(svd.singularValues[k]! / Math.sqrt(gramValues[k]!)).toBeCloseTo(1, 4);
+      expect(orthogonalityError(svd.components, nCols, 6)).toBeLessThan(1e-5);
+      // each component is a right singular vector: ‖X v‖ = σ
+      for (let k = 0; k < 6; k++) {
+        let norm = 0;
+        for (let i = 0; i < nRows; i++) {
+          let dot = 0;
+          for (let j = 0; j < nCols; j++) dot += Math.fround(dense[i * nCols + j]!) * svd.components[j * 6 + k]!;
+          norm += dot * dot;
         }
-    const x = csrFromCoo(n, m, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(vals));
-    // reference: eigenvalues of XᵀX from the float32 data
-    const gram = new Float64Array(m * m);
-    for (let i = 0; i < n; i++)
-      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) gram[a * m + b]! += Math.fround(dense[i * m + a]!) * Math.fround(dense[i * m + b]!);
-    const ref = symmetricEigen(gram, m).values;
-    const svd = randomizedSvd(x, { rank: 10, seed: 1 });
-    expect(svd.rank).toBe(3);
-    for (let k = 0; k < 3; k++) expect(svd.singularValues[k]!).toBeCloseTo(Math.sqrt(ref[k]!), 6);
-    // components are orthonormal
-    for (let a = 0; a < 3; a++) {
-      for (let b = 0; b < 3; b++) {
+        expect(Math.sqrt(norm) / svd.singularValues[k]!).toBeCloseTo(1, 4);
+      }
+    });
+  }
+
+  it('inverts the Cholesky factor of a Gram matrix and zeroes the columns that depend on earlier ones', () => {
+    // columns of Y: e1+e2, 2(e1+e2) (dependent), e3
+    const y = [
+      [1, 2, 0],
+      [1, 2, 0],
+      [0, 0, 1],
+    ];
+    const g = new Float64Array(9);
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let r = 0; r < 3; r++) g[a * 3 + b]! += y[r]![a]! * y[r]![b]!;
+    const inv = inverseCholeskyFactor(g, 3, 3);
+    // Q = Y R⁻¹: column 1 is zero, columns 0 and 2 orthonormal
+    const q = y.map((row) => [0, 1, 2].map((j) => row.reduce((s, v, i) => s + v * inv[i * 3 + j]!, 0)));
+    expect(q.map((row) => row[1])).toEqual([0, 0, 0]);
+    expect(q[0]![0]).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(q[1]![0]).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(q[2]![2]).toBeCloseTo(1, 12);
+    expect(q[0]![0]! * q[0]![2]! + q[1]![0]! * q[1]![2]! + q[2]![0]! * q[2]![2]!).toBeCloseTo(0, 12);
+  });
+});
+
+describe('symmetric eigen-decomposition', () => {
+  it('decomposes a symmetric matrix with repeated and negative eigenvalues: A v = λ v, V orthonormal, values descending', () => {
+    const rand = mulberry32(3);
+    const n = 30;
+    // A = W diag(λ) Wᵀ with W orthonormal from Gram-Schmidt of random vectors
+    const lambda = Array.from({ length: n }, (_, i) => (i < 3 ? 5 : i < 6 ? -2 : rand() * 4 - 1));
+    const w: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const v = Array.from({ length: n }, () => rand() - 0.5);
+      for (const u of w) {
+        const d = u.reduce((s, x, k) => s + x * v[k]!, 0);
+        for (let k = 0; k < n; k++) v[k]! -= d * u[k]!;
+      }
+      const len = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      w.push(v.map((x) => x / len));
+    }
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += w[k]![i]! * lambda[k]! * w[k]![j]!;
+    const { values, vectors } = symmetricEigen(a, n);
+    const sorted = [...lambda].sort((x, y) => y - x);
+    for (let k = 0; k < n; k++) expect(values[k]).toBeCloseTo(sorted[k]!, 10);
+    for (let k = 0; k < n; k++) {
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let j = 0; j < n; j++) av += a[i * n + j]! * vectors[j * n + k]!;
+        expect(av).toBeCloseTo(values[k]! * vectors[i * n + k]!, 10);
+      }
+      for (let m = 0; m < n; m++) {
         let dot = 0;
-        for (let j = 0; j < m; j++) dot += svd.components[j * 3 + a]! * svd.components[j * 3 + b]!;
-        expect(dot).toBeCloseTo(a === b ? 1 : 0, 8);
+        for (let i = 0; i < n; i++) dot += vectors[i * n + k]! * vectors[i * n + m]!;
+        expect(dot).toBeCloseTo(k === m ? 1 : 0, 10);
       }
     }
   });
 
-  it('orthonormalises columns and zeroes dependent ones', () => {
-    // columns: e1+e2, 2(e1+e2) (dependent), e3
-    const a = Float64Array.from([1, 2, 0, 1, 2, 0, 0, 0, 1]);
-    orthonormalizeColumns(a, 3, 3);
-    expect(a[0]).toBeCloseTo(Math.SQRT1_2, 12);
-    expect(a[1]).toBe(0);
-    expect(a[4]).toBe(0);
-    expect(a[8]).toBeCloseTo(1, 12);
+  it('handles a zero matrix and a 1 × 1 matrix', () => {
+    const zero = symmetricEigen(new Float64Array(4), 2);
+    expect(Array.from(zero.values)).toEqual([0, 0]);
+    expect(Math.abs(zero.vectors[0]! * zero.vectors[1]! + zero.vectors[2]! * zero.vectors[3]!)).toBeLessThan(1e-15);
+    expect(Array.from(symmetricEigen(Float64Array.from([-3]), 1).values)).toEqual([-3]);
   });
 });
 

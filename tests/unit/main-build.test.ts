@@ -14,7 +14,7 @@ describe('source-relative URLs in the main-process bundles (dist/main)', () => {
 
   it('keep files outside main/ at their place from the app root, dynamic tails included', () => {
     expect(bundledUrl(source('main/engine/common/version.ts'), '../../../package.json')).toBe('../../package.json');
-    expect(bundledUrl(source('main/engine/recsys/als/als-kernel.ts'), '../../../../native/build/${name}.wasm')).toBe('../../native/build/${name}.wasm');
+    expect(bundledUrl(source('main/engine/common/wasm-kernel.ts'), '../../../native/build/${name}.wasm')).toBe('../../native/build/${name}.wasm');
     expect(bundledUrl(source('main/electron/main.ts'), '../../')).toBe('../../');
   });
 

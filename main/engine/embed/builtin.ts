@@ -63,34 +63,8 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
   }
 
   async fit(corpus: readonly string[], ctx: TaskContext): Promise<void> {
-    const docs = corpus.map(wordTokens);
-    throwIfCancelled(ctx.signal);
     const minDf = this.options.minDf ?? (corpus.length < 1000 ? 1 : 2);
-    const vocabulary = selectVocabulary(docs, minDf, this.options.maxVocabulary);
-    if (vocabulary.size === 0) {
-      throw new EngineError(
-        'invalid-input',
-        `the ${corpus.length} catalogue texts contain no word that occurs in at least ${minDf} of them: check the item text template and the catalogue columns`,
-        { field: 'template' },
-      );
-    }
-    const df = new Float64Array(vocabulary.size);
-    const rows: number[] = [];
-    const cols: number[] = [];
-    const counts: number[] = [];
-    docs.forEach((tokens, d) => {
-      for (const [term, tf] of termCounts(tokens, vocabulary)) {
-        rows.push(d);
-        cols.push(term);
-        counts.push(tf);
-        df[term]!++;
-      }
-    });
-    const idf = new Float32Array(vocabulary.size);
-    for (let t = 0; t < idf.length; t++) idf[t] = Math.log((1 + docs.length) / (1 + df[t]!)) + 1;
-    const x = csrFromCoo(docs.length, vocabulary.size, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(counts));
-    weightRows(x, idf);
-
+    const { x, vocabulary, idf } = tfidfMatrix(corpus, minDf, this.options.maxVocabulary, ctx);
     const svd = randomizedSvd(x, {
       rank: this.options.dimensions,
       seed: this.options.seed,
@@ -102,8 +76,8 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
     });
     if (svd.rank === 0)
       throw new EngineError('invalid-input', 'the catalogue texts have no variation to learn from (all empty or identical)', { field: 'template' });
-    this.fitted = { vocabulary, idf, projection: Float32Array.from(svd.components), dimensions: svd.rank };
-    ctx.log('info', `builtin LSA: ${docs.length} texts, ${vocabulary.size} words (min df ${minDf}), ${svd.rank} dimensions`);
+    this.fitted = { vocabulary, idf, projection: svd.components, dimensions: svd.rank };
+    ctx.log('info', `builtin LSA: ${corpus.length} texts, ${vocabulary.size} words (min df ${minDf}), ${svd.rank} dimensions`);
   }
 
   async embed(texts: readonly string[], ctx: TaskContext): Promise<Float32Array> {
@@ -184,6 +158,45 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
       );
     return this.fitted;
   }
+}
+
+/**
+ * The catalogue's TF-IDF matrix as the builtin provider fits it: documents × vocabulary (words with
+ * document frequency ≥ minDf, at most maxVocabulary of them), sublinear tf, smoothed idf, unit rows.
+ */
+export function tfidfMatrix(
+  corpus: readonly string[],
+  minDf: number,
+  maxVocabulary: number,
+  ctx: TaskContext,
+): { x: Csr; vocabulary: Map<string, number>; idf: Float32Array } {
+  const docs = corpus.map(wordTokens);
+  throwIfCancelled(ctx.signal);
+  const vocabulary = selectVocabulary(docs, minDf, maxVocabulary);
+  if (vocabulary.size === 0) {
+    throw new EngineError(
+      'invalid-input',
+      `the ${corpus.length} catalogue texts contain no word that occurs in at least ${minDf} of them: check the item text template and the catalogue columns`,
+      { field: 'template' },
+    );
+  }
+  const df = new Float64Array(vocabulary.size);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const counts: number[] = [];
+  docs.forEach((tokens, d) => {
+    for (const [term, tf] of termCounts(tokens, vocabulary)) {
+      rows.push(d);
+      cols.push(term);
+      counts.push(tf);
+      df[term]!++;
+    }
+  });
+  const idf = new Float32Array(vocabulary.size);
+  for (let t = 0; t < idf.length; t++) idf[t] = Math.log((1 + docs.length) / (1 + df[t]!)) + 1;
+  const x = csrFromCoo(docs.length, vocabulary.size, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(counts));
+  weightRows(x, idf);
+  return { x, vocabulary, idf };
 }
 
 function termCounts(tokens: readonly string[], vocabulary: Map<string, number>): Map<number, number> {

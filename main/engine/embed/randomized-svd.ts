@@ -1,141 +1,27 @@
 import type { Csr } from '../data/types.ts';
 import { gaussianFill } from '../common/random.ts';
+import { f32View, f64View, i32View, instantiateKernel, kernelModule, MemoryPlan } from '../common/wasm-kernel.ts';
+import { symmetricEigen } from './symmetric-eigen.ts';
 
-/** Y (nRows × l, row-major) = X · M, with M (nCols × l, row-major). */
-function mulSparseDense(x: Csr, m: Float64Array, l: number): Float64Array {
-  const y = new Float64Array(x.nRows * l);
-  for (let r = 0; r < x.nRows; r++) {
-    const yo = r * l;
-    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
-      const v = x.data[p]!;
-      const mo = x.indices[p]! * l;
-      for (let j = 0; j < l; j++) y[yo + j]! += v * m[mo + j]!;
-    }
-  }
-  return y;
+/** The exports of native/lsa/kernel.ts; pointers are byte offsets into its memory, widths multiples of 16. */
+interface LsaKernel {
+  gather(indptr: number, indices: number, data: number, o0: number, o1: number, b: number, out: number, w: number): void;
+  gramApply(indptr: number, indices: number, data: number, o0: number, o1: number, q: number, y: number, w: number, t: number): void;
+  atb(a: number, b: number, rows: number, w: number, g: number, scratch: number): void;
+  mulSmall(a: number, rows: number, w: number, c: number, wOut: number, out: number): void;
+  heapBase(): number;
 }
 
-/** Z (nCols × l, row-major) = Xᵀ · Y, with Y (nRows × l, row-major). */
-function mulSparseTransposeDense(x: Csr, y: Float64Array, l: number): Float64Array {
-  const z = new Float64Array(x.nCols * l);
-  for (let r = 0; r < x.nRows; r++) {
-    const yo = r * l;
-    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
-      const v = x.data[p]!;
-      const zo = x.indices[p]! * l;
-      for (let j = 0; j < l; j++) z[zo + j]! += v * y[yo + j]!;
-    }
-  }
-  return z;
-}
+/** Rows per block of the kernel's `atb`, which needs two float64 blocks of scratch. */
+const ATB_ROWS = 32;
 
-/**
- * Orthonormalises the l columns of a row-major m × l matrix in place by modified Gram-Schmidt
- * (on a column-major copy, for contiguous access). Columns that are numerically dependent become zero.
- * Each pass subtracts one projection and already takes the dot product with the next column
- * (the same arithmetic as textbook MGS, with half the passes over memory).
- */
-export function orthonormalizeColumns(a: Float64Array, m: number, l: number): void {
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < l; j++) {
-    const c = new Float64Array(m);
-    for (let r = 0; r < m; r++) c[r] = a[r * l + j]!;
-    cols.push(c);
-  }
-  for (let j = 0; j < l; j++) {
-    const cj = cols[j]!;
-    let before = 0;
-    for (let r = 0; r < m; r++) before += cj[r]! * cj[r]!;
-    let norm = before;
-    if (j > 0) {
-      const c0 = cols[0]!;
-      let dot = 0;
-      for (let r = 0; r < m; r++) dot += c0[r]! * cj[r]!;
-      for (let i = 0; i < j; i++) {
-        const ci = cols[i]!;
-        const next = i + 1 < j ? cols[i + 1]! : null;
-        let acc = 0;
-        if (next) {
-          for (let r = 0; r < m; r++) {
-            const v = cj[r]! - dot * ci[r]!;
-            cj[r] = v;
-            acc += next[r]! * v;
-          }
-        } else {
-          for (let r = 0; r < m; r++) {
-            const v = cj[r]! - dot * ci[r]!;
-            cj[r] = v;
-            acc += v * v;
-          }
-          norm = acc;
-        }
-        dot = acc;
-      }
-    }
-    // a column that lost almost all its length to earlier ones is in their span: drop it
-    if (norm <= before * 1e-20 || norm === 0) cj.fill(0);
-    else {
-      const inv = 1 / Math.sqrt(norm);
-      for (let r = 0; r < m; r++) cj[r]! *= inv;
-    }
-  }
-  for (let j = 0; j < l; j++) {
-    const c = cols[j]!;
-    for (let r = 0; r < m; r++) a[r * l + j] = c[r]!;
-  }
-}
+/** A basis column whose residual is below this share of its squared length is taken as dependent (float32 data). */
+const DEPENDENT = 1e-10;
 
-/** Eigen-decomposition of a symmetric n × n matrix (row-major) by cyclic Jacobi rotations; values descending. */
-export function symmetricEigen(s: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(s);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i]! * a[i * n + i]!;
-      for (let j = i + 1; j < n; j++) off += a[i * n + j]! * a[i * n + j]!;
-    }
-    if (off <= 1e-30 * diag || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const sn = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - sn * akq;
-          a[k * n + q] = sn * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - sn * aqk;
-          a[q * n + k] = sn * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - sn * vkq;
-          v[k * n + q] = sn * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j]! - a[i * n + i]!);
-  const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    values[dst] = a[src * n + src]!;
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]!;
-  });
-  return { values, vectors };
-}
+/** Components whose eigenvalue (σ²) is below this share of the largest are dropped: float32 noise, not structure. */
+const NEGLIGIBLE = 1e-8;
+
+const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 export interface RandomizedSvdOptions {
   rank: number;
@@ -148,74 +34,108 @@ export interface RandomizedSvdOptions {
 
 export interface TruncatedSvd {
   /** right singular vectors, nCols × rank, row-major */
-  components: Float64Array;
+  components: Float32Array;
   singularValues: Float64Array;
   rank: number;
 }
 
 /**
- * Truncated SVD of a sparse matrix by randomized range finding (Halko, Martinsson & Tropp 2011):
- * Gaussian sketch, power iterations with re-orthonormalisation, then the exact SVD of the small
- * projected matrix B = QᵀX through the eigen-decomposition of BBᵀ. Components whose singular value is
+ * Truncated SVD of a sparse matrix X by randomized subspace iteration (Halko, Martinsson & Tropp 2011,
+ * algorithms 4.4 and 5.1), in float32 on the SIMD kernel native/lsa/kernel.ts.
+ *
+ * The basis lives in the smaller of X's two spaces (s = min(rows, columns)) and iterates on the s × s
+ * operator A = XᵀX or XXᵀ, applied in one pass over X that never stores the tall product: memory is
+ * X plus a few s × l blocks, so a million texts cost no more dense memory than their vocabulary.
+ * Q₀ is Gaussian; each of the powerIterations + 1 steps sets Q ← orth(A Q) by Cholesky QR (Gram matrix
+ * in float64); one more application gives the Rayleigh–Ritz matrix QᵀAQ, whose eigenvectors turn Q
+ * into singular vectors. The subspace is that of A^(q+1)·Ω: one degree above scikit-learn's
+ * randomized_svd with the same n_iter, for one more pass. Components whose singular value is
  * negligible are dropped, so `rank` can come out below the requested rank.
  */
 export function randomizedSvd(x: Csr, options: RandomizedSvdOptions): TruncatedSvd {
   const want = Math.min(options.rank, x.nRows, x.nCols);
   const l = Math.min(want + (options.oversample ?? 10), x.nRows, x.nCols);
   const q = options.powerIterations ?? 2;
-  const passes = 2 + 2 * q + 1;
+  const passes = q + 3;
   let pass = 0;
   const tick = () => options.onPass?.(++pass, passes);
 
-  const omega = gaussianFill(new Float64Array(x.nCols * l), options.seed);
-  let y = mulSparseDense(x, omega, l);
-  tick();
-  orthonormalizeColumns(y, x.nRows, l);
-  for (let it = 0; it < q; it++) {
-    // Z = XᵀQ is not orthonormalised: X·Z spans the same space as X·orth(Z), and with Q orthonormal
-    // Z's condition number is only σ₁/σₗ, so the orthonormalisation of Y after it loses nothing
-    const z = mulSparseTransposeDense(x, y, l);
-    tick();
-    y = mulSparseDense(x, z, l);
-    tick();
-    orthonormalizeColumns(y, x.nRows, l);
-  }
-  const bt = mulSparseTransposeDense(x, y, l);
-  tick();
-  const gram = new Float64Array(l * l);
-  for (let c = 0; c < x.nCols; c++) {
-    const o = c * l;
-    for (let i = 0; i < l; i++) {
-      const bi = bt[o + i]!;
-      if (bi === 0) continue;
-      for (let j = i; j < l; j++) gram[i * l + j]! += bi * bt[o + j]!;
-    }
-  }
-  for (let i = 0; i < l; i++) for (let j = 0; j < i; j++) gram[i * l + j] = gram[j * l + i]!;
-  const { values, vectors } = symmetricEigen(gram, l);
-  const top = Math.sqrt(Math.max(values[0] ?? 0, 0));
-  let rank = 0;
-  while (rank < want && Math.sqrt(Math.max(values[rank]!, 0)) > top * 1e-6) rank++;
+  // M's rows are the outer loop of one application of A = MᵀM; its columns are the basis space
+  const wordSpace = x.nCols <= x.nRows;
+  const m = wordSpace ? x : transpose(x);
+  const s = m.nCols;
+  const w = pad16(l);
+  const nnz = m.indptr[m.nRows]!;
+  const plan = new MemoryPlan();
+  const at = {
+    indptr: plan.alloc((m.nRows + 1) * 4),
+    indices: plan.alloc(nnz * 4),
+    data: plan.alloc(nnz * 4),
+    q: plan.alloc(s * w * 4),
+    y: plan.alloc(s * w * 4),
+    t: plan.alloc(w * 4),
+    scratch: plan.alloc(2 * ATB_ROWS * w * 8),
+    g: plan.alloc(w * w * 8),
+    c: plan.alloc(w * w * 4),
+    v: wordSpace ? 0 : plan.alloc(x.nCols * w * 4),
+  };
+  const memory = plan.create('the LSA fit');
+  const kernel = instantiateKernel<LsaKernel>(kernelModule('lsa'), memory, 'LSA');
+  i32View(memory, at.indptr, m.nRows + 1).set(m.indptr.subarray(0, m.nRows + 1));
+  i32View(memory, at.indices, nnz).set(m.indices.subarray(0, nnz));
+  f32View(memory, at.data, nnz).set(m.data.subarray(0, nnz));
+  const qv = f32View(memory, at.q, s * w);
+  const yv = f32View(memory, at.y, s * w);
+  const gv = f64View(memory, at.g, w * w);
+  const cv = f32View(memory, at.c, w * w);
 
+  const omega = gaussianFill(new Float64Array(s * l), options.seed);
+  for (let r = 0; r < s; r++) for (let j = 0; j < l; j++) qv[r * w + j] = omega[r * l + j]!;
+
+  const apply = (): void => {
+    yv.fill(0);
+    kernel.gramApply(at.indptr, at.indices, at.data, 0, m.nRows, at.q, at.y, w, at.t);
+    tick();
+  };
+  /** g's upper l × l triangle ← (first)ᵀ(second), both s × w */
+  const gramOf = (first: number, second: number): void => {
+    gv.fill(0);
+    kernel.atb(first, second, s, w, at.g, at.scratch);
+  };
+
+  for (let it = 0; it <= q; it++) {
+    apply();
+    // Cholesky QR: Q = Y R⁻¹ with RᵀR = YᵀY
+    gramOf(at.y, at.y);
+    const rInverse = inverseCholeskyFactor(gv, w, l);
+    cv.fill(0);
+    for (let i = 0; i < l; i++) for (let j = i; j < l; j++) cv[i * w + j] = rInverse[i * l + j]!;
+    kernel.mulSmall(at.y, s, w, at.c, w, at.q);
+  }
+  apply();
+  gramOf(at.q, at.y);
+  const h = new Float64Array(l * l);
+  for (let i = 0; i < l; i++) for (let j = i; j < l; j++) h[i * l + j] = h[j * l + i] = gv[i * w + j]!;
+  const { values, vectors } = symmetricEigen(h, l);
+  const top = Math.max(values[0] ?? 0, 0);
+  let rank = 0;
+  while (rank < want && values[rank]! > top * NEGLIGIBLE) rank++;
   const singularValues = new Float64Array(rank);
   for (let k = 0; k < rank; k++) singularValues[k] = Math.sqrt(values[k]!);
-  // V = Bᵀ U Σ⁻¹, accumulated row by row of Bᵀ so the inner loop runs along contiguous memory
-  const components = new Float64Array(x.nCols * rank);
-  for (let c = 0; c < x.nCols; c++) {
-    const o = c * l;
-    const out = c * rank;
-    for (let i = 0; i < l; i++) {
-      const b = bt[o + i]!;
-      if (b === 0) continue;
-      const u = i * l;
-      for (let k = 0; k < rank; k++) components[out + k]! += b * vectors[u + k]!;
-    }
-  }
+
+  // Ritz vectors Q·U: right singular vectors in word space; in document space the left ones, U Σ⁻¹ mapped by Xᵀ
+  const wr = pad16(rank);
+  cv.fill(0);
+  for (let i = 0; i < l; i++) for (let k = 0; k < rank; k++) cv[i * wr + k] = vectors[i * l + k]! / (wordSpace ? 1 : singularValues[k]!);
+  kernel.mulSmall(at.q, s, w, at.c, wr, at.y);
+  if (!wordSpace) kernel.gather(at.indptr, at.indices, at.data, 0, m.nRows, at.y, at.v, wr);
+  const padded = f32View(memory, wordSpace ? at.y : at.v, x.nCols * wr);
+  const components = new Float32Array(x.nCols * rank);
+  for (let c = 0; c < x.nCols; c++) components.set(padded.subarray(c * wr, c * wr + rank), c * rank);
   for (let k = 0; k < rank; k++) {
-    const inv = 1 / singularValues[k]!;
     let biggest = 0;
     for (let c = 0; c < x.nCols; c++) {
-      const v = (components[c * rank + k]! *= inv);
+      const v = components[c * rank + k]!;
       if (Math.abs(v) > Math.abs(biggest)) biggest = v;
     }
     // sign convention: the largest-magnitude loading of each component is positive
@@ -223,4 +143,58 @@ export function randomizedSvd(x: Csr, options: RandomizedSvdOptions): TruncatedS
   }
   tick();
   return { components, singularValues, rank };
+}
+
+/**
+ * R⁻¹ (l × l, upper triangular, row-major) for the Cholesky factor R of the Gram matrix whose upper
+ * triangle is in g (row stride `stride`). A column whose residual is negligible is in the span of the
+ * earlier ones: its row and column of R⁻¹ stay zero, so Y R⁻¹ has a zero column there.
+ */
+export function inverseCholeskyFactor(g: Float64Array, stride: number, l: number): Float64Array {
+  const r = new Float64Array(l * l);
+  const alive = new Uint8Array(l);
+  for (let j = 0; j < l; j++) {
+    let d = g[j * stride + j]!;
+    for (let k = 0; k < j; k++) d -= r[k * l + j]! * r[k * l + j]!;
+    if (!(d > g[j * stride + j]! * DEPENDENT)) continue;
+    alive[j] = 1;
+    const rjj = Math.sqrt(d);
+    r[j * l + j] = rjj;
+    for (let i = j + 1; i < l; i++) {
+      let v = g[j * stride + i]!;
+      for (let k = 0; k < j; k++) v -= r[k * l + j]! * r[k * l + i]!;
+      r[j * l + i] = v / rjj;
+    }
+  }
+  const inv = new Float64Array(l * l);
+  for (let j = 0; j < l; j++) {
+    if (!alive[j]) continue;
+    inv[j * l + j] = 1 / r[j * l + j]!;
+    for (let i = j - 1; i >= 0; i--) {
+      if (!alive[i]) continue;
+      let v = 0;
+      for (let k = i + 1; k <= j; k++) v += r[i * l + k]! * inv[k * l + j]!;
+      inv[i * l + j] = -v / r[i * l + i]!;
+    }
+  }
+  return inv;
+}
+
+/** Xᵀ as CSR, by one counting pass over the columns (indices within a row stay ascending). */
+function transpose(x: Csr): Csr {
+  const nnz = x.indptr[x.nRows]!;
+  const indptr = new Int32Array(x.nCols + 1);
+  for (let p = 0; p < nnz; p++) indptr[x.indices[p]! + 1]!++;
+  for (let c = 0; c < x.nCols; c++) indptr[c + 1]! += indptr[c]!;
+  const fill = indptr.slice(0, x.nCols);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  for (let r = 0; r < x.nRows; r++) {
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
+      const at = fill[x.indices[p]!]!++;
+      indices[at] = r;
+      data[at] = x.data[p]!;
+    }
+  }
+  return { nRows: x.nCols, nCols: x.nRows, indptr, indices, data };
 }

@@ -2,7 +2,7 @@ import { EngineError, throwIfCancelled } from '../../../common/contracts/errors.
 import type { Csr } from '../../data/types.ts';
 import type { TaskContext } from '../../common/task-context.ts';
 import { availableParallelism } from 'node:os';
-import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from '../als/als-kernel.ts';
+import { f32View, f64View, instantiateKernel, kernelModule, MemoryPlan } from '../../common/wasm-kernel.ts';
 import { AlsWorkerPool, type KernelCall } from '../als/als-pool.ts';
 
 /**
