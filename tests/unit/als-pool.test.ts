@@ -13,8 +13,8 @@ describe('AlsWorkerPool', () => {
     const pool = await AlsWorkerPool.start(2, alsKernelModule(), plan.create('test'));
     try {
       const heapBase = [{ fn: 'heapBase', args: [] }];
-      const [[a], [b]] = await pool.run([heapBase, heapBase]);
-      expect(a).toBe(b);
+      const [a, b] = await pool.run([heapBase, heapBase]);
+      expect(a).toEqual(b);
       await endWorker(pool, 1);
       await expect(pool.run([heapBase, heapBase])).rejects.toMatchObject({ kind: 'worker-crashed', message: 'ALS worker 1 exited with code 1' });
       await expect(pool.run([heapBase, heapBase])).rejects.toMatchObject({ kind: 'worker-crashed' });
