@@ -127,6 +127,7 @@ describe('prepareEvents', () => {
       ['u1', 'i2', null, day('2024-01-01T00:00:00Z')],
       ['u2', 'i1', null, day('2024-01-31T23:59:59Z')],
       ['u2', 'i2', null, day('2024-02-01T00:00:00Z')],
+      ['u3', 'i1', null, null], // no time: outside every window
     ]);
     const steps = await prepareEvents(d, { from: '2024-01-01', to: '2024-02-01' });
     expect(steps[1]).toEqual({ step: 'window', label: 'from 2024-01-01 before 2024-02-01 (exclusive)', events: 2, users: 2, items: 2 });

@@ -7,10 +7,11 @@ export { prepareSpecSchema, type PrepareSpec, type PrepareStep } from '../../com
 /**
  * Prepares an imported interaction log in SQL. Input: the table `ev(pos, user_id, item_id, rating,
  * ts)`, one row per source event (`pos` its record number), and, when DuckDB read the source, the
- * table `src` with the source's columns as text (`src.rowid = ev.pos`). `ev` is replaced by the
- * prepared events, kept in `pos` order. Steps run in a fixed order: where, window, min rating,
- * implicit, user sample, repeats, k-core; one PrepareStep per applied step, after a 'source' row,
- * with the counts left after it. A step that leaves nothing fails naming that step.
+ * table `src` with the source's columns as text (`src.rowid = ev.pos`). `ev` ends up holding the
+ * prepared events in `pos` order (filters delete in place: cheaper than rewriting the table).
+ * Steps run in a fixed order: where, window, min rating, implicit, user sample, repeats, k-core;
+ * one PrepareStep per applied step, after a 'source' row, with the counts left after it. A step
+ * that leaves nothing fails naming that step; a refused `where` leaves `ev` as it was.
  */
 export async function prepareEvents(duck: Duck, spec: PrepareSpec, signal?: AbortSignal): Promise<PrepareStep[]> {
   const parsed = prepareSpecSchema.safeParse(spec);
@@ -54,17 +55,17 @@ async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
       ...(spec.from !== undefined ? [`ts >= ${isoDateSeconds(spec.from)}`] : []),
       ...(spec.to !== undefined ? [`ts < ${isoDateSeconds(spec.to)}`] : []),
     ];
-    await ev.replace(`SELECT * FROM ev WHERE ${bounds.join(' AND ')}`);
+    await ev.keepOnly(bounds.join(' AND '));
     const label = [spec.from !== undefined ? `from ${spec.from}` : '', spec.to !== undefined ? `before ${spec.to} (exclusive)` : ''];
     await applied('window', label.filter(Boolean).join(' '), spec.from !== undefined ? 'from' : 'to');
   }
   if (spec.minRating !== undefined) {
     await ev.requireColumn('rating', 'a minimum rating', 'minRating', 'ratings');
-    await ev.replace(`SELECT * FROM ev WHERE rating >= ${spec.minRating}`);
+    await ev.keepOnly(`rating >= ${spec.minRating}`);
     await applied('min-rating', `rating at least ${spec.minRating}`, 'minRating');
   }
   if (spec.implicit) {
-    await ev.replace('SELECT pos, user_id, item_id, NULL::FLOAT AS rating, ts FROM ev');
+    await ev.run('UPDATE ev SET rating = NULL');
     await applied('implicit', 'ratings dropped: every event is a positive', 'implicit');
   }
   if (spec.sampleUsers !== undefined) {
@@ -72,9 +73,7 @@ async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
     const users = (await ev.counts()).users;
     const keep = spec.sampleUsers < 1 ? Math.max(1, Math.round(spec.sampleUsers * users)) : Math.min(spec.sampleUsers, users);
     // md5 of (seed, user): the same seed picks the same users on every machine and DuckDB version
-    await ev.replace(
-      `SELECT * FROM ev WHERE user_id IN (SELECT user_id FROM (SELECT DISTINCT user_id FROM ev) ORDER BY md5('${seed}:' || user_id), user_id LIMIT ${keep}) ORDER BY pos`,
-    );
+    await ev.keepOnly(`user_id IN (SELECT user_id FROM (SELECT DISTINCT user_id FROM ev) ORDER BY md5('${seed}:' || user_id), user_id LIMIT ${keep})`);
     const share = spec.sampleUsers < 1 ? `${+(spec.sampleUsers * 100).toPrecision(6)}% of users` : `${spec.sampleUsers} users`;
     await applied('sample-users', `a sample of ${share} (${keep} of ${users}, seed ${seed})`, 'sampleUsers');
   }
@@ -100,7 +99,7 @@ const REPEAT_LABELS = {
   count: 'repeats: one event per (user, item), its rating the number of events',
 } as const;
 
-/** The event table being prepared: replaced step by step in the schema (temporary or not) it was created in. */
+/** The event table being prepared, in the schema (temporary or not) it was created in. */
 class Events {
   private temporary: boolean | undefined;
   readonly duck: Duck;
@@ -118,6 +117,16 @@ class Events {
   async counts(): Promise<{ events: number; users: number; items: number }> {
     const [row] = await this.rows('SELECT count(*) AS events, count(DISTINCT user_id) AS users, count(DISTINCT item_id) AS items FROM ev');
     return { events: Number(row!.events), users: Number(row!.users), items: Number(row!.items) };
+  }
+
+  async run(sql: string): Promise<void> {
+    throwIfCancelled(this.signal);
+    await this.duck.conn.run(sql);
+  }
+
+  /** Deletes the events for which `condition` is not true (false or NULL). */
+  async keepOnly(condition: string, cte = ''): Promise<void> {
+    await this.run(`${cte}DELETE FROM ev WHERE (${condition}) IS NOT TRUE`);
   }
 
   async replace(select: string): Promise<void> {
@@ -156,9 +165,7 @@ async function applyWhere(ev: Events, where: string): Promise<void> {
   if (!isPlainFilter(tree)) throw refuse(`expected one expression over the source's columns, without subqueries; ${listed}`);
   try {
     // a CTE is bound on its own: a name the source lacks cannot fall through to ev's columns
-    await ev.replace(
-      `WITH kept AS (SELECT rowid AS kept_pos FROM src WHERE (${where})) SELECT * FROM ev WHERE pos IN (SELECT kept_pos FROM kept) ORDER BY pos`,
-    );
+    await ev.keepOnly('pos IN (SELECT kept_pos FROM kept)', `WITH kept AS (SELECT rowid AS kept_pos FROM src WHERE (${where})) `);
   } catch (err) {
     if (ev.signal?.aborted) throw err;
     throw refuse(`DuckDB refused it (${listed})`, firstLine(err));
@@ -188,13 +195,12 @@ function isPlainFilter(tree: SqlTree): boolean {
   );
 }
 
+/** One event per (user, item): the kept one by ts, then record order; count rewrites the table with the counts as ratings. */
 async function applyRepeats(ev: Events, policy: NonNullable<PrepareSpec['repeats']>): Promise<void> {
   const order = policy === 'first' ? 'ts ASC NULLS LAST, pos ASC' : 'ts DESC NULLS LAST, pos DESC';
-  const rating = policy === 'count' ? 'count(*) OVER (PARTITION BY user_id, item_id)::FLOAT' : 'rating';
-  await ev.replace(
-    `SELECT pos, user_id, item_id, ${rating} AS rating, ts FROM ev
-     QUALIFY row_number() OVER (PARTITION BY user_id, item_id ORDER BY ${order}) = 1 ORDER BY pos`,
-  );
+  const rank = `row_number() OVER (PARTITION BY user_id, item_id ORDER BY ${order})`;
+  if (policy !== 'count') return ev.run(`DELETE FROM ev WHERE pos IN (SELECT pos FROM ev QUALIFY ${rank} > 1)`);
+  await ev.replace(`SELECT pos, user_id, item_id, count(*) OVER (PARTITION BY user_id, item_id)::FLOAT AS rating, ts FROM ev QUALIFY ${rank} = 1 ORDER BY pos`);
 }
 
 /** Drops users and items below their minimum counts, round after round, until none is; returns the rounds that dropped events. */
