@@ -125,15 +125,16 @@ describe('WorkerClient and serveRpc', () => {
     await expect(c.call({ op: 'echo', value: 'x' })).rejects.toMatchObject({ kind: 'cancelled' });
   });
 
-  it('lets the process exit when no call is in flight', async () => {
+  it('lets the process exit when no call is in flight, also after a request that could not be sent', async () => {
     const script = `
       import { WorkerClient } from ${JSON.stringify(fileURLToPath(new URL('../../main/engine/common/worker-rpc.ts', import.meta.url)))};
       const c = new WorkerClient(new URL(${JSON.stringify(workerUrl.href)}), { name: 'idle' });
+      await c.call({ op: 'echo', value: () => 'a function cannot be cloned' }).catch((err) => console.log(err.name));
       console.log(await c.call({ op: 'echo', value: 'answered', ms: 50 }));
     `;
     const file = join(mkdtempSync(join(tmpdir(), 'ty-rpc-')), 'idle.mjs');
     writeFileSync(file, script);
     const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 10_000 });
-    expect(stdout.trim()).toBe('answered');
+    expect(stdout.trim().split('\n')).toEqual(['DataCloneError', 'answered']);
   });
 });

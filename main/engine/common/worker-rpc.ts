@@ -90,7 +90,11 @@ export class WorkerClient<Req, Res> {
         };
       this.pending.set(id, { ctx, resolve: settle(resolve), reject: settle(reject) });
       worker.ref();
-      worker.postMessage({ type: 'call', id, request } satisfies RpcMessage<Req>);
+      try {
+        worker.postMessage({ type: 'call', id, request } satisfies RpcMessage<Req>);
+      } catch (err) {
+        this.pending.get(id)!.reject(err as Error); // a request that cannot be cloned
+      }
     });
   }
 
@@ -100,11 +104,7 @@ export class WorkerClient<Req, Res> {
     const worker = this.worker;
     this.worker = null;
     this.rejectAll(this.stopped);
-    if (worker) {
-      worker.removeAllListeners();
-      worker.on('error', () => {});
-      await worker.terminate();
-    }
+    if (worker) await detach(worker).terminate();
   }
 
   private spawn(): Worker {
@@ -132,15 +132,22 @@ export class WorkerClient<Req, Res> {
     this.worker = null;
     if (this.options.restart !== 'restart') this.stopped = error;
     this.rejectAll(error);
-    worker.removeAllListeners();
-    worker.on('error', () => {});
     // told once the thread has stopped, so whatever it held (database locks) is released
-    void worker.terminate().then(() => this.options.onLost?.(thread, error));
+    void detach(worker)
+      .terminate()
+      .then(() => this.options.onLost?.(thread, error));
   }
 
   private rejectAll(error: EngineError): void {
     for (const call of [...this.pending.values()]) call.reject(error);
   }
+}
+
+/** The worker without the client's listeners; an 'error' it still emits must not become an uncaught exception. */
+function detach(worker: Worker): Worker {
+  worker.removeAllListeners();
+  worker.on('error', () => {});
+  return worker;
 }
 
 export interface ServeOptions<Res> {
