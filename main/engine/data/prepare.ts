@@ -34,8 +34,9 @@ export async function prepareEvents(duck: Duck, spec: PrepareSpec, signal?: Abor
 
 async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
   const steps: PrepareStep[] = [{ step: 'source', label: 'as read from the source', ...(await ev.counts()) }];
-  const applied = async (step: PrepareStep['step'], label: string, field: string) => {
-    const counts = await ev.counts();
+  const applied = async (step: PrepareStep['step'], label: string, field: string, unchanged = false) => {
+    const { events, users, items } = steps.at(-1)!;
+    const counts = unchanged ? { events, users, items } : await ev.counts();
     if (counts.events === 0)
       throw new EngineError('invalid-input', `preparation left no events: the step "${label}" removed all ${steps.at(-1)!.events} that were left`, {
         field: `prepare.${field}`,
@@ -66,11 +67,11 @@ async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
   }
   if (spec.implicit) {
     await ev.run('UPDATE ev SET rating = NULL');
-    await applied('implicit', 'ratings dropped: every event is a positive', 'implicit');
+    await applied('implicit', 'ratings dropped: every event is a positive', 'implicit', true);
   }
   if (spec.sampleUsers !== undefined) {
     const seed = spec.seed ?? 0;
-    const users = (await ev.counts()).users;
+    const users = steps.at(-1)!.users;
     const keep = spec.sampleUsers < 1 ? Math.max(1, Math.round(spec.sampleUsers * users)) : Math.min(spec.sampleUsers, users);
     // md5 of (seed, user): the same seed picks the same users on every machine and DuckDB version
     await ev.keepOnly(`user_id IN (SELECT user_id FROM (SELECT DISTINCT user_id FROM ev) ORDER BY md5('${seed}:' || user_id), user_id LIMIT ${keep})`);
