@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { resolveConfig } from '../../main/engine/config/load.ts';
 import { openDuck, type Duck } from '../../main/engine/data/duck.ts';
-import { prepareEvents, prepareSpecSchema, type PrepareSpec } from '../../main/engine/data/prepare.ts';
+import { prepareEvents, prepareSpecSchema, preparationKey, type PrepareSpec } from '../../main/engine/data/prepare.ts';
 import { parseRequestArg } from '../../main/engine/request-args.ts';
 
 /** [user, item, rating | null, ts | null]; pos is the index */
@@ -271,7 +271,7 @@ describe('prepareEvents', () => {
 
   it('refuses a where without source columns', async () => {
     const d = await tables(fromSource);
-    expect((await failure(d, { where: "country = 'DE'" })).message).toContain('needs a source that DuckDB reads by columns');
+    expect((await failure(d, { where: "country = 'DE'" })).message).toContain('a where filter needs the source read by its columns');
   });
 
   it('names the step that left no events', async () => {
@@ -323,5 +323,20 @@ describe('the prepare spec where users give it', () => {
       prepare: { sampleUsers: 0.1, seed: 3 },
     });
     expect(() => parseRequestArg('data.import', { interactions: 'a.csv', prepare: { repeats: 'sum' } })).toThrow(/prepare\.repeats/);
+  });
+});
+
+describe('preparationKey', () => {
+  it('is the same for specs that prepare the same events, and differs otherwise', () => {
+    expect(preparationKey({})).toBeNull();
+    expect(preparationKey({ implicit: false, seed: 4, minUserEvents: 1 })).toBeNull();
+    expect(preparationKey({ sampleUsers: 0.1 })).toBe(preparationKey({ seed: 0, sampleUsers: 0.1 }));
+    expect(preparationKey({ sampleUsers: 0.1 })).not.toBe(preparationKey({ sampleUsers: 0.1, seed: 1 }));
+    expect(preparationKey({ from: '2024-01-01', to: '2024-02-01T01:00:00+01:00' })).toBe(
+      preparationKey({ to: '2024-02-01T00:00:00Z', from: '2024-01-01T00:00' }),
+    );
+    expect(preparationKey({ where: ' x = 1 ' })).toBe(preparationKey({ where: 'x = 1' }));
+    expect(preparationKey({ repeats: 'latest' })).not.toBe(preparationKey({ repeats: 'first' }));
+    expect(preparationKey({ minUserEvents: 5 })).not.toBe(preparationKey({ minItemEvents: 5 }));
   });
 });

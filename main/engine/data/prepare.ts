@@ -32,6 +32,28 @@ export async function prepareEvents(duck: Duck, spec: PrepareSpec, signal?: Abor
   }
 }
 
+/**
+ * What of a spec changes the prepared events, as canonical JSON, for the dataset fingerprint: dates
+ * as epoch seconds, the seed only with a sample (0 when not given), no-op values left out; null when
+ * the spec changes nothing. Specs that prepare the same events from the same source get the same key.
+ */
+export function preparationKey(spec: PrepareSpec): string | null {
+  const key = {
+    where: spec.where?.trim(),
+    from: spec.from === undefined ? undefined : isoDateSeconds(spec.from),
+    to: spec.to === undefined ? undefined : isoDateSeconds(spec.to),
+    minRating: spec.minRating,
+    implicit: spec.implicit || undefined,
+    sampleUsers: spec.sampleUsers,
+    seed: spec.sampleUsers === undefined ? undefined : (spec.seed ?? 0),
+    repeats: spec.repeats,
+    minUserEvents: (spec.minUserEvents ?? 1) > 1 ? spec.minUserEvents : undefined,
+    minItemEvents: (spec.minItemEvents ?? 1) > 1 ? spec.minItemEvents : undefined,
+  };
+  const json = JSON.stringify(key);
+  return json === '{}' ? null : json;
+}
+
 async function runSteps(ev: Events, spec: PrepareSpec): Promise<PrepareStep[]> {
   const steps: PrepareStep[] = [{ step: 'source', label: 'as read from the source', ...(await ev.counts()) }];
   const applied = async (step: PrepareStep['step'], label: string, field: string, unchanged = false) => {
@@ -156,7 +178,8 @@ async function applyWhere(ev: Events, where: string): Promise<void> {
       columns,
       hint: "columns hold the source's text: compare numbers after a cast, e.g. stars::INT >= 3, and quote text values, e.g. country = 'DE'",
     });
-  if (!columns.length) throw refuse('a where filter needs a source that DuckDB reads by columns (a file), and this one has none');
+  if (!columns.length)
+    throw refuse('a where filter needs the source read by its columns (CSV, TSV, JSON, Parquet), and this source was not: filter it before importing');
   const listed = `the source's columns are ${columns.join(', ')}`;
   if (where.includes(';')) throw refuse(`expected one SQL expression, not statements (";" is not allowed); ${listed}`);
   const query = `SELECT rowid FROM src WHERE (${where})`;
