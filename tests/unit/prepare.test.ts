@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { resolveConfig } from '../../main/engine/config/load.ts';
@@ -315,6 +318,12 @@ describe('the prepare spec where users give it', () => {
     expect(() => resolveConfig({ config: { data: { prepare: { minUserEvent: 5 } } } })).toThrow(
       /data\.prepare\.minUserEvent \(did you mean data\.prepare\.minUserEvents\?\)/,
     );
+  });
+
+  it('reads dates in trainyard.yaml as the text they are', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-prepare-'));
+    writeFileSync(join(dir, 'trainyard.yaml'), 'data:\n  prepare:\n    from: 2024-01-01\n    to: 2024-06-01T00:00:00Z\n');
+    expect(resolveConfig({ configPath: join(dir, 'trainyard.yaml') }).config.data.prepare).toEqual({ from: '2024-01-01', to: '2024-06-01T00:00:00Z' });
   });
 
   it('is the prepare argument of data.import, checked like every request', () => {
