@@ -272,6 +272,34 @@ describe('prepareEvents', () => {
     expect((await rows(d)).map((r) => r.pos)).toEqual([0, 1, 2]);
   });
 
+  it('filters a CSV as DuckDB reads it: src rows line up with ev positions, quoted names work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ty-prepare-'));
+    const file = join(dir, 'log.csv');
+    writeFileSync(file, 'user,item,sign-up country,stars\nu1,i1,DE,5\nu1,i2,FR,2\nu2,i1,DE,4\nu3,i3,"DE",1\n');
+    duck = await openDuck();
+    await duck.conn.run(`CREATE TABLE src AS SELECT * FROM read_csv('${file}', all_varchar = true, header = true)`);
+    await duck.conn.run('CREATE TABLE ev AS SELECT rowid AS pos, "user" AS user_id, item AS item_id, stars::FLOAT AS rating, 0::DOUBLE AS ts FROM src');
+    const steps = await prepareEvents(duck, { where: `"sign-up country" = 'DE' AND stars::INT >= 4` });
+    expect(steps[1]).toMatchObject({ step: 'where', events: 2, users: 2, items: 1 });
+    expect((await rows(duck)).map((r) => [r.pos, r.user])).toEqual([
+      [0, 'u1'],
+      [2, 'u2'],
+    ]);
+  });
+
+  it('stops a running step when cancelled', async () => {
+    const d = await openDuck();
+    duck = d;
+    await d.conn.run(
+      `CREATE TABLE ev AS SELECT i AS pos, 'u' || (i % 5000) AS user_id, 'i' || (hash(i) % 3000) AS item_id, NULL::FLOAT AS rating, (i % 977)::DOUBLE AS ts FROM range(400000) r(i)`,
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    // uncancelled, this runs for about 0.4 s and succeeds
+    const err = await failure(d, { repeats: 'latest', minUserEvents: 79, minItemEvents: 20 }, controller.signal);
+    expect(err.kind).toBe('cancelled');
+  });
+
   it('refuses a where without source columns', async () => {
     const d = await tables(fromSource);
     expect((await failure(d, { where: "country = 'DE'" })).message).toContain('a where filter needs the source read by its columns');
