@@ -8,7 +8,9 @@ import { parseRequestArg } from './request-args.ts';
 import { createRequestHandlers } from './requests.ts';
 import { reconcileWorkspace, settleLostThread } from './runs/reconcile.ts';
 import { ensureWorkspace, type WorkspacePaths } from './runs/workspace.ts';
+import { spillDir } from './store/datasets.ts';
 import { openWorkspaceDb } from './store/db.ts';
+import { convertLegacyDatasets } from './store/legacy-datasets.ts';
 
 export interface EngineOptions {
   /** workspace folder: trainyard.db, runs/, LATEST */
@@ -33,6 +35,7 @@ export interface Engine {
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureWorkspace(options.workspace);
   const db = await openWorkspaceDb(paths.db);
+  await convertLegacyDatasets(db, spillDir(db));
   reconcileWorkspace(paths, db);
   const bus = createEventBus();
   const threads = Math.max(1, availableParallelism());

@@ -67,7 +67,7 @@ try {
   const cpuSeconds = cpu() - start.cpu;
   close();
   const loadStart = performance.now();
-  const table = loadInteractions(db, profile.datasetId);
+  const table = await loadInteractions(db, profile.datasetId);
   const loadSeconds = (performance.now() - loadStart) / 1e3;
   db.close();
   const mb = (statSync(csv).size / 2 ** 20).toFixed(0);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,13 +28,16 @@ function recording(): TaskContext & { logs: string[]; stages: Set<string> } {
   return { ...silentContext(), logs, stages, log: (_l, m) => logs.push(m), progress: (u) => stages.add(u.stage) };
 }
 
-const counts = () =>
-  Object.fromEntries(
+/** Dataset rows, rows left in the tables of workspaces from before Parquet, and dataset folders (staging ones included). */
+const counts = () => ({
+  ...Object.fromEntries(
     ['datasets', 'interactions', 'items', 'dataset_users', 'dataset_items'].map((t) => [
       t,
       (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
     ]),
-  );
+  ),
+  folders: existsSync(join(dir, 'datasets')) ? readdirSync(join(dir, 'datasets')).filter((f) => !f.startsWith('.')).length : 0,
+});
 
 describe('importDataset', () => {
   it('imports interactions with a catalog; loads them back with catalog items first', async () => {
@@ -51,7 +54,7 @@ describe('importDataset', () => {
     expect(ctx.logs.join('\n')).toMatch(/3 interactions refer to items missing from the catalog \(e\.g\. zz9, zz8\)/);
     expect(ctx.stages).toEqual(new Set(['import', 'store']));
 
-    const t = loadInteractions(db, profile.datasetId);
+    const t = await loadInteractions(db, profile.datasetId);
     expect(t.itemIds).toEqual(['i1', 'i2', 'i3']);
     expect(t.userIds).toEqual(['u1', 'u2']);
     expect(Array.from(t.user)).toEqual([0, 1]);
@@ -59,7 +62,7 @@ describe('importDataset', () => {
     expect(Array.from(t.rating!)).toEqual([4, 3]);
     expect(Array.from(t.ts)).toEqual([1700000000, 1700000002]);
 
-    const catalog = loadCatalog(db, profile.datasetId)!;
+    const catalog = (await loadCatalog(db, profile.datasetId))!;
     expect(catalog.idColumn).toBe('item_id');
     expect(catalog.rows[0]!.description).toBe('A mug.\nDishwasher safe, 300 ml.');
     expect(getProfile(db, profile.datasetId)).toEqual(profile);
@@ -82,26 +85,26 @@ describe('importDataset', () => {
   it('accepts a catalog alone and interactions alone', async () => {
     const catalogOnly = await importDataset(db, { items: fixture('good/ml-100k/u.item') }, silentContext());
     expect(catalogOnly).toMatchObject({ users: 0, items: 3, interactions: 0 });
-    expect(loadInteractions(db, catalogOnly.datasetId).itemIds).toEqual(['242', '302', '303']);
-    expect(loadCatalog(db, catalogOnly.datasetId)!.rows[2]!.title).toBe('Misérables, Les (1995)');
+    expect((await loadInteractions(db, catalogOnly.datasetId)).itemIds).toEqual(['242', '302', '303']);
+    expect((await loadCatalog(db, catalogOnly.datasetId))!.rows[2]!.title).toBe('Misérables, Les (1995)');
 
     const eventsOnly = await importDataset(db, { interactions: fixture('good/ratings.tsv') }, silentContext());
     expect(eventsOnly).toMatchObject({ users: 2, items: 2, interactions: 3, ratingHistogram: null, catalog: null });
-    expect(loadCatalog(db, eventsOnly.datasetId)).toBeNull();
-    expect(loadInteractions(db, eventsOnly.datasetId).rating).toBeNull();
+    expect(await loadCatalog(db, eventsOnly.datasetId)).toBeNull();
+    expect((await loadInteractions(db, eventsOnly.datasetId)).rating).toBeNull();
   });
 
   it('imports MovieLens ml-100k u.data with its u.item', async () => {
     const p = await importDataset(db, { interactions: fixture('good/ml-100k/u.data'), items: fixture('good/ml-100k/u.item') }, silentContext());
     expect(p).toMatchObject({ users: 2, items: 3, interactions: 3, unknownItems: 0 });
     expect(p.catalog!.columns).toEqual(['movie_id', 'title', 'release_date', 'video_release_date', 'imdb_url', 'genres']);
-    expect(loadInteractions(db, p.datasetId).itemIds).toEqual(['242', '302', '303']);
+    expect((await loadInteractions(db, p.datasetId)).itemIds).toEqual(['242', '302', '303']);
   });
 
   it('imports MovieLens ml-1m ratings.dat with its Latin-1 movies.dat', async () => {
     const p = await importDataset(db, { interactions: fixture('good/ml-1m/ratings.dat'), items: fixture('good/ml-1m/movies.dat') }, silentContext());
     expect(p).toMatchObject({ users: 2, items: 3, interactions: 3, unknownItems: 0 });
-    expect(loadCatalog(db, p.datasetId)!.rows.map((r) => r.title)).toContain('Cité des enfants perdus, La (1995)');
+    expect((await loadCatalog(db, p.datasetId))!.rows.map((r) => r.title)).toContain('Cité des enfants perdus, La (1995)');
   });
 
   it('leaves nothing behind when an import fails', async () => {
@@ -117,14 +120,14 @@ describe('importDataset', () => {
   it('a full disk: the message says so, the failed cleanup does not hide it, and the rows go once there is room', async () => {
     const sample = await generateSample({ out: dir, users: 300, items: 200, interactions: 6000, seed: 3 }, silentContext());
     const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-    // the seam: statements on the real connection, except the interaction inserts and (once) the deletions, which fail as on a full disk
+    // the seam: statements on the real connection, except marking the dataset ready and (once) the deletions, which fail as on a full disk
     let deletionsFail = true;
     const failing = new Proxy(db, {
       get(target, key) {
         if (key === 'prepare')
           return (sql: string) => {
             const statement = target.prepare(sql);
-            const fails = sql.startsWith('INSERT INTO interactions') || (sql.startsWith('DELETE') && deletionsFail);
+            const fails = sql.startsWith(`UPDATE datasets SET state = 'ready'`) || (sql.startsWith('DELETE') && deletionsFail);
             return fails
               ? {
                   run: () => {
@@ -180,6 +183,8 @@ describe('importDataset', () => {
       kind: 'internal',
       message: 'disk I/O error writing /ws/trainyard.db (SQLITE_IOERR_WRITE); nothing was imported',
     });
+    const duckFull = new Error('IO Error: Could not write file "/ws/datasets/7.staging-1-0/interactions.parquet": No space left on device');
+    expect(storageFailure(duckFull, '/ws/trainyard.db', () => 50 * 2 ** 30)).toMatchObject({ kind: 'invalid-input', details: { code: 'ENOSPC' } });
     expect(storageFailure(new Error('other'), '/ws/trainyard.db')).toBeNull();
   });
 
@@ -195,7 +200,7 @@ describe('importDataset', () => {
     };
     const err = (await importDataset(db, { interactions: sample.interactions, items: sample.items }, ctx).catch((e: unknown) => e)) as EngineError;
     expect(err.kind).toBe('cancelled');
-    expect(counts()).toEqual({ datasets: 0, interactions: 0, items: 0, dataset_users: 0, dataset_items: 0 });
+    expect(counts()).toEqual({ datasets: 0, interactions: 0, items: 0, dataset_users: 0, dataset_items: 0, folders: 0 });
     expect(getProfile(db)).toBeNull();
   });
 
@@ -213,7 +218,7 @@ describe('importDataset', () => {
     expect(p.ratingHistogram!.map((r) => r.value)).toEqual([1, 2, 3, 4, 5]);
     expect(p.popularityCurve[0]!.rank).toBe(1);
     expect(p.perUser.min).toBeGreaterThanOrEqual(5);
-    const t = loadInteractions(db, p.datasetId);
+    const t = await loadInteractions(db, p.datasetId);
     expect(t.user.length).toBe(60000);
     expect(t.itemIds.length).toBe(1000);
   });
@@ -227,8 +232,10 @@ describe('importDataset with a stale staging row', () => {
       )
       .run();
     db.prepare('INSERT INTO interactions VALUES (?, 0, 0, NULL, 0)').run(staged);
+    mkdirSync(join(dir, 'datasets', `${staged}.staging-2147483646-0`), { recursive: true });
+    writeFileSync(join(dir, 'datasets', `${staged}.staging-2147483646-0`, 'interactions.parquet'), 'half');
     writeFileSync(join(dir, 'one.csv'), 'user,item,ts\na,b,1\n');
     await importDataset(db, { interactions: join(dir, 'one.csv') }, silentContext());
-    expect(counts()).toMatchObject({ datasets: 1, interactions: 1 });
+    expect(counts()).toMatchObject({ datasets: 1, interactions: 0, folders: 1 });
   });
 });

@@ -1,4 +1,5 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { DOUBLE, DuckDBDataChunk, DuckDBInstance, FLOAT, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { throwIfCancelled } from '../../common/contracts/errors.ts';
 
@@ -14,14 +15,21 @@ export interface Duck {
 
 const MEMORY_LIMIT = '512MB';
 
-export async function openDuck(spillDir?: string): Promise<Duck> {
+/** A new in-memory database; `signal` interrupts the running query when it aborts. */
+export async function openDuck(spillDir?: string, signal?: AbortSignal): Promise<Duck> {
   const options: Record<string, string> = { memory_limit: MEMORY_LIMIT, preserve_insertion_order: 'true' };
-  if (spillDir) options.temp_directory = spillDir;
+  if (spillDir) {
+    mkdirSync(spillDir, { recursive: true });
+    options.temp_directory = spillDir;
+  }
   const instance = await DuckDBInstance.create(':memory:', options);
   const conn = await instance.connect();
+  const interrupt = () => conn.interrupt();
+  signal?.addEventListener('abort', interrupt);
   return {
     conn,
     close: () => {
+      signal?.removeEventListener('abort', interrupt);
       conn.closeSync();
       instance.closeSync();
     },
@@ -64,17 +72,62 @@ export async function readNumericColumns<T extends readonly NumericCtor[]>(
 /** A view of a fixed-width column's values inside a chunk (valid until the next fetch). */
 function chunkColumn(chunk: DuckDBDataChunk, column: number, Ctor: NumericCtor, rows: number): NumericArray {
   const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), rows * Ctor.BYTES_PER_ELEMENT);
-  return new Ctor(bytes.buffer, bytes.byteOffset, rows);
+  return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, rows);
 }
 
 /** The first column of every row, as strings (ids, dictionaries). */
 export async function readTextColumn(duck: Duck, sql: string): Promise<string[]> {
   const reader = await duck.conn.runAndReadAll(sql);
-  return reader.getColumns()[0]!.map((v) => String(v));
+  return (reader.getColumns()[0] ?? []).map((v) => String(v));
 }
 
 /** One row of a query as plain JavaScript values. */
 export async function readRow(duck: Duck, sql: string): Promise<Record<string, unknown>> {
   const reader = await duck.conn.runAndReadAll(sql);
   return reader.getRowObjectsJS()[0] ?? {};
+}
+
+/** A column to load: fixed-width values copied as bytes, or text. */
+export type LoadColumn = Int32Array | Float32Array | Float64Array | string[];
+
+const CHUNK_ROWS = 2048;
+
+function columnType(c: LoadColumn): DuckDBType {
+  if (Array.isArray(c)) return VARCHAR;
+  if (c instanceof Int32Array) return INTEGER;
+  return c instanceof Float32Array ? FLOAT : DOUBLE;
+}
+
+/**
+ * Creates (or replaces) `table` from columns of equal length: numbers are copied into DuckDB's
+ * vectors chunk by chunk as bytes, text through the appender's conversion.
+ */
+export async function tableFromColumns(duck: Duck, table: string, columns: Record<string, LoadColumn>): Promise<void> {
+  const names = Object.keys(columns);
+  const values = Object.values(columns);
+  const types = values.map(columnType);
+  await duck.conn.run(`CREATE OR REPLACE TABLE ${sqlName(table)} (${names.map((n, k) => `${sqlName(n)} ${types[k]!.toString()}`).join(', ')})`);
+  const rows = values[0]?.length ?? 0;
+  const appender = await duck.conn.createAppender(table);
+  for (let start = 0; start < rows; start += CHUNK_ROWS) {
+    const end = Math.min(rows, start + CHUNK_ROWS);
+    const chunk = DuckDBDataChunk.create(types, end - start);
+    values.forEach((column, c) => {
+      if (Array.isArray(column)) chunk.setColumnValues(c, column.slice(start, end));
+      else {
+        const part = column.subarray(start, end);
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, part.buffer as ArrayBuffer, part.byteOffset, part.byteLength);
+      }
+    });
+    chunk.rowCount = end - start;
+    appender.appendDataChunk(chunk);
+  }
+  appender.closeSync();
+}
+
+/** 0, 1, …, n − 1: the index column of a dictionary. */
+export function positions(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let k = 0; k < n; k++) out[k] = k;
+  return out;
 }

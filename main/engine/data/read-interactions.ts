@@ -41,6 +41,31 @@ export interface ReadInteractionsOptions {
 const PROGRESS_MS = 200;
 
 export async function readInteractions(path: string, opts: ReadInteractionsOptions, ctx: TaskContext): Promise<ParsedInteractions> {
+  const { events, layout, columns, warnings } = await readRawEvents(path, opts, ctx);
+  const { user, item, ts, rating } = latestPerUserItem(events);
+  return {
+    userIds: events.userIds,
+    itemIds: events.itemIds,
+    user,
+    item,
+    rating,
+    ts,
+    layout,
+    columns,
+    rowsRead: events.n + events.unknownItems,
+    duplicatesDropped: events.n - user.length,
+    unknownItems: events.unknownItems,
+    unknownExamples: events.unknownExamples,
+    warnings,
+  };
+}
+
+/** Every event of the file in file order, before repeated (user, item) pairs are collapsed; refuses a file with none to import. */
+export async function readRawEvents(
+  path: string,
+  opts: ReadInteractionsOptions,
+  ctx: TaskContext,
+): Promise<{ events: RawEvents; layout: string; columns: string[]; warnings: DataWarning[] }> {
   const layout = await detectLayout(path);
   const reader = await openRecords(path, layout);
   let events: RawEvents;
@@ -52,37 +77,27 @@ export async function readInteractions(path: string, opts: ReadInteractionsOptio
   } finally {
     await reader.close();
   }
-  if (events.n === 0 && events.unknownItems > 0)
-    throw new EngineError(
-      'invalid-input',
-      `${basename(path)}: none of the ${events.unknownItems} interactions refer to an item of the catalog (e.g. ${events.unknownExamples.join(', ')}); ` +
-        'check that both files use the same item ids, or map the id columns with --map item=<column> id=<catalog column>',
-      { file: path, unknownItems: events.unknownItems, examples: events.unknownExamples },
-    );
-  if (events.n === 0)
-    throw new EngineError('invalid-input', `${basename(path)}: the file has a header but no interactions`, { file: path, hint: 'export the data again' });
+  refuseEmptyLog(path, events.n, { count: events.unknownItems, examples: events.unknownExamples });
   const warnings = events.future
     ? [futureWarning(path, layout.kind === 'parquet' ? 'row' : 'line', clipText(reader.columns[cols.ts] ?? `#${cols.ts + 1}`), events.future)]
     : [];
-  const { user, item, ts, rating } = latestPerUserItem(events);
-  return {
-    userIds: events.userIds,
-    itemIds: events.itemIds,
-    user,
-    item,
-    rating,
-    ts,
-    layout: layout.name,
-    columns: reader.columns,
-    rowsRead: events.n + events.unknownItems,
-    duplicatesDropped: events.n - user.length,
-    unknownItems: events.unknownItems,
-    unknownExamples: events.unknownExamples,
-    warnings,
-  };
+  return { events, layout: layout.name, columns: reader.columns, warnings };
 }
 
-function futureWarning(path: string, where: 'line' | 'row', column: string, future: FutureTimes): DataWarning {
+/** The errors for a log with nothing left to import. */
+export function refuseEmptyLog(path: string, n: number, unknown: { count: number; examples: string[] }): void {
+  if (n === 0 && unknown.count > 0)
+    throw new EngineError(
+      'invalid-input',
+      `${basename(path)}: none of the ${unknown.count} interactions refer to an item of the catalog (e.g. ${unknown.examples.join(', ')}); ` +
+        'check that both files use the same item ids, or map the id columns with --map item=<column> id=<catalog column>',
+      { file: path, unknownItems: unknown.count, examples: unknown.examples },
+    );
+  if (n === 0)
+    throw new EngineError('invalid-input', `${basename(path)}: the file has a header but no interactions`, { file: path, hint: 'export the data again' });
+}
+
+export function futureWarning(path: string, where: 'line' | 'row', column: string, future: FutureTimes): DataWarning {
   const when = new Date(future.seconds * 1e3).toISOString();
   const more = future.count > 1 ? ` (and ${future.count - 1} more event${future.count > 2 ? 's' : ''})` : '';
   return {

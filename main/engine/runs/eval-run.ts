@@ -19,7 +19,7 @@ import type { WorkspacePaths } from './workspace.ts';
  */
 export async function evaluateRun(args: EvalArgs, env: { paths: WorkspacePaths; db: Db }, ctx: TaskContext): Promise<RunMetrics> {
   if (args.recommendations !== undefined) return scoreOutsideLists({ ...args, recommendations: args.recommendations }, env, ctx);
-  const { manifest, config, table, split, dir } = loadRunSplit(args.run, env, args.ks);
+  const { manifest, config, table, split, dir } = await loadRunSplit(args.run, env, args.ks);
   const input = { split, userIds: table.userIds, itemIds: table.itemIds, catalog: null, config, threads: 1, runDir: dir };
   const evaluations: Record<string, ModelEvaluation> = {};
   for (const record of manifest.stages) {

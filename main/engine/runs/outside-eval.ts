@@ -56,7 +56,7 @@ export async function scoreOutsideLists(
   }
   const name = outsideName(args);
   const model = `${EXTERNAL_PREFIX}${name}`;
-  const { runId, dir, table, split } = loadRunSplit(args.run, env);
+  const { runId, dir, table, split } = await loadRunSplit(args.run, env);
   const before = readMetrics(env.paths, runId);
   if (!before)
     throw new EngineError('conflict', `run ${runId} has no metrics.json to add outside recommendations to`, {

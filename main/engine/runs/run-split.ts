@@ -24,7 +24,7 @@ export interface RunSplit {
  * and checked against the summary the run recorded at training time, so an evaluation never
  * scores a model on test events other than those it was held out from.
  */
-export function loadRunSplit(run: string, env: { paths: WorkspacePaths; db: Db }, ks?: number[]): RunSplit {
+export async function loadRunSplit(run: string, env: { paths: WorkspacePaths; db: Db }, ks?: number[]): Promise<RunSplit> {
   const runId = resolveRunId(env.paths, run);
   const manifest = readManifest(env.paths, runId);
   if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only finished runs can be evaluated`);
@@ -43,7 +43,7 @@ export function loadRunSplit(run: string, env: { paths: WorkspacePaths; db: Db }
     );
   }
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0, ...(ks ? { eval: { ks } } : {}) });
-  const table = loadInteractions(env.db, runDatasetId(env.db, runId, manifest.dataset));
+  const table = await loadInteractions(env.db, runDatasetId(env.db, runId, manifest.dataset));
   const split = splitFor(table, config);
   const recorded = manifest.split;
   const rebuilt = { trainEvents: split.train.user.length, testUsers: split.test.users.length, tiedBoundaryUsers: split.tiedBoundaryUsers };

@@ -31,11 +31,11 @@ function remap(from: readonly string[], to: readonly string[]): Int32Array {
 }
 
 /** Reads the run's id lists and its dataset's full histories and titles. Heavy: runs in a worker (see below). */
-export function readServingHistory(db: Db, { dir, runId, dataset }: Omit<ServingHistoryRequest, 'dbPath'>): ServingHistory {
+export async function readServingHistory(db: Db, { dir, runId, dataset }: Omit<ServingHistoryRequest, 'dbPath'>): Promise<ServingHistory> {
   const userIds = loadIds(join(dir, 'users.txt'));
   const itemIds = loadIds(join(dir, 'items.txt'));
   const datasetId = runDatasetId(db, runId, dataset);
-  const table = loadInteractions(db, datasetId);
+  const table = await loadInteractions(db, datasetId);
   const userOf = remap(table.userIds, userIds);
   const itemOf = remap(table.itemIds, itemIds);
   let n = 0;
@@ -63,7 +63,7 @@ export function readServingHistory(db: Db, { dir, runId, dataset }: Omit<Serving
     }
     if (ts[k]! > historyTs[lo]!) historyTs[lo] = ts[k]!;
   }
-  const catalog = loadCatalog(db, datasetId);
+  const catalog = await loadCatalog(db, datasetId);
   const titles: [string, string][] = [];
   const categories: [string, string][] = [];
   for (const row of catalog?.rows ?? []) {

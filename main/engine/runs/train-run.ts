@@ -128,7 +128,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
   ctx.log('info', `run ${runId}: stages ${stages.map((s) => s.name).join(', ')}`);
   const newCacheEntries: { key: string; stage: string }[] = [];
   try {
-    const table = loadInteractions(env.db, profile.datasetId);
+    const table = await loadInteractions(env.db, profile.datasetId);
     const split = hasInteractions ? splitFor(table, config) : null;
     if (split) {
       manifest.split = {
@@ -143,7 +143,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         droppedAfterCutoff: split.droppedAfterCutoff,
       };
     }
-    const catalog = loadCatalog(env.db, profile.datasetId);
+    const catalog = await loadCatalog(env.db, profile.datasetId);
     saveIds(join(dir, 'users.txt'), table.userIds);
     saveIds(join(dir, 'items.txt'), table.itemIds);
     if (split)

@@ -1,26 +1,27 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { DatasetProfile, ImportArgs } from '../../common/contracts/api.ts';
 import { EngineError, clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
 import { checkMapping } from '../data/columns.ts';
 import { checkRegularFile } from '../data/input-file.ts';
 import { catalogProfile, profileDataset } from '../data/profile.ts';
-import { readCatalog, type ParsedCatalog } from '../data/read-catalog.ts';
-import { readInteractions, type ParsedInteractions } from '../data/read-interactions.ts';
+import { readCatalog } from '../data/read-catalog.ts';
+import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
+import { openDuck, type Duck } from '../data/duck.ts';
+import { encodeEvents } from '../data/encode-events.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../../common/contracts/runs.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { currentOwner, ownerAlive } from '../common/process-owner.ts';
 import { reclaimSpace, type Db } from './db.ts';
+import { datasetsRoot, loadCatalogTable, readDatasetCatalog, readDatasetEvents, removeDatasetFiles, writeDatasetFiles } from './dataset-files.ts';
+import { LEGACY_TABLES } from './legacy-datasets.ts';
 import { storageFailure } from './storage-errors.ts';
 
 /** Bumped when importing the same bytes would give different rows, so old fingerprints stop matching. */
 const IMPORT_FORMAT = 1;
-/** Rows per insert statement and per transaction while writing a dataset. */
-const ROWS_PER_STATEMENT = 256;
-const ROWS_PER_TRANSACTION = 1 << 18;
 
 export interface DatasetSummary {
   datasetId: string;
@@ -49,11 +50,19 @@ interface DatasetRow {
   profile: string | null;
 }
 
+/** Where rows fetched into temporary files came from (a database query): recorded instead of the files' paths. */
+export interface ImportOrigin {
+  /** the dataset's sources as shown and stored: never a password */
+  sources: string[];
+  /** what the fingerprint covers besides the files' bytes and the mapping, e.g. the query */
+  fingerprintText: string;
+}
+
 /**
  * Imports interactions and/or an item catalog as one dataset and returns its profile. Importing
  * the same files with the same mapping again returns the dataset already there.
  */
-export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext): Promise<DatasetProfile> {
+export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext, origin?: ImportOrigin): Promise<DatasetProfile> {
   checkMapping(args.map);
   if (!args.interactions && !args.items)
     throw new EngineError('invalid-input', 'nothing to import: give an interactions file, an items file, or both', {
@@ -61,8 +70,9 @@ export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext):
     });
   const paths = { interactions: args.interactions && resolve(args.interactions), items: args.items && resolve(args.items) };
   for (const path of [paths.interactions, paths.items]) if (path) checkRegularFile(path);
-  const fingerprint = await fingerprintOf(paths, args.map ?? {}, ctx.signal);
-  const sources = [paths.interactions, paths.items].filter((p): p is string => !!p);
+  const files = await fingerprintOf(paths, args.map ?? {}, ctx.signal);
+  const fingerprint = origin ? createHash('sha256').update(`${files}\n${origin.fingerprintText}`).digest('hex') : files;
+  const sources = origin?.sources ?? [paths.interactions, paths.items].filter((p): p is string => !!p);
   const claim = await claimImport(db, { fingerprint, sources, map: args.map ?? {} }, ctx);
   if ('reuse' in claim) {
     ctx.log('info', `these files were imported before as dataset ${claim.reuse}; reusing it`);
@@ -141,7 +151,11 @@ async function claimImport(db: Db, source: { fingerprint: string; sources: strin
   }
 }
 
-/** Reads the source files into the staged dataset `id` and marks it ready. */
+/**
+ * Reads the source files into the staged dataset `id` through DuckDB, writes its Parquet files and
+ * marks it ready. The events are read back from the written files for the profile, so what the
+ * profile describes is what was stored.
+ */
 async function fillDataset(
   db: Db,
   id: number,
@@ -155,42 +169,63 @@ async function fillDataset(
 ): Promise<DatasetProfile> {
   const { paths, map } = source;
   const catalog = paths.items ? await readCatalog(paths.items, map, ctx) : null;
-  const events = paths.interactions ? await readInteractions(paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
-  if (events?.unknownItems)
-    ctx.log(
-      'warn',
-      `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`,
+  const duck = await openDuck(spillDir(db), ctx.signal);
+  try {
+    const events = paths.interactions ? await readEventsTable(duck, paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
+    if (!events) await emptyEvents(duck, catalog?.ids);
+    if (events?.unknownItems)
+      ctx.log(
+        'warn',
+        `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`,
+      );
+    for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
+    ctx.progress({ stage: 'store', current: 0, total: 2, unit: 'steps' });
+    const counts = await encodeEvents(duck);
+    if (counts.duplicatesDropped) ctx.log('info', `${counts.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
+    if (catalog) await loadCatalogTable(duck, catalog);
+    throwIfCancelled(ctx.signal);
+    await writeDatasetFiles(db, duck, id, catalog !== null);
+    ctx.progress({ stage: 'store', current: 1, total: 2, unit: 'steps' });
+    throwIfCancelled(ctx.signal);
+    const table = events ? await readDatasetEvents(db, duck, id, counts.interactions, events.hasRating) : null;
+    const profile = profileDataset({
+      datasetId: String(id),
+      fingerprint: source.fingerprint,
+      sources: source.sources,
+      table,
+      itemCount: counts.items,
+      duplicatesDropped: counts.duplicatesDropped,
+      unknownItems: events?.unknownItems ?? 0,
+      catalog: catalog ? catalogProfile(catalog) : null,
+      warnings: events?.warnings ?? [],
+    });
+    db.prepare(
+      `UPDATE datasets SET state = 'ready', storage = 'parquet', n_users = ?, n_items = ?, n_interactions = ?, has_rating = ?, catalog_id_column = ?, catalog_columns = ?, profile = ? WHERE id = ?`,
+    ).run(
+      counts.users,
+      counts.items,
+      counts.interactions,
+      events?.hasRating ? 1 : 0,
+      catalog?.idColumn ?? null,
+      catalog ? JSON.stringify(catalog.columns) : null,
+      JSON.stringify(profile),
+      id,
     );
-  for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
-  if (events?.duplicatesDropped) ctx.log('info', `${events.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
-
-  const itemIds = events?.itemIds ?? catalog!.ids;
-  const profile = profileDataset({
-    datasetId: String(id),
-    fingerprint: source.fingerprint,
-    sources: source.sources,
-    table: events,
-    itemCount: itemIds.length,
-    duplicatesDropped: events?.duplicatesDropped ?? 0,
-    unknownItems: events?.unknownItems ?? 0,
-    catalog: catalog ? catalogProfile(catalog) : null,
-    warnings: events?.warnings ?? [],
-  });
-  await writeRows(db, id, itemIds, catalog, events, ctx);
-  db.prepare(
-    `UPDATE datasets SET state = 'ready', n_users = ?, n_items = ?, n_interactions = ?, has_rating = ?, catalog_id_column = ?, catalog_columns = ?, profile = ? WHERE id = ?`,
-  ).run(
-    events?.userIds.length ?? 0,
-    itemIds.length,
-    events?.user.length ?? 0,
-    events?.rating ? 1 : 0,
-    catalog?.idColumn ?? null,
-    catalog ? JSON.stringify(catalog.columns) : null,
-    JSON.stringify(profile),
-    id,
-  );
-  return profile;
+    ctx.progress({ stage: 'store', current: 2, total: 2, unit: 'steps' });
+    return profile;
+  } finally {
+    duck.close();
+  }
 }
+
+/** A catalog-only dataset: no events, every catalog item in the item index. */
+async function emptyEvents(duck: Duck, catalogIds: string[] | undefined): Promise<void> {
+  await loadCatalogIds(duck, catalogIds);
+  await duck.conn.run('CREATE OR REPLACE TABLE ev (pos BIGINT, user_id VARCHAR, item_id VARCHAR, rating FLOAT, ts DOUBLE)');
+}
+
+/** Where DuckDB may spill while importing or loading (inside the workspace, so it is on the same disk). */
+export const spillDir = (db: Db) => join(datasetsRoot(db), '.spill');
 
 /** sha256 over the source files' bytes, their roles and the mapping. */
 async function fingerprintOf(
@@ -218,90 +253,14 @@ async function fingerprintOf(
   return hash.digest('hex');
 }
 
-async function writeRows(
-  db: Db,
-  id: number,
-  itemIds: string[],
-  catalog: ParsedCatalog | null,
-  events: ParsedInteractions | null,
-  ctx: TaskContext,
-): Promise<void> {
-  const n = events?.user.length ?? 0;
-  ctx.progress({ stage: 'store', current: 0, total: n, unit: 'rows' });
-  await insertRows(db, 'dataset_items', 3, itemIds.length, (k, out) => out.push(id, k, itemIds[k]!), ctx);
-  if (catalog)
-    await insertRows(
-      db,
-      'items',
-      5,
-      catalog.rows.length,
-      (k, out) => out.push(id, k, catalog.ids[k]!, catalog.titles[k] || null, JSON.stringify(catalog.rows[k])),
-      ctx,
-    );
-  if (!events) return;
-  await insertRows(db, 'dataset_users', 3, events.userIds.length, (k, out) => out.push(id, k, events.userIds[k]!), ctx);
-  const { user, item, rating, ts } = events;
-  await insertRows(
-    db,
-    'interactions',
-    5,
-    n,
-    (k, out) => out.push(id, user[k]!, item[k]!, rating ? rating[k]! : null, ts[k]!),
-    ctx,
-    (done) => ctx.progress({ stage: 'store', current: done, total: n, unit: 'rows' }),
-  );
-}
-
-type SqlValue = number | string | null;
-
-/**
- * Inserts `count` rows of `width` values with multi-row statements, one transaction per
- * ROWS_PER_TRANSACTION rows, yielding to the event loop (and honouring cancellation) in between.
- */
-async function insertRows(
-  db: Db,
-  table: string,
-  width: number,
-  count: number,
-  row: (k: number, out: SqlValue[]) => void,
-  ctx: TaskContext,
-  onChunk?: (done: number) => void,
-): Promise<void> {
-  const statement = (rows: number) => {
-    const tuple = `(${new Array(width).fill('?').join(', ')})`;
-    return db.prepare(`INSERT INTO ${table} VALUES ${new Array(rows).fill(tuple).join(', ')}`);
-  };
-  const full = statement(ROWS_PER_STATEMENT);
-  const values: SqlValue[] = [];
-  const writeChunk = db.transaction((start: number, end: number) => {
-    let k = start;
-    for (; k + ROWS_PER_STATEMENT <= end; k += ROWS_PER_STATEMENT) {
-      values.length = 0;
-      for (let j = k; j < k + ROWS_PER_STATEMENT; j++) row(j, values);
-      full.run(values);
-    }
-    if (k < end) {
-      values.length = 0;
-      for (let j = k; j < end; j++) row(j, values);
-      statement(end - k).run(values);
-    }
-  });
-  for (let start = 0; start < count; start += ROWS_PER_TRANSACTION) {
-    throwIfCancelled(ctx.signal);
-    const end = Math.min(count, start + ROWS_PER_TRANSACTION);
-    writeChunk(start, end);
-    onChunk?.(end);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/** Deletes a dataset and all its rows, and gives the freed pages back to the file system. */
+/** Deletes a dataset, its files and any rows a workspace from before Parquet still holds, and gives the freed pages back to the file system. */
 export function deleteDataset(db: Db, datasetId: string): void {
   const id = Number(datasetId);
   db.transaction(() => {
-    for (const table of ['interactions', 'items', 'dataset_users', 'dataset_items']) db.prepare(`DELETE FROM ${table} WHERE dataset_id = ?`).run(id);
+    for (const table of LEGACY_TABLES) db.prepare(`DELETE FROM ${table} WHERE dataset_id = ?`).run(id);
     db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
   })();
+  removeDatasetFiles(db, id);
   reclaimSpace(db);
 }
 
@@ -332,36 +291,27 @@ function readyRow(db: Db, datasetId: string): DatasetRow {
 }
 
 /** The dataset's events; the item index space is the catalog's items (in catalog order) then the other items seen in events. */
-export function loadInteractions(db: Db, datasetId: string): InteractionTable {
+export async function loadInteractions(db: Db, datasetId: string): Promise<InteractionTable> {
   const ds = readyRow(db, datasetId);
-  const ids = (table: string, col: string) => db.prepare(`SELECT ${col} FROM ${table} WHERE dataset_id = ? ORDER BY idx`).pluck().all(ds.id) as string[];
-  const n = ds.n_interactions;
-  const user = new Int32Array(n);
-  const item = new Int32Array(n);
-  const ts = new Float64Array(n);
-  const rating = ds.has_rating ? new Float32Array(n) : null;
-  let k = 0;
-  const rows = db.prepare('SELECT user, item, rating, ts FROM interactions WHERE dataset_id = ?').raw().iterate(ds.id) as IterableIterator<
-    [number, number, number | null, number]
-  >;
-  for (const [u, i, r, t] of rows) {
-    user[k] = u;
-    item[k] = i;
-    ts[k] = t;
-    if (rating) rating[k] = r ?? Number.NaN;
-    k++;
+  const duck = await openDuck(spillDir(db));
+  try {
+    return await readDatasetEvents(db, duck, ds.id, ds.n_interactions, ds.has_rating === 1);
+  } finally {
+    duck.close();
   }
-  return { userIds: ids('dataset_users', 'user'), itemIds: ids('dataset_items', 'item'), user, item, rating, ts };
 }
 
 /** The dataset's item catalog, or null when it was imported without one. */
-export function loadCatalog(db: Db, datasetId: string): ItemCatalog | null {
+export async function loadCatalog(db: Db, datasetId: string): Promise<ItemCatalog | null> {
   const ds = readyRow(db, datasetId);
   if (ds.catalog_id_column === null || ds.catalog_columns === null) return null;
-  const rows = (db.prepare('SELECT fields FROM items WHERE dataset_id = ? ORDER BY pos').pluck().all(ds.id) as string[]).map(
-    (f) => JSON.parse(f) as Record<string, string>,
-  );
-  return { idColumn: ds.catalog_id_column, columns: JSON.parse(ds.catalog_columns) as string[], rows };
+  const columns = JSON.parse(ds.catalog_columns) as string[];
+  const duck = await openDuck(spillDir(db));
+  try {
+    return { idColumn: ds.catalog_id_column, columns, rows: await readDatasetCatalog(db, duck, ds.id, columns) };
+  } finally {
+    duck.close();
+  }
 }
 
 /** The profile of a dataset, or of the latest one when no id is given; null when there is none. */

@@ -7,7 +7,7 @@ serveRpc<ServingHistoryRequest, ServingHistory>(
   async ({ dbPath, ...request }) => {
     const db = await openWorkspaceDb(dbPath);
     try {
-      return readServingHistory(db, request);
+      return await readServingHistory(db, request);
     } finally {
       db.close();
     }

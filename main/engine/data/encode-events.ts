@@ -1,0 +1,36 @@
+import type { Duck } from './duck.ts';
+
+export interface EncodedCounts {
+  interactions: number;
+  users: number;
+  items: number;
+  duplicatesDropped: number;
+}
+
+/**
+ * Turns `ev` into the stored form: `users(idx, user_id)` in order of first event, `items(idx,
+ * item_id)` with the catalog's items first (table `catalog_ids`, in catalog order) and then the
+ * other items by first event, and `events(user, item, rating, ts)` with one event per (user, item)
+ * — the latest, of equal times the later in the file — ordered by user, then item.
+ */
+export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
+  await duck.conn.run(`
+    CREATE OR REPLACE TABLE users AS
+      SELECT (row_number() OVER (ORDER BY first) - 1)::INTEGER AS idx, user_id FROM (SELECT user_id, min(pos) AS first FROM ev GROUP BY user_id);
+    CREATE OR REPLACE TABLE items AS
+      SELECT pos AS idx, id AS item_id FROM catalog_ids
+      UNION ALL
+      SELECT ((SELECT count(*) FROM catalog_ids) + row_number() OVER (ORDER BY first) - 1)::INTEGER, item_id
+      FROM (SELECT item_id, min(pos) AS first FROM ev WHERE item_id NOT IN (SELECT id FROM catalog_ids) GROUP BY item_id);
+    CREATE OR REPLACE TABLE events AS
+      SELECT u.idx AS "user", i.idx AS item, arg_max(ev.rating, (ev.ts, ev.pos)) AS rating, max(ev.ts) AS ts
+      FROM ev JOIN users u USING (user_id) JOIN items i USING (item_id)
+      GROUP BY u.idx, i.idx ORDER BY u.idx, i.idx;
+  `);
+  const reader = await duck.conn.runAndReadAll(
+    `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw`,
+  );
+  const row = reader.getRowObjectsJS()[0]!;
+  const interactions = Number(row.interactions);
+  return { interactions, users: Number(row.users), items: Number(row.items), duplicatesDropped: Number(row.raw) - interactions };
+}

@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { dirname, join } from 'node:path';
+import { EngineError } from '../../common/contracts/errors.ts';
+import { positions, readNumericColumns, readTextColumn, sqlText, tableFromColumns, type Duck, type LoadColumn } from '../data/duck.ts';
+import type { InteractionTable, ItemCatalog } from '../data/types.ts';
+import type { Db } from './db.ts';
+
+/**
+ * A dataset's files: Parquet (zstd) that pandas, polars, DuckDB and Spark read as they are.
+ *   interactions.parquet  user INTEGER, item INTEGER, rating FLOAT (NULL without ratings), ts DOUBLE (epoch seconds),
+ *                         one event per (user, item), ordered by user then item
+ *   users.parquet         idx INTEGER, user_id VARCHAR: the external id of each user index
+ *   items.parquet         idx INTEGER, item_id VARCHAR: the external id of each item index (the catalog's items first)
+ *   catalog.parquet       the catalog's columns as text, one row per item in catalog order (only with a catalog)
+ * A dataset is written under `<id>.staging` and renamed into place whole, before its row says 'ready'.
+ */
+export const DATASET_FILES = { interactions: 'interactions.parquet', users: 'users.parquet', items: 'items.parquet', catalog: 'catalog.parquet' } as const;
+
+/** The folder holding every dataset's files, beside the workspace database. */
+export const datasetsRoot = (db: Db) => join(dirname(db.name), 'datasets');
+export const datasetDir = (db: Db, id: number | string) => join(datasetsRoot(db), String(id));
+/** A writer's own staging folder: two processes converting or importing never write into one. */
+const stagingDir = (db: Db, id: number | string) => `${datasetDir(db, id)}.staging-${process.pid}-${threadId}`;
+
+const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
+
+/**
+ * Writes the tables `events`, `users`, `items` and, when given, `catalog` of `duck` as dataset `id`
+ * and moves them into place in one rename.
+ */
+export async function writeDatasetFiles(db: Db, duck: Duck, id: number, withCatalog: boolean): Promise<void> {
+  const staging = stagingDir(db, id);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const copy = (table: string, file: string) => duck.conn.run(`COPY ${table} TO ${sqlText(join(staging, file))} ${PARQUET}`);
+  await copy('(SELECT "user", item, rating::FLOAT AS rating, ts FROM events ORDER BY "user", item)', DATASET_FILES.interactions);
+  await copy('(SELECT idx, user_id FROM users ORDER BY idx)', DATASET_FILES.users);
+  await copy('(SELECT idx, item_id FROM items ORDER BY idx)', DATASET_FILES.items);
+  if (withCatalog) await copy('(SELECT * EXCLUDE (pos) FROM catalog ORDER BY pos)', DATASET_FILES.catalog);
+  rmSync(datasetDir(db, id), { recursive: true, force: true });
+  renameSync(staging, datasetDir(db, id));
+}
+
+/** Removes a dataset's files (and staging folders failed writes left). */
+export function removeDatasetFiles(db: Db, id: number | string): void {
+  rmSync(datasetDir(db, id), { recursive: true, force: true });
+  const root = datasetsRoot(db);
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root)) if (entry.startsWith(`${id}.staging-`)) rmSync(join(root, entry), { recursive: true, force: true });
+}
+
+/** Loads the catalog rows into `catalog(pos, <columns as text>)`. */
+export async function loadCatalogTable(duck: Duck, catalog: ItemCatalog): Promise<void> {
+  const columns: Record<string, LoadColumn> = { pos: positions(catalog.rows.length) };
+  for (const c of new Set(catalog.columns)) columns[c] = catalog.rows.map((row) => row[c] ?? '');
+  await tableFromColumns(duck, 'catalog', columns);
+}
+
+function file(db: Db, id: number | string, name: string): string {
+  const path = join(datasetDir(db, id), name);
+  if (!existsSync(path))
+    throw new EngineError('not-found', `dataset ${id}: its file ${name} is missing from ${datasetsRoot(db)}; import the data again`, {
+      datasetId: String(id),
+      file: path,
+    });
+  return sqlText(path);
+}
+
+/** The dataset's events as typed arrays, read column by column from its Parquet files. */
+export async function readDatasetEvents(db: Db, duck: Duck, id: number | string, rows: number, hasRating: boolean): Promise<InteractionTable> {
+  const userIds = await readTextColumn(duck, `SELECT user_id FROM read_parquet(${file(db, id, DATASET_FILES.users)}) ORDER BY idx`);
+  const itemIds = await readTextColumn(duck, `SELECT item_id FROM read_parquet(${file(db, id, DATASET_FILES.items)}) ORDER BY idx`);
+  const [user, item, ts, rating] = await readNumericColumns(
+    duck,
+    `SELECT "user", item, ts, coalesce(rating, 'NaN'::FLOAT) FROM read_parquet(${file(db, id, DATASET_FILES.interactions)})`,
+    rows,
+    [Int32Array, Int32Array, Float64Array, Float32Array] as const,
+  );
+  return { userIds, itemIds, user, item, ts, rating: hasRating ? rating : null };
+}
+
+/** The catalog rows, every column as text, in catalog order. */
+export async function readDatasetCatalog(db: Db, duck: Duck, id: number | string, columns: string[]): Promise<Record<string, string>[]> {
+  const reader = await duck.conn.runAndReadAll(`SELECT * FROM read_parquet(${file(db, id, DATASET_FILES.catalog)})`);
+  const names = reader.columnNames();
+  const values = reader.getColumnsJS();
+  const keep = columns.filter((c) => names.includes(c));
+  return Array.from({ length: reader.currentRowCount }, (_, r) => {
+    const row: Record<string, string> = {};
+    for (const c of keep) row[c] = String(values[names.indexOf(c)]![r] ?? '');
+    return row;
+  });
+}
