@@ -148,8 +148,8 @@ class Events {
   }
 
   /** Deletes the events for which `condition` is not true (false or NULL). */
-  async keepOnly(condition: string, cte = ''): Promise<void> {
-    await this.run(`${cte}DELETE FROM ev WHERE (${condition}) IS NOT TRUE`);
+  async keepOnly(condition: string): Promise<void> {
+    await this.run(`DELETE FROM ev WHERE (${condition}) IS NOT TRUE`);
   }
 
   async replace(select: string): Promise<void> {
@@ -182,18 +182,21 @@ async function applyWhere(ev: Events, where: string): Promise<void> {
     throw refuse('a where filter needs the source read by its columns (CSV, TSV, JSON, Parquet), and this source was not: filter it before importing');
   const listed = `the source's columns are ${columns.join(', ')}`;
   if (where.includes(';')) throw refuse(`expected one SQL expression, not statements (";" is not allowed); ${listed}`);
-  const query = `SELECT rowid FROM src WHERE (${where})`;
+  // the statement checked is the one that runs, so nothing in the text can parse differently there
+  const query = `SELECT rowid AS kept_pos FROM src WHERE (${where})`;
   const [parsed] = await ev.rows(`SELECT json_serialize_sql(${sqlText(query)}) AS tree`);
   const tree = JSON.parse(String(parsed!.tree)) as SqlTree;
   if (tree.error) throw refuse(`not an SQL expression (${listed})`, tree.error_message);
   if (!isPlainFilter(tree)) throw refuse(`expected one expression over the source's columns, without subqueries; ${listed}`);
   try {
-    // a CTE is bound on its own: a name the source lacks cannot fall through to ev's columns
-    await ev.keepOnly('pos IN (SELECT kept_pos FROM kept)', `WITH kept AS (SELECT rowid AS kept_pos FROM src WHERE (${where})) `);
+    // a table of its own: a name the source lacks cannot fall through to ev's columns
+    await ev.run(`CREATE OR REPLACE TEMP TABLE prepare_kept AS ${query}`);
   } catch (err) {
     if (ev.signal?.aborted) throw err;
     throw refuse(`DuckDB refused it (${listed})`, firstLine(err));
   }
+  await ev.keepOnly('pos IN (SELECT kept_pos FROM prepare_kept)');
+  await ev.run('DROP TABLE prepare_kept');
 }
 
 interface SqlTree {
