@@ -204,6 +204,26 @@ describe('importDataset', () => {
     expect(getProfile(db)).toBeNull();
   });
 
+  it('prepares the log in SQL: a prepared dataset has its own fingerprint, the steps in its profile and only the kept events', async () => {
+    const sample = await generateSample({ out: dir, users: 400, items: 300, interactions: 12_000, seed: 5 }, silentContext());
+    const plain = await importDataset(db, { interactions: sample.interactions }, silentContext());
+    const prepare = { minRating: 3, implicit: true, minUserEvents: 10, minItemEvents: 5 };
+    const prepared = await importDataset(db, { interactions: sample.interactions, prepare }, silentContext());
+    expect(prepared.datasetId).not.toBe(plain.datasetId);
+    expect(prepared.fingerprint).not.toBe(plain.fingerprint);
+    expect(prepared.preparation!.map((s) => s.step)).toEqual(['source', 'min-rating', 'implicit', 'k-core']);
+    const last = prepared.preparation!.at(-1)!;
+    expect([prepared.interactions, prepared.users]).toEqual([last.events, last.users]);
+    expect(prepared.interactions).toBeLessThan(plain.interactions);
+    const t = await loadInteractions(db, prepared.datasetId);
+    expect(t.rating).toBeNull();
+    const perUser = new Int32Array(t.userIds.length);
+    for (const u of t.user) perUser[u]!++;
+    expect(Math.min(...perUser)).toBeGreaterThanOrEqual(10);
+    const again = await importDataset(db, { interactions: sample.interactions, prepare: { ...prepare } }, silentContext());
+    expect(again.datasetId).toBe(prepared.datasetId);
+  });
+
   it('names the missing file and rejects an empty request', async () => {
     await expect(importDataset(db, {}, silentContext())).rejects.toThrow(/nothing to import/);
     await expect(importDataset(db, { interactions: join(dir, 'nope.csv') }, silentContext())).rejects.toThrow(/nope\.csv: cannot read the interactions file/);

@@ -5,6 +5,8 @@ export interface EncodedCounts {
   users: number;
   items: number;
   duplicatesDropped: number;
+  /** whether any kept event has a rating (a preparation may drop them, or count repeats into them) */
+  hasRating: boolean;
 }
 
 /**
@@ -28,9 +30,15 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
       GROUP BY u.idx, i.idx ORDER BY u.idx, i.idx;
   `);
   const reader = await duck.conn.runAndReadAll(
-    `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw`,
+    `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw, (SELECT count(rating) FROM events) AS rated`,
   );
   const row = reader.getRowObjectsJS()[0]!;
   const interactions = Number(row.interactions);
-  return { interactions, users: Number(row.users), items: Number(row.items), duplicatesDropped: Number(row.raw) - interactions };
+  return {
+    interactions,
+    users: Number(row.users),
+    items: Number(row.items),
+    duplicatesDropped: Number(row.raw) - interactions,
+    hasRating: Number(row.rated) > 0,
+  };
 }

@@ -11,6 +11,7 @@ import { readCatalog } from '../data/read-catalog.ts';
 import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
 import { openDuck, type Duck } from '../data/duck.ts';
 import { encodeEvents } from '../data/encode-events.ts';
+import { prepareEvents, preparationKey, type PrepareSpec } from '../data/prepare.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../../common/contracts/runs.ts';
 import type { TaskContext } from '../common/task-context.ts';
@@ -70,8 +71,16 @@ export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext, 
     });
   const paths = { interactions: args.interactions && resolve(args.interactions), items: args.items && resolve(args.items) };
   for (const path of [paths.interactions, paths.items]) if (path) checkRegularFile(path);
+  if (args.prepare && !args.interactions)
+    throw new EngineError('invalid-input', 'preparing the data needs an interaction log: give an interactions file or query', { field: 'prepare' });
   const files = await fingerprintOf(paths, args.map ?? {}, ctx.signal);
-  const fingerprint = origin ? createHash('sha256').update(`${files}\n${origin.fingerprintText}`).digest('hex') : files;
+  const prepared = args.prepare ? preparationKey(args.prepare) : null;
+  const extra = [origin?.fingerprintText, prepared && `prepare ${prepared}`].filter((t) => !!t);
+  const fingerprint = extra.length
+    ? createHash('sha256')
+        .update([files, ...extra].join('\n'))
+        .digest('hex')
+    : files;
   const sources = origin?.sources ?? [paths.interactions, paths.items].filter((p): p is string => !!p);
   const claim = await claimImport(db, { fingerprint, sources, map: args.map ?? {} }, ctx);
   if ('reuse' in claim) {
@@ -79,7 +88,7 @@ export async function importDataset(db: Db, args: ImportArgs, ctx: TaskContext, 
     return getProfile(db, String(claim.reuse))!;
   }
   try {
-    return await fillDataset(db, claim.staged, { paths, map: args.map, fingerprint, sources }, ctx);
+    return await fillDataset(db, claim.staged, { paths, map: args.map, prepare: args.prepare, fingerprint, sources }, ctx);
   } catch (e) {
     throw abandonImport(db, claim.staged, e, ctx);
   }
@@ -162,6 +171,7 @@ async function fillDataset(
   source: {
     paths: { interactions?: string | undefined; items?: string | undefined };
     map: Record<string, string> | undefined;
+    prepare: PrepareSpec | undefined;
     fingerprint: string;
     sources: string[];
   },
@@ -179,6 +189,8 @@ async function fillDataset(
         `${events.unknownItems} interactions refer to items missing from the catalog (e.g. ${events.unknownExamples.join(', ')}); they were dropped`,
       );
     for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
+    const preparation = source.prepare ? await prepareEvents(duck, source.prepare, ctx.signal) : null;
+    for (const step of preparation?.slice(1) ?? []) ctx.log('info', `${step.label}: ${step.events} events, ${step.users} users, ${step.items} items left`);
     ctx.progress({ stage: 'store', current: 0, total: 2, unit: 'steps' });
     const counts = await encodeEvents(duck);
     if (counts.duplicatesDropped) ctx.log('info', `${counts.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
@@ -187,7 +199,7 @@ async function fillDataset(
     await writeDatasetFiles(db, duck, id, catalog !== null);
     ctx.progress({ stage: 'store', current: 1, total: 2, unit: 'steps' });
     throwIfCancelled(ctx.signal);
-    const table = events ? await readDatasetEvents(db, duck, id, counts.interactions, events.hasRating) : null;
+    const table = events ? await readDatasetEvents(db, duck, id, counts.interactions, counts.hasRating) : null;
     const profile = profileDataset({
       datasetId: String(id),
       fingerprint: source.fingerprint,
@@ -199,13 +211,14 @@ async function fillDataset(
       catalog: catalog ? catalogProfile(catalog) : null,
       warnings: events?.warnings ?? [],
     });
+    if (preparation) profile.preparation = preparation;
     db.prepare(
       `UPDATE datasets SET state = 'ready', storage = 'parquet', n_users = ?, n_items = ?, n_interactions = ?, has_rating = ?, catalog_id_column = ?, catalog_columns = ?, profile = ? WHERE id = ?`,
     ).run(
       counts.users,
       counts.items,
       counts.interactions,
-      events?.hasRating ? 1 : 0,
+      counts.hasRating ? 1 : 0,
       catalog?.idColumn ?? null,
       catalog ? JSON.stringify(catalog.columns) : null,
       JSON.stringify(profile),
