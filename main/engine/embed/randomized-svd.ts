@@ -1,5 +1,5 @@
 import type { Csr } from '../data/types.ts';
-import { gaussianFill } from '../common/random.ts';
+import { normalStream } from '../common/random.ts';
 import { f32View, f64View, i32View, instantiateKernel, kernelModule, MemoryPlan } from '../common/wasm-kernel.ts';
 import { symmetricEigen } from './symmetric-eigen.ts';
 
@@ -89,8 +89,8 @@ export function randomizedSvd(x: Csr, options: RandomizedSvdOptions): TruncatedS
   const gv = f64View(memory, at.g, w * w);
   const cv = f32View(memory, at.c, w * w);
 
-  const omega = gaussianFill(new Float64Array(s * l), options.seed);
-  for (let r = 0; r < s; r++) for (let j = 0; j < l; j++) qv[r * w + j] = omega[r * l + j]!;
+  const normal = normalStream(options.seed);
+  for (let r = 0; r < s; r++) for (let j = 0; j < l; j++) qv[r * w + j] = normal();
 
   const apply = (): void => {
     yv.fill(0);
