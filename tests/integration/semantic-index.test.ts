@@ -48,11 +48,11 @@ describe('renderTemplate', () => {
   });
 });
 
-describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embeddings in %s', (storeKind) => {
+describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embeddings in %s', (store) => {
   it('builds, searches by text with metadata and category filter, finds similar items, and rebuilds cleanly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), `ty-sem-${storeKind}-`));
-    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, storeKind, dir }, ctx);
-    expect(info).toMatchObject({ items: 36, template: '{title}. {description}', store: { kind: storeKind }, effective: { provider: 'builtin' } });
+    const dir = mkdtempSync(join(tmpdir(), `ty-sem-${store}-`));
+    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, store, dir }, ctx);
+    expect(info).toMatchObject({ items: 36, template: '{title}. {description}', store: { kind: store }, effective: { provider: 'builtin' } });
     expect(info.dimensions).toBeLessThanOrEqual(8);
 
     const index = openSemanticIndex(dir);
@@ -79,7 +79,7 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
 
     // a smaller catalogue rebuilt into the same folder leaves no stale rows
     const small = catalog(2);
-    await buildSemanticIndex({ catalog: small, embedding: { provider: 'builtin', dimensions: 8 }, storeKind, dir }, ctx);
+    await buildSemanticIndex({ catalog: small, embedding: { provider: 'builtin', dimensions: 8 }, store, dir }, ctx);
     const again = openSemanticIndex(dir);
     expect(again.info.items).toBe(6);
     expect(again.vectorOf('s11')).toBeNull();
@@ -93,10 +93,10 @@ describe('semantic index with the provider in a worker thread', () => {
     const local = mkdtempSync(join(tmpdir(), 'ty-sem-local-'));
     const worker = mkdtempSync(join(tmpdir(), 'ty-sem-worker-'));
     const embedding = { provider: 'builtin' as const, dimensions: 6, seed: 4 };
-    const a = await buildSemanticIndex({ catalog: catalog(), embedding, storeKind: 'vec', dir: local }, ctx);
+    const a = await buildSemanticIndex({ catalog: catalog(), embedding, store: 'vec', dir: local }, ctx);
     const progress: string[] = [];
     const b = await buildSemanticIndex(
-      { catalog: catalog(), embedding, storeKind: 'vec', dir: worker, embedInWorker: true },
+      { catalog: catalog(), embedding, store: 'vec', dir: worker, embedInWorker: true },
       { ...ctx, progress: (u) => progress.push(u.stage) },
     );
     expect(b).toEqual(a);
@@ -129,7 +129,7 @@ describe('a dead embedding worker', () => {
 
   it('is replaced by the next search of the index it served', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-crash-'));
-    await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 6, seed: 4 }, storeKind: 'vec', dir }, ctx);
+    await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 6, seed: 4 }, store: 'vec', dir }, ctx);
     const started: WorkerEmbeddingProvider[] = [];
     const start = WorkerEmbeddingProvider.start.bind(WorkerEmbeddingProvider);
     const spy = vi.spyOn(WorkerEmbeddingProvider, 'start').mockImplementation(async (...args) => {
@@ -150,7 +150,7 @@ describe('a dead embedding worker', () => {
 describe('semantic recommendations', () => {
   it('scores the unseen items of a user’s topic above other topics, and items outside the index at -Infinity', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-rec-'));
-    await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 2 }, storeKind: 'vec', dir }, ctx);
+    await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 2 }, store: 'vec', dir }, ctx);
     const itemIds = [...catalog().rows.map((r) => r.id!), 'not-indexed'];
     const at = (id: string) => itemIds.indexOf(id);
     // user 0 watched cooking items, user 1 football items (with a weak cooking event), user 2 nothing
@@ -203,7 +203,7 @@ describe('exact index shards', () => {
     expect(exactIndexShards(49_999)).toBe(1);
     expect(exactIndexShards(50_000)).toBe(Math.min(availableParallelism(), 4));
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-shards-'));
-    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, storeKind: 'vss', dir }, ctx);
+    const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, store: 'vss', dir }, ctx);
     expect(info.store).toEqual({ kind: 'vss', factory: 'Flat,IDMap2' });
   });
 });
@@ -213,7 +213,7 @@ describe('semantic index with the transformers provider (tiny BERT fixture)', ()
     const modelPath = writeTinyBert(join(mkdtempSync(join(tmpdir(), 'ty-sem-bert-')), 'tiny-bert'));
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-tr-'));
     const info = await buildSemanticIndex(
-      { catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, storeKind: 'vss', factory: 'HNSW32,IDMap2', efSearch: 40, dir },
+      { catalog: catalog(), embedding: { provider: 'transformers', modelPath, dtype: 'fp32' }, store: 'vss', index: 'HNSW32,IDMap2', efSearch: 40, dir },
       ctx,
     );
     expect(info.effective).toMatchObject({ provider: 'transformers', model: modelPath, device: 'cpu', dimensions: 32 });
@@ -249,6 +249,6 @@ describe('semantic build errors', () => {
     });
     const ac = new AbortController();
     const cancelling: TaskContext = { ...silentContext(ac.signal), progress: (u) => u.stage === 'semantic.embed' && ac.abort() };
-    await expect(buildSemanticIndex({ catalog: catalog(), embedding, storeKind: 'vec', dir }, cancelling)).rejects.toMatchObject({ kind: 'cancelled' });
+    await expect(buildSemanticIndex({ catalog: catalog(), embedding, store: 'vec', dir }, cancelling)).rejects.toMatchObject({ kind: 'cancelled' });
   });
 });

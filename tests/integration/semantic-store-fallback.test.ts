@@ -42,7 +42,7 @@ describe.runIf(process.platform !== 'win32')('semantic index when sqlite-vss can
   it('fails with the install hint when sqlite-vss was asked for by name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-sem-vss-'));
     await expect(
-      buildSemanticIndex({ catalog, template: '{title}', embedding: { provider: 'builtin', dimensions: 4 }, storeKind: 'vss', dir }, silentContext()),
+      buildSemanticIndex({ catalog, template: '{title}', embedding: { provider: 'builtin', dimensions: 4 }, store: 'vss', dir }, silentContext()),
     ).rejects.toMatchObject({
       kind: 'invalid-input',
       details: { hint: expect.stringContaining('libblas3') },

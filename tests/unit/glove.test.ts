@@ -158,7 +158,7 @@ describe('glove provider', () => {
       ),
     };
     const indexDir = tmp('index');
-    const info = await buildSemanticIndex({ catalog, template: '{title}', embedding: config, storeKind: 'vec', dir: indexDir }, ctx);
+    const info = await buildSemanticIndex({ catalog, template: '{title}', embedding: config, store: 'vec', dir: indexDir }, ctx);
     expect(info.effective).toMatchObject({ provider: 'glove', model: 'tiny', dimensions: 8 });
     const index = openSemanticIndex(indexDir, ctx, { embedInWorker: true });
     const found = await index.search('moon rocket zorgle', 3);

@@ -29,6 +29,47 @@ export const LIMITS = {
 export const STAGES = ['popularity', 'bayes-popularity', 'als', 'itemknn', 'ease', 'semantic', 'hybrid'] as const;
 export type StageName = (typeof STAGES)[number];
 
+/**
+ * semantic.* that choose and configure the sentence encoder. EmbeddingConfig (embed/factory.ts)
+ * extends it with what trainyard.yaml does not expose.
+ */
+export const semanticEmbeddingSchema = z.object({
+  /** sentence encoder: builtin (LSA fitted on the catalogue, no download), glove (GloVe word vectors, SIF), transformers (local ONNX), gemini, openai */
+  provider: z.enum(['builtin', 'glove', 'transformers', 'gemini', 'openai']).default('builtin'),
+  /** transformers: hub id (default Xenova/all-MiniLM-L6-v2); gemini/openai: API model name */
+  model: z.string().min(1).optional(),
+  /** transformers: a local model folder (no network access at all); glove: a converted .bin file or the package's JSON */
+  modelPath: z.string().min(1).optional(),
+  /** transformers execution provider; falls back to cpu (recorded in the manifest) */
+  device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
+  /** builtin: LSA dimensions; gemini/openai: requested output size */
+  dimensions: z.number().int().positive().optional(),
+  batchSize: z.number().int().positive().optional(),
+});
+
+/**
+ * semantic.* that render the item texts and build the vector index: the options of
+ * buildSemanticIndex (recsys/semantic.ts), whose store settings the vector store takes (store/vector-store.ts).
+ */
+export const semanticIndexSchema = z.object({
+  /** the text embedded per item: {column} placeholders over catalogue columns */
+  template: z.string().min(1).default('{title}. {description}'),
+  /** vector store: vss (sqlite-vss, Faiss) or vec (sqlite-vec); default vss, vec on Windows */
+  store: z.enum(['vss', 'vec']).optional(),
+  /**
+   * sqlite-vss index factory: Flat,IDMap2 (exact), HNSW32,IDMap2 (large catalogues, approximate),
+   * IVF<n>,Flat,IDMap2 (trained on the catalogue's vectors before they are added)
+   */
+  index: z.string().min(1).default('Flat,IDMap2'),
+  /** HNSW indexes only: candidate list size while building the graph; larger builds slower and finds more true neighbours (Faiss default 40; engine default 128) */
+  efConstruction: z.number().int().positive().optional(),
+  /** HNSW indexes only: candidate list size per query, at least k in Faiss (Faiss default 16; engine default 64) */
+  efSearch: z.number().int().positive().optional(),
+  /** IVF indexes only: inverted lists visited per query (Faiss default 1; engine default 16, at most the lists) */
+  nprobe: z.number().int().positive().optional(),
+});
+export type SemanticIndexOptions = z.input<typeof semanticIndexSchema>;
+
 export const configSchema = z
   .object({
     data: z
@@ -97,10 +138,12 @@ export const configSchema = z
       .object({
         factors: z.number().int().positive().max(LIMITS.factors).default(64),
         regularization: z.number().nonnegative().default(0.01),
+        /** confidence scale: linear c = 1 + alpha * v, log c = 1 + alpha * log(1 + v / eps) */
         alpha: z.number().nonnegative().default(40),
         confidence: z.enum(['linear', 'log']).default('linear'),
         eps: z.number().positive().default(1),
         iterations: z.number().int().positive().max(LIMITS.iterations).default(15),
+        /** conjugate-gradient steps per row and half-step */
         cgSteps: z.number().int().positive().max(LIMITS.cgSteps).default(3),
       })
       .strict()
@@ -128,34 +171,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    semantic: z
-      .object({
-        /** sentence encoder: builtin (LSA fitted on the catalogue, no download), glove (GloVe word vectors, SIF), transformers (local ONNX), gemini, openai */
-        provider: z.enum(['builtin', 'glove', 'transformers', 'gemini', 'openai']).default('builtin'),
-        /** transformers: hub id (default Xenova/all-MiniLM-L6-v2); gemini/openai: API model name */
-        model: z.string().min(1).optional(),
-        /** transformers: a local model folder (no network access at all); glove: a converted .bin file or the package's JSON */
-        modelPath: z.string().min(1).optional(),
-        /** transformers execution provider; falls back to cpu (recorded in the manifest) */
-        device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
-        /** builtin: LSA dimensions; gemini/openai: requested output size */
-        dimensions: z.number().int().positive().optional(),
-        batchSize: z.number().int().positive().optional(),
-        /** the text embedded per item: {column} placeholders over catalogue columns */
-        template: z.string().min(1).default('{title}. {description}'),
-        /** vector store: vss (sqlite-vss, Faiss) or vec (sqlite-vec); default vss, vec on Windows */
-        store: z.enum(['vss', 'vec']).optional(),
-        /** sqlite-vss index factory: Flat,IDMap2 (exact), HNSW32,IDMap2 (large catalogues), IVF<n>,Flat,IDMap2 */
-        index: z.string().min(1).default('Flat,IDMap2'),
-        /** HNSW indexes only: candidate list size while building the graph (Faiss default 40; engine default 128) */
-        efConstruction: z.number().int().positive().optional(),
-        /** HNSW indexes only: candidate list size per query (Faiss default 16; engine default 64) */
-        efSearch: z.number().int().positive().optional(),
-        /** IVF indexes only: inverted lists visited per query (Faiss default 1; engine default 16, at most the lists) */
-        nprobe: z.number().int().positive().optional(),
-      })
-      .strict()
-      .prefault({}),
+    semantic: semanticEmbeddingSchema.extend(semanticIndexSchema.shape).strict().prefault({}),
     hybrid: z
       .object({
         /** weight of CF in the blend (content gets 1 - weight); null tunes it on a validation split */
@@ -177,3 +193,14 @@ export const configSchema = z
 
 export type TrainyardConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** Every default, as the schema fills them in: ALS_DEFAULTS and the semantic index's defaults come from here. */
+export const CONFIG_DEFAULTS: TrainyardConfig = configSchema.parse({});
+
+/** semantic.* split into the encoder's settings and the index's options (zod drops the other part's keys). */
+export function splitSemanticConfig(semantic: TrainyardConfig['semantic']): {
+  embedding: z.output<typeof semanticEmbeddingSchema>;
+  index: z.output<typeof semanticIndexSchema>;
+} {
+  return { embedding: semanticEmbeddingSchema.parse(semantic), index: semanticIndexSchema.parse(semantic) };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineError } from '../../common/contracts/errors.ts';
+import { semanticEmbeddingSchema } from '../config/schema.ts';
 import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';
@@ -9,21 +10,10 @@ import type { EmbeddingProvider } from './provider.ts';
 import { TransformersProvider } from './transformers.ts';
 import { WorkerEmbeddingProvider } from './worker-provider.ts';
 
-export const EMBEDDING_PROVIDERS = ['builtin', 'glove', 'transformers', 'gemini', 'openai'] as const;
-
-/** Embedding settings (semantic.* in the pipeline config). Holds no secret: API keys come from the environment. */
-export const embeddingConfigSchema = z
-  .object({
-    provider: z.enum(EMBEDDING_PROVIDERS).default('builtin'),
-    /** hub id (transformers) or API model name (gemini, openai) */
-    model: z.string().min(1).optional(),
-    /** transformers: a local model folder; no network access. glove: a converted .bin file or a JSON in the wink layout */
-    modelPath: z.string().min(1).optional(),
-    device: z.enum(['cpu', 'cuda', 'dml', 'coreml']).optional(),
+/** Embedding settings: semantic.* of trainyard.yaml and what it does not expose. Holds no secret: API keys come from the environment. */
+export const embeddingConfigSchema = semanticEmbeddingSchema
+  .extend({
     dtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
-    /** builtin: LSA dimensions (default 128); gemini/openai: requested output size */
-    dimensions: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().optional(),
     seed: z.number().int().optional(),
     /** gemini/openai: API host override (proxy, tests) */
     baseUrl: z.string().url().optional(),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
+import { CONFIG_DEFAULTS, type SemanticIndexOptions } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import type { TrainEvents } from '../eval/split.ts';
 import { silentContext } from '../common/task-context.ts';
@@ -18,7 +19,6 @@ import type { SearchFilter, VectorHit, VectorStore, VectorStoreKind, VectorStore
 import { createAlsScorer } from './als/als-score.ts';
 import type { Scorer } from './scorer.ts';
 
-export const DEFAULT_TEMPLATE = '{title}. {description}';
 const INDEX_FILE = 'index.db';
 const INFO_FILE = 'semantic.json';
 /** the item vectors again, in catalogue order, for scoring: one read instead of a store lookup per item */
@@ -27,20 +27,10 @@ const IDS_FILE = 'item-ids.txt';
 /** texts per embed call: the unit of progress and cancellation */
 const EMBED_CHUNK = 512;
 
-export interface SemanticBuildOptions {
+/** The index options of semantic.* (config/schema.ts) and what the build needs besides. */
+export interface SemanticBuildOptions extends SemanticIndexOptions {
   catalog: ItemCatalog;
-  /** item text: `{column}` placeholders over catalogue columns; a missing or empty column gives an empty string */
-  template?: string;
   embedding: EmbeddingConfig;
-  /** default: vss, or vec on Windows (no sqlite-vss build there) */
-  storeKind?: VectorStoreKind;
-  /** vss only: Faiss index factory (Flat,IDMap2 | HNSW32,IDMap2 | IVF<n>,Flat,IDMap2) */
-  factory?: string;
-  /** vss HNSW only */
-  efConstruction?: number;
-  efSearch?: number;
-  /** vss IVF only */
-  nprobe?: number;
   batchRows?: number;
   /** run the provider in its own worker thread (keeps model inference off this thread) */
   embedInWorker?: boolean;
@@ -100,7 +90,7 @@ function checkTemplate(template: string, columns: readonly string[]): void {
  */
 export async function buildSemanticIndex(options: SemanticBuildOptions, ctx: TaskContext): Promise<SemanticIndexInfo> {
   const { catalog, dir } = options;
-  const template = options.template ?? DEFAULT_TEMPLATE;
+  const template = options.template ?? CONFIG_DEFAULTS.semantic.template;
   checkTemplate(template, catalog.columns);
   if (catalog.rows.length === 0) throw new EngineError('invalid-input', 'the catalogue has no items to index');
   const items = catalog.rows.map((row, i) => {
@@ -153,11 +143,11 @@ export function exactIndexShards(items: number): number {
  * be loaded (missing libgomp/libblas/liblapack, say), sqlite-vec, with the reason recorded.
  */
 function createIndexStore(path: string, dims: number, options: SemanticBuildOptions, ctx: TaskContext): { store: VectorStore; fallbackFrom?: StoreFallback } {
-  const kind = options.storeKind ?? defaultVectorStoreKind();
-  const factory = options.factory ?? DEFAULT_VSS_FACTORY;
+  const kind = options.store ?? defaultVectorStoreKind();
+  const factory = options.index ?? DEFAULT_VSS_FACTORY;
   const shards = kind === 'vss' && factory === DEFAULT_VSS_FACTORY ? exactIndexShards(options.catalog.rows.length) : undefined;
   const storeOptions = {
-    factory: options.factory,
+    factory: options.index,
     efConstruction: options.efConstruction,
     efSearch: options.efSearch,
     nprobe: options.nprobe,
@@ -167,7 +157,7 @@ function createIndexStore(path: string, dims: number, options: SemanticBuildOpti
   try {
     return { store: createVectorStore(path, dims, { kind, ...storeOptions }) };
   } catch (err) {
-    if (options.storeKind || kind !== 'vss' || !(err instanceof EngineError) || err.details?.extension !== 'vss') throw err;
+    if (options.store || kind !== 'vss' || !(err instanceof EngineError) || err.details?.extension !== 'vss') throw err;
     ctx.log('warn', `${err.message}; indexing with sqlite-vec instead (set semantic.store to choose)`);
     return { store: createVectorStore(path, dims, { kind: 'vec', batchRows: options.batchRows }), fallbackFrom: { kind: 'vss', reason: err.message } };
   }

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
-import type { StageName, TrainyardConfig } from '../config/schema.ts';
+import { splitSemanticConfig, type StageName, type TrainyardConfig } from '../config/schema.ts';
 import type { ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split } from '../eval/split.ts';
 import { progressAs, type TaskContext } from '../common/task-context.ts';
-import { ALS_DEFAULTS, createAlsScorer, loadAls, saveAls, trainAls, type AlsModel } from './als/als.ts';
+import { createAlsScorer, loadAls, saveAls, trainAls, type AlsModel, type AlsParams } from './als/als.ts';
 import { createBlendScorer } from './blend.ts';
 import { createEaseScorer, loadEase, saveEase, trainEase } from './ease/ease.ts';
 import { createItemKnnScorer, knnSettings, loadItemKnn, saveItemKnn, trainItemKnn } from './itemknn/itemknn.ts';
@@ -52,8 +52,8 @@ function requireSplit(input: StageInput, stage: string): Split {
   return input.split;
 }
 
-function alsParams(config: TrainyardConfig, threads: number): typeof ALS_DEFAULTS {
-  return { ...ALS_DEFAULTS, ...config.als, seed: config.seed, threads };
+function alsParams(config: TrainyardConfig, threads: number): AlsParams {
+  return { ...config.als, seed: config.seed, threads };
 }
 
 /** A popularity baseline: one score per item, fitted on the training part. */
@@ -92,7 +92,7 @@ const als: ModelStage = {
   needs: 'interactions',
   after: [],
   // ALS results depend on the thread count (each thread solves its own slice of rows in its own order).
-  params: (config, threads) => ({ ...config.als, seed: config.seed, threads }),
+  params: alsParams,
   async train(input, dir, ctx) {
     const params = alsParams(input.config, input.threads);
     const model = await trainAls(requireSplit(input, 'als').trainCsr, params, ctx);
@@ -140,29 +140,8 @@ const semantic: ModelStage = {
   async train(input, dir, ctx) {
     if (!input.catalog)
       throw new EngineError('invalid-input', 'the semantic stage needs an item catalogue', { field: 'data.items', hint: 'pass --items FILE' });
-    const s = input.config.semantic;
-    const info = await buildSemanticIndex(
-      {
-        catalog: input.catalog,
-        template: s.template,
-        embedding: {
-          provider: s.provider,
-          seed: input.config.seed,
-          ...(s.model ? { model: s.model } : {}),
-          ...(s.modelPath ? { modelPath: s.modelPath } : {}),
-          ...(s.device ? { device: s.device } : {}),
-          ...(s.dimensions ? { dimensions: s.dimensions } : {}),
-          ...(s.batchSize ? { batchSize: s.batchSize } : {}),
-        },
-        ...(s.store ? { storeKind: s.store } : {}),
-        factory: s.index,
-        ...(s.efConstruction ? { efConstruction: s.efConstruction } : {}),
-        ...(s.efSearch ? { efSearch: s.efSearch } : {}),
-        ...(s.nprobe ? { nprobe: s.nprobe } : {}),
-        dir,
-      },
-      ctx,
-    );
+    const { embedding, index } = splitSemanticConfig(input.config.semantic);
+    const info = await buildSemanticIndex({ ...index, embedding: { ...embedding, seed: input.config.seed }, catalog: input.catalog, dir }, ctx);
     return { items: info.items, ...info.effective, store: info.store };
   },
   scorer: (dir, input) => semanticScorerFromIndex(dir, input.itemIds, input.split.train, input.split.nUsers),

@@ -1,28 +1,18 @@
 import type { TaskContext } from '../common/task-context.ts';
+import { CONFIG_DEFAULTS, type SemanticIndexOptions } from '../config/schema.ts';
 
 /**
  * Vectors with their items' metadata in one SQLite database, searched by cosine similarity
  * (vectors are L2-normalised, so inner product = cosine). Two backends share this interface:
  * sqlite-vss (Faiss inside SQLite) and sqlite-vec.
  */
-export type VectorStoreKind = 'vss' | 'vec';
+export type VectorStoreKind = NonNullable<SemanticIndexOptions['store']>;
 
-export interface VectorStoreOptions {
+/** semantic.store, semantic.index (as factory) and the index tuning of semantic.* (config/schema.ts), and the store's own settings. */
+export interface VectorStoreOptions extends Pick<SemanticIndexOptions, 'efConstruction' | 'efSearch' | 'nprobe'> {
   kind: VectorStoreKind;
-  /**
-   * vss only: Faiss index factory. `Flat,IDMap2` (exact, default); `HNSW32,IDMap2` for large
-   * catalogues (approximate, no training); `IVF<n>,Flat,IDMap2` needs `train` before `addBatch`.
-   */
+  /** vss only: Faiss index factory (semantic.index); `IVF<n>,Flat,IDMap2` needs `train` before `addBatch` */
   factory?: string;
-  /**
-   * vss HNSW only: candidate list size while building the graph (Faiss's default is 40). Larger
-   * builds slower and finds more of the true neighbours.
-   */
-  efConstruction?: number;
-  /** vss HNSW only: candidate list size per query (Faiss's default is 16; Faiss uses at least k) */
-  efSearch?: number;
-  /** vss IVF only: inverted lists visited per query, at most the index's lists (Faiss's default is 1) */
-  nprobe?: number;
   /**
    * vss Flat,IDMap2 only: splits the index into this many vss0 tables (1..16, default 1) that are
    * scanned at the same time, one thread each (worker threads for shards ≥ 1)
@@ -52,18 +42,11 @@ export interface SearchFilter {
   category?: string;
 }
 
-/** How a store was built, as recorded in the run (semantic.json). */
-export interface VectorStoreSettings {
+/** How a store was built, as recorded in the run (semantic.json); shards only when more than one. */
+export interface VectorStoreSettings extends Pick<VectorStoreOptions, 'efConstruction' | 'efSearch' | 'nprobe' | 'shards'> {
   kind: VectorStoreKind;
   /** vss: the Faiss index factory; null for vec */
   factory: string | null;
-  /** vss HNSW only */
-  efConstruction?: number;
-  efSearch?: number;
-  /** vss IVF only */
-  nprobe?: number;
-  /** vss Flat only, when the index is split into more than one shard */
-  shards?: number;
 }
 
 export interface VectorStore {
@@ -88,7 +71,7 @@ export function defaultVectorStoreKind(platform: NodeJS.Platform = process.platf
 }
 
 export const DEFAULT_CATEGORY_COLUMNS = ['category', 'categories', 'genre', 'genres'];
-export const DEFAULT_VSS_FACTORY = 'Flat,IDMap2';
+export const DEFAULT_VSS_FACTORY = CONFIG_DEFAULTS.semantic.index;
 export const DEFAULT_BATCH_ROWS = 500;
 export const DEFAULT_EF_CONSTRUCTION = 128;
 export const DEFAULT_EF_SEARCH = 64;

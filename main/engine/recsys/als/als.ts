@@ -2,27 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../../common/contracts/errors.ts';
 import { loadFloat32, saveNpy } from '../../common/arrays.ts';
-import { configSchema } from '../../config/schema.ts';
+import { CONFIG_DEFAULTS, type TrainyardConfig } from '../../config/schema.ts';
 
 /** Implicit-feedback ALS: training, persistence, scoring, similar items and explanations. */
 
-export interface AlsParams {
-  factors: number;
-  regularization: number;
-  /** confidence scale: linear c = 1 + alpha * v, log c = 1 + alpha * log(1 + v / eps) */
-  alpha: number;
-  confidence: 'linear' | 'log';
-  eps: number;
-  iterations: number;
-  /** conjugate-gradient steps per row and half-step */
-  cgSteps: number;
+/** als.* of trainyard.yaml (config/schema.ts), the run's seed and the thread count. */
+export type AlsParams = TrainyardConfig['als'] & {
   seed: number;
   /** worker threads; 0 uses the machine's cores (up to 8). Results are reproducible for a given seed and thread count. */
   threads: number;
-}
+};
 
 /** The config's ALS defaults (config/schema.ts holds each once), with its seed and threads 0 = one per core. */
-const CONFIG_DEFAULTS = configSchema.parse({});
 export const ALS_DEFAULTS: AlsParams = { ...CONFIG_DEFAULTS.als, seed: CONFIG_DEFAULTS.seed, threads: 0 };
 
 export interface AlsModel {
