@@ -2,6 +2,7 @@ import { resolveConfig } from './config/load.ts';
 import type { EngineApi, RecommendedItem } from '../common/contracts/api.ts';
 import { EngineError } from '../common/contracts/errors.ts';
 import type { RunMetrics } from '../common/contracts/runs.ts';
+import { postgresTarget } from './data/postgres-source.ts';
 import { previewFile } from './data/preview.ts';
 import { METRIC_DEFINITIONS } from './eval/metric-definitions.ts';
 import { readPerUserCsv } from './eval/per-user.ts';
@@ -95,8 +96,11 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     'workspace.info': async () => ({ path: paths.root, latestRunId: latestRunId(paths), threads, version: PACKAGE_VERSION }),
     'data.generate': async (arg) => ({ jobId: runner.start('data.generate', `generate sample into ${arg.out}`, arg).jobId }),
     'data.import': async (arg) => {
-      if (!arg.interactions && !arg.items) throw new EngineError('invalid-input', 'nothing to import: give an interaction file, an item catalogue, or both');
-      return { jobId: runner.start('data.import', `import ${[arg.interactions, arg.items].filter(Boolean).join(' + ')}`, arg).jobId };
+      if (!arg.interactions && !arg.items && !arg.source)
+        throw new EngineError('invalid-input', 'nothing to import: give an interaction file, an item catalogue, or both');
+      // the label is shown and listed: a source appears without its password
+      const from = [arg.interactions, arg.items, arg.source && postgresTarget(arg.source.url).label].filter(Boolean);
+      return { jobId: runner.start('data.import', `import ${from.join(' + ')}`, arg).jobId };
     },
     'data.profile': async (arg) => getProfile(db, arg?.datasetId),
     'data.preview': async ({ file, kind }) => previewFile(file, kind),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { DatasetProfile } from '../../common/contracts/api.ts';
+import type { DatasetProfile, QuerySource } from '../../common/contracts/api.ts';
 import type { PrepareStep } from '../../common/contracts/prepare.ts';
 import type { GeneratedSample } from '../../engine/data/generate.ts';
 import type { WithEngine } from '../index.ts';
@@ -34,6 +34,20 @@ export function formatPreparation(steps: PrepareStep[]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
+interface SourceOptions {
+  source?: string;
+  query?: string;
+  itemsQuery?: string;
+}
+
+function sourceFromOptions(o: SourceOptions): { source?: QuerySource } {
+  if (!o.source) {
+    if (o.query || o.itemsQuery) throw new Error('--query and --items-query read from a database: give it with --source postgres://user@host:port/db');
+    return {};
+  }
+  return { source: { url: o.source, ...(o.query ? { query: o.query } : {}), ...(o.itemsQuery ? { itemsQuery: o.itemsQuery } : {}) } };
+}
+
 export function registerDataCommands(program: Command, withEngine: WithEngine): void {
   const data = program.command('data').description('generate, import and profile data');
 
@@ -63,8 +77,14 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
       .description('import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens) and/or an item catalogue, prepared in SQL by the options below')
       .argument('[file]', 'interaction file')
       .option('--items <file>', 'item catalogue file')
-      .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time'),
-  ).action((file: string | undefined, o: { items?: string; map?: string } & PrepareOptions) =>
+      .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time')
+      .option(
+        '--source <url>',
+        'PostgreSQL to read with --query/--items-query: postgres://user@host:port/db; the password comes from TRAINYARD_PG_PASSWORD or PGPASSWORD (environment or .env), ~/.pgpass, or the URL',
+      )
+      .option('--query <sql>', 'select whose rows are the interactions (run read-only on --source)')
+      .option('--items-query <sql>', 'select whose rows are the item catalogue (run read-only on --source)'),
+  ).action((file: string | undefined, o: { items?: string; map?: string } & SourceOptions & PrepareOptions) =>
     withEngine(async (engine, g) => {
       const prepare = prepareSpecFromOptions(o);
       const { jobId } = await engine.request('data.import', {
@@ -72,6 +92,7 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
         ...(o.items ? { items: resolve(o.items) } : {}),
         ...(o.map ? { map: parseMap(o.map) } : {}),
         ...(prepare ? { prepare } : {}),
+        ...sourceFromOptions(o),
       });
       const profile = (await followJob(engine, jobId, g.json)) as DatasetProfile;
       if (g.json) printJson(profile);

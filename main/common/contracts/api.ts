@@ -22,8 +22,18 @@ export interface ImportArgs {
   items?: string;
   /** canonical field → source column, e.g. { user: 'customer', item: 'sku' } */
   map?: Record<string, string>;
+  /** rows from a PostgreSQL query instead of (or beside) files */
+  source?: QuerySource;
   /** SQL preparation of the interaction log (data.prepare in trainyard.yaml) */
   prepare?: PrepareSpec;
+}
+
+/** A database the import reads with queries: `query` gives the interactions, `itemsQuery` the catalogue. */
+export interface QuerySource {
+  /** postgres://user[:password]@host:port/database; the password is never recorded */
+  url: string;
+  query?: string;
+  itemsQuery?: string;
 }
 
 export interface CatalogProfile {

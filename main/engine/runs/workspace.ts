@@ -7,11 +7,13 @@ export interface WorkspacePaths {
   db: string;
   runs: string;
   latest: string;
+  /** files an import writes and removes, such as a query's rows */
+  tmp: string;
 }
 
 export function workspacePaths(root: string): WorkspacePaths {
   const abs = resolve(root);
-  return { root: abs, db: join(abs, 'trainyard.db'), runs: join(abs, 'runs'), latest: join(abs, 'LATEST') };
+  return { root: abs, db: join(abs, 'trainyard.db'), runs: join(abs, 'runs'), latest: join(abs, 'LATEST'), tmp: join(abs, 'tmp') };
 }
 
 export function ensureWorkspace(root: string): WorkspacePaths {

@@ -7,8 +7,8 @@ import { classifyRun } from '../runs/classify-run.ts';
 import { evaluateRun } from '../runs/eval-run.ts';
 import { trainRun } from '../runs/train-run.ts';
 import { workspacePaths } from '../runs/workspace.ts';
-import { importDataset } from '../store/datasets.ts';
 import { openWorkspaceDb, type Db } from '../store/db.ts';
+import { importFromSource } from '../store/source-import.ts';
 
 /** The job worker: one database connection per worker, jobs dispatched by kind. */
 let db: Db | null = null;
@@ -21,7 +21,7 @@ const threads = Math.max(1, availableParallelism());
 
 serveJobs({
   'data.generate': (arg, ctx) => generateSample(arg as GenerateArgs, ctx),
-  'data.import': async (arg, ctx, env) => importDataset(await workspaceDb(env.workspace), arg as ImportArgs, ctx),
+  'data.import': async (arg, ctx, env) => importFromSource(await workspaceDb(env.workspace), arg as ImportArgs, workspacePaths(env.workspace).tmp, ctx),
   train: async (arg, ctx, env) => trainRun(arg as TrainArgs, { paths: workspacePaths(env.workspace), db: await workspaceDb(env.workspace), threads }, ctx),
   'classify.train': (arg, ctx, env) => classifyRun(arg as ClassifyTrainArgs, workspacePaths(env.workspace), classifierTrainer, ctx),
   eval: async (arg, ctx, env) =>

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DatasetProfile, ImportArgs } from '../../common/contracts/api.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import type { TaskContext } from '../common/task-context.ts';
+import { exportQueryToCsv, normaliseQuery, postgresTarget } from '../data/postgres-source.ts';
+import { importDataset } from './datasets.ts';
+import type { Db } from './db.ts';
+
+const ROLES = ['interactions', 'items'] as const;
+type Role = (typeof ROLES)[number];
+/** The temporary files' names, which importers' messages quote, and what the user knows them as. */
+const RESULT_FILES: Record<Role, string> = { interactions: 'interactions-query.csv', items: 'items-query.csv' };
+const RESULT_NAMES: Record<Role, string> = { interactions: "the query's result", items: "the items query's result" };
+
+/**
+ * An import whose rows may come from PostgreSQL queries: each query's result is streamed into a CSV
+ * file in `tmpRoot` (the workspace's tmp/), complete before anything reads it, and those files are
+ * imported as any file is. The dataset records the connection without its password, its fingerprint
+ * covers the queries as well as the bytes, and the temporary files are removed whatever happens.
+ */
+export async function importFromSource(db: Db, args: ImportArgs, tmpRoot: string, ctx: TaskContext): Promise<DatasetProfile> {
+  const { source, ...files } = args;
+  if (!source) return importDataset(db, args, ctx);
+  const target = postgresTarget(source.url);
+  const queries: Record<Role, string | undefined> = {
+    interactions: source.query && normaliseQuery(source.query),
+    items: source.itemsQuery && normaliseQuery(source.itemsQuery),
+  };
+  if (!queries.interactions && !queries.items)
+    throw new EngineError('invalid-input', `nothing to read from ${target.label}: give the query whose rows to import`, {
+      field: 'query',
+      hint: '--query "select user_id, item_id, rating, ts from events" (and --items-query for the catalogue)',
+    });
+  for (const role of ROLES)
+    if (queries[role] && files[role])
+      throw new EngineError('invalid-input', `the ${role} were given both as a file and as a query: give one of them`, {
+        field: role,
+        hint: role === 'items' ? 'drop --items or --items-query' : 'drop the file argument or --query',
+      });
+
+  const dir = join(tmpRoot, `import-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const fetched: ImportArgs = { ...files };
+    for (const role of ROLES) {
+      const query = queries[role];
+      if (query) fetched[role] = (await exportQueryToCsv(source.url, query, join(dir, RESULT_FILES[role]), ctx)).file;
+    }
+    const sources = [...new Set(ROLES.flatMap((role) => (queries[role] ? [target.label] : files[role] ? [resolve(files[role])] : [])))];
+    const fingerprintText = JSON.stringify({ query: queries.interactions ?? null, itemsQuery: queries.items ?? null });
+    try {
+      return await importDataset(db, fetched, ctx, { sources, fingerprintText });
+    } catch (err) {
+      throw inQueryTerms(err, dir, target.label);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An importer's error about a temporary file, told about the query it holds the result of. */
+function inQueryTerms(err: unknown, dir: string, label: string): unknown {
+  if (!(err instanceof EngineError)) return err;
+  // the full paths first, then the file names alone ("query-result.csv: …")
+  const names = ROLES.flatMap((role) => [join(dir, RESULT_FILES[role]), RESULT_FILES[role]].map((file) => [file, RESULT_NAMES[role]] as const));
+  const told = (text: string) => names.reduce((t, [file, name]) => t.split(file).join(name), text);
+  const details = Object.fromEntries(
+    Object.entries(err.details ?? {}).map(([k, v]) => [
+      k,
+      k === 'file' && typeof v === 'string' && v.startsWith(dir) ? label : typeof v === 'string' ? told(v) : v,
+    ]),
+  );
+  if (typeof details.hint === 'string' && details.hint.includes('--map')) details.hint += ', or name the columns in the query (select customer AS user_id …)';
+  const retold = new EngineError(err.kind, told(err.message), details);
+  if (err.stack) retold.stack = told(err.stack);
+  return retold;
+}
