@@ -8,7 +8,7 @@ import { generateSample } from '../../main/engine/data/generate.ts';
 import { WorkerEmbeddingProvider } from '../../main/engine/embed/worker-provider.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { HYBRID_VALIDATION_ALS, HYBRID_WEIGHT_SEARCH } from '../../main/engine/recsys/stages.ts';
+import { HYBRID_WEIGHT_SEARCH, hybridValidationStage } from '../../main/engine/recsys/stages.ts';
 
 describe('engine: semantic index, search and hybrid recommendations', () => {
   let engine: Engine;
@@ -90,7 +90,7 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     ]);
     off();
     // The hybrid stage's validation ALS is its own series, not a continuation of the main ALS.
-    expect(Object.fromEntries(alsIterations)).toEqual({ als: [1, 2, 3, 4, 5, 6], [HYBRID_VALIDATION_ALS]: [1, 2, 3, 4, 5, 6] });
+    expect(Object.fromEntries(alsIterations)).toEqual({ als: [1, 2, 3, 4, 5, 6], [hybridValidationStage('als')]: [1, 2, 3, 4, 5, 6] });
     // the weight search is one bar of 11 candidates; the run reports stages done of stages planned
     expect(candidates).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(stagesDone).toEqual([0, 1, 2, 3, 4]);
@@ -152,6 +152,42 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     expect(refused?.message).toMatch(new RegExp(`^run ${quick.runId} has no semantic index; run run_\\S+ has one`));
     const named = (refused!.details as { runWithStage: string }).runWithStage;
     expect((await engine.request('runs.show', { run: named })).manifest.stages.map((s) => s.name)).toContain('semantic');
+  });
+
+  it('blends the CF model hybrid.cf names: trained instead of ALS, evaluated, served and explained as that model', async () => {
+    const data = { interactions: sample.interactions, items: sample.items };
+    // At weight 1 the blend is the CF model's ranking: its metrics and answers are ItemKNN's.
+    const knn = await train({ data, stages: ['hybrid'] }, ['hybrid.cf=itemknn', 'hybrid.weight=1', 'itemknn.neighbours=20']);
+    const knnDetail = await engine.request('runs.show', { run: knn.runId });
+    expect(knnDetail.manifest.stages.map((s) => s.name)).toEqual(['popularity', 'itemknn', 'semantic', 'hybrid']);
+    expect(knnDetail.manifest.stages.find((s) => s.name === 'hybrid')!.effective).toEqual({ cf: 'itemknn', weight: 1, tuned: false });
+    expect(JSON.parse(readFileSync(join(knn.runDir, 'hybrid', 'hybrid.json'), 'utf8'))).toMatchObject({ cf: 'itemknn', weight: 1 });
+    for (const metric of ['ndcg@10', 'recall@10', 'map@10']) expect(knn.metrics.hybrid![metric], metric).toBeCloseTo(knn.metrics.itemknn![metric]!, 6);
+    const user = 'u00001';
+    const asked = async (mode: 'hybrid' | 'itemknn') => (await engine.request('recommend', { run: knn.runId, user, k: 5, mode })).items;
+    const [blended, neighbours] = [await asked('hybrid'), await asked('itemknn')];
+    expect(blended.map((i) => [i.item, i.because?.map((b) => b.item)])).toEqual(neighbours.map((i) => [i.item, i.because?.map((b) => b.item)]));
+    expect(blended.every((i) => (i.because?.length ?? 0) > 0)).toBe(true);
+
+    // Tuned, EASE's validation model is its own series and the chosen weight's metrics are EASE's blend.
+    const stages = new Set<string>();
+    const off = engine.on('job.progress', (p) => stages.add(p.stage));
+    const ease = await train({ data, stages: ['hybrid'] }, ['hybrid.cf=ease', 'hybrid.validationUsers=300']);
+    off();
+    expect(stages).toContain(hybridValidationStage('ease'));
+    expect([...stages].some((s) => s.includes('ALS') || s === 'als')).toBe(false);
+    const easeDetail = await engine.request('runs.show', { run: ease.runId });
+    expect(easeDetail.manifest.stages.map((s) => s.name)).toEqual(['popularity', 'ease', 'semantic', 'hybrid']);
+    expect(easeDetail.manifest.stages.find((s) => s.name === 'hybrid')!.effective).toMatchObject({ cf: 'ease', tuned: true });
+    const served = await engine.request('recommend', { run: ease.runId, user, k: 5, mode: 'hybrid' });
+    const history = new Set(served.history.map((h) => h.item));
+    expect(served.items.every((i) => (i.because?.length ?? 0) > 0 && i.because!.every((b) => history.has(b.item)))).toBe(true);
+    // a run whose blended CF model lost its artifact fails hybrid answers, naming it, rather than blending another model
+    const lost = await train({ data, stages: ['hybrid'] }, ['hybrid.cf=itemknn', 'hybrid.weight=0.5', 'itemknn.neighbours=20']);
+    rmSync(join(lost.runDir, 'itemknn'), { recursive: true });
+    await expect(engine.request('recommend', { run: lost.runId, user, k: 5, mode: 'hybrid' })).rejects.toThrow(
+      `the itemknn model is missing runs/${lost.runId}/itemknn`,
+    );
   });
 
   it('a trained model whose artifacts are gone is reported, naming them, never replaced by another model', async () => {

@@ -1,7 +1,8 @@
+import { HYBRID_CF, type HybridCf } from '../../main/engine/config/schema.ts';
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 import { splitInteractions } from '../../main/engine/eval/split.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { type AlsModel, createAlsScorer } from '../../main/engine/recsys/als/als.ts';
+import { ALS_DEFAULTS, type AlsModel, createAlsScorer, trainAls } from '../../main/engine/recsys/als/als.ts';
 import { createEaseScorer, trainEase } from '../../main/engine/recsys/ease/ease.ts';
 import { createItemKnnScorer, knnSettings, trainItemKnn } from '../../main/engine/recsys/itemknn/itemknn.ts';
 import { createBlendScorer } from '../../main/engine/recsys/blend.ts';
@@ -78,10 +79,23 @@ function semanticScorer(): Scorer {
 
 scorerSuite('semantic (user profiles from item vectors)', () => ({ scorer: semanticScorer(), nUsers: split.nUsers }));
 
-scorerSuite('hybrid blend (itemknn with semantic, weight 0.3)', async () => {
-  const knn = await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'cosine', alpha: 0.5 }), 1, silentContext());
-  return { scorer: createBlendScorer(createItemKnnScorer(knn, split.trainCsr), semanticScorer(), 0.3), nUsers: split.nUsers };
-});
+/** Each CF model the hybrid stage can blend (config hybrid.cf), trained on the split. */
+const HYBRID_CF_SCORERS: Record<HybridCf, () => Promise<Scorer>> = {
+  als: async () => createAlsScorer(await trainAls(split.trainCsr, { ...ALS_DEFAULTS, factors: 4, iterations: 3, threads: 1 }, silentContext())),
+  itemknn: async () =>
+    createItemKnnScorer(
+      await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'cosine', alpha: 0.5 }), 1, silentContext()),
+      split.trainCsr,
+    ),
+  ease: async () => createEaseScorer(await trainEase(split.trainCsr, { lambda: 3, maxItems: 100, memoryBudgetMB: 1 }, 1, silentContext()), split.trainCsr),
+};
+
+for (const cf of HYBRID_CF) {
+  scorerSuite(`hybrid blend (${cf} with semantic, weight 0.3)`, async () => ({
+    scorer: createBlendScorer(await HYBRID_CF_SCORERS[cf](), semanticScorer(), 0.3),
+    nUsers: split.nUsers,
+  }));
+}
 
 describe('hybrid blend', () => {
   /** Each user's items ordered by score (finite ones), best first. */
@@ -99,9 +113,8 @@ describe('hybrid blend', () => {
     });
   };
 
-  it('ranks like CF at weight 1 and like content at weight 0', async () => {
-    const knn = await trainItemKnn(split.trainCsr, knnSettings({ neighbours: 4, shrink: 2, similarity: 'cosine', alpha: 0.5 }), 1, silentContext());
-    const cf = createItemKnnScorer(knn, split.trainCsr);
+  it.each(HYBRID_CF)('ranks like CF (%s) at weight 1 and like content at weight 0', async (name) => {
+    const cf = await HYBRID_CF_SCORERS[name]();
     const content = semanticScorer();
     expect(ranking(createBlendScorer(cf, content, 1))).toEqual(ranking(cf));
     // the last item is not in the content index: content never ranks it, the blend keeps its CF part (0 at weight 0)

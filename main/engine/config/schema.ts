@@ -28,6 +28,9 @@ export const LIMITS = {
 
 export const STAGES = ['popularity', 'bayes-popularity', 'als', 'itemknn', 'ease', 'semantic', 'hybrid'] as const;
 export type StageName = (typeof STAGES)[number];
+/** The collaborative models the hybrid stage can blend with semantic scores. */
+export const HYBRID_CF = ['als', 'itemknn', 'ease'] as const;
+export type HybridCf = (typeof HYBRID_CF)[number];
 
 /**
  * semantic.* that choose and configure the sentence encoder. EmbeddingConfig (embed/factory.ts)
@@ -174,6 +177,8 @@ export const configSchema = z
     semantic: semanticEmbeddingSchema.extend(semanticIndexSchema.shape).strict().prefault({}),
     hybrid: z
       .object({
+        /** the collaborative model blended with semantic scores; the run trains it beside hybrid */
+        cf: z.enum(HYBRID_CF).default('als'),
         /** weight of CF in the blend (content gets 1 - weight); null tunes it on a validation split */
         weight: z.number().min(0).max(1).nullable().default(null),
         /** validation users scored per candidate weight when tuning */

@@ -1,5 +1,6 @@
 import type { RecommendArgs, RecommendedItem, RecommendMode, RecommendResult } from '../../common/contracts/api.ts';
 import { EngineError } from '../../common/contracts/errors.ts';
+import type { HybridCf } from '../config/schema.ts';
 import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
 import { explainAls, type AlsModel } from './als/als.ts';
@@ -8,6 +9,7 @@ import { explainEase, type EaseModel } from './ease/ease.ts';
 import { explainItemKnn, type ItemKnnModel } from './itemknn/itemknn.ts';
 import type { Scorer } from './scorer.ts';
 import { createSemanticScorer, type SemanticIndex } from './semantic.ts';
+import type { HybridBlend } from './stages.ts';
 
 export interface ContentVectors {
   vectors: Float32Array;
@@ -41,8 +43,8 @@ export interface ServingRun {
   semantic: SemanticIndex | null;
   /** item vectors of the semantic index in the run's item order */
   content: ContentVectors | null;
-  /** CF weight of the hybrid blend, when the run has a hybrid stage */
-  hybridWeight: number | null;
+  /** the hybrid blend's CF model and weight, when the run has a hybrid stage */
+  hybrid: HybridBlend | null;
   als: AlsModel | null;
   alsRegularization: number;
   /** ALS confidence c = 1 + f(value) of history values, as the model was trained */
@@ -65,17 +67,23 @@ function baselineScorer(run: ServingRun): Scorer {
 
 type AnsweringMode = Exclude<RecommendMode, 'auto'>;
 
-const STAGES_OF: Record<Exclude<AnsweringMode, 'baseline'>, readonly string[]> = {
-  cf: ['als'],
-  itemknn: ['itemknn'],
-  ease: ['ease'],
-  semantic: ['semantic'],
-  hybrid: ['hybrid', 'als', 'semantic'],
-};
+/** The stages whose models answer in a mode. */
+function stagesOf(run: ServingRun, used: AnsweringMode): readonly string[] {
+  switch (used) {
+    case 'baseline':
+      return [baselineStage(run)];
+    case 'cf':
+      return ['als'];
+    case 'hybrid':
+      return ['hybrid', ...(run.hybrid ? [run.hybrid.cf] : []), 'semantic'];
+    default:
+      return [used];
+  }
+}
 
 /** Throws the reason when a model the answer needs lost its artifacts: a missing model never silently becomes another. */
 function checkAvailable(run: ServingRun, used: AnsweringMode, asked: RecommendMode): void {
-  for (const stage of used === 'baseline' ? [baselineStage(run)] : STAGES_OF[used]) {
+  for (const stage of stagesOf(run, used)) {
     const why = run.unavailable.get(stage);
     if (!why) continue;
     const other = asked === 'auto' ? `auto mode picked ${used} for this user; ` : '';
@@ -156,8 +164,16 @@ function scorerFor(run: ServingRun, used: AnsweringMode, history: Int32Array, va
     case 'semantic':
       return contentScorerFor(run, history, values);
     case 'hybrid':
-      return createBlendScorer(run.scorers.als!, contentScorerFor(run, history, values), run.hybridWeight!);
+      return createBlendScorer(run.scorers[run.hybrid!.cf]!, contentScorerFor(run, history, values), run.hybrid!.weight);
   }
+}
+
+/** The CF model whose explanation ("because you liked …") goes with an answer: hybrid's is that of the CF it blends. */
+function explainingModel(run: ServingRun, used: AnsweringMode): HybridCf | null {
+  if (used === 'cf') return 'als';
+  if (used === 'itemknn' || used === 'ease') return used;
+  if (used === 'hybrid') return run.hybrid!.cf;
+  return null;
 }
 
 export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendResult {
@@ -183,8 +199,8 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
   const top = new Int32Array(Math.min(k, scores.length));
   const n = new TopK(top.length).select(scores, 0, scores.length, top);
 
-  const explained = used === 'cf' || used === 'hybrid';
-  const confidences = explained ? run.alsConfidence(historyValues) : null;
+  const explainedBy = explainingModel(run, used);
+  const confidences = explainedBy === 'als' ? run.alsConfidence(historyValues) : null;
   const items: RecommendedItem[] = [];
   for (let r = 0; r < n; r++) {
     const i = top[r]!;
@@ -192,11 +208,11 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
     const item = run.itemIds[i]!;
     const rec: RecommendedItem = { item, score: scores[i]!, ...itemLabels(run, item) };
     const because =
-      explained && run.als && confidences
+      explainedBy === 'als' && run.als && confidences
         ? explainAls(run.als, historyItems, confidences, i, EXPLAIN_ITEMS, { regularization: run.alsRegularization })
-        : used === 'itemknn' && run.itemknn
+        : explainedBy === 'itemknn' && run.itemknn
           ? explainItemKnn(run.itemknn, historyItems, i, EXPLAIN_ITEMS)
-          : used === 'ease' && run.ease
+          : explainedBy === 'ease' && run.ease
             ? explainEase(run.ease, historyItems, i, EXPLAIN_ITEMS)
             : null;
     if (because) rec.because = because.map((c) => ({ item: run.itemIds[c.item]!, weight: c.weight, ...itemLabels(run, run.itemIds[c.item]!) }));

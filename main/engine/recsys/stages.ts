@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
-import { splitSemanticConfig, type StageName, type TrainyardConfig } from '../config/schema.ts';
-import type { ItemCatalog } from '../data/types.ts';
+import { HYBRID_CF, splitSemanticConfig, type HybridCf, type StageName, type TrainyardConfig } from '../config/schema.ts';
+import type { Csr, ItemCatalog } from '../data/types.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split } from '../eval/split.ts';
 import { progressAs, type TaskContext } from '../common/task-context.ts';
-import { createAlsScorer, loadAls, saveAls, trainAls, type AlsModel, type AlsParams } from './als/als.ts';
+import { createAlsScorer, loadAls, saveAls, trainAls, type AlsParams } from './als/als.ts';
 import { createBlendScorer } from './blend.ts';
 import { createEaseScorer, loadEase, saveEase, trainEase } from './ease/ease.ts';
 import { createItemKnnScorer, knnSettings, loadItemKnn, saveItemKnn, trainItemKnn } from './itemknn/itemknn.ts';
@@ -34,8 +34,8 @@ export interface ModelStage {
   readonly name: StageName;
   /** what it trains on */
   readonly needs: 'interactions' | 'catalog';
-  /** stages whose artifacts it builds on (they run first, in the same run) */
-  readonly after: readonly StageName[];
+  /** stages whose artifacts it builds on under this config (they run first, in the same run) */
+  after(config: TrainyardConfig): readonly StageName[];
   /** the config this stage depends on: part of its cache key */
   params(config: TrainyardConfig, threads: number): unknown;
   /** trains and writes the artifact into dir; returns what really ran (for the manifest) */
@@ -65,7 +65,7 @@ function popularityStage(
   return {
     name,
     needs: 'interactions',
-    after: [],
+    after: () => [],
     params,
     async train(input, dir) {
       const model = fit(requireSplit(input, name), input.config);
@@ -90,7 +90,7 @@ const bayesPopularity = popularityStage(
 const als: ModelStage = {
   name: 'als',
   needs: 'interactions',
-  after: [],
+  after: () => [],
   // ALS results depend on the thread count (each thread solves its own slice of rows in its own order).
   params: alsParams,
   async train(input, dir, ctx) {
@@ -106,7 +106,7 @@ const als: ModelStage = {
 const itemknn: ModelStage = {
   name: 'itemknn',
   needs: 'interactions',
-  after: [],
+  after: () => [],
   params: (config) => knnSettings(config.itemknn),
   async train(input, dir, ctx) {
     const params = input.config.itemknn;
@@ -121,7 +121,7 @@ const itemknn: ModelStage = {
 const ease: ModelStage = {
   name: 'ease',
   needs: 'interactions',
-  after: [],
+  after: () => [],
   params: (config) => ({ lambda: config.ease.lambda }),
   async train(input, dir, ctx) {
     const params = input.config.ease;
@@ -135,7 +135,7 @@ const ease: ModelStage = {
 const semantic: ModelStage = {
   name: 'semantic',
   needs: 'catalog',
-  after: [],
+  after: () => [],
   params: (config) => ({ ...config.semantic, seed: config.seed }),
   async train(input, dir, ctx) {
     if (!input.catalog)
@@ -148,28 +148,49 @@ const semantic: ModelStage = {
 };
 
 const HYBRID_FILE = 'hybrid.json';
-/** The progress label of the ALS the hybrid stage trains on its validation split, apart from the main ALS. */
-export const HYBRID_VALIDATION_ALS = 'hybrid · validation ALS';
+const CF_LABELS: Record<HybridCf, string> = { als: 'ALS', itemknn: 'ItemKNN', ease: 'EASE' };
+/** The progress label of the CF model the hybrid stage trains on its validation split, apart from the main one. */
+export function hybridValidationStage(cf: HybridCf): string {
+  return `hybrid · validation ${CF_LABELS[cf]}`;
+}
 /** The progress label of the search over CF weights. */
 export const HYBRID_WEIGHT_SEARCH = 'hybrid · weight search';
 const WEIGHTS = Array.from({ length: 11 }, (_, i) => i / 10);
 
+/** Trains a CF model in memory (no artifact) and returns its scorer: the hybrid stage's validation model. */
+const TRAIN_CF_SCORER: Record<HybridCf, (trainCsr: Csr, config: TrainyardConfig, threads: number, ctx: TaskContext) => Promise<Scorer>> = {
+  als: async (csr, config, threads, ctx) => createAlsScorer(await trainAls(csr, alsParams(config, threads), ctx)),
+  itemknn: async (csr, config, threads, ctx) => createItemKnnScorer(await trainItemKnn(csr, knnSettings(config.itemknn), threads, ctx), csr),
+  ease: async (csr, config, threads, ctx) => createEaseScorer(await trainEase(csr, config.ease, threads, ctx), csr),
+};
+
+/** What a run's hybrid stage blended: its CF model and that model's weight. */
+export interface HybridBlend {
+  cf: HybridCf;
+  weight: number;
+}
+
 const hybrid: ModelStage = {
   name: 'hybrid',
   needs: 'interactions',
-  after: ['als', 'semantic'],
-  params: (config) => ({ hybrid: config.hybrid, als: config.als, semantic: config.semantic, seed: config.seed }),
+  after: (config) => [config.hybrid.cf, 'semantic'],
+  params: (config, threads) => ({
+    hybrid: config.hybrid,
+    cf: stageByName(config.hybrid.cf).params(config, threads),
+    semantic: config.semantic,
+    seed: config.seed,
+  }),
   /**
    * Tunes the CF weight without touching the test period: the training part is split again
-   * (last event per user = validation), ALS is trained on the rest, and each candidate weight is
-   * scored by NDCG@10 on the validation events.
+   * (last event per user = validation), the CF model is trained on the rest, and each candidate
+   * weight is scored by NDCG@10 on the validation events.
    */
   async train(input, dir, ctx) {
     const split = requireSplit(input, 'hybrid');
-    const fixed = input.config.hybrid.weight;
+    const { cf, weight: fixed } = input.config.hybrid;
     if (fixed !== null) {
-      writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ weight: fixed, tuned: false }, null, 2) + '\n');
-      return { weight: fixed, tuned: false };
+      writeFileSync(join(dir, HYBRID_FILE), JSON.stringify({ cf, weight: fixed, tuned: false }, null, 2) + '\n');
+      return { cf, weight: fixed, tuned: false };
     }
     const inner = thinTestUsers(
       splitInteractions(
@@ -178,29 +199,28 @@ const hybrid: ModelStage = {
       ),
       input.config.hybrid.validationUsers,
     );
-    const innerAls: AlsModel = await trainAls(inner.trainCsr, alsParams(input.config, input.threads), progressAs(ctx, HYBRID_VALIDATION_ALS));
-    const cf = createAlsScorer(innerAls);
+    const cfScorer = await TRAIN_CF_SCORER[cf](inner.trainCsr, input.config, input.threads, progressAs(ctx, hybridValidationStage(cf)));
     const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, inner.train, inner.nUsers);
     // One bar over the candidates ("candidate 3 of 11"), not an evaluation bar that restarts for each.
     const quiet = { ...ctx, progress: () => {} };
     const validation = WEIGHTS.map((weight, c) => {
-      const ndcg10 = evaluate(createBlendScorer(cf, content, weight), inner, { ks: [10] }, quiet).metrics['ndcg@10']!;
+      const ndcg10 = evaluate(createBlendScorer(cfScorer, content, weight), inner, { ks: [10] }, quiet).metrics['ndcg@10']!;
       ctx.progress({ stage: HYBRID_WEIGHT_SEARCH, current: c + 1, total: WEIGHTS.length, unit: 'candidate', metrics: { validation_ndcg10: ndcg10 } });
       return { weight, ndcg10 };
     });
     const best = validation.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
     writeFileSync(
       join(dir, HYBRID_FILE),
-      JSON.stringify({ weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n',
+      JSON.stringify({ cf, weight: best.weight, tuned: true, validationUsers: inner.test.users.length, validation }, null, 2) + '\n',
     );
-    ctx.log('info', `hybrid: CF weight ${best.weight} (validation NDCG@10 ${best.ndcg10.toFixed(4)})`);
-    return { weight: best.weight, tuned: true };
+    ctx.log('info', `hybrid: ${CF_LABELS[cf]} weight ${best.weight} (validation NDCG@10 ${best.ndcg10.toFixed(4)})`);
+    return { cf, weight: best.weight, tuned: true };
   },
   scorer(dir, input) {
-    const { weight } = JSON.parse(readFileSync(join(dir, HYBRID_FILE), 'utf8')) as { weight: number };
-    const cf = createAlsScorer(loadAls(join(input.runDir, 'als')));
+    const { cf, weight } = readHybridBlend(dir);
+    const cfScorer = stageByName(cf).scorer(join(input.runDir, cf), input);
     const content = semanticScorerFromIndex(join(input.runDir, 'semantic'), input.itemIds, input.split.train, input.split.nUsers);
-    return createBlendScorer(cf, content, weight);
+    return createBlendScorer(cfScorer, content, weight);
   },
 };
 
@@ -211,7 +231,10 @@ export function stageByName(name: StageName): ModelStage {
   return STAGE_ORDER.find((s) => s.name === name)!;
 }
 
-/** The hybrid blend weight a run's hybrid stage chose. */
-export function readHybridWeight(dir: string): number {
-  return (JSON.parse(readFileSync(join(dir, HYBRID_FILE), 'utf8')) as { weight: number }).weight;
+/** The CF model and weight a run's hybrid stage chose; runs from before the choice blended ALS. */
+export function readHybridBlend(dir: string): HybridBlend {
+  const file = join(dir, HYBRID_FILE);
+  const { cf = 'als', weight } = JSON.parse(readFileSync(file, 'utf8')) as { cf?: HybridCf; weight: number };
+  if (!HYBRID_CF.includes(cf)) throw new EngineError('internal', `${file}: unknown CF model ${String(cf)}`, { file, field: 'cf' });
+  return { cf, weight };
 }

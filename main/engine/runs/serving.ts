@@ -8,7 +8,7 @@ import { createItemKnnScorer, loadItemKnn } from '../recsys/itemknn/itemknn.ts';
 import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
 import type { ServingRun } from '../recsys/recommend.ts';
 import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
-import { readHybridWeight } from '../recsys/stages.ts';
+import { readHybridBlend } from '../recsys/stages.ts';
 import { silentContext } from '../common/task-context.ts';
 import { readManifest, runDir } from './registry.ts';
 import { readServingHistoryOffThread } from './serving-history.ts';
@@ -110,6 +110,6 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
     minHistory: config.recommend.minHistory,
     semantic: content ? semantic : null,
     content,
-    hybridWeight: load('hybrid', readHybridWeight),
+    hybrid: load('hybrid', readHybridBlend),
   };
 }

@@ -41,7 +41,7 @@ export interface TrainEnv {
  */
 function stagesToRun(config: TrainyardConfig, hasInteractions: boolean): ModelStage[] {
   const wanted = new Set<StageName>(config.stages);
-  for (const name of config.stages) for (const dep of stageByName(name).after) wanted.add(dep);
+  for (const name of config.stages) for (const dep of stageByName(name).after(config)) wanted.add(dep);
   if (hasInteractions) wanted.add('popularity');
   const stages = STAGE_ORDER.filter((s) => wanted.has(s.name));
   const needsLog = stages.filter((s) => s.needs === 'interactions' && !hasInteractions);
@@ -178,7 +178,7 @@ export async function trainRun(args: TrainArgs, env: TrainEnv, ctx: TaskContext)
         stage: stage.name,
         code: codeFingerprint(),
         dataset: profile.fingerprint,
-        inputs: { split: splitSettings(config), after: stage.after.map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
+        inputs: { split: splitSettings(config), after: stage.after(config).map((name) => manifest.stages.find((r) => r.name === name)?.cacheKey) },
         params: stage.params(config, threads),
       });
       record.cacheKey = key;
