@@ -3,8 +3,9 @@ import type { SafeStorage } from 'electron';
 import type { SecretName, SecretStatus } from '../common/contracts/bridge.ts';
 import { EngineError } from '../common/contracts/errors.ts';
 
-export const SECRET_NAMES: readonly SecretName[] = ['openai', 'gemini'];
-const ENV_NAMES: Record<SecretName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' };
+export const SECRET_NAMES: readonly SecretName[] = ['openai', 'gemini', 'postgres'];
+// The variables the engine reads: the embedding providers' keys and the PostgreSQL source's password.
+const ENV_NAMES: Record<SecretName, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY', postgres: 'TRAINYARD_PG_PASSWORD' };
 
 export function isSecretName(name: unknown): name is SecretName {
   return typeof name === 'string' && (SECRET_NAMES as readonly string[]).includes(name);

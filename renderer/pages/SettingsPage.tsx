@@ -100,8 +100,8 @@ export function SettingsPage(_props: PageProps) {
           <ApiKeys store={api.secrets} />
         ) : (
           <p className="muted">
-            In browser mode, set OPENAI_API_KEY or GEMINI_API_KEY in the environment of `trainyard serve`. The desktop app can store keys encrypted with the OS
-            keychain.
+            In browser mode, set OPENAI_API_KEY, GEMINI_API_KEY or TRAINYARD_PG_PASSWORD in the environment of `trainyard serve`. The desktop app can store keys
+            encrypted with the OS keychain.
           </p>
         )}
       </Card>
@@ -122,10 +122,16 @@ function protectionText(status: SecretStatus): string {
   }
 }
 
+const SECRETS: { name: SecretName; label: string }[] = [
+  { name: 'openai', label: 'openai key' },
+  { name: 'gemini', label: 'gemini key' },
+  { name: 'postgres', label: 'PostgreSQL password (for imports from a database)' },
+];
+
 function ApiKeys({ store }: { store: SecretStore }) {
   const [stored, setStored] = useState<SecretName[]>([]);
   const [status, setStatus] = useState<SecretStatus | null>(null);
-  const [values, setValues] = useState<Record<SecretName, string>>({ openai: '', gemini: '' });
+  const [values, setValues] = useState<Record<SecretName, string>>({ openai: '', gemini: '', postgres: '' });
   const [error, setError] = useState<unknown>();
   useEffect(() => {
     store.list().then(setStored, setError);
@@ -146,10 +152,10 @@ function ApiKeys({ store }: { store: SecretStore }) {
         </div>
       )}
       <ErrorBanner error={error} />
-      {(['openai', 'gemini'] as const).map((name) => (
+      {SECRETS.map(({ name, label }) => (
         <div key={name} className="row">
           <label className="field" style={{ flex: 1 }}>
-            {name} key {stored.includes(name) ? '(stored)' : ''}
+            {label} {stored.includes(name) ? '(stored)' : ''}
             <input type="password" autoComplete="off" value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
           </label>
           <button

@@ -161,6 +161,19 @@ describe('secret vault', () => {
     expect(env).not.toHaveProperty('OPENAI_API_KEY');
   });
 
+  it('keeps the PostgreSQL password in the keychain and hands it to imports as TRAINYARD_PG_PASSWORD', () => {
+    const file = vaultFile();
+    const vault = createSecretVault(file, keychain(true, 'gnome_libsecret'), {});
+    const env: NodeJS.ProcessEnv = {};
+    vault.set('postgres', 'pg-Secret-456');
+    expect(readFileSync(file, 'utf8')).not.toContain('pg-Secret-456');
+    vault.syncEnv(env);
+    expect(env.TRAINYARD_PG_PASSWORD).toBe('pg-Secret-456');
+    vault.clear('postgres');
+    vault.syncEnv(env);
+    expect(env).not.toHaveProperty('TRAINYARD_PG_PASSWORD');
+  });
+
   it('leaves keys given in the environment at launch alone', () => {
     const vault = createSecretVault(vaultFile(), keychain(), { GEMINI_API_KEY: 'from-shell' });
     const env: NodeJS.ProcessEnv = { GEMINI_API_KEY: 'from-shell' };

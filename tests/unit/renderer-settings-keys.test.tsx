@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SecretName, SecretStatus, SecretStore } from '../../main/common/contracts/bridge.ts';
 import { App } from '../../renderer/App.tsx';
@@ -10,8 +10,8 @@ afterEach(cleanup);
 
 const info = { path: '/tmp/ws', latestRunId: null, threads: 2, version: '0.1.0' };
 
-function renderSettings(status: SecretStatus, stored: SecretName[] = []) {
-  const secrets: SecretStore = { set: async () => {}, clear: async () => {}, list: async () => stored, status: async () => status };
+function renderSettings(status: SecretStatus, stored: SecretName[] = [], set: SecretStore['set'] = async () => {}) {
+  const secrets: SecretStore = { set, clear: async () => {}, list: async () => stored, status: async () => status };
   const engine = new FakeEngine({ 'workspace.info': () => info, 'jobs.list': () => [] });
   window.location.hash = '#/settings';
   render(<App api={{ ...inProcessApi(engine), secrets }} />);
@@ -36,5 +36,16 @@ describe('Settings: API keys', () => {
   it('reports a damaged key file', async () => {
     renderSettings({ protection: 'keychain', problem: 'secrets.json could not be read, so no API keys were loaded' });
     expect((await screen.findByTestId('secrets-problem')).textContent).toMatch(/could not be read/);
+  });
+
+  it('stores the PostgreSQL password of database imports in the keychain', async () => {
+    const stored: [SecretName, string][] = [];
+    renderSettings({ protection: 'keychain' }, [], async (name, value) => void stored.push([name, value]));
+    const field = await screen.findByLabelText(/PostgreSQL password/);
+    expect((field as HTMLInputElement).type).toBe('password');
+    fireEvent.change(field, { target: { value: 'pg-pw' } });
+    const row = field.closest('.row') as HTMLElement;
+    fireEvent.click([...row.querySelectorAll('button')].find((b) => b.textContent === 'Store')!);
+    expect(stored).toEqual([['postgres', 'pg-pw']]);
   });
 });

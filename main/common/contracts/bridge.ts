@@ -36,7 +36,8 @@ export interface UploadedFile {
   bytes: number;
 }
 
-export type SecretName = 'openai' | 'gemini';
+/** API keys of the cloud embedding providers, and the password of the PostgreSQL import source. */
+export type SecretName = 'openai' | 'gemini' | 'postgres';
 
 export interface SecretStore {
   set(name: SecretName, value: string): Promise<void>;
