@@ -14,12 +14,15 @@ import {
   DEFAULT_FORM,
   FORM_LIMITS,
   formFromRun,
+  HYBRID_CF_CHOICES,
   loadForm,
   saveForm,
   STAGE_CHOICES,
   toConfig,
   toggleStage,
   validateForm,
+  withHybridCf,
+  type HybridCf,
   type TrainForm,
 } from './train/config.ts';
 
@@ -191,7 +194,7 @@ function TrainFormView({
   onSubmit: (e: FormEvent) => void;
   provider: string;
 }) {
-  const tick = (id: string) => onChange({ ...form, stages: toggleStage(form.stages, id) });
+  const tick = (id: string) => onChange({ ...form, stages: toggleStage(form.stages, id, form.hybrid.cf) });
   const fraction = form.split.startsWith('lastpct:') ? Number(form.split.slice('lastpct:'.length)) : null;
   const als = (patch: Partial<TrainForm['als']>) => onChange({ ...form, als: { ...form.als, ...patch } });
   const bayes = (patch: Partial<TrainForm['bayes']>) => onChange({ ...form, bayes: { ...form.bayes, ...patch } });
@@ -402,17 +405,34 @@ function TrainFormView({
       {form.stages.includes('hybrid') && (
         <fieldset>
           <legend>Hybrid</legend>
-          <NumberField
-            label="ALS weight in the blend (0–1; empty: tuned on a validation split)"
-            value={form.hybrid.weight ?? NaN}
-            onChange={(weight) => onChange({ ...form, hybrid: { weight: Number.isNaN(weight) ? null : weight } })}
-            error={errors['hybrid.weight']}
-            step="0.05"
-            min={0}
-            max={1}
-            disabled={disabled}
-            testId="hybrid-weight"
-          />
+          <div className="row">
+            <label className="field">
+              Collaborative model blended with semantic
+              <select
+                value={form.hybrid.cf}
+                onChange={(e) => onChange(withHybridCf(form, e.target.value as HybridCf))}
+                disabled={disabled}
+                data-testid="hybrid-cf"
+              >
+                {HYBRID_CF_CHOICES.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <NumberField
+              label={`${HYBRID_CF_CHOICES.find((c) => c.id === form.hybrid.cf)!.label} weight in the blend (0–1; empty: tuned on a validation split)`}
+              value={form.hybrid.weight ?? NaN}
+              onChange={(weight) => onChange({ ...form, hybrid: { ...form.hybrid, weight: Number.isNaN(weight) ? null : weight } })}
+              error={errors['hybrid.weight']}
+              step="0.05"
+              min={0}
+              max={1}
+              disabled={disabled}
+              testId="hybrid-weight"
+            />
+          </div>
         </fieldset>
       )}
       {form.stages.includes('bayes-popularity') && (

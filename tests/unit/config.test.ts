@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../main/engine/config/load.ts';
-import { LIMITS } from '../../main/engine/config/schema.ts';
-import { DEFAULT_FORM, FORM_LIMITS, validateForm, type TrainForm } from '../../renderer/pages/train/config.ts';
+import { HYBRID_CF, LIMITS } from '../../main/engine/config/schema.ts';
+import { DEFAULT_FORM, FORM_LIMITS, HYBRID_CF_CHOICES, validateForm, type TrainForm } from '../../renderer/pages/train/config.ts';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ty-config-'));
@@ -61,6 +61,14 @@ describe('config', () => {
     expect(FORM_LIMITS).toMatchObject({ threads: LIMITS.threads, factors: LIMITS.factors, iterations: LIMITS.iterations, k: LIMITS.k });
     expect(() => resolveConfig({ set: ['threads=65'] })).toThrow(/threads/);
     expect(() => resolveConfig({ set: ['split.method=lastpct:1'] })).toThrow(/split\.method/);
+  });
+
+  it("takes hybrid's CF model from the engine's choices, ALS by default, as the Train form offers them", () => {
+    expect(resolveConfig({}).config.hybrid.cf).toBe('als');
+    expect(resolveConfig({ set: ['hybrid.cf=ease'] }).config.hybrid.cf).toBe('ease');
+    expect(() => resolveConfig({ set: ['hybrid.cf=svd'] })).toThrow(/hybrid\.cf: .*"als"\|"itemknn"\|"ease"/);
+    expect(HYBRID_CF_CHOICES.map((c) => c.id)).toEqual([...HYBRID_CF]);
+    expect(DEFAULT_FORM.hybrid.cf).toBe(resolveConfig({}).config.hybrid.cf);
   });
 
   it('rejects wrong types with the key path', () => {

@@ -73,6 +73,29 @@ describe('Train page', () => {
     expect((screen.getByTestId('stage-hybrid') as HTMLInputElement).checked).toBe(false);
   });
 
+  it("blends the CF model chosen under Hybrid: ticks it, sends hybrid.cf with that model's params, and unticks hybrid without it", async () => {
+    const e = engine();
+    renderApp(e, 'train');
+    fireEvent.click(await screen.findByTestId('stage-hybrid'));
+    fireEvent.change(screen.getByTestId('hybrid-cf'), { target: { value: 'itemknn' } });
+    expect((screen.getByTestId('stage-itemknn') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByText(/ItemKNN weight in the blend/)).toBeTruthy();
+    // ALS, ticked with hybrid before, is no longer needed: unticking it keeps hybrid
+    fireEvent.click(screen.getByTestId('stage-als'));
+    expect((screen.getByTestId('stage-hybrid') as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(screen.getByTestId('train-start'));
+    await waitFor(() => expect(e.calls.some((c) => c.name === 'train.start')).toBe(true));
+    const config = (e.calls.find((c) => c.name === 'train.start')!.arg as { config: Record<string, unknown> }).config;
+    expect(config).toMatchObject({
+      stages: ['popularity', 'bayes-popularity', 'itemknn', 'semantic', 'hybrid'],
+      hybrid: { cf: 'itemknn' },
+      itemknn: DEFAULT_FORM.itemknn,
+    });
+    expect(config.als).toBeUndefined();
+    fireEvent.click(screen.getByTestId('stage-itemknn'));
+    expect((screen.getByTestId('stage-hybrid') as HTMLInputElement).checked).toBe(false);
+  });
+
   it('shows live progress per stage with the ALS loss chart and the log, cancels, and ends with the result', async () => {
     const e = engine();
     renderApp(e, 'train');
@@ -276,6 +299,8 @@ describe('train config and job state', () => {
     expect(form.als).toEqual({ ...DEFAULT_FORM.als, factors: 8 });
     expect(form.itemknn).toEqual({ ...DEFAULT_FORM.itemknn, neighbours: 50 });
     expect(form.tune.enabled).toBe(false);
+    expect(formFromRun({ stages: ['ease', 'semantic', 'hybrid'], hybrid: { cf: 'ease', weight: 0.4 } }).hybrid).toEqual({ cf: 'ease', weight: 0.4 });
+    expect(formFromRun({ hybrid: { cf: 'mystery' } }).hybrid).toEqual(DEFAULT_FORM.hybrid);
     expect(validateForm({ ...DEFAULT_FORM, stages: ['popularity'], tune: { enabled: true, trials: 5, minutes: null } })['tune.trials']).toMatch(/needs ALS/);
   });
 
@@ -287,6 +312,9 @@ describe('train config and job state', () => {
     expect(Object.keys(validateForm({ ...DEFAULT_FORM, cutoff: 'March', ks: '10, 0', minUserEvents: 1 })).sort()).toEqual(['cutoff', 'ks', 'minUserEvents']);
     expect(validateForm({ ...DEFAULT_FORM, cutoff: '1709251200' })).toEqual({});
     expect(validateForm({ ...DEFAULT_FORM, stages: ['hybrid', 'als'] }).stages).toMatch(/semantic/);
+    expect(validateForm({ ...DEFAULT_FORM, stages: ['hybrid', 'als', 'semantic'], hybrid: { cf: 'ease', weight: null } }).stages).toBe(
+      'hybrid needs ease and semantic',
+    );
     expect(validateForm({ ...DEFAULT_FORM, stages: [] }).stages).toBeDefined();
   });
 

@@ -16,8 +16,8 @@ export interface TrainForm {
   itemknn: { neighbours: number; shrink: number; similarity: 'cosine' | 'asymmetric'; alpha: number };
   ease: { lambda: number };
   semantic: { template: string };
-  /** CF weight in the blend; null: tuned on a validation split */
-  hybrid: { weight: number | null };
+  /** the CF model blended with semantic scores, and its weight; null: tuned on a validation split */
+  hybrid: { cf: HybridCf; weight: number | null };
   /** tune the chosen stages' params on a validation split first; minutes null: no time limit */
   tune: { enabled: boolean; trials: number; minutes: number | null };
 }
@@ -29,8 +29,16 @@ export const STAGE_CHOICES = [
   { id: 'itemknn', label: 'ItemKNN (item neighbours)' },
   { id: 'ease', label: 'EASE (dense, up to 10k items)' },
   { id: 'semantic', label: 'Semantic index' },
-  { id: 'hybrid', label: 'Hybrid (ALS + semantic)' },
+  { id: 'hybrid', label: 'Hybrid (CF + semantic)' },
 ] as const;
+
+/** The engine's hybrid.cf choices (HYBRID_CF in main/engine/config/schema.ts), checked to agree by tests/unit/config.test.ts. */
+export const HYBRID_CF_CHOICES = [
+  { id: 'als', label: 'ALS' },
+  { id: 'itemknn', label: 'ItemKNN' },
+  { id: 'ease', label: 'EASE' },
+] as const;
+export type HybridCf = (typeof HYBRID_CF_CHOICES)[number]['id'];
 
 /**
  * The engine's upper bounds (LIMITS in main/engine/config/schema.ts; the renderer cannot import it at
@@ -47,13 +55,22 @@ export const FORM_LIMITS = {
 } as const;
 
 /** Stages a stage needs trained beside it: ticking it ticks them, unticking one of them unticks it. */
-const NEEDS: Record<string, string[]> = { hybrid: ['als', 'semantic'] };
+function needs(stage: string, hybridCf: HybridCf): string[] {
+  return stage === 'hybrid' ? [hybridCf, 'semantic'] : [];
+}
 
 /** The stage list after ticking or unticking `id`, dependencies kept consistent. */
-export function toggleStage(stages: string[], id: string): string[] {
-  if (stages.includes(id)) return stages.filter((s) => s !== id && !(NEEDS[s] ?? []).includes(id));
-  const added = [id, ...(NEEDS[id] ?? [])].filter((s) => !stages.includes(s));
+export function toggleStage(stages: string[], id: string, hybridCf: HybridCf): string[] {
+  if (stages.includes(id)) return stages.filter((s) => s !== id && !needs(s, hybridCf).includes(id));
+  const added = [id, ...needs(id, hybridCf)].filter((s) => !stages.includes(s));
   return STAGE_CHOICES.map((c) => c.id).filter((s) => stages.includes(s) || added.includes(s));
+}
+
+/** The form with another CF model for the hybrid blend; that model is ticked as a stage when hybrid is. */
+export function withHybridCf(form: TrainForm, cf: HybridCf): TrainForm {
+  const hybrid = { ...form.hybrid, cf };
+  if (!form.stages.includes('hybrid') || form.stages.includes(cf)) return { ...form, hybrid };
+  return { ...form, hybrid, stages: STAGE_CHOICES.map((c) => c.id).filter((s) => form.stages.includes(s) || s === cf) };
 }
 
 const DEFAULT_KS = '5, 10, 20, 50, 100';
@@ -74,7 +91,7 @@ export const DEFAULT_FORM: TrainForm = {
   itemknn: { neighbours: 100, shrink: 10, similarity: 'cosine', alpha: 0.5 },
   ease: { lambda: 500 },
   semantic: { template: DEFAULT_TEMPLATE },
-  hybrid: { weight: null },
+  hybrid: { cf: 'als', weight: null },
   tune: { enabled: false, trials: 20, minutes: null },
 };
 
@@ -118,7 +135,7 @@ export function formFromRun(resolvedParams: unknown): TrainForm {
     Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, (values as Record<string, unknown>)[k] ?? v])) as T;
   const split = section<{ method: string; cutoff: string | number | null; minUserEvents: number }>('split');
   const ks = section<{ ks: number[] }>('eval').ks;
-  const weight = section<{ weight: number | null }>('hybrid').weight;
+  const { weight, cf } = section<{ weight: number | null; cf: string }>('hybrid');
   return {
     stages,
     seed: typeof p.seed === 'number' ? p.seed : DEFAULT_FORM.seed,
@@ -131,7 +148,10 @@ export function formFromRun(resolvedParams: unknown): TrainForm {
     itemknn: pick(DEFAULT_FORM.itemknn, section('itemknn')),
     ease: pick(DEFAULT_FORM.ease, section('ease')),
     semantic: pick(DEFAULT_FORM.semantic, section('semantic')),
-    hybrid: { weight: typeof weight === 'number' ? weight : null },
+    hybrid: {
+      cf: HYBRID_CF_CHOICES.find((c) => c.id === cf)?.id ?? DEFAULT_FORM.hybrid.cf,
+      weight: typeof weight === 'number' ? weight : null,
+    },
     tune: { ...DEFAULT_FORM.tune },
   };
 }
@@ -156,7 +176,8 @@ export function validateForm(f: TrainForm): Record<string, string> {
   const int = (v: number, min: number, max = Infinity) => Number.isInteger(v) && v >= min && v <= max;
   const wholeIn = (min: number, max: number) => `a whole number from ${min} to ${max.toLocaleString('en-US')}`;
   if (f.stages.length === 0) errors.stages = 'choose at least one stage';
-  if (f.stages.includes('hybrid') && !(f.stages.includes('als') && f.stages.includes('semantic'))) errors.stages = 'hybrid needs als and semantic';
+  if (f.stages.includes('hybrid') && !(f.stages.includes(f.hybrid.cf) && f.stages.includes('semantic')))
+    errors.stages = `hybrid needs ${f.hybrid.cf} and semantic`;
   if (!int(f.seed, 0, Number.MAX_SAFE_INTEGER)) errors.seed = 'a whole number ≥ 0';
   if (!/^(last1|lastpct:0?\.\d*[1-9]\d*)$/.test(f.split)) errors.split = 'a fraction between 0 and 1, e.g. 0.2';
   const cutoff = f.cutoff.trim();
@@ -201,8 +222,10 @@ export function toConfig(f: TrainForm, settings: Settings): Record<string, unkno
       ...(settings.embeddingModel ? { model: settings.embeddingModel } : {}),
       ...(f.semantic.template !== DEFAULT_TEMPLATE ? { template: f.semantic.template } : {}),
     };
-  if (f.stages.includes('hybrid') && f.hybrid.weight !== null) config.hybrid = { weight: f.hybrid.weight };
-  if (f.stages.includes('als') || f.stages.includes('hybrid')) config.als = { ...f.als };
+  // the form is sent only when hybrid's CF model is among the stages (validateForm), so its params go with it
+  const blend = { ...(f.hybrid.cf !== DEFAULT_FORM.hybrid.cf ? { cf: f.hybrid.cf } : {}), ...(f.hybrid.weight !== null ? { weight: f.hybrid.weight } : {}) };
+  if (f.stages.includes('hybrid') && Object.keys(blend).length) config.hybrid = blend;
+  if (f.stages.includes('als')) config.als = { ...f.als };
   if (f.stages.includes('bayes-popularity')) config['bayes-popularity'] = { ...f.bayes };
   if (f.stages.includes('itemknn')) config.itemknn = { ...f.itemknn };
   if (f.stages.includes('ease')) config.ease = { ...f.ease };
