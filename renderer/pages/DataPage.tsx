@@ -10,6 +10,7 @@ import { Card, EmptyState, ErrorBanner, PageHeader, ProgressBar, Stat } from '..
 import { isFinished, useJobs } from '../state/jobs.tsx';
 import { useJobAction } from '../state/useJobAction.ts';
 import { ColumnMapping, initialChoice, mappingOverrides, missingFields } from './data/ColumnMapping.tsx';
+import { PostgresImport } from './data/PostgresImport.tsx';
 import { EMPTY_PREPARE, PreparationTable, PrepareSection, prepareFromDraft } from './data/PrepareSection.tsx';
 
 /** Paths a finished generate job reports, when it leaves importing to the caller. */
@@ -78,6 +79,10 @@ export function DataPage({ navigate }: PageProps) {
       </select>
     </label>
   );
+  const startImport = (args: ImportArgs) => {
+    setImported(false);
+    void importJob.start('data.import', args);
+  };
   const busy = generateJob.running || importJob.running || otherDataJob !== undefined;
   const job = generateJob.running ? generateJob.job : importJob.running ? importJob.job : (otherDataJob ?? null);
   const stage = job?.stageOrder.length ? job.stages[job.stageOrder.at(-1)!] : undefined;
@@ -116,13 +121,8 @@ export function DataPage({ navigate }: PageProps) {
           {formatNumber(profile.data.interactions)} interactions.
         </div>
       )}
-      <ImportForm
-        disabled={busy}
-        onImport={(args) => {
-          setImported(false);
-          void importJob.start('data.import', args);
-        }}
-      />
+      <ImportForm disabled={busy} onImport={startImport} />
+      <PostgresImport disabled={busy} onImport={startImport} />
       {profile.data && <ProfileView profile={profile.data} />}
       {profile.data && (
         <Card title="Sample data">
