@@ -100,6 +100,7 @@ describe('trainyard CLI', () => {
       expect(help.stdout).toContain('NDCG@K         Σ_{r≤K} hit(r)/log2(r+1) ÷ Σ_{r≤min(K,|T|)} 1/log2(r+1)');
       expect(help.stdout).toContain('Under last1 (one test item per user) HitRate@K equals Recall@K and MRR@K equals MAP@K.');
     }
+    expect((await trainyard(ws, 'train', '--help')).stdout.replace(/\s+/g, ' ')).toContain('--set hybrid.cf=als|itemknn|ease, default als');
     const same = await trainyard(ws, 'compare', 'latest:als', 'latest:als');
     expect(same.code).not.toBe(0);
     expect(same.stderr).toMatch(/pick two models, or two runs/);

@@ -6,6 +6,7 @@ import { EngineError } from '../../common/contracts/errors.ts';
 import type { RunManifest, RunMetrics, RunTuning } from '../../common/contracts/runs.ts';
 import type { WithEngine } from '../index.ts';
 import { followJob, printJson } from '../output.ts';
+import { HYBRID_CF } from '../../engine/config/schema.ts';
 import { metricHelpText } from '../../engine/eval/metric-definitions.ts';
 import { collect } from './parse.ts';
 import { addPrepareOptions, prepareSpecFromOptions, type PrepareOptions } from './prepare-options.ts';
@@ -143,7 +144,10 @@ export function registerTrainCommand(program: Command, withEngine: WithEngine): 
       .description(
         'train the configured stages, evaluate them and publish the run (LATEST moves when the run serves at least what LATEST serves; config promote)',
       )
-      .option('--stages <list>', 'comma-separated stages, e.g. popularity,als')
+      .option(
+        '--stages <list>',
+        `comma-separated stages, e.g. popularity,als; hybrid blends semantic with the CF model hybrid.cf names (--set hybrid.cf=${HYBRID_CF.join('|')}, default als)`,
+      )
       .option('--tune', 'tune the params of every tunable stage on a validation split of the training part first'),
   ).action(trainAction(withEngine, null));
   dataOptions(
