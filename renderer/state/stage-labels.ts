@@ -53,7 +53,8 @@ const MODEL_DESCRIPTIONS: Record<string, string> = {
   itemknn: 'ItemKNN: sum of the similarities between the item and the items of the user’s history (cosine with shrinkage, top neighbours per item).',
   ease: 'EASE: a linear item-to-item model solved in closed form; score: sum of the learned weights from the user’s history items.',
   semantic: 'Semantic: cosine between the user’s profile (mean of their items’ text vectors) and each item’s text vector.',
-  hybrid: 'Hybrid: weight · CF + (1 − weight) · content on per-user standardised scores; the weight was tuned on a validation split.',
+  hybrid:
+    'Hybrid: weight · CF + (1 − weight) · content on per-user standardised scores; CF is the model the run chose (cf: ALS, ItemKNN or EASE), and the weight, unless given, was tuned on a validation split.',
 };
 
 /** A model's description for a tooltip; outside lists (external:NAME) and unknown names get a generic one. */
