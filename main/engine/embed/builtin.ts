@@ -41,7 +41,7 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
   private fitted: Fitted | null = null;
 
   constructor(options: BuiltinOptions = {}) {
-    const dimensions = options.dimensions ?? 128;
+    const dimensions = options.dimensions ?? 256;
     if (!Number.isInteger(dimensions) || dimensions < 1) {
       throw new EngineError('invalid-input', `semantic.dimensions must be a positive integer, got ${dimensions}`, { field: 'dimensions' });
     }

@@ -5,7 +5,8 @@ import { silentContext } from '../common/task-context.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';
 import { CloudEmbeddingProvider } from './cloud.ts';
-import { GloveProvider } from './glove.ts';
+import { GloveProvider, loadDefaultGlove } from './glove.ts';
+import { LsaGloveProvider } from './lsa-glove.ts';
 import type { EmbeddingProvider } from './provider.ts';
 import { TransformersProvider } from './transformers.ts';
 import { WorkerEmbeddingProvider } from './worker-provider.ts';
@@ -41,8 +42,11 @@ export function parseEmbeddingConfig(config: EmbeddingConfig): z.output<typeof e
 export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
   const c = parseEmbeddingConfig(config);
   switch (c.provider) {
-    case 'builtin':
-      return new BuiltinLsaProvider({ dimensions: c.dimensions, seed: c.seed });
+    case 'builtin': {
+      const lsa = new BuiltinLsaProvider({ dimensions: c.dimensions, seed: c.seed });
+      const glove = await loadDefaultGlove(c.cacheDir, ctx);
+      return glove ? new LsaGloveProvider(lsa, glove) : lsa;
+    }
     case 'glove':
       return GloveProvider.load({ modelPath: c.modelPath, cacheDir: c.cacheDir }, ctx);
     case 'transformers':
@@ -64,6 +68,7 @@ export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: Task
 export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir: string, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
   const c = parseEmbeddingConfig(config);
   if (c.provider === 'builtin') {
+    if (LsaGloveProvider.isSavedIn(stateDir)) return LsaGloveProvider.restore({ cacheDir: c.cacheDir }, stateDir, ctx);
     if (!BuiltinLsaProvider.isSavedIn(stateDir))
       throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
     return BuiltinLsaProvider.load(stateDir);
@@ -78,6 +83,6 @@ export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir
 
 /** Saves what a provider learned from the catalogue (builtin, glove) next to the index, also from inside a worker. */
 export async function saveEmbeddingState(provider: EmbeddingProvider, stateDir: string): Promise<void> {
-  if (provider instanceof BuiltinLsaProvider || provider instanceof GloveProvider) provider.save(stateDir);
+  if (provider instanceof BuiltinLsaProvider || provider instanceof GloveProvider || provider instanceof LsaGloveProvider) provider.save(stateDir);
   else if (provider instanceof WorkerEmbeddingProvider) await provider.save(stateDir);
 }

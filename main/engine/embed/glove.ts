@@ -133,6 +133,30 @@ export class GloveProvider implements EmbeddingProvider {
   }
 }
 
+/** The converted file of the package's vectors in the model cache (`cacheDir` or the user's). */
+function defaultCompactFile(cacheDir: string | undefined): string {
+  return join(cacheDir ?? defaultModelCache(), `${GLOVE_PACKAGE}-${GLOVE_WORDS}.bin`);
+}
+
+/**
+ * Whether GloVe vectors are at hand without being asked for: the package's converted file in the model
+ * cache, or the package installed (then converted on first use). The builtin default combines them with LSA.
+ */
+export function defaultGloveAvailable(cacheDir?: string): boolean {
+  if (existsSync(defaultCompactFile(cacheDir))) return true;
+  try {
+    createRequire(import.meta.url).resolve(GLOVE_PACKAGE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The package's vectors when `defaultGloveAvailable`, else null. */
+export async function loadDefaultGlove(cacheDir: string | undefined, ctx: TaskContext): Promise<GloveProvider | null> {
+  return defaultGloveAvailable(cacheDir) ? GloveProvider.load({ cacheDir }, ctx) : null;
+}
+
 function resolvePackageJson(compact: string): string {
   try {
     return createRequire(import.meta.url).resolve(GLOVE_PACKAGE);

@@ -12,6 +12,8 @@ export interface EmbeddingEffective {
   truncated: number;
   /** transformers: the token limit applied */
   maxLength?: number;
+  /** builtin with GloVe at hand: the blocks concatenated and the LSA block's share of the cosine */
+  combination?: { lsaDimensions: number; glove: string; gloveDimensions: number; lsaWeight: number };
 }
 
 /** The words of a query a model can use, and those it has never seen (closed vocabularies only). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
 import { HYBRID_CF, splitSemanticConfig, type HybridCf, type StageName, type TrainyardConfig } from '../config/schema.ts';
 import type { Csr, ItemCatalog } from '../data/types.ts';
+import { defaultGloveAvailable } from '../embed/glove.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { splitInteractions, thinTestUsers, type Split } from '../eval/split.ts';
 import { progressAs, type TaskContext } from '../common/task-context.ts';
@@ -136,7 +137,8 @@ const semantic: ModelStage = {
   name: 'semantic',
   needs: 'catalog',
   after: () => [],
-  params: (config) => ({ ...config.semantic, seed: config.seed }),
+  // builtin combines LSA with GloVe when the vectors are at hand: an index built either way is cached apart
+  params: (config) => ({ ...config.semantic, seed: config.seed, builtinGlove: config.semantic.provider === 'builtin' && defaultGloveAvailable() }),
   async train(input, dir, ctx) {
     if (!input.catalog)
       throw new EngineError('invalid-input', 'the semantic stage needs an item catalogue', { field: 'data.items', hint: 'pass --items FILE' });
