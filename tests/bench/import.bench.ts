@@ -1,6 +1,7 @@
 /**
  * Import throughput: writes an N-row interaction CSV to a temp dir, imports it into a fresh
- * workspace DB and prints rows/s, CPU seconds per stage, the time to load the events back and peak RSS.
+ * workspace and prints rows/s, CPU seconds per stage, the time to load the events back and peak RSS,
+ * beside the reference: DuckDB's own read of the same file into a table (read_csv, auto-detected).
  *   node tests/bench/import.bench.ts [--rows N]   (default 10M)
  */
 import { once } from 'node:events';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from '../../main/engine/common/random.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sqlText } from '../../main/engine/data/duck.ts';
 import { importDataset, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { openWorkspaceDb } from '../../main/engine/store/db.ts';
 
@@ -37,9 +40,24 @@ async function writeCsv(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
+/** Seconds DuckDB takes to read the file into a table by itself, with its defaults: the floor an import on DuckDB can reach. */
+async function duckdbRead(path: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const start = performance.now();
+    await conn.run(`CREATE TABLE t AS SELECT * FROM read_csv(${sqlText(path)})`);
+    return (performance.now() - start) / 1e3;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
 try {
   const csv = join(dir, 'interactions.csv');
   await writeCsv(csv);
+  const reference = await duckdbRead(csv);
   const db = await openWorkspaceDb(join(dir, 'workspace.db'));
   const ctx = silentContext();
   // wall and CPU seconds per stage ('fingerprint' runs until the first progress report)
@@ -80,6 +98,10 @@ try {
     `cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(rows / cpuSeconds).toLocaleString('en')} rows per cpu-second; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
   console.log(`loadInteractions: ${table.user.length} events in ${loadSeconds.toFixed(2)} s`);
+  console.log(
+    `reference, DuckDB read_csv of the same file into a table: ${reference.toFixed(2)} s, ${Math.round(rows / reference).toLocaleString('en')} rows/s; ` +
+      `import takes ${(seconds / reference).toFixed(2)}× its time`,
+  );
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,9 @@ export interface EncodedCounts {
  * Turns `ev` into the stored form: `users(idx, user_id)` in order of first event, `items(idx,
  * item_id)` with the catalog's items first (table `catalog_ids`, in catalog order) and then the
  * other items by first event, and `events(user, item, rating, ts)` with one event per (user, item)
- * — the latest, of equal times the later in the file — ordered by user, then item.
+ * — the latest, of equal times the later in the file — ordered by user, then item. The
+ * collapse is a window (sorted by partition) rather than a grouping: it spills to disk where a
+ * grouping of tens of millions of pairs would not fit the memory cap.
  */
 export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
   await duck.conn.run(`
@@ -25,9 +27,10 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
       SELECT ((SELECT count(*) FROM catalog_ids) + row_number() OVER (ORDER BY first) - 1)::INTEGER, item_id
       FROM (SELECT item_id, min(pos) AS first FROM ev WHERE item_id NOT IN (SELECT id FROM catalog_ids) GROUP BY item_id);
     CREATE OR REPLACE TABLE events AS
-      SELECT u.idx AS "user", i.idx AS item, arg_max(ev.rating, (ev.ts, ev.pos)) AS rating, max(ev.ts) AS ts
+      SELECT u.idx AS "user", i.idx AS item, ev.rating, ev.ts
       FROM ev JOIN users u USING (user_id) JOIN items i USING (item_id)
-      GROUP BY u.idx, i.idx ORDER BY u.idx, i.idx;
+      QUALIFY row_number() OVER (PARTITION BY u.idx, i.idx ORDER BY ev.ts DESC, ev.pos DESC) = 1
+      ORDER BY u.idx, i.idx;
   `);
   const reader = await duck.conn.runAndReadAll(
     `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw, (SELECT count(rating) FROM events) AS rated`,

@@ -190,6 +190,7 @@ async function fillDataset(
       );
     for (const w of events?.warnings ?? []) ctx.log('warn', w.message);
     const preparation = source.prepare ? await prepareEvents(duck, source.prepare, ctx.signal) : null;
+    await duck.conn.run('DROP TABLE IF EXISTS src');
     for (const step of preparation?.slice(1) ?? []) ctx.log('info', `${step.label}: ${step.events} events, ${step.users} users, ${step.items} items left`);
     ctx.progress({ stage: 'store', current: 0, total: 2, unit: 'steps' });
     const counts = await encodeEvents(duck);
