@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -305,10 +305,87 @@ describe.skipIf(!bin)('PostgreSQL as an import source', () => {
       expect(r.stderr).not.toContain('not-the-Password-9');
     });
 
+    it('a CLI killed mid-import leaves its query result only until the workspace is next opened', async () => {
+      const ws = join(dir, 'killed-ws');
+      const slow = `select 'u' || g as user_id, 'p' || (g % 30) as item_id, now() as ts, case when g > 6000 then pg_sleep(0.2)::text end as pause from generate_series(1, 20000) g`;
+      const env: NodeJS.ProcessEnv = { ...process.env, TRAINYARD_PG_PASSWORD: PASSWORD };
+      const child = spawn(process.execPath, [BIN, '--workspace', ws, 'data', 'import', '--source', bare(), '--query', slow], { stdio: 'ignore', env });
+      const tmp = join(ws, 'tmp');
+      const partial = () => filesUnder(tmp).find((f) => f.endsWith('interactions-query.csv.partial'));
+      const deadline = Date.now() + 20_000;
+      while (!(partial() && statSync(partial()!).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(partial()).toBeDefined();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      expect(readdirSync(tmp).sort()).toEqual([expect.stringMatching(/^import-[0-9a-f]{12}$/), expect.stringMatching(/^import-[0-9a-f]{12}\.owner$/)]);
+
+      const engine = await createEngine({ workspace: ws, workers: 1 });
+      await engine.close();
+      expect(readdirSync(tmp)).toEqual([]);
+    }, 30_000);
+
     it('--query without --source is refused before anything runs', async () => {
       const r = await trainyard({}, 'data', 'import', '--query', 'select 1');
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('--query and --items-query read from a database: give it with --source postgres://');
     });
+  });
+
+  describe('browser mode (trainyard serve), raw requests over loopback', () => {
+    it('imports a query; a failed login answers without the password in any body', async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, TRAINYARD_PG_PASSWORD: PASSWORD };
+      delete env.PGPASSWORD;
+      const child = spawn(process.execPath, [BIN, '--workspace', join(dir, 'serve-ws'), '--json', 'serve', '--port', '0'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
+      try {
+        const page = await new Promise<URL>((resolve, reject) => {
+          child.stdout.once('data', (d: Buffer) => resolve(new URL((JSON.parse(d.toString()) as { url: string }).url)));
+          child.once('exit', (c) => reject(new Error(`serve exited with ${c}`)));
+        });
+        const post = async (name: string, body: unknown) => {
+          const res = await fetch(`${page.origin}/api/${name}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${page.searchParams.get('token')}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          return { status: res.status, text: await res.text() };
+        };
+        const finished = async (jobId: string) => {
+          for (;;) {
+            const r = await post('jobs.get', { jobId });
+            const info = (JSON.parse(r.text) as { value: { state: string } }).value;
+            if (!['queued', 'running'].includes(info.state)) return r.text;
+            await new Promise((res) => setTimeout(res, 50));
+          }
+        };
+        const map = { user: 'customer', item: 'sku', rating: 'stars', ts: 'at' };
+
+        const started = await post('data.import', {
+          source: { url: server.url('analyst', undefined, 'shop'), query: 'select customer, sku, stars, at from clicks' },
+          map,
+        });
+        expect(started.status).toBe(200);
+        const ok = await finished((JSON.parse(started.text) as { value: { jobId: string } }).value.jobId);
+        expect(JSON.parse(ok)).toMatchObject({
+          value: { state: 'succeeded', result: { sources: [`postgres://analyst@127.0.0.1:${server.port}/shop`], interactions: 240 } },
+        });
+
+        const wrong = 'Wr0ng-in-the-URL-77';
+        const bad = await post('data.import', { source: { url: server.url('analyst', wrong, 'shop'), query: 'select 1' } });
+        const failed = await finished((JSON.parse(bad.text) as { value: { jobId: string } }).value.jobId);
+        expect(JSON.parse(failed)).toMatchObject({
+          value: { state: 'failed', error: { kind: 'invalid-input', message: expect.stringMatching(/refused the login/) } },
+        });
+        const all = [bad.text, failed, (await post('jobs.list', null)).text, (await post('data.profile', {})).text].join('\n');
+        for (const secret of [wrong, PASSWORD]) expect(all).not.toContain(secret);
+      } finally {
+        const exited = new Promise((res) => child.once('exit', res));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }, 30_000);
   });
 });

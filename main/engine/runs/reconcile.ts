@@ -4,6 +4,7 @@ import type { RunManifest } from '../../common/contracts/runs.ts';
 import { markThreadEnded, ownerAlive } from '../common/process-owner.ts';
 import { removeAbandonedImports } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
+import { removeAbandonedSourceFiles } from '../store/source-import.ts';
 import { listRunIds, readManifest, runDir, saveManifest } from './registry.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
@@ -12,12 +13,14 @@ export interface Reconciled {
   interrupted: string[];
   /** staging datasets of imports whose process is gone, now removed */
   importsRemoved: number;
+  /** folders of query results whose importing process is gone, now removed */
+  sourceFilesRemoved: number;
 }
 
 /**
  * Settles what processes that ended without finishing (kill -9, a crash, power loss) left behind:
  * their `running` runs become `interrupted`, which lets them be deleted, and their half-written
- * imports are removed. Work owned by a live process, this one or another, is left alone. Runs
+ * imports, and the query results they were importing, are removed. Work owned by a live process, this one or another, is left alone. Runs
  * written before owners were recorded have no owner to ask and count as interrupted.
  */
 export function reconcileWorkspace(paths: WorkspacePaths, db: Db): Reconciled {
@@ -32,7 +35,7 @@ export function reconcileWorkspace(paths: WorkspacePaths, db: Db): Reconciled {
       // a damaged manifest is reported where runs are listed; a run deleted meanwhile needs nothing
     }
   }
-  return { interrupted, importsRemoved: removeAbandonedImports(db) };
+  return { interrupted, importsRemoved: removeAbandonedImports(db), sourceFilesRemoved: removeAbandonedSourceFiles(paths.tmp) };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetProfile, ImportArgs } from '../../common/contracts/api.ts';
 import { EngineError } from '../../common/contracts/errors.ts';
+import type { ProcessOwner } from '../../common/contracts/runs.ts';
+import { currentOwner, ownerAlive } from '../common/process-owner.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { exportQueryToCsv, normaliseQuery, postgresTarget } from '../data/postgres-source.ts';
 import { importDataset } from './datasets.ts';
@@ -40,8 +42,7 @@ export async function importFromSource(db: Db, args: ImportArgs, tmpRoot: string
         hint: role === 'items' ? 'drop --items or --items-query' : 'drop the file argument or --query',
       });
 
-  const dir = join(tmpRoot, `import-${randomBytes(6).toString('hex')}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = makeOwnedDir(tmpRoot);
   try {
     const fetched: ImportArgs = { ...files };
     for (const role of ROLES) {
@@ -56,8 +57,49 @@ export async function importFromSource(db: Db, args: ImportArgs, tmpRoot: string
       throw inQueryTerms(err, dir, target.label);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeOwnedDir(dir);
   }
+}
+
+const OWNED_DIR = /^import-[0-9a-f]{12}$/;
+/**
+ * A folder for one import's files, beside `<folder>.owner` naming this process, so that the files
+ * of a process killed mid-import are removed when a workspace is next opened. The owner file is
+ * complete (renamed into place) before the folder exists, and removed after it.
+ */
+function makeOwnedDir(tmpRoot: string): string {
+  mkdirSync(tmpRoot, { recursive: true });
+  const dir = join(tmpRoot, `import-${randomBytes(6).toString('hex')}`);
+  writeFileSync(`${dir}.owner.tmp`, JSON.stringify(currentOwner()));
+  renameSync(`${dir}.owner.tmp`, `${dir}.owner`);
+  mkdirSync(dir);
+  return dir;
+}
+
+function removeOwnedDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}.owner`, { force: true });
+}
+
+/** Removes the import folders in `tmpRoot` whose process is gone (killed mid-import); returns how many. */
+export function removeAbandonedSourceFiles(tmpRoot: string): number {
+  if (!existsSync(tmpRoot)) return 0;
+  let removed = 0;
+  for (const name of readdirSync(tmpRoot)) {
+    const base = name.replace(/\.owner$/, '');
+    if (base === name || !OWNED_DIR.test(base)) continue;
+    const dir = join(tmpRoot, base);
+    let owner: ProcessOwner;
+    try {
+      owner = JSON.parse(readFileSync(`${dir}.owner`, 'utf8')) as ProcessOwner;
+    } catch {
+      continue; // removed meanwhile by its owner
+    }
+    if (ownerAlive(owner)) continue;
+    removeOwnedDir(dir);
+    removed++;
+  }
+  return removed;
 }
 
 /** An importer's error about a temporary file, told about the query it holds the result of. */
