@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { csrFromCoo } from '../../main/engine/data/csr.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
+import { BuiltinLsaProvider, tfidfMatrix } from '../../main/engine/embed/builtin.ts';
 import { inverseCholeskyFactor, randomizedSvd } from '../../main/engine/embed/randomized-svd.ts';
 import { symmetricEigen } from '../../main/engine/embed/symmetric-eigen.ts';
 import type { Csr } from '../../main/engine/data/types.ts';
@@ -191,6 +191,30 @@ describe('symmetric eigen-decomposition', () => {
     expect(Array.from(zero.values)).toEqual([0, 0]);
     expect(Math.abs(zero.vectors[0]! * zero.vectors[1]! + zero.vectors[2]! * zero.vectors[3]!)).toBeLessThan(1e-15);
     expect(Array.from(symmetricEigen(Float64Array.from([-3]), 1).values)).toEqual([-3]);
+  });
+});
+
+describe('the builtin TF-IDF matrix', () => {
+  it('keeps the most frequent words (ties alphabetical) indexed alphabetically, with sublinear tf, smoothed idf and unit rows', () => {
+    // document frequencies: bb 3, aa 2, cc 2, dd 1; at most 3 words with df ≥ 2 → aa, bb, cc (dd is below minDf)
+    const corpus = ['bb bb aa', 'bb cc', 'cc aa dd bb', ''];
+    const { x, vocabulary, idf } = tfidfMatrix(corpus, 2, 3, ctx);
+    expect([...vocabulary]).toEqual([
+      ['aa', 0],
+      ['bb', 1],
+      ['cc', 2],
+    ]);
+    const expectedIdf = (df: number) => Math.log(5 / (1 + df)) + 1;
+    expect(Array.from(idf)).toEqual([2, 3, 2].map((df) => Math.fround(expectedIdf(df))));
+    expect(Array.from(x.indptr)).toEqual([0, 2, 4, 7, 7]);
+    expect(Array.from(x.indices)).toEqual([0, 1, 1, 2, 0, 1, 2]);
+    // text 0: aa once, bb twice → (idf_a, (1 + ln 2)·idf_b) over its length
+    const w0 = [expectedIdf(2), (1 + Math.log(2)) * expectedIdf(3)];
+    const len = Math.hypot(...w0);
+    expect(x.data[0]).toBeCloseTo(w0[0]! / len, 6);
+    expect(x.data[1]).toBeCloseTo(w0[1]! / len, 6);
+    // the tie between aa and cc (df 2) for the last place is decided alphabetically
+    expect([...tfidfMatrix(corpus, 2, 2, ctx).vocabulary.keys()]).toEqual(['aa', 'bb']);
   });
 });
 

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
-import { csrFromCoo } from '../data/csr.ts';
 import type { Csr } from '../data/types.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadIds, saveIds, saveNpy } from '../common/arrays.ts';
@@ -170,9 +169,13 @@ export function tfidfMatrix(
   maxVocabulary: number,
   ctx: TaskContext,
 ): { x: Csr; vocabulary: Map<string, number>; idf: Float32Array } {
-  const docs = corpus.map(wordTokens);
-  throwIfCancelled(ctx.signal);
-  const vocabulary = selectVocabulary(docs, minDf, maxVocabulary);
+  const { words, tokens, ends } = tokenIds(corpus, ctx);
+  const df = documentFrequencies(tokens, ends, words.length);
+  const term = selectVocabulary(words, df, minDf, maxVocabulary);
+  const byTerm: string[] = [];
+  term.forEach((t, id) => t >= 0 && (byTerm[t] = words[id]!));
+  // in term order: save() writes the vocabulary in the order of the map
+  const vocabulary = new Map(byTerm.map((w, t) => [w, t]));
   if (vocabulary.size === 0) {
     throw new EngineError(
       'invalid-input',
@@ -180,23 +183,96 @@ export function tfidfMatrix(
       { field: 'template' },
     );
   }
-  const df = new Float64Array(vocabulary.size);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const counts: number[] = [];
-  docs.forEach((tokens, d) => {
-    for (const [term, tf] of termCounts(tokens, vocabulary)) {
-      rows.push(d);
-      cols.push(term);
-      counts.push(tf);
-      df[term]!++;
-    }
-  });
   const idf = new Float32Array(vocabulary.size);
-  for (let t = 0; t < idf.length; t++) idf[t] = Math.log((1 + docs.length) / (1 + df[t]!)) + 1;
-  const x = csrFromCoo(docs.length, vocabulary.size, Int32Array.from(rows), Int32Array.from(cols), Float32Array.from(counts));
+  for (let id = 0; id < words.length; id++) if (term[id]! >= 0) idf[term[id]!] = Math.log((1 + corpus.length) / (1 + df[id]!)) + 1;
+  const x = countRows(tokens, ends, term, vocabulary.size);
   weightRows(x, idf);
   return { x, vocabulary, idf };
+}
+
+/**
+ * Every text tokenized once: each distinct word gets an id in order of appearance, and the texts are
+ * runs of ids in one typed array (text d ends at ends[d]), so no token strings are held.
+ */
+function tokenIds(corpus: readonly string[], ctx: TaskContext): { words: string[]; tokens: Int32Array; ends: Int32Array } {
+  const ids = new Map<string, number>();
+  const words: string[] = [];
+  let tokens = new Int32Array(1 << 16);
+  let n = 0;
+  const ends = new Int32Array(corpus.length);
+  for (let d = 0; d < corpus.length; d++) {
+    if (d % 1024 === 0) throwIfCancelled(ctx.signal);
+    for (const w of wordTokens(corpus[d]!)) {
+      let id = ids.get(w);
+      if (id === undefined) {
+        id = words.length;
+        ids.set(w, id);
+        words.push(w);
+      }
+      if (n === tokens.length) {
+        const grown = new Int32Array(tokens.length * 2);
+        grown.set(tokens);
+        tokens = grown;
+      }
+      tokens[n++] = id;
+    }
+    ends[d] = n;
+  }
+  return { words, tokens: tokens.subarray(0, n), ends };
+}
+
+/** Number of texts each word id occurs in. */
+function documentFrequencies(tokens: Int32Array, ends: Int32Array, nWords: number): Int32Array {
+  const df = new Int32Array(nWords);
+  const lastText = new Int32Array(nWords).fill(-1);
+  let p = 0;
+  for (let d = 0; d < ends.length; d++) {
+    for (; p < ends[d]!; p++) {
+      const id = tokens[p]!;
+      if (lastText[id] !== d) {
+        lastText[id] = d;
+        df[id]!++;
+      }
+    }
+  }
+  return df;
+}
+
+/** Counts of the kept words per text, as CSR with ascending columns. */
+function countRows(tokens: Int32Array, ends: Int32Array, term: Int32Array, nTerms: number): Csr {
+  const count = new Float32Array(nTerms);
+  const indptr = new Int32Array(ends.length + 1);
+  let indices = new Int32Array(1 << 16);
+  let data = new Float32Array(1 << 16);
+  let nnz = 0;
+  const row: number[] = [];
+  let p = 0;
+  for (let d = 0; d < ends.length; d++) {
+    row.length = 0;
+    for (; p < ends[d]!; p++) {
+      const t = term[tokens[p]!]!;
+      if (t < 0) continue;
+      if (count[t] === 0) row.push(t);
+      count[t]!++;
+    }
+    row.sort((a, b) => a - b);
+    if (nnz + row.length > indices.length) {
+      const size = Math.max(indices.length * 2, nnz + row.length);
+      const i2 = new Int32Array(size);
+      i2.set(indices);
+      indices = i2;
+      const d2 = new Float32Array(size);
+      d2.set(data);
+      data = d2;
+    }
+    for (const t of row) {
+      indices[nnz] = t;
+      data[nnz++] = count[t]!;
+      count[t] = 0;
+    }
+    indptr[d + 1] = nnz;
+  }
+  return { nRows: ends.length, nCols: nTerms, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz) };
 }
 
 function termCounts(tokens: readonly string[], vocabulary: Map<string, number>): Map<number, number> {
@@ -208,17 +284,19 @@ function termCounts(tokens: readonly string[], vocabulary: Map<string, number>):
   return counts;
 }
 
-/** Words with document frequency ≥ minDf, the maxVocabulary most frequent (ties alphabetical), indexed alphabetically. */
-function selectVocabulary(docs: readonly string[][], minDf: number, maxVocabulary: number): Map<string, number> {
-  const df = new Map<string, number>();
-  for (const tokens of docs) for (const w of new Set(tokens)) df.set(w, (df.get(w) ?? 0) + 1);
-  const kept = [...df].filter(([, n]) => n >= minDf);
-  kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const words = kept
-    .slice(0, maxVocabulary)
-    .map(([w]) => w)
-    .sort();
-  return new Map(words.map((w, i) => [w, i]));
+/**
+ * Words with document frequency ≥ minDf, the maxVocabulary most frequent (ties alphabetical), indexed
+ * alphabetically: the term index of each word id, −1 for words left out.
+ */
+function selectVocabulary(words: readonly string[], df: Int32Array, minDf: number, maxVocabulary: number): Int32Array {
+  const byText = (a: number, b: number) => (words[a]! < words[b]! ? -1 : words[a]! > words[b]! ? 1 : 0);
+  const kept: number[] = [];
+  for (let id = 0; id < words.length; id++) if (df[id]! >= minDf) kept.push(id);
+  kept.sort((a, b) => df[b]! - df[a]! || byText(a, b));
+  const chosen = kept.slice(0, maxVocabulary).sort(byText);
+  const term = new Int32Array(words.length).fill(-1);
+  chosen.forEach((id, t) => (term[id] = t));
+  return term;
 }
 
 /** In place: counts → (1 + ln tf) · idf, each row scaled to unit length. */
