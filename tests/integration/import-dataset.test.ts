@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
@@ -222,6 +224,31 @@ describe('importDataset', () => {
     expect(Math.min(...perUser)).toBeGreaterThanOrEqual(10);
     const again = await importDataset(db, { interactions: sample.interactions, prepare: { ...prepare } }, silentContext());
     expect(again.datasetId).toBe(prepared.datasetId);
+  });
+
+  it('stores a dataset as Parquet files that other readers open as they are', async () => {
+    const p = await importDataset(db, { interactions: fixture('good/with-unknown.csv'), items: fixture('good/catalog.csv') }, silentContext());
+    const files = join(dir, 'datasets', p.datasetId);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const rows = await conn.runAndReadAll(
+      `SELECT u.user_id, i.item_id, e.rating, e.ts FROM '${files}/interactions.parquet' e
+         JOIN '${files}/users.parquet' u ON u.idx = e.user JOIN '${files}/items.parquet' i ON i.idx = e.item ORDER BY u.user_id`,
+    );
+    expect(rows.getRowsJS()).toEqual([
+      ['u1', 'i1', 4, 1700000000],
+      ['u2', 'i2', 3, 1700000002],
+    ]);
+    const catalog = await conn.runAndReadAll(`SELECT count(*)::INTEGER, min(title) FROM '${files}/catalog.parquet'`);
+    expect(catalog.getRowsJS()).toEqual([[p.catalog!.items, 'Blue Plate']]);
+    conn.closeSync();
+    instance.closeSync();
+    // a second, independent Parquet reader (hyparquet, pure JavaScript) sees the same columns and counts
+    const file = await asyncBufferFromFile(join(files, 'interactions.parquet'));
+    const rowsRead: unknown[][] = [];
+    await parquetRead({ file, rowFormat: 'array', onComplete: (r: unknown[][]) => rowsRead.push(...r) });
+    expect(rowsRead).toHaveLength(p.interactions);
+    expect(parquetSchema(await parquetMetadataAsync(file)).children.map((c) => c.element.name)).toEqual(['user', 'item', 'rating', 'ts']);
   });
 
   it('names the missing file and rejects an empty request', async () => {
