@@ -7,7 +7,7 @@ import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { Db } from './db.ts';
 
 /**
- * A dataset's files: Parquet (zstd) that pandas, polars, DuckDB and Spark read as they are.
+ * A dataset's files: Parquet (snappy) that pandas, polars, DuckDB and Spark read as they are.
  *   interactions.parquet  user INTEGER, item INTEGER, rating FLOAT (NULL without ratings), ts DOUBLE (epoch seconds),
  *                         one event per (user, item), ordered by user then item
  *   users.parquet         idx INTEGER, user_id VARCHAR: the external id of each user index
@@ -23,7 +23,8 @@ export const datasetDir = (db: Db, id: number | string) => join(datasetsRoot(db)
 /** A writer's own staging folder: two processes converting or importing never write into one. */
 const stagingDir = (db: Db, id: number | string) => `${datasetDir(db, id)}.staging-${process.pid}-${threadId}`;
 
-const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
+// Snappy: the codec every Parquet reader has (pyarrow's and Spark's default; hyparquet reads it without add-ons).
+const PARQUET = `(FORMAT parquet, COMPRESSION snappy)`;
 
 /**
  * Writes the tables `events`, `users`, `items` and, when given, `catalog` of `duck` as dataset `id`
