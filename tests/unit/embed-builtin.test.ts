@@ -131,6 +131,24 @@ describe('randomized SVD', () => {
     });
   }
 
+  it('sees a cancellation within a pass over a large matrix, before the pass ends', () => {
+    // 40,000 texts × 30 words: one pass runs the kernel on three slices of texts
+    const nRows = 40_000;
+    const indptr = Int32Array.from({ length: nRows + 1 }, (_, r) => r * 2);
+    const indices = Int32Array.from({ length: nRows * 2 }, (_, p) => (p * 7 + (p >> 1)) % 30);
+    const x = { nRows, nCols: 30, indptr, indices, data: new Float32Array(nRows * 2).fill(0.5) };
+    let checks = 0;
+    const signal = {
+      get aborted() {
+        return ++checks > 2;
+      },
+    } as AbortSignal;
+    const passes: number[] = [];
+    expect(() => randomizedSvd(x, { rank: 4, seed: 1, signal, onPass: (p) => passes.push(p) })).toThrow(expect.objectContaining({ kind: 'cancelled' }));
+    expect(passes).toEqual([]);
+    expect(checks).toBe(3);
+  });
+
   it('inverts the Cholesky factor of a Gram matrix and zeroes the columns that depend on earlier ones', () => {
     // columns of Y: e1+e2, 2(e1+e2) (dependent), e3
     const y = [

@@ -68,6 +68,7 @@ export class BuiltinLsaProvider implements EmbeddingProvider {
       rank: this.options.dimensions,
       seed: this.options.seed,
       powerIterations: this.options.powerIterations,
+      signal: ctx.signal,
       onPass: (pass, total) => {
         throwIfCancelled(ctx.signal);
         ctx.progress({ stage: 'embed.fit', current: pass, total, unit: 'passes' });

@@ -1,3 +1,4 @@
+import { throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { Csr } from '../data/types.ts';
 import { normalStream } from '../common/random.ts';
 import { f32View, f64View, i32View, instantiateKernel, kernelModule, MemoryPlan } from '../common/wasm-kernel.ts';
@@ -21,6 +22,9 @@ const DEPENDENT = 1e-10;
 /** Components whose eigenvalue (σ²) is below this share of the largest are dropped: float32 noise, not structure. */
 const NEGLIGIBLE = 1e-8;
 
+/** Rows of M per kernel call within a pass, so that cancellation is seen within a pass over a large matrix. */
+const ROWS_PER_CALL = 16_384;
+
 const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 export interface RandomizedSvdOptions {
@@ -30,6 +34,8 @@ export interface RandomizedSvdOptions {
   powerIterations?: number;
   /** called between passes over the matrix; throw to cancel */
   onPass?: (pass: number, total: number) => void;
+  /** also checked within passes */
+  signal?: AbortSignal;
 }
 
 export interface TruncatedSvd {
@@ -94,7 +100,10 @@ export function randomizedSvd(x: Csr, options: RandomizedSvdOptions): TruncatedS
 
   const apply = (): void => {
     yv.fill(0);
-    kernel.gramApply(at.indptr, at.indices, at.data, 0, m.nRows, at.q, at.y, w, at.t);
+    for (let o0 = 0; o0 < m.nRows; o0 += ROWS_PER_CALL) {
+      throwIfCancelled(options.signal);
+      kernel.gramApply(at.indptr, at.indices, at.data, o0, Math.min(m.nRows, o0 + ROWS_PER_CALL), at.q, at.y, w, at.t);
+    }
     tick();
   };
   /** g's upper l × l triangle ← (first)ᵀ(second), both s × w */
