@@ -96,6 +96,13 @@ describe('the builtin provider with GloVe at hand', () => {
     const restored = await restoreEmbeddingProvider({ provider: 'builtin', dimensions: 4, cacheDir }, state, ctx);
     expect(restored).toBeInstanceOf(LsaGloveProvider);
     expect(Array.from(await restored.embed(CORPUS, ctx))).toEqual(Array.from(docs));
+    // vectors gone since the index was built: the error says what the index needs
+    const gone = tmp('gone');
+    if (!defaultGloveAvailable(gone))
+      await expect(restoreEmbeddingProvider({ provider: 'builtin', cacheDir: gone }, state, ctx)).rejects.toMatchObject({
+        kind: 'invalid-input',
+        message: expect.stringContaining("combines the catalogue's LSA with GloVe word vectors, which are no longer at hand"),
+      });
   });
 
   it('is LSA alone when no GloVe vectors are at hand', async () => {

