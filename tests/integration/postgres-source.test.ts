@@ -258,6 +258,24 @@ describe.skipIf(!bin)('PostgreSQL as an import source', () => {
       expect(tmpFiles()).toBe(0);
     }, 30_000);
 
+    it('cancelling the job mid-stream closes the connection and leaves nothing', async () => {
+      const before = await engine.request('data.profile', {});
+      const slow = `select 'u' || g as customer, 'p' || (g % 30) as sku, 1 as stars, now() as at, case when g > 6000 then pg_sleep(0.2)::text end as pause from generate_series(1, 20000) g`;
+      const { jobId } = await engine.request('data.import', { source: { url, query: slow }, map });
+      const off = engine.on('job.progress', (p) => {
+        if (p.jobId === jobId && p.stage === 'query' && p.current > 0) void engine.request('jobs.cancel', { jobId });
+      });
+      const done = await engine.waitForJob(jobId);
+      off();
+      expect(done.state).toBe('cancelled');
+      expect(await engine.request('data.profile', {})).toEqual(before);
+      expect(tmpFiles()).toBe(0);
+      const sessions = async () =>
+        (await server.admin(`select count(*)::int as n from pg_stat_activity where application_name = 'trainyard import'`)).rows[0].n as number;
+      for (let i = 0; i < 100 && (await sessions()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await sessions()).toBe(0);
+    }, 30_000);
+
     it('a URL that is not postgres:// is refused when the request is made, and the password of a bad URL is not repeated', async () => {
       const e = await rejection(engine.request('data.import', { source: { url: `mysql://analyst:${PASSWORD}@127.0.0.1/shop`, query } }));
       expect(e.message).toBe('mysql://127.0.0.1 is not a PostgreSQL URL: give postgres://user@host:port/database');

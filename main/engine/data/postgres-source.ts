@@ -81,11 +81,14 @@ export async function exportQueryToCsv(source: string, query: string, file: stri
   });
   const failure = (err: unknown, phase: Phase, rows = 0) => describeFailure(err, { phase, rows, target, query: text, password, signal: ctx.signal });
   const partial = `${file}.partial`;
-  const stop = () => void client.end().catch(() => {});
+  let backend: string | null = null;
+  // A server does not notice a closed socket while a query runs: cancel the query, then close.
+  const stop = () => void cancelBackend(connect.href, backend).finally(() => void client.end().catch(() => {}));
   ctx.signal.addEventListener('abort', stop, { once: true });
   try {
     try {
       await client.connect();
+      backend = (await client.query<{ pid: string }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     } catch (err) {
       throw failure(err, 'connect');
     }
@@ -141,6 +144,21 @@ export async function exportQueryToCsv(source: string, query: string, file: stri
     throw err;
   } finally {
     ctx.signal.removeEventListener('abort', stop);
+    await client.end().catch(() => {});
+  }
+}
+
+/** Asks the server, over a second connection, to cancel what backend `pid` runs; never throws. */
+async function cancelBackend(url: string, pid: string | null): Promise<void> {
+  if (!pid) return;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'trainyard import (cancel)' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // closing the first connection is all that is left to do
+  } finally {
     await client.end().catch(() => {});
   }
 }
