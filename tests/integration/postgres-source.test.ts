@@ -241,6 +241,12 @@ describe.skipIf(!bin)('PostgreSQL as an import source', () => {
       expect(tmpFiles()).toBe(0);
     });
 
+    it('a query that returns no rows says so', async () => {
+      const done = await importJob({ source: { url, query: `${query} where false` }, map });
+      expect(done.error).toMatchObject({ kind: 'invalid-input', message: 'the query returned no rows: nothing to import', details: { field: 'query' } });
+      expect(tmpFiles()).toBe(0);
+    });
+
     it('a connection dropped mid-stream fails the job, stages no dataset and leaves no file', async () => {
       const before = await engine.request('data.profile', {});
       let terminated: Promise<unknown> | null = null;

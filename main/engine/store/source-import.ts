@@ -47,7 +47,15 @@ export async function importFromSource(db: Db, args: ImportArgs, tmpRoot: string
     const fetched: ImportArgs = { ...files };
     for (const role of ROLES) {
       const query = queries[role];
-      if (query) fetched[role] = (await exportQueryToCsv(source.url, query, join(dir, RESULT_FILES[role]), ctx)).file;
+      if (!query) continue;
+      const result = await exportQueryToCsv(source.url, query, join(dir, RESULT_FILES[role]), ctx);
+      if (result.rows === 0)
+        throw new EngineError('invalid-input', `${role === 'items' ? 'the items query' : 'the query'} returned no rows: nothing to import`, {
+          field: role === 'items' ? 'itemsQuery' : 'query',
+          source: target.label,
+          hint: 'check its where clause, and that the role in the URL may see those rows',
+        });
+      fetched[role] = result.file;
     }
     const sources = [...new Set(ROLES.flatMap((role) => (queries[role] ? [target.label] : files[role] ? [resolve(files[role])] : [])))];
     const fingerprintText = JSON.stringify({ query: queries.interactions ?? null, itemsQuery: queries.items ?? null });
