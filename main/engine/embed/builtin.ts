@@ -239,41 +239,42 @@ function documentFrequencies(tokens: Int32Array, ends: Int32Array, nWords: numbe
   return df;
 }
 
-/** Counts of the kept words per text, as CSR with ascending columns. */
+/** Counts of the kept words per text, as CSR with ascending columns: row lengths first, so every array is allocated once at its size. */
 function countRows(tokens: Int32Array, ends: Int32Array, term: Int32Array, nTerms: number): Csr {
-  const count = new Float32Array(nTerms);
+  const lastText = new Int32Array(nTerms).fill(-1);
   const indptr = new Int32Array(ends.length + 1);
-  let indices = new Int32Array(1 << 16);
-  let data = new Float32Array(1 << 16);
-  let nnz = 0;
-  const row: number[] = [];
   let p = 0;
   for (let d = 0; d < ends.length; d++) {
-    row.length = 0;
+    let distinct = 0;
+    for (; p < ends[d]!; p++) {
+      const t = term[tokens[p]!]!;
+      if (t >= 0 && lastText[t] !== d) {
+        lastText[t] = d;
+        distinct++;
+      }
+    }
+    indptr[d + 1] = indptr[d]! + distinct;
+  }
+  const indices = new Int32Array(indptr[ends.length]!);
+  const data = new Float32Array(indices.length);
+  const count = new Float32Array(nTerms);
+  p = 0;
+  for (let d = 0; d < ends.length; d++) {
+    const row = indices.subarray(indptr[d]!, indptr[d + 1]!);
+    let k = 0;
     for (; p < ends[d]!; p++) {
       const t = term[tokens[p]!]!;
       if (t < 0) continue;
-      if (count[t] === 0) row.push(t);
+      if (count[t] === 0) row[k++] = t;
       count[t]!++;
     }
-    row.sort((a, b) => a - b);
-    if (nnz + row.length > indices.length) {
-      const size = Math.max(indices.length * 2, nnz + row.length);
-      const i2 = new Int32Array(size);
-      i2.set(indices);
-      indices = i2;
-      const d2 = new Float32Array(size);
-      d2.set(data);
-      data = d2;
+    row.sort();
+    for (let q = indptr[d]!; q < indptr[d + 1]!; q++) {
+      data[q] = count[indices[q]!]!;
+      count[indices[q]!] = 0;
     }
-    for (const t of row) {
-      indices[nnz] = t;
-      data[nnz++] = count[t]!;
-      count[t] = 0;
-    }
-    indptr[d + 1] = nnz;
   }
-  return { nRows: ends.length, nCols: nTerms, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz) };
+  return { nRows: ends.length, nCols: nTerms, indptr, indices, data };
 }
 
 function termCounts(tokens: readonly string[], vocabulary: Map<string, number>): Map<number, number> {
