@@ -1,19 +1,22 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { EngineError, clipText } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { findSecret, redact } from '../embed/api-key.ts';
+import { CopyOut } from './pg-copy-out.ts';
 
 /** Environment variables (or .env lines) that may hold the password, checked in this order. */
 export const PG_PASSWORD_VARIABLES = ['TRAINYARD_PG_PASSWORD', 'PGPASSWORD'] as const;
-/** Rows per FETCH: memory stays bounded whatever the size of the result. */
-const FETCH_ROWS = 5000;
+/** Rows between progress reports, and bytes gathered before a write: memory stays bounded whatever the result's size. */
+const PROGRESS_ROWS = 5000;
+const WRITE_BYTES = 1 << 20;
 const CURSOR = 'trainyard_export';
 const DECLARE = `DECLARE ${CURSOR} NO SCROLL CURSOR FOR `;
 const CONNECT_TIMEOUT_MS = 15_000;
-// Type OIDs whose text form is rewritten into ISO 8601, the form every importer reads.
-const TIMESTAMPTZ = 1184;
-const TIMESTAMP = 1114;
+// timestamptz and timestamp: their text form depends on DateStyle; to_json writes ISO 8601, which every importer reads.
+const TIMESTAMP_TYPES = new Set([1184, 1114]);
 
 /** A PostgreSQL connection URL, and the same connection as it may be shown and recorded. */
 export interface PostgresTarget {
@@ -56,11 +59,12 @@ export interface ExportedRows {
 }
 
 /**
- * Runs `query` in a read-only transaction and streams its rows through a cursor into a CSV file:
- * NULL as an empty field, timestamps as ISO 8601 in UTC (a timestamp without time zone is taken as
- * UTC). The file is written under a temporary name and renamed into `file` only when every row is
- * there; on any failure nothing is left. The password is used for the connection only and removed
- * from every message.
+ * Runs `query` in a read-only transaction and streams its rows into a CSV file. The query is first
+ * declared as a cursor (exactly one statement; errors with their position; its columns), then
+ * `COPY (…) TO STDOUT` sends the rows as CSV: NULL as an empty field, timestamps as ISO 8601 in UTC
+ * (a timestamp without time zone as it is, which importers read as UTC). The file is written under
+ * a temporary name and renamed into `file` only when every row is on disk; on any failure nothing
+ * is left. The password is used for the connection only and removed from every message.
  */
 export async function exportQueryToCsv(source: string, query: string, file: string, ctx: TaskContext, envFile = '.env'): Promise<ExportedRows> {
   const target = postgresTarget(source);
@@ -107,38 +111,26 @@ export async function exportQueryToCsv(source: string, query: string, file: stri
     } catch (err) {
       throw failure(err, 'query');
     }
-    const out = await open(partial, 'w');
-    let rows = 0;
-    let columns: string[] = [];
+    let columns: pg.FieldDef[];
     try {
-      for (;;) {
-        let batch: pg.QueryArrayResult<(string | null)[]>;
-        try {
-          batch = await client.query<(string | null)[]>({ text: `FETCH FORWARD ${FETCH_ROWS} FROM ${CURSOR}`, rowMode: 'array' });
-        } catch (err) {
-          throw failure(err, 'fetch', rows);
-        }
-        if (rows === 0 && columns.length === 0) {
-          columns = batch.fields.map((f) => f.name);
-          await out.write(csvLine(columns) + '\n');
-        }
-        const types = batch.fields.map((f) => f.dataTypeID);
-        let chunk = '';
-        for (const row of batch.rows) chunk += csvLine(row.map((v, k) => isoValue(v, types[k]!))) + '\n';
-        await out.write(chunk);
-        rows += batch.rows.length;
-        ctx.progress({ stage: 'query', current: rows, total: rows, unit: 'rows' });
-        if (batch.rows.length < FETCH_ROWS) break;
-        if (ctx.signal.aborted) throw new EngineError('cancelled', 'cancelled');
-      }
-      await out.sync();
-    } finally {
-      await out.close();
+      columns = (await client.query(`FETCH FORWARD 0 FROM ${CURSOR}`)).fields;
+      await client.query(`CLOSE ${CURSOR}`);
+    } catch (err) {
+      throw failure(err, 'query');
     }
+    if (!columns.length) throw new EngineError('invalid-input', 'the query returns no columns: select the columns to import', { field: 'query' });
+    const rows = await copyRows(copyStatement(text, columns), {
+      client,
+      path: partial,
+      columns,
+      ctx,
+      stop,
+      failure: (err, copied) => failure(err, 'fetch', copied),
+    });
     await client.query('COMMIT').catch(() => {});
     await rename(partial, file);
     ctx.log('info', `${rows} rows of ${columns.length} columns read from ${target.label}`);
-    return { file, rows, columns };
+    return { file, rows, columns: columns.map((c) => c.name) };
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
@@ -172,16 +164,74 @@ function passwordFromEnv(envFile: string): string | undefined {
 }
 
 /** One CSV record: fields with a quote, separator, line break or outer blank are quoted. */
-function csvLine(values: readonly (string | null)[]): string {
-  return values.map((v) => (v === null ? '' : /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
+function csvLine(values: readonly string[]): string {
+  return values.map((v) => (/[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
 }
 
-/** The session's ISO text of a timestamp ("2024-01-02 03:04:05.5+00", UTC) as ISO 8601. */
-function isoValue(value: string | null, type: number): string | null {
-  if (value === null) return null;
-  if (type === TIMESTAMPTZ) return value.replace(' ', 'T').replace(/\+00$/, 'Z');
-  if (type === TIMESTAMP) return value.replace(' ', 'T');
-  return value;
+/**
+ * The COPY that writes the query's rows as CSV (NULL as an empty field). The query's columns are
+ * renamed c1…cn, so duplicate or odd names cannot clash; the query sits on lines of its own, so a
+ * trailing `--` comment stays a comment.
+ */
+function copyStatement(query: string, columns: readonly pg.FieldDef[]): string {
+  const select = columns.map((c, k) => (TIMESTAMP_TYPES.has(c.dataTypeID) ? `to_json(c${k + 1}) #>> '{}'` : `c${k + 1}`));
+  const names = columns.map((_, k) => `c${k + 1}`);
+  return `COPY (SELECT ${select.join(', ')} FROM (\n${query}\n) AS q(${names.join(', ')})) TO STDOUT WITH (FORMAT csv)`;
+}
+
+interface CopyTarget {
+  client: pg.Client;
+  path: string;
+  columns: readonly pg.FieldDef[];
+  ctx: TaskContext;
+  /** cancels the query on the server and closes the connection */
+  stop: () => void;
+  failure: (err: unknown, rowsCopied: number) => unknown;
+}
+
+/** Runs the COPY into `path` (a header line of the query's column names first), flushed to disk; resolves to the rows written. */
+async function copyRows(statement: string, t: CopyTarget): Promise<number> {
+  const out = createWriteStream(t.path, { flush: true });
+  let writeError: unknown = null;
+  out.on('error', (err) => {
+    writeError ??= err;
+    t.stop();
+  });
+  out.write(csvLine(t.columns.map((c) => c.name)) + '\n');
+  // pg hands each row as a view into its read buffer, which it reuses: rows are copied into a block.
+  let block = Buffer.allocUnsafe(WRITE_BYTES);
+  let used = 0;
+  const flush = (): boolean => {
+    if (!used) return true;
+    const ok = out.write(block.subarray(0, used));
+    block = Buffer.allocUnsafe(WRITE_BYTES);
+    used = 0;
+    return ok;
+  };
+  const copy: CopyOut = new CopyOut(statement, (chunk, rows) => {
+    if (rows % PROGRESS_ROWS === 0) t.ctx.progress({ stage: 'query', current: rows, total: rows, unit: 'rows' });
+    let ok = true;
+    if (used + chunk.length > WRITE_BYTES) ok = flush();
+    if (chunk.length > WRITE_BYTES) ok = out.write(Buffer.from(chunk)) && ok;
+    else used += chunk.copy(block, used);
+    if (ok) return true;
+    out.once('drain', () => copy.resume());
+    return false;
+  });
+  t.client.query(copy);
+  let rows: number;
+  try {
+    rows = await copy.done;
+  } catch (err) {
+    out.destroy();
+    throw writeError ?? t.failure(err, copy.rowsCopied);
+  }
+  flush();
+  out.end();
+  await finished(out).catch(() => {});
+  if (writeError) throw writeError;
+  t.ctx.progress({ stage: 'query', current: rows, total: rows, unit: 'rows' });
+  return rows;
 }
 
 type Phase = 'connect' | 'query' | 'fetch';
@@ -195,10 +245,11 @@ interface FailureContext {
   signal: AbortSignal;
 }
 
-/** A pg or socket error as an EngineError in the user's terms, with the password removed. */
-function describeFailure(err: unknown, c: FailureContext): EngineError {
+/** A pg or socket error as an EngineError in the user's terms, with the password removed; a file error as it is. */
+function describeFailure(err: unknown, c: FailureContext): unknown {
   if (err instanceof EngineError) return err;
   if (c.signal.aborted) return new EngineError('cancelled', 'cancelled');
+  if ((err as NodeJS.ErrnoException).syscall && (err as NodeJS.ErrnoException).path) return err; // writing the file: a full disk is told as such
   const e = err as Partial<pg.DatabaseError> & { code?: string; message?: string };
   const clean = (text: string) => clipText(c.password ? redact(text, c.password) : text, 500);
   const message = clean(String(e.message ?? err));
@@ -229,7 +280,7 @@ function describeFailure(err: unknown, c: FailureContext): EngineError {
     return make(`could not connect to PostgreSQL at ${where}: ${message}`, { field: 'source', hint: 'check the URL and that the server accepts connections' });
   const serverError = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !e.code.startsWith('57') && !e.code.startsWith('08');
   if (serverError) {
-    const at = queryPosition(c.query, e.position);
+    const at = c.phase === 'query' ? queryPosition(c.query, e.position) : null;
     return make(`the query failed${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${message}`, {
       field: 'query',
       ...(at ?? {}),
