@@ -133,10 +133,10 @@ describe.skipIf(!bin)('PostgreSQL as an import source', () => {
       expect(errorText(e)).not.toContain(wrong);
     });
 
-    it('takes the password from TRAINYARD_PG_PASSWORD, then from a .env file; without one it says a password is needed', async () => {
+    it('takes the password from TRAINYARD_PG_PASSWORD, a .env file or a pgpass file; without one it says a password is needed', async () => {
       const bare = server.url('analyst', undefined, 'shop');
       const envFile = join(dir, '.env');
-      const saved = { t: process.env.TRAINYARD_PG_PASSWORD, p: process.env.PGPASSWORD };
+      const saved = { t: process.env.TRAINYARD_PG_PASSWORD, p: process.env.PGPASSWORD, f: process.env.PGPASSFILE };
       delete process.env.PGPASSWORD;
       try {
         delete process.env.TRAINYARD_PG_PASSWORD;
@@ -149,10 +149,17 @@ describe.skipIf(!bin)('PostgreSQL as an import source', () => {
 
         process.env.TRAINYARD_PG_PASSWORD = PASSWORD;
         expect((await exportQueryToCsv(bare, 'select 1 as one', join(dir, 'env.csv'), silentContext(), envFile)).rows).toBe(1);
+        delete process.env.TRAINYARD_PG_PASSWORD;
+
+        const pgpass = join(dir, 'pgpass');
+        writeFileSync(pgpass, `127.0.0.1:${server.port}:shop:analyst:${PASSWORD}\n`, { mode: 0o600 });
+        process.env.PGPASSFILE = pgpass;
+        expect((await exportQueryToCsv(bare, 'select 1 as one', join(dir, 'pgpass.csv'), silentContext(), envFile)).rows).toBe(1);
       } finally {
         for (const [k, v] of [
           ['TRAINYARD_PG_PASSWORD', saved.t],
           ['PGPASSWORD', saved.p],
+          ['PGPASSFILE', saved.f],
         ] as const)
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;

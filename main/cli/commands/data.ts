@@ -74,7 +74,9 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
   addPrepareOptions(
     data
       .command('import')
-      .description('import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens) and/or an item catalogue, prepared in SQL by the options below')
+      .description(
+        'import an interaction log (CSV/TSV/JSONL/Parquet/MovieLens, or PostgreSQL queries with --source) and/or an item catalogue, prepared in SQL by the options below',
+      )
       .argument('[file]', 'interaction file')
       .option('--items <file>', 'item catalogue file')
       .option('--map <pairs>', 'column mapping, e.g. user=customer,item=sku,rating=stars,ts=time')
