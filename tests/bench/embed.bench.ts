@@ -53,7 +53,7 @@ function rate(count: number, ms: number): string {
 const texts = benchTexts(n);
 console.log(`embed bench: ${texts.length} SpamAssassin mail bodies (≤ 1,000 chars); node ${process.version}, ${process.platform}-${process.arch}`);
 
-const builtin = new BuiltinLsaProvider({ dimensions: 128 });
+const builtin = new BuiltinLsaProvider();
 let t0 = performance.now();
 await builtin.fit(texts, ctx);
 const fitMs = performance.now() - t0;
