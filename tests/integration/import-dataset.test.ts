@@ -31,7 +31,7 @@ function recording(): TaskContext & { logs: string[]; stages: Set<string> } {
 }
 
 /** Dataset rows, rows left in the tables of workspaces from before Parquet, and dataset folders (staging ones included). */
-const counts = () => ({
+const counts = (): Record<string, number> => ({
   ...Object.fromEntries(
     ['datasets', 'interactions', 'items', 'dataset_users', 'dataset_items'].map((t) => [
       t,
