@@ -75,7 +75,23 @@ export default tseslint.config(
   },
   {
     files: ['main/engine/**/*.ts'],
-    ignores: ['main/engine/store/**', 'main/engine/embed/**'],
+    ignores: ['main/engine/store/**', 'main/engine/embed/**', 'main/engine/data/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
+          patterns: [
+            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
+            { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
+            { group: ['@duckdb/*'], message: 'only engine/data/ and engine/store/ use DuckDB' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/engine/data/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -108,7 +124,10 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-          patterns: [{ group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' }],
+          patterns: [
+            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
+            { group: ['@duckdb/*'], message: 'only engine/data/ and engine/store/ use DuckDB' },
+          ],
         },
       ],
     },

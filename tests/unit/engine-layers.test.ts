@@ -27,6 +27,18 @@ describe('engine layers (eslint.config.js)', () => {
     expect(await importErrors('main/engine/recsys/x.ts', '../../common/contracts/errors.ts')).toEqual([]);
   }, 30_000);
 
+  it('keeps DuckDB in data/ and store/, SQLite in store/', async () => {
+    expect(await importErrors('main/engine/recsys/x.ts', '@duckdb/node-api')).toEqual([
+      expect.stringMatching(/only engine\/data\/ and engine\/store\/ use DuckDB/),
+    ]);
+    expect(await importErrors('main/engine/embed/x.ts', '@duckdb/node-bindings')).toEqual([
+      expect.stringMatching(/only engine\/data\/ and engine\/store\/ use DuckDB/),
+    ]);
+    expect(await importErrors('main/engine/data/x.ts', '@duckdb/node-api')).toEqual([]);
+    expect(await importErrors('main/engine/store/x.ts', '@duckdb/node-api')).toEqual([]);
+    expect(await importErrors('main/engine/data/x.ts', 'better-sqlite3')).toEqual([expect.stringMatching(/only engine\/store\/ talks to SQLite/)]);
+  }, 30_000);
+
   it('allows imports of the same layer and of lower ones', async () => {
     expect(await importErrors('main/engine/recsys/x.ts', '../eval/split.ts')).toEqual([]);
     expect(await importErrors('main/engine/runs/x.ts', '../tune/tune.ts')).toEqual([]);
