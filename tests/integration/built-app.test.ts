@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { bundleEntries, buildMain } from '../../main/build.ts';
+import { GLOVE_PACKAGE, GLOVE_WORDS, SHIPPED_GLOVE } from '../../main/engine/embed/glove.ts';
 
 /**
  * The engine as the packaged app runs it: the bundles of `npm run build` (main/build.ts) in a scratch
@@ -73,6 +74,7 @@ async function packagedLayout(dir: string): Promise<Layout> {
   copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   mkdirSync(join(app, 'native', 'build'), { recursive: true });
   for (const kernel of ['als.wasm', 'ease.wasm', 'lsa.wasm']) copyFileSync(join(ROOT, 'native', 'build', kernel), join(app, 'native', 'build', kernel));
+  linkFile(SHIPPED_GLOVE, join(app, 'native', 'build', basename(SHIPPED_GLOVE)));
   for (const name of productionPackages()) {
     const inApp = join(app, 'node_modules', name);
     mkdirSync(dirname(inApp), { recursive: true });
@@ -98,6 +100,8 @@ async function cli(layout: Layout, ws: string, ...args: string[]): Promise<{ cod
     const { stdout, stderr } = await run(process.execPath, ['--preserve-symlinks', join(layout.app, 'dist', 'main', 'cli.js'), '--workspace', ws, ...args], {
       cwd: layout.resources,
       maxBuffer: 1 << 26,
+      // a model cache of its own: the GloVe vectors come from the layout, not from this machine's cache
+      env: { ...process.env, XDG_CACHE_HOME: join(layout.resources, 'cache') },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -165,10 +169,15 @@ describe('the built engine in a packaged-app layout', () => {
     expect(trained.code, trained.stderr).toBe(0);
     const out = JSON.parse(trained.stdout) as { runDir: string; metrics: Record<string, Record<string, number>> };
     expect(out.metrics.als!['ndcg@10']).toBeGreaterThan(0);
-    // the semantic index used the default sqlite-vss, loaded from app.asar.unpacked
-    const semantic = JSON.parse(readFileSync(join(out.runDir, 'semantic', 'semantic.json'), 'utf8')) as { store: { kind?: string; fallbackFrom?: unknown } };
+    // the semantic index used the default sqlite-vss, loaded from app.asar.unpacked, and the builtin
+    // default combined LSA with the GloVe vectors shipped beside the kernels (no package in the layout)
+    const semantic = JSON.parse(readFileSync(join(out.runDir, 'semantic', 'semantic.json'), 'utf8')) as {
+      store: { kind?: string; fallbackFrom?: unknown };
+      effective: { combination?: { glove: string } };
+    };
     expect(semantic.store).toMatchObject({ kind: 'vss' });
     expect(semantic.store.fallbackFrom).toBeUndefined();
+    expect(semantic.effective.combination).toMatchObject({ glove: `${GLOVE_PACKAGE}-${GLOVE_WORDS}` });
 
     const evaluated = await cli(layout, ws, 'eval', '--run', 'latest');
     expect(evaluated.code, evaluated.stderr).toBe(0);

