@@ -115,9 +115,9 @@ describe('trainyard CLI', () => {
     const out = JSON.parse(found.stdout) as { results: unknown[]; query: { used: string[]; unknown: string[] } };
     expect(out.query).toEqual({ used: ['garlic'], unknown: ['zorgle'] });
     expect(out.results).toHaveLength(3);
-    const none = await trainyard(ws, 'search', 'zorgle blimp', '--run', runId);
+    const none = await trainyard(ws, 'search', 'zorgle flurbo', '--run', runId);
     expect(none.code, none.stderr).toBe(0);
-    expect(none.stdout).toBe('no match: the model knows none of the words zorgle, blimp\n');
+    expect(none.stdout).toBe('no match: the model knows none of the words zorgle, flurbo\n');
   });
 
   it('bad input exits non-zero with the file, line and column and writes no run', async () => {

@@ -33,11 +33,13 @@ describe('engine: semantic index, search and hybrid recommendations', () => {
     const { results: hits, query } = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5 });
     expect(hits).toHaveLength(5);
     expect(query.used).toContain('garlic');
-    // no word the catalogue uses: an empty answer naming the words, not five items of score 0
-    expect(await engine.request('search', { run: run.runId, query: 'Zorgle blimp', k: 5 })).toEqual({
+    // no word the catalogue or the GloVe vectors know: an empty answer naming the words, not five items of score 0
+    expect(await engine.request('search', { run: run.runId, query: 'Zorgle flurbo', k: 5 })).toEqual({
       results: [],
-      query: { used: [], unknown: ['zorgle', 'blimp'] },
+      query: { used: [], unknown: ['zorgle', 'flurbo'] },
     });
+    // an English word the catalogue never uses: GloVe places it
+    expect((await engine.request('search', { run: run.runId, query: 'blimp', k: 5 })).query).toEqual({ used: ['blimp'], unknown: [] });
     expect(Object.keys(hits[0]!.metadata).sort()).toEqual(['category', 'description', 'item_id', 'title']);
     const category = hits[0]!.metadata.category!;
     const { results: filtered } = await engine.request('search', { run: run.runId, query: 'garlic recipe for dinner', k: 5, filters: { category } });

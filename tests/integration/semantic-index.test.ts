@@ -52,12 +52,16 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
   it('builds, searches by text with metadata and category filter, finds similar items, and rebuilds cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), `ty-sem-${store}-`));
     const info = await buildSemanticIndex({ catalog: catalog(), embedding: { provider: 'builtin', dimensions: 8, seed: 1 }, store, dir }, ctx);
+    // the default: LSA (at most 8 dimensions on 36 texts) beside the 100 of the shipped GloVe vectors
     expect(info).toMatchObject({ items: 36, template: '{title}. {description}', store: { kind: store }, effective: { provider: 'builtin' } });
-    expect(info.dimensions).toBeLessThanOrEqual(8);
+    expect(info.effective.combination).toMatchObject({ gloveDimensions: 100 });
+    expect(info.dimensions).toBe(info.effective.combination!.lsaDimensions + 100);
+    expect(info.effective.combination!.lsaDimensions).toBeLessThanOrEqual(8);
 
     const index = openSemanticIndex(dir);
-    const { hits, query } = await index.search('a rocket launch to the moon', 5);
-    expect(query).toEqual({ used: ['rocket', 'launch', 'the', 'moon'], unknown: ['to'] });
+    const { hits, query } = await index.search('a rocket launch to the moon zorgle', 5);
+    // 'to' is not in the catalogue, GloVe knows it; 'a' is no token
+    expect(query).toEqual({ used: ['rocket', 'launch', 'to', 'the', 'moon'], unknown: ['zorgle'] });
     expect(hits).toHaveLength(5);
     expect(hits.every((h) => h.item.startsWith('s'))).toBe(true);
     expect(hits[0]!.metadata).toEqual(catalog().rows.find((r) => r.id === hits[0]!.item));
@@ -73,8 +77,8 @@ describe.each<VectorStoreKind>(['vss', 'vec'])('semantic index with builtin embe
     expect(index.vectorOf('nope')).toBeNull();
     expect(() => index.similar('nope', 3)).toThrow(/not in the semantic index/);
     await expect(index.search('   ', 3)).rejects.toMatchObject({ kind: 'invalid-input' });
-    // no word the catalogue ever used: no answer, not k items of score 0
-    expect(await index.search('Quantum zebra, quantum!', 5)).toEqual({ hits: [], query: { used: [], unknown: ['quantum', 'zebra'] } });
+    // no word the catalogue or GloVe knows: no answer, not k items of score 0
+    expect(await index.search('Zorgle flurbo, zorgle!', 5)).toEqual({ hits: [], query: { used: [], unknown: ['zorgle', 'flurbo'] } });
     await index.close();
 
     // a smaller catalogue rebuilt into the same folder leaves no stale rows
@@ -105,8 +109,8 @@ describe('semantic index with the provider in a worker thread', () => {
     const [hx, hy] = [(await x.search('bread and butter', 5)).hits, (await y.search('bread and butter', 5)).hits];
     expect(hy.map((h) => h.item)).toEqual(hx.map((h) => h.item));
     hy.forEach((h, i) => expect(h.score).toBeCloseTo(hx[i]!.score, 6));
-    expect(await y.search('zebra bread', 2)).toMatchObject({ query: { used: ['bread'], unknown: ['zebra'] } });
-    expect(await y.search('zebra', 2)).toEqual({ hits: [], query: { used: [], unknown: ['zebra'] } });
+    expect(await y.search('zorgle bread', 2)).toMatchObject({ query: { used: ['bread'], unknown: ['zorgle'] } });
+    expect(await y.search('zorgle', 2)).toEqual({ hits: [], query: { used: [], unknown: ['zorgle'] } });
     await x.close();
     await y.close();
   });
