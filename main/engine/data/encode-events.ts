@@ -13,7 +13,7 @@ export interface EncodedCounts {
  * Turns `ev` into the stored form: `users(idx, user_id)` in order of first event, `items(idx,
  * item_id)` with the catalog's items first (table `catalog_ids`, in catalog order) and then the
  * other items by first event, and `events(user, item, rating, ts)` with one event per (user, item)
- * — the latest, of equal times the later in the file — ordered by user, then item. The
+ * — the latest, of equal times the later in the file — in no order (the files are written sorted). The
  * collapse is a window (sorted by partition) rather than a grouping: it spills to disk where a
  * grouping of tens of millions of pairs would not fit the memory cap.
  */
@@ -29,8 +29,7 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
     CREATE OR REPLACE TABLE events AS
       SELECT u.idx AS "user", i.idx AS item, ev.rating, ev.ts
       FROM ev JOIN users u USING (user_id) JOIN items i USING (item_id)
-      QUALIFY row_number() OVER (PARTITION BY u.idx, i.idx ORDER BY ev.ts DESC, ev.pos DESC) = 1
-      ORDER BY u.idx, i.idx;
+      QUALIFY row_number() OVER (PARTITION BY u.idx, i.idx ORDER BY ev.ts DESC, ev.pos DESC) = 1;
   `);
   const reader = await duck.conn.runAndReadAll(
     `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw, (SELECT count(rating) FROM events) AS rated`,
