@@ -226,6 +226,17 @@ describe('importDataset', () => {
     expect(again.datasetId).toBe(prepared.datasetId);
   });
 
+  it('a preparation filters on a source column the import does not map, by its own name', async () => {
+    const path = join(dir, 'countries.csv');
+    writeFileSync(path, 'user_id,item_id,Country,timestamp\nu1,i1,DE,1700000000\nu1,i2,FR,1700000001\nu2,i1,DE,1700000002\n');
+    const p = await importDataset(db, { interactions: path, prepare: { where: `Country = 'DE'` } }, silentContext());
+    expect(p).toMatchObject({ interactions: 2, users: 2 });
+    expect(p.preparation!.map((s) => [s.step, s.events])).toEqual([
+      ['source', 3],
+      ['where', 2],
+    ]);
+  });
+
   it('stores a dataset as Parquet files that other readers open as they are', async () => {
     const p = await importDataset(db, { interactions: fixture('good/with-unknown.csv'), items: fixture('good/catalog.csv') }, silentContext());
     const files = join(dir, 'datasets', p.datasetId);

@@ -57,13 +57,16 @@ async function readSource(duck: Duck, path: string, layout: FileLayout, columns:
   let from: string;
   if (layout.kind === 'delimited') {
     if (layout.reshape || layout.encoding !== 'utf-8') return false;
-    const names = `{${columns.map((c, k) => `${sqlText(columnAlias(k))}: 'VARCHAR'`).join(', ')}}`;
+    const names = `{${srcNames(columns)
+      .map((c) => `${sqlText(c)}: 'VARCHAR'`)
+      .join(', ')}}`;
     from = `read_csv(${sqlText(path)}, delim = ${sqlText(layout.delimiter)}, quote = ${sqlText(layout.quote ? '"' : '')}, escape = ${sqlText(layout.quote ? '"' : '')},
       header = ${layout.columns === null}, columns = ${names}, auto_detect = false, strict_mode = true, null_padding = false,
       max_line_size = ${MAX_RECORD_BYTES}, parallel = true)`;
   } else if (layout.kind === 'parquet') {
     if (!(await parquetTextSafe(duck, path, columns, cols))) return false;
-    from = `(SELECT ${columns.map((c, k) => `CAST(${sqlName(c)} AS VARCHAR) AS ${columnAlias(k)}`).join(', ')} FROM read_parquet(${sqlText(path)}))`;
+    const names = srcNames(columns);
+    from = `(SELECT ${columns.map((c, k) => `CAST(${sqlName(c)} AS VARCHAR) AS ${sqlName(names[k]!)}`).join(', ')} FROM read_parquet(${sqlText(path)}))`;
   } else return false;
   try {
     await duck.conn.run(`CREATE OR REPLACE TABLE src AS SELECT * FROM ${from}`);
@@ -74,7 +77,16 @@ async function readSource(duck: Duck, path: string, layout: FileLayout, columns:
   }
 }
 
-const columnAlias = (k: number) => `c${k}`;
+/**
+ * The names of `src`'s columns: the source's own, so a preparation's `where` can use them, unless
+ * DuckDB could not tell them apart (it compares names without case) or one is empty or `rowid`;
+ * then c0, c1, … for all.
+ */
+function srcNames(columns: string[]): string[] {
+  const folded = columns.map((c) => c.toLowerCase());
+  const usable = folded.every((c, k) => c !== '' && c !== 'rowid' && folded.indexOf(c) === k);
+  return usable ? columns : columns.map((_, k) => `c${k}`);
+}
 
 /**
  * Whether the mapped Parquet columns turn into the same text in DuckDB as in the line reader:
@@ -137,7 +149,8 @@ async function checkedEvents(
   closed: boolean,
   ctx: TaskContext,
 ): Promise<EventsSource | false> {
-  const c = (k: number) => `coalesce(${columnAlias(k)}, '')`;
+  const names = srcNames(columns);
+  const c = (k: number) => `coalesce(${sqlName(names[k]!)}, '')`;
   const rating =
     cols.rating === null
       ? 'NULL::FLOAT'
