@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogProfile, distribution, profileDataset } from '../../main/engine/data/profile.ts';
+import { catalogProfile, distribution, profileDataset, tallyTable } from '../../main/engine/data/profile.ts';
 import type { InteractionTable } from '../../main/engine/data/types.ts';
 
 const DAY = 86_400;
@@ -46,7 +46,7 @@ describe('profileDataset', () => {
     datasetId: '1',
     fingerprint: 'f',
     sources: ['a.csv'],
-    table: t,
+    events: tallyTable(t, 4),
     itemCount: 4,
     duplicatesDropped: 2,
     unknownItems: 1,
@@ -83,7 +83,7 @@ describe('profileDataset', () => {
       datasetId: '2',
       fingerprint: 'f',
       sources: [],
-      table: table(events, 7, 11),
+      events: tallyTable(table(events, 7, 11), 11),
       itemCount: 11,
       duplicatesDropped: 0,
       unknownItems: 0,
@@ -111,7 +111,7 @@ describe('profileDataset', () => {
       datasetId: '3',
       fingerprint: 'f',
       sources: [],
-      table: null,
+      events: null,
       itemCount: 5,
       duplicatesDropped: 0,
       unknownItems: 0,

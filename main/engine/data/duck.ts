@@ -56,17 +56,39 @@ export async function readNumericColumns<T extends readonly NumericCtor[]>(
   signal?: AbortSignal,
 ): Promise<{ [K in keyof T]: InstanceType<T[K]> }> {
   const out = types.map((Ctor) => new Ctor(rows)) as NumericArray[];
-  const result = await duck.conn.stream(sql);
   let at = 0;
+  await forEachNumericChunk(
+    duck,
+    sql,
+    types,
+    (columns, n) => {
+      if (at + n > rows) throw new Error(`the query returned more than the ${rows} rows expected`);
+      out.forEach((column, c) => column.set(columns[c]!, at));
+      at += n;
+    },
+    signal,
+  );
+  if (at !== rows) throw new Error(`the query returned ${at} rows; ${rows} were expected`);
+  return out as { [K in keyof T]: InstanceType<T[K]> };
+}
+
+/**
+ * Streams `sql`'s numeric columns (as readNumericColumns) to `onChunk` one result chunk at a time,
+ * as views valid only during the call: memory stays that of one chunk, whatever the result's size.
+ */
+export async function forEachNumericChunk<T extends readonly NumericCtor[]>(
+  duck: Duck,
+  sql: string,
+  types: T,
+  onChunk: (columns: { [K in keyof T]: InstanceType<T[K]> }, rows: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const result = await duck.conn.stream(sql);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     if (signal) throwIfCancelled(signal);
     const n = chunk.rowCount;
-    if (at + n > rows) throw new Error(`the query returned more than the ${rows} rows expected`);
-    out.forEach((column, c) => column.set(chunkColumn(chunk, c, types[c]!, n), at));
-    at += n;
+    onChunk(types.map((Ctor, c) => chunkColumn(chunk, c, Ctor, n)) as { [K in keyof T]: InstanceType<T[K]> }, n);
   }
-  if (at !== rows) throw new Error(`the query returned ${at} rows; ${rows} were expected`);
-  return out as { [K in keyof T]: InstanceType<T[K]> };
 }
 
 /** A view of a fixed-width column's values inside a chunk (valid until the next fetch). */

@@ -1,4 +1,5 @@
-import type { Duck } from './duck.ts';
+import { forEachNumericChunk, type Duck } from './duck.ts';
+import { EventTally } from './profile.ts';
 
 export interface EncodedCounts {
   interactions: number;
@@ -43,4 +44,20 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
     duplicatesDropped: Number(row.raw) - interactions,
     hasRating: Number(row.rated) > 0,
   };
+}
+
+/** The profile's sums over `events`, streamed chunk by chunk (memory in users + items, not events). */
+export async function tallyEvents(duck: Duck, counts: EncodedCounts, signal?: AbortSignal): Promise<EventTally> {
+  const reader = await duck.conn.runAndReadAll('SELECT min(ts) AS t0, max(ts) AS t1, min(rating) AS r0, max(rating) AS r1 FROM events');
+  const r = reader.getRowObjectsJS()[0]!;
+  const range = (lo: unknown, hi: unknown) => (lo === null || hi === null ? null : { lo: Number(lo), hi: Number(hi) });
+  const tally = new EventTally(counts.users, counts.items, { ts: range(r.t0, r.t1), rating: counts.hasRating ? range(r.r0, r.r1) : null });
+  await forEachNumericChunk(
+    duck,
+    `SELECT "user", item, ts, coalesce(rating, 'NaN'::FLOAT) FROM events`,
+    [Int32Array, Int32Array, Float64Array, Float32Array] as const,
+    ([user, item, ts, rating]) => tally.add(user, item, ts, counts.hasRating ? rating : null),
+    signal,
+  );
+  return tally;
 }

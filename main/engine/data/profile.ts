@@ -5,8 +5,8 @@ export interface ProfileInputs {
   datasetId: string;
   fingerprint: string;
   sources: string[];
-  /** null for a catalog-only dataset */
-  table: InteractionTable | null;
+  /** the events, summed (`tallyTable`, or chunk by chunk); null for a catalog-only dataset */
+  events: EventTally | null;
   itemCount: number;
   duplicatesDropped: number;
   unknownItems: number;
@@ -33,20 +33,90 @@ const CURVE_POINTS = 200;
 const MAX_RATING_VALUES = 50;
 const RATING_BINS = 20;
 
-export function profileDataset(p: ProfileInputs): DatasetProfile {
-  const t = p.table;
-  const nUsers = t?.userIds.length ?? 0;
-  const n = t?.user.length ?? 0;
-  const perUser = new Int32Array(nUsers);
-  const perItem = new Int32Array(p.itemCount);
-  if (t) {
+/**
+ * What a profile needs of the events, summed chunk by chunk: memory in users + items + days, not
+ * in events, so a log of any length is profiled in bounded memory. The ranges of times and ratings
+ * are known before the first chunk (the activity buckets and rating bins depend on them).
+ */
+export class EventTally {
+  readonly perUser: Int32Array;
+  readonly perItem: Int32Array;
+  events = 0;
+  private readonly perDay: Float64Array;
+  private readonly firstDay: number;
+  /** each distinct rating's count, until there are more than MAX_RATING_VALUES of them */
+  private ratingValues: Map<number, number> | null = new Map();
+  private readonly ratingBins = new Array<number>(RATING_BINS).fill(0);
+
+  readonly ranges: { ts: { lo: number; hi: number } | null; rating: { lo: number; hi: number } | null };
+
+  constructor(users: number, items: number, ranges: EventTally['ranges']) {
+    this.ranges = ranges;
+    this.perUser = new Int32Array(users);
+    this.perItem = new Int32Array(items);
+    this.firstDay = ranges.ts ? Math.floor(ranges.ts.lo / DAY) : 0;
+    this.perDay = new Float64Array(ranges.ts ? Math.floor(ranges.ts.hi / DAY) - this.firstDay + 1 : 0);
+  }
+
+  add(user: Int32Array, item: Int32Array, ts: Float64Array, rating: Float32Array | null): void {
+    const n = user.length;
     for (let k = 0; k < n; k++) {
-      perUser[t.user[k]!]!++;
-      perItem[t.item[k]!]!++;
+      this.perUser[user[k]!]!++;
+      this.perItem[item[k]!]!++;
+      this.perDay[Math.floor(ts[k]! / DAY) - this.firstDay]!++;
+    }
+    this.events += n;
+    const r = this.ranges.rating;
+    if (!rating || !r) return;
+    const width = ratingBinWidth(r);
+    for (let k = 0; k < n; k++) {
+      const value = rating[k]!;
+      this.ratingBins[Math.min(RATING_BINS - 1, Math.floor((value - r.lo) / width))]!++;
+      if (!this.ratingValues) continue;
+      this.ratingValues.set(value, (this.ratingValues.get(value) ?? 0) + 1);
+      if (this.ratingValues.size > MAX_RATING_VALUES) this.ratingValues = null;
     }
   }
+
+  /** Counts per distinct rating; many distinct values (continuous scores) are binned. */
+  ratingHistogram(): { value: number; count: number }[] | null {
+    const r = this.ranges.rating;
+    if (!r) return null;
+    if (this.ratingValues) return [...this.ratingValues].map(([value, count]) => ({ value: round(value), count })).sort((a, b) => a.value - b.value);
+    return this.ratingBins.map((count, b) => ({ value: round(r.lo + (b + 0.5) * ratingBinWidth(r)), count }));
+  }
+
+  /** Events per UTC day; long spans are bucketed per week or month (labelled by the bucket's first day). */
+  activity(): { day: string; count: number }[] {
+    const span = this.perDay.length;
+    const bucketOf = span <= MAX_ACTIVITY_POINTS ? (d: number) => d : span <= MAX_ACTIVITY_POINTS * 7 ? weekStart : monthStart;
+    const buckets = new Map<number, number>();
+    this.perDay.forEach((count, k) => {
+      if (count > 0) buckets.set(bucketOf(this.firstDay + k), (buckets.get(bucketOf(this.firstDay + k)) ?? 0) + count);
+    });
+    return [...buckets.entries()].map(([d, count]) => ({ day: new Date(d * DAY * 1e3).toISOString().slice(0, 10), count }));
+  }
+}
+
+const ratingBinWidth = (r: { lo: number; hi: number }) => (r.hi - r.lo) / RATING_BINS || 1;
+
+/** The tally of a table held in memory. */
+export function tallyTable(t: InteractionTable, itemCount: number): EventTally {
+  const tally = new EventTally(t.userIds.length, itemCount, {
+    ts: t.user.length ? extent(t.ts) : null,
+    rating: t.rating && t.user.length ? extent(t.rating) : null,
+  });
+  tally.add(t.user, t.item, t.ts, t.rating);
+  return tally;
+}
+
+export function profileDataset(p: ProfileInputs): DatasetProfile {
+  const t = p.events;
+  const nUsers = t?.perUser.length ?? 0;
+  const n = t?.events ?? 0;
+  const perItem = t?.perItem ?? new Int32Array(p.itemCount);
   const itemCounts = new Float64Array(perItem).sort().reverse();
-  const range = t && n ? extent(t.ts) : null;
+  const range = n ? t!.ranges.ts : null;
   return {
     datasetId: p.datasetId,
     fingerprint: p.fingerprint,
@@ -57,12 +127,12 @@ export function profileDataset(p: ProfileInputs): DatasetProfile {
     density: nUsers && p.itemCount ? n / (nUsers * p.itemCount) : 0,
     duplicatesDropped: p.duplicatesDropped,
     unknownItems: p.unknownItems,
-    perUser: distribution(perUser),
+    perUser: distribution(t?.perUser ?? new Int32Array(0)),
     perItem: distribution(perItem),
-    ratingHistogram: t?.rating ? ratingHistogram(t.rating) : null,
+    ratingHistogram: n ? t!.ratingHistogram() : null,
     timeRange: range ? { min: isoTime(range.lo), max: isoTime(range.hi) } : null,
     popularityCurve: popularityCurve(itemCounts),
-    activity: t && range ? activity(t.ts, range) : [],
+    activity: n ? t!.activity() : [],
     catalog: p.catalog,
     ...(p.warnings?.length ? { warnings: p.warnings } : {}),
   };
@@ -88,41 +158,9 @@ export function distribution(counts: Int32Array): Distribution {
   return { min: sorted[0]!, median, mean: sum / sorted.length, max, histogram };
 }
 
-/** Counts per distinct rating; many distinct values (continuous scores) are binned. */
-function ratingHistogram(rating: Float32Array): { value: number; count: number }[] {
-  const values: number[] = [];
-  const counts: number[] = [];
-  let last = 0;
-  for (const r of rating) {
-    if (values[last] !== r) {
-      last = values.indexOf(r);
-      if (last < 0) {
-        if (values.length === MAX_RATING_VALUES) return binnedRatings(rating);
-        last = values.push(r) - 1;
-        counts.push(0);
-      }
-    }
-    counts[last]!++;
-  }
-  return values.map((value, k) => ({ value: round(value), count: counts[k]! })).sort((a, b) => a.value - b.value);
-}
-
-function binnedRatings(rating: Float32Array): { value: number; count: number }[] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const r of rating) {
-    if (r < lo) lo = r;
-    if (r > hi) hi = r;
-  }
-  const width = (hi - lo) / RATING_BINS || 1;
-  const bins = new Array<number>(RATING_BINS).fill(0);
-  for (const r of rating) bins[Math.min(RATING_BINS - 1, Math.floor((r - lo) / width))]!++;
-  return bins.map((count, b) => ({ value: round(lo + (b + 0.5) * width), count }));
-}
-
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
-function extent(ts: Float64Array): { lo: number; hi: number } {
+function extent(ts: Float64Array | Float32Array): { lo: number; hi: number } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const t of ts) {
@@ -142,21 +180,6 @@ function popularityCurve(sortedDesc: Float64Array): { rank: number; count: numbe
   const ranks = new Set<number>([1, last]);
   for (let k = 0; k < CURVE_POINTS; k++) ranks.add(Math.round(Math.exp((Math.log(last) * k) / (CURVE_POINTS - 1))));
   return [...ranks].sort((a, b) => a - b).map((rank) => ({ rank, count: sortedDesc[rank - 1]! }));
-}
-
-/** Events per UTC day; long spans are bucketed per week or month (labelled by the bucket's first day). */
-function activity(ts: Float64Array, range: { lo: number; hi: number }): { day: string; count: number }[] {
-  if (ts.length === 0) return [];
-  const first = Math.floor(range.lo / DAY);
-  const span = Math.floor(range.hi / DAY) - first + 1;
-  const bucketOf = span <= MAX_ACTIVITY_POINTS ? (d: number) => d : span <= MAX_ACTIVITY_POINTS * 7 ? weekStart : monthStart;
-  const perDay = new Float64Array(span);
-  for (const t of ts) perDay[Math.floor(t / DAY) - first]!++;
-  const buckets = new Map<number, number>();
-  perDay.forEach((count, k) => {
-    if (count > 0) buckets.set(bucketOf(first + k), (buckets.get(bucketOf(first + k)) ?? 0) + count);
-  });
-  return [...buckets.entries()].map(([d, count]) => ({ day: new Date(d * DAY * 1e3).toISOString().slice(0, 10), count }));
 }
 
 /** Monday of the day's week (day 0, 1970-01-01, was a Thursday). */

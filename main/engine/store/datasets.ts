@@ -10,7 +10,7 @@ import { catalogProfile, profileDataset } from '../data/profile.ts';
 import { readCatalog } from '../data/read-catalog.ts';
 import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
 import { openDuck, type Duck } from '../data/duck.ts';
-import { encodeEvents } from '../data/encode-events.ts';
+import { encodeEvents, tallyEvents } from '../data/encode-events.ts';
 import { prepareEvents, preparationKey, type PrepareSpec } from '../data/prepare.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../../common/contracts/runs.ts';
@@ -200,12 +200,11 @@ async function fillDataset(
     await writeDatasetFiles(db, duck, id, catalog !== null);
     ctx.progress({ stage: 'store', current: 1, total: 2, unit: 'steps' });
     throwIfCancelled(ctx.signal);
-    const table = events ? await readDatasetEvents(db, duck, id, counts.interactions, counts.hasRating) : null;
     const profile = profileDataset({
       datasetId: String(id),
       fingerprint: source.fingerprint,
       sources: source.sources,
-      table,
+      events: events ? await tallyEvents(duck, counts, ctx.signal) : null,
       itemCount: counts.items,
       duplicatesDropped: counts.duplicatesDropped,
       unknownItems: events?.unknownItems ?? 0,
