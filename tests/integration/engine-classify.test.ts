@@ -44,7 +44,7 @@ describe('engine: text classifier runs', () => {
     });
   }
 
-  it('auto, the default, trains linear, fasttext and encoder (builtin LSA), keeps the best by validation macro F1 and says why', async () => {
+  it('auto, the default, trains linear, fasttext and encoders (builtin, GloVe-SIF), keeps the best by validation macro F1 and says why', async () => {
     const done = await engine.waitForJob((await engine.request('classify.train', { data, set: ['train.epochs=4', 'seed=3'] })).jobId);
     expect(done.error?.message).toBeUndefined();
     const result = done.result as ClassifyRunResult;
@@ -52,6 +52,8 @@ describe('engine: text classifier runs', () => {
       ['linear', null, 'trained'],
       ['fasttext', null, 'trained'],
       ['encoder', 'builtin', 'trained'],
+      // GloVe-SIF over the vectors shipped in native/build
+      ['encoder', 'glove', 'trained'],
     ]);
     const best = Math.max(...result.candidates!.map((c) => c.validation!.macro_f1));
     const chosen = result.candidates!.filter((c) => c.chosen);

