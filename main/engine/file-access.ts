@@ -48,7 +48,8 @@ function pathsOf<K extends EngineRequest>(name: K, raw: RequestArg<K>): PathUse[
   switch (name) {
     case 'data.generate':
       return [{ field: 'out', path: (raw as RequestArg<'data.generate'>).out, write: true }];
-    case 'data.import': {
+    case 'data.import':
+    case 'data.previewPreparation': {
       const arg = raw as RequestArg<'data.import'>;
       return [...(arg.interactions ? [{ field: 'interactions', path: arg.interactions }] : []), ...(arg.items ? [{ field: 'items', path: arg.items }] : [])];
     }

@@ -8,6 +8,15 @@ const count = z.number().int().positive();
 const none = z.union([z.undefined(), z.null()]).transform(() => undefined);
 const runRef = z.object({ run: id }).strict();
 const querySource = z.object({ url: id, query: id.optional(), itemsQuery: id.optional() }).strict();
+const importArgs = z
+  .object({
+    interactions: id.optional(),
+    items: id.optional(),
+    map: z.record(z.string(), z.string()).optional(),
+    prepare: prepareSpecSchema.optional(),
+    source: querySource.optional(),
+  })
+  .strict();
 
 /** One schema per request: every argument that crosses a host boundary (HTTP, IPC) is parsed here. */
 const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } = {
@@ -15,15 +24,8 @@ const ARG_SCHEMAS: { [K in EngineRequest]: z.ZodType<RequestArg<K>, unknown> } =
   'data.generate': z
     .object({ out: id, users: count.optional(), items: count.optional(), interactions: count.optional(), seed: z.number().int().nonnegative().optional() })
     .strict(),
-  'data.import': z
-    .object({
-      interactions: id.optional(),
-      items: id.optional(),
-      map: z.record(z.string(), z.string()).optional(),
-      prepare: prepareSpecSchema.optional(),
-      source: querySource.optional(),
-    })
-    .strict(),
+  'data.import': importArgs,
+  'data.previewPreparation': importArgs,
   'data.profile': z.object({ datasetId: id.optional() }).strict(),
   'data.preview': z.object({ file: id, kind: z.enum(['interactions', 'items']) }).strict(),
   'data.users': z.object({ run: id.optional(), query: z.string().optional(), limit: count.max(1000).optional() }).strict(),

@@ -36,7 +36,7 @@ import { runDatasetId } from './runs/run-dataset.ts';
 import { loadServingRun } from './runs/serving.ts';
 import type { WorkspacePaths } from './runs/workspace.ts';
 import { listDatasetUsers } from './store/dataset-users.ts';
-import { getProfile } from './store/datasets.ts';
+import { getProfile, previewPreparation } from './store/datasets.ts';
 import type { Db } from './store/db.ts';
 import { forgetRunStages } from './store/stage-cache.ts';
 import { PACKAGE_VERSION } from './common/version.ts';
@@ -104,6 +104,7 @@ export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps
     },
     'data.profile': async (arg) => getProfile(db, arg?.datasetId),
     'data.preview': async ({ file, kind }) => previewFile(file, kind),
+    'data.previewPreparation': async (arg) => previewPreparation(db, arg, silentContext()),
     'data.users': async ({ run, query, limit }) => {
       const runId = resolveRunId(paths, run);
       const dataset = readManifest(paths, runId).dataset;

@@ -1,6 +1,7 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
 import type { DatasetProfile, FilePreview, ImportArgs, PreviewKind } from '../../main/common/contracts/api.ts';
 import type { JobInfo } from '../../main/common/contracts/jobs.ts';
+import type { PrepareStep } from '../../main/common/contracts/prepare.ts';
 import type { PageProps } from '../state/route.ts';
 import { useCall, useEvent, useRequest } from '../api/context.tsx';
 import { ActivityChart, DistributionChart, PopularityChart, RatingsChart } from '../charts/DataCharts.tsx';
@@ -198,14 +199,36 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
     if (read === null) return;
     const all = [...shown, ...read];
     if (all.some((p) => missingFields(p.preview, p.choice).length > 0)) return;
+    onImport(importArgs(all));
+  };
+
+  const importArgs = (read: typeof shown): ImportArgs => {
     const mapping: Record<string, string> = {};
-    for (const p of all) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
-    onImport({
+    for (const p of read) Object.assign(mapping, mappingOverrides(p.preview, p.choice));
+    return {
       ...(interactions ? { interactions } : {}),
       ...(items ? { items } : {}),
       ...(Object.keys(mapping).length ? { map: mapping } : {}),
       ...(prepare.spec ? { prepare: prepare.spec } : {}),
-    });
+    };
+  };
+  // Counts belong to the files, mapping and steps they were made for: any change hides them.
+  const [counted, setCounted] = useState<{ key: string; steps: PrepareStep[] } | null>(null);
+  const [counting, setCounting] = useState(false);
+  const [countError, setCountError] = useState<unknown>();
+  const countKey = JSON.stringify(importArgs(shown));
+  const count = async () => {
+    if (Object.keys(prepare.errors).length) return;
+    const args = importArgs(shown);
+    setCounting(true);
+    setCountError(undefined);
+    try {
+      setCounted({ key: JSON.stringify(args), steps: await callApi('data.previewPreparation', args) });
+    } catch (err) {
+      setCountError(err);
+    } finally {
+      setCounting(false);
+    }
   };
 
   return (
@@ -252,6 +275,13 @@ function ImportForm({ disabled, onImport }: { disabled: boolean; onImport: (args
           errors={prepare.errors}
           columns={shown.find((p) => p.kind === 'interactions')?.preview.columns}
           disabled={disabled}
+          counts={{
+            steps: counted?.key === countKey ? counted.steps : null,
+            busy: counting,
+            error: countError,
+            run: () => void count(),
+            ready: !!interactions,
+          }}
         />
         <div className="row">
           <button type="button" className="secondary" onClick={preview} disabled={previewing || (!interactions && !items)} data-testid="preview-columns">

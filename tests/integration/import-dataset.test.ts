@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
 import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
-import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions } from '../../main/engine/store/datasets.ts';
+import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions, previewPreparation } from '../../main/engine/store/datasets.ts';
 import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
 import { storageFailure } from '../../main/engine/store/storage-errors.ts';
 
@@ -224,6 +224,10 @@ describe('importDataset', () => {
     expect(Math.min(...perUser)).toBeGreaterThanOrEqual(10);
     const again = await importDataset(db, { interactions: sample.interactions, prepare: { ...prepare } }, silentContext());
     expect(again.datasetId).toBe(prepared.datasetId);
+    // the preview counts the same steps and imports nothing
+    const before = listDatasets(db).length;
+    expect(await previewPreparation(db, { interactions: sample.interactions, prepare }, silentContext())).toEqual(prepared.preparation);
+    expect(listDatasets(db)).toHaveLength(before);
   });
 
   it('a preparation filters on a source column the import does not map, by its own name', async () => {

@@ -12,8 +12,9 @@ afterEach(cleanup);
 
 const info = { path: '/tmp/ws', latestRunId: null, threads: 2, version: '0.1.0' };
 
-function engineWith(profile: DatasetProfile | null): FakeEngine {
+function engineWith(profile: DatasetProfile | null, extra: ConstructorParameters<typeof FakeEngine>[0] = {}): FakeEngine {
   return new FakeEngine({
+    ...extra,
     'workspace.info': () => info,
     'jobs.list': () => [],
     'data.profile': () => profile,
@@ -70,6 +71,24 @@ describe('Data page: Prepare', () => {
     };
     await waitFor(() => expect(engine.calls.find((c) => c.name === 'data.import')?.arg).toEqual({ interactions: '/data/log.csv', prepare }));
     expect(parseRequestArg('data.import', { interactions: '/data/log.csv', prepare })).toEqual({ interactions: '/data/log.csv', prepare });
+  });
+
+  it('counts what each step keeps without importing, and hides the counts once a setting changes', async () => {
+    const steps = [
+      { step: 'source' as const, label: 'as read from the source', events: 100, users: 10, items: 20 },
+      { step: 'k-core' as const, label: 'at least 5 events per user (iterated k-core, 2 rounds)', events: 60, users: 6, items: 12 },
+    ];
+    const engine = engineWith(null, { 'data.previewPreparation': () => steps });
+    renderApp(engine, 'data');
+    fireEvent.change(await screen.findByTestId('import-interactions'), { target: { value: '/data/log.csv' } });
+    type('prepare-minUserEvents', '5');
+    fireEvent.click(screen.getByTestId('prepare-count'));
+    const table = await screen.findByTestId('profile-preparation');
+    expect(within(table).getByText('at least 5 events per user (iterated k-core, 2 rounds)')).toBeTruthy();
+    expect(engine.calls.find((c) => c.name === 'data.previewPreparation')?.arg).toEqual({ interactions: '/data/log.csv', prepare: { minUserEvents: 5 } });
+    expect(engine.calls.some((c) => c.name === 'data.import')).toBe(false);
+    type('prepare-minUserEvents', '6');
+    await waitFor(() => expect(screen.queryByTestId('profile-preparation')).toBeNull());
   });
 
   it('names a value it cannot send beside its control and does not import', async () => {

@@ -85,17 +85,25 @@ export function registerDataCommands(program: Command, withEngine: WithEngine): 
         'PostgreSQL to read with --query/--items-query: postgres://user@host:port/db; the password comes from TRAINYARD_PG_PASSWORD or PGPASSWORD (environment or .env), ~/.pgpass, or the URL',
       )
       .option('--query <sql>', 'select whose rows are the interactions (run read-only on --source)')
-      .option('--items-query <sql>', 'select whose rows are the item catalogue (run read-only on --source)'),
-  ).action((file: string | undefined, o: { items?: string; map?: string } & SourceOptions & PrepareOptions) =>
+      .option('--items-query <sql>', 'select whose rows are the item catalogue (run read-only on --source)')
+      .option('--preview', 'print the events, users and items left after each preparation step, and import nothing'),
+  ).action((file: string | undefined, o: { items?: string; map?: string; preview?: boolean } & SourceOptions & PrepareOptions) =>
     withEngine(async (engine, g) => {
       const prepare = prepareSpecFromOptions(o);
-      const { jobId } = await engine.request('data.import', {
+      const args = {
         ...(file ? { interactions: resolve(file) } : {}),
         ...(o.items ? { items: resolve(o.items) } : {}),
         ...(o.map ? { map: parseMap(o.map) } : {}),
         ...(prepare ? { prepare } : {}),
         ...sourceFromOptions(o),
-      });
+      };
+      if (o.preview) {
+        const steps = await engine.request('data.previewPreparation', args);
+        if (g.json) printJson(steps);
+        else process.stdout.write(`${formatPreparation(steps)}\nnothing was imported (--preview)\n`);
+        return;
+      }
+      const { jobId } = await engine.request('data.import', args);
       const profile = (await followJob(engine, jobId, g.json)) as DatasetProfile;
       if (g.json) printJson(profile);
       else printProfile(profile);

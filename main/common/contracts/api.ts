@@ -240,6 +240,8 @@ export interface EngineApi {
   'data.import': (arg: ImportArgs) => Promise<JobStarted>;
   'data.profile': (arg: { datasetId?: string }) => Promise<DatasetProfile | null>;
   'data.preview': (arg: { file: string; kind: PreviewKind }) => Promise<FilePreview>;
+  /** the events, users and items left after each preparation step, without importing anything */
+  'data.previewPreparation': (arg: ImportArgs) => Promise<PrepareStep[]>;
   'data.users': (arg: { run?: string; query?: string; limit?: number }) => Promise<DatasetUser[]>;
   'train.start': (arg: TrainArgs) => Promise<JobStarted>;
   'jobs.list': (arg: void) => Promise<JobInfo[]>;

@@ -7,6 +7,7 @@ export const ENGINE_REQUESTS = [
   'data.import',
   'data.profile',
   'data.preview',
+  'data.previewPreparation',
   'data.users',
   'train.start',
   'jobs.list',

@@ -11,7 +11,7 @@ import { readCatalog } from '../data/read-catalog.ts';
 import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
 import { openDuck, type Duck } from '../data/duck.ts';
 import { encodeEvents, tallyEvents } from '../data/encode-events.ts';
-import { prepareEvents, preparationKey, type PrepareSpec } from '../data/prepare.ts';
+import { prepareEvents, preparationKey, type PrepareSpec, type PrepareStep } from '../data/prepare.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../../common/contracts/runs.ts';
 import type { TaskContext } from '../common/task-context.ts';
@@ -226,6 +226,29 @@ async function fillDataset(
     );
     ctx.progress({ stage: 'store', current: 2, total: 2, unit: 'steps' });
     return profile;
+  } finally {
+    duck.close();
+  }
+}
+
+/**
+ * The events, users and items an import with `args.prepare` would keep after each step, read and
+ * prepared exactly as the import does but written nowhere.
+ */
+export async function previewPreparation(db: Db, args: ImportArgs, ctx: TaskContext): Promise<PrepareStep[]> {
+  if (!args.interactions)
+    throw new EngineError('invalid-input', 'a preview of the preparation reads an interactions file: give one', {
+      field: 'interactions',
+      hint: 'a query source is previewed by importing it',
+    });
+  checkMapping(args.map);
+  const paths = { interactions: resolve(args.interactions), items: args.items && resolve(args.items) };
+  for (const path of [paths.interactions, paths.items]) if (path) checkRegularFile(path);
+  const catalog = paths.items ? await readCatalog(paths.items, args.map, ctx) : null;
+  const duck = await openDuck(spillDir(db), ctx.signal);
+  try {
+    await readEventsTable(duck, paths.interactions, { map: args.map, catalogIds: catalog?.ids }, ctx);
+    return await prepareEvents(duck, args.prepare ?? {}, ctx.signal);
   } finally {
     duck.close();
   }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { PrepareSpec, PrepareStep } from '../../../main/common/contracts/prepare.ts';
 import { formatNumber } from '../../components/format.ts';
-import { Field } from '../../components/ui.tsx';
+import { ErrorBanner, Field } from '../../components/ui.tsx';
 
 /** The Prepare controls as typed: text, so a half-typed number stays as it is. */
 export interface PrepareDraft {
@@ -78,6 +78,7 @@ export function PrepareSection({
   errors,
   columns,
   disabled,
+  counts,
 }: {
   draft: PrepareDraft;
   onChange: (draft: PrepareDraft) => void;
@@ -85,6 +86,8 @@ export function PrepareSection({
   /** the interaction file's columns, when previewed: what the SQL filter can name */
   columns: string[] | undefined;
   disabled: boolean;
+  /** the events, users and items left after each step, counted without importing (null: not counted for these settings) */
+  counts: { steps: PrepareStep[] | null; busy: boolean; error: unknown; run: () => void; ready: boolean };
 }) {
   const set = (patch: Partial<PrepareDraft>) => onChange({ ...draft, ...patch });
   const text = (field: keyof PrepareDraft, label: string, hint: string, type = 'number', step?: string) => (
@@ -164,6 +167,20 @@ export function PrepareSection({
         {text('minUserEvents', 'Minimum events per user', 'repeated with the item minimum until both hold (k-core)')}
         {text('minItemEvents', 'Minimum events per item', 'repeated with the user minimum until both hold (k-core)')}
       </div>
+      <div className="row">
+        <button
+          type="button"
+          className="secondary"
+          onClick={counts.run}
+          disabled={disabled || counts.busy || !counts.ready || Object.keys(errors).length > 0}
+          data-testid="prepare-count"
+        >
+          {counts.busy ? 'Counting…' : 'Count what each step keeps'}
+        </button>
+        <span className="small muted">reads the whole interactions file and imports nothing</span>
+      </div>
+      <ErrorBanner error={counts.error} />
+      {counts.steps && <PreparationTable steps={counts.steps} />}
     </details>
   );
 }
