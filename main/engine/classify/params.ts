@@ -94,7 +94,21 @@ export const ClassifyParamsSchema = z
         memory: z.number().int().min(1).max(50).default(7).describe('L-BFGS correction pairs; each costs two copies of the weights'),
       })
       .prefault({}),
-    fasttext: z.object({ dim: z.number().int().min(2).max(512).default(32) }).prefault({}),
+    fasttext: z
+      .object({
+        dim: z
+          .number()
+          .int()
+          .min(2)
+          .max(512)
+          .optional()
+          .describe("width of the feature rows; default 32, or the pretrained vectors' width (100 for GloVe), which it must then equal"),
+        pretrained: z
+          .enum(['none', 'glove'])
+          .default('none')
+          .describe('glove: the row of each training word GloVe knows starts from its GloVe vector (bigram rows start at zero)'),
+      })
+      .prefault({}),
     encoder: z
       .object({
         hidden: z.number().int().min(0).max(4096).default(0).describe('0: linear head; otherwise one ReLU hidden layer of this width'),

@@ -78,6 +78,11 @@ export class GloveProvider implements EmbeddingProvider {
     return this.wv.dims;
   }
 
+  /** the word vectors themselves (the fastText classifier starts its word rows from them) */
+  get wordVectors(): WordVectors {
+    return this.wv;
+  }
+
   async fit(corpus: readonly string[], ctx: TaskContext): Promise<void> {
     const means = this.means(corpus, ctx);
     this.component = firstComponent(means, this.wv.dims);
