@@ -302,6 +302,8 @@ describe('browser mode end to end', () => {
     await screenshot(page, '09-classifier');
     // the classifier run is not offered where recommendations are asked for (item 5)
     await nav('sandbox');
+    // the picker fills from runs.list: wait for the runs it must offer before reading it
+    for (const run of runs) await page.locator(`[data-testid=run-picker] option[value="${run}"]`).waitFor({ state: 'attached' });
     const offered = await page.locator('[data-testid=run-picker] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(offered).toEqual(expect.arrayContaining(runs));
     expect(offered).not.toContain((info.result as { runId: string }).runId);
