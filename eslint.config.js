@@ -43,6 +43,28 @@ const engineLayerRules = ENGINE_LAYERS.flatMap((layer, i) => {
   }));
 });
 
+/** Native libraries and the engine folders that alone may import them. */
+const NATIVE_OWNERS = [
+  { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], owners: ['store'], message: 'only engine/store/ talks to SQLite' },
+  { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], owners: ['embed'], message: 'only engine/embed/ loads ONNX' },
+  { group: ['@duckdb/*'], owners: ['data', 'store'], message: 'only engine/data/ and engine/store/ use DuckDB' },
+];
+const OWNER_FOLDERS = [...new Set(NATIVE_OWNERS.flatMap((n) => n.owners))];
+
+/** One rule for the engine outside the owner folders, and one per owner folder refusing the others' libraries. */
+const nativeOwnerRules = [
+  { files: ['main/engine/**/*.ts'], ignores: OWNER_FOLDERS.map((f) => `main/engine/${f}/**`), refused: NATIVE_OWNERS },
+  ...OWNER_FOLDERS.map((f) => ({ files: [`main/engine/${f}/**/*.ts`], refused: NATIVE_OWNERS.filter((n) => !n.owners.includes(f)) })),
+].map(({ refused, ...where }) => ({
+  ...where,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { paths: [{ name: 'electron', message: 'the engine runs under plain Node' }], patterns: refused.map(({ group, message }) => ({ group, message })) },
+    ],
+  },
+}));
+
 /**
  * The runtime boundaries, enforced like VS Code's layer rules:
  * - main/engine runs under plain Node: no electron, no DOM;
@@ -73,65 +95,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: ['main/engine/**/*.ts'],
-    ignores: ['main/engine/store/**', 'main/engine/embed/**', 'main/engine/data/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-          patterns: [
-            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
-            { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
-            { group: ['@duckdb/*'], message: 'only engine/data/ and engine/store/ use DuckDB' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/engine/data/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-          patterns: [
-            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
-            { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/engine/store/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-          patterns: [{ group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-*'], message: 'only engine/embed/ loads ONNX' }],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/engine/embed/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'the engine runs under plain Node' }],
-          patterns: [
-            { group: ['better-sqlite3', 'sqlite-vss', 'sqlite-vec'], message: 'only engine/store/ talks to SQLite' },
-            { group: ['@duckdb/*'], message: 'only engine/data/ and engine/store/ use DuckDB' },
-          ],
-        },
-      ],
-    },
-  },
+  ...nativeOwnerRules,
   {
     files: ['main/engine/**/*.ts'],
     languageOptions: { globals: { ...globals.node, window: 'off', document: 'off', navigator: 'off' } },
