@@ -86,7 +86,7 @@ describe('the DuckDB reader gives the line reader’s events', () => {
     ['good/ml-100k/u.data', true],
     ['good/ml-1m/ratings.dat', true],
     ['good/ml-latest/ratings.csv', true],
-    ['good/events.jsonl', false],
+    ['good/events.jsonl', true],
   ])('%s', async (name, fast) => {
     await expectSame(fixture(name), fast);
   });
@@ -125,6 +125,18 @@ describe('the DuckDB reader gives the line reader’s events', () => {
     await expectSame(file('tabbed.csv', 'user_id,item_id,timestamp\nu1,i1,\t1700000000\n'), false);
   });
 
+  it('reads JSON lines: strings, numbers, nulls, missing keys and nested values as the line reader does', async () => {
+    const rows = [
+      { user: 'u1', item: 7, rating: 4.5, ts: 1700000000, note: { a: [1, 'x'] } },
+      { user: 'u2', item: 'i 8', rating: 2, ts: '2023-11-14T22:13:20Z', note: null },
+      { user: 'u1', item: 8, rating: 5, ts: 1.7000005e9 },
+      { item: 9, user: 'u3', rating: 1, ts: 1700000600, note: true },
+    ];
+    await expectSame(file('events.jsonl', rows.map((r) => JSON.stringify(r)).join('\n\n') + '\n'), true);
+    // an id JavaScript writes differently (7.5 stays, 1e21 becomes 1e+21) goes to the line reader
+    await expectSame(file('float-ids.jsonl', '{"user": "u1", "item": 1e21, "ts": 1700000000}\n'), false);
+  });
+
   it('reads Parquet with integer ids and timestamp columns, and leaves floating-point ids to the line reader', async () => {
     const duck = await openDuck();
     const typed = join(dir, 'typed.parquet');
@@ -148,6 +160,7 @@ describe('every refusal is the line reader’s message', () => {
     'bad/unclosed-quote.csv',
     'bad/header-only.csv',
     'bad/latin1.csv',
+    'bad/not-json.jsonl',
   ])('%s', async (name) => {
     await expectSameRefusal(fixture(name));
   });

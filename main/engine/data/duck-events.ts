@@ -67,7 +67,15 @@ async function readSource(duck: Duck, path: string, layout: FileLayout, columns:
     if (!(await parquetTextSafe(duck, path, columns, cols))) return false;
     const names = srcNames(columns);
     from = `(SELECT ${columns.map((c, k) => `CAST(${sqlName(c)} AS VARCHAR) AS ${sqlName(names[k]!)}`).join(', ')} FROM read_parquet(${sqlText(path)}))`;
-  } else return false;
+  } else {
+    // JSON lines: columns are the first object's keys (as the line reader takes them), each read as
+    // JSON and turned into the line reader's text (jsonText).
+    const names = srcNames(columns);
+    const json = `{${columns.map((c) => `${sqlText(c)}: 'JSON'`).join(', ')}}`;
+    const ids = new Set([cols.user, cols.item]);
+    from = `(SELECT ${columns.map((c, k) => `${jsonText(sqlName(c), ids.has(k))} AS ${sqlName(names[k]!)}`).join(', ')}
+      FROM read_json(${sqlText(path)}, format = 'newline_delimited', columns = ${json}, maximum_object_size = ${MAX_RECORD_BYTES}))`;
+  }
   try {
     await duck.conn.run(`CREATE OR REPLACE TABLE src AS SELECT * FROM ${from}`);
     return true;
@@ -75,6 +83,20 @@ async function readSource(duck: Duck, path: string, layout: FileLayout, columns:
     await duck.conn.run('DROP TABLE IF EXISTS src');
     return false;
   }
+}
+
+/**
+ * A JSON value as the line reader's text: a string as itself, an integer or boolean in its plain
+ * form, null or a missing key as empty, an object or array as JSON. A number whose text JavaScript
+ * would write differently (a fraction or exponent, or an integer beyond 2^53) is left empty in an
+ * id column, so the checks hand the file to the line reader; elsewhere it is only ever parsed as a
+ * number, which gives the same value either way.
+ */
+function jsonText(v: string, id: boolean): string {
+  const type = `json_type(${v})`;
+  const exactInteger = `(${type} IN ('BIGINT', 'UBIGINT') AND abs(TRY_CAST(${v} AS DOUBLE)) <= 9007199254740991)`;
+  return `CASE WHEN ${v} IS NULL OR ${type} = 'NULL' THEN NULL WHEN ${type} = 'VARCHAR' THEN ${v} ->> '$'
+    ${id ? `WHEN ${type} IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND NOT ${exactInteger} THEN NULL` : ''} ELSE CAST(${v} AS VARCHAR) END`;
 }
 
 /**
