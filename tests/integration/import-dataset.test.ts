@@ -297,7 +297,12 @@ describe('importDataset with a stale staging row', () => {
     mkdirSync(join(dir, 'datasets', `${staged}.staging-2147483646-0`), { recursive: true });
     writeFileSync(join(dir, 'datasets', `${staged}.staging-2147483646-0`, 'interactions.parquet'), 'half');
     writeFileSync(join(dir, 'one.csv'), 'user,item,ts\na,b,1\n');
+    // DuckDB spill folders: a dead importer's is removed, a live process's is kept
+    const spill = join(dir, 'datasets', '.spill');
+    mkdirSync(join(spill, '2147483646-0-dead'), { recursive: true });
+    mkdirSync(join(spill, `${process.pid}-99-live`), { recursive: true });
     await importDataset(db, { interactions: join(dir, 'one.csv') }, silentContext());
     expect(counts()).toMatchObject({ datasets: 1, interactions: 0, folders: 1 });
+    expect(readdirSync(spill)).toEqual([`${process.pid}-99-live`]);
   });
 });

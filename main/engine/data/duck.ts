@@ -1,12 +1,18 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, FLOAT, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { throwIfCancelled } from '../../common/contracts/errors.ts';
+import { ownerAlive } from '../common/process-owner.ts';
 
 /**
  * The engine's DuckDB: a fresh in-memory database per task (an import, a load), so temporary
  * tables never outlive it and two tasks never see each other's. Memory is capped and larger work
- * spills to `spillDir`, which keeps an import of any size in bounded memory.
+ * spills to a folder of its own under `spillDir` (`<pid>-<thread>-<random>`, removed on close;
+ * removeStaleSpill clears those of dead processes), which keeps an import of any size in bounded memory.
  */
 export interface Duck {
   conn: DuckDBConnection;
@@ -18,9 +24,10 @@ const MEMORY_LIMIT = '512MB';
 /** A new in-memory database; `signal` interrupts the running query when it aborts. */
 export async function openDuck(spillDir?: string, signal?: AbortSignal): Promise<Duck> {
   const options: Record<string, string> = { memory_limit: MEMORY_LIMIT, preserve_insertion_order: 'true' };
-  if (spillDir) {
-    mkdirSync(spillDir, { recursive: true });
-    options.temp_directory = spillDir;
+  const own = spillDir ? join(spillDir, `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`) : null;
+  if (own) {
+    mkdirSync(own, { recursive: true });
+    options.temp_directory = own;
   }
   const instance = await DuckDBInstance.create(':memory:', options);
   const conn = await instance.connect();
@@ -32,8 +39,19 @@ export async function openDuck(spillDir?: string, signal?: AbortSignal): Promise
       signal?.removeEventListener('abort', interrupt);
       conn.closeSync();
       instance.closeSync();
+      if (own) rmSync(own, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes the spill folders under `spillDir` of processes that are gone (killed mid-import). */
+export function removeStaleSpill(spillDir: string): void {
+  if (!existsSync(spillDir)) return;
+  for (const entry of readdirSync(spillDir)) {
+    const pid = Number(entry.split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !ownerAlive({ pid, host: hostname(), started: '' }))
+      rmSync(join(spillDir, entry), { recursive: true, force: true });
+  }
 }
 
 /** A SQL string literal. */

@@ -9,7 +9,7 @@ import { checkRegularFile } from '../data/input-file.ts';
 import { catalogProfile, profileDataset } from '../data/profile.ts';
 import { readCatalog } from '../data/read-catalog.ts';
 import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
-import { openDuck, type Duck } from '../data/duck.ts';
+import { openDuck, removeStaleSpill, type Duck } from '../data/duck.ts';
 import { encodeEvents, tallyEvents } from '../data/encode-events.ts';
 import { prepareEvents, preparationKey, type PrepareSpec, type PrepareStep } from '../data/prepare.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
@@ -305,6 +305,7 @@ export function deleteDataset(db: Db, datasetId: string): void {
  * Rows staged before owners were recorded have only a pid to go by.
  */
 export function removeAbandonedImports(db: Db): number {
+  removeStaleSpill(spillDir(db));
   const staging = db.prepare(`SELECT id, owner_pid, owner FROM datasets WHERE state = 'staging'`).all() as {
     id: number;
     owner_pid: number;
