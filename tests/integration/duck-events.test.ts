@@ -34,7 +34,7 @@ async function viaDuck(path: string, catalogIds?: string[]) {
     );
     const userIds = await readTextColumn(duck, 'SELECT user_id FROM users ORDER BY idx');
     const itemIds = await readTextColumn(duck, 'SELECT item_id FROM items ORDER BY idx');
-    return { source, counts, table: { userIds, itemIds, user, item, ts, rating: source.hasRating ? rating : null } };
+    return { source, counts, table: { userIds, itemIds, user, item, ts, rating: counts.hasRating ? rating : null } };
   } finally {
     duck.close();
   }

@@ -20,7 +20,6 @@ export interface EventsSource {
   unknownItems: number;
   unknownExamples: string[];
   warnings: DataWarning[];
-  hasRating: boolean;
   /** whether `src` exists: DuckDB read the file (false when the line-by-line reader did) */
   sourceTable: boolean;
 }
@@ -32,7 +31,7 @@ export interface EventsOptions {
 }
 
 /**
- * Reads an interaction file into `ev`. DuckDB reads delimited text and Parquet in parallel and
+ * Reads an interaction file into `ev`. DuckDB reads delimited text, JSON lines and Parquet in parallel and
  * checks every value in SQL; a file it cannot read or a value its checks do not accept exactly as
  * the line-by-line reader would goes to that reader instead, which names the file, line, column
  * and what to do for every refused value, or accepts what DuckDB's stricter checks did not.
@@ -204,7 +203,6 @@ async function checkedEvents(
     unknownItems: unknown.count,
     unknownExamples: unknown.examples,
     warnings,
-    hasRating: cols.rating !== null,
     sourceTable: true,
   };
 }
@@ -281,7 +279,6 @@ async function eventsFromLineReader(duck: Duck, path: string, opts: EventsOption
     unknownItems: ev.unknownItems,
     unknownExamples: ev.unknownExamples,
     warnings: read.warnings,
-    hasRating: ev.rating !== null,
     sourceTable: false,
   };
 }
