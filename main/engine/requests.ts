@@ -59,8 +59,8 @@ interface Deps {
 export function createRequestHandlers({ paths, db, runner, emit, threads }: Deps): { api: EngineApi; dispose(): Promise<void> } {
   // Several runs serve at once (two tabs, Sandbox on an older run, comparisons); each request leases its run.
   const serving = new LeaseCache<ServingRun>(
-    (runId) => loadServingRun(paths, runId),
-    async (run) => run.semantic?.close(),
+    (runId) => loadServingRun(paths, db, runId),
+    (run) => run.release(),
     SERVED_RUNS,
   );
   let classifier: { runId: string; model: LoadedClassifier } | null = null;

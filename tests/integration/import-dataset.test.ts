@@ -9,6 +9,7 @@ import { generateSample } from '../../main/engine/data/generate.ts';
 import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions, previewPreparation } from '../../main/engine/store/datasets.ts';
 import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
+import { openUserEvents } from '../../main/engine/store/dataset-files.ts';
 import { storageFailure } from '../../main/engine/store/storage-errors.ts';
 
 const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
@@ -264,6 +265,24 @@ describe('importDataset', () => {
     await parquetRead({ file, rowFormat: 'array', onComplete: (r: unknown[][]) => rowsRead.push(...r) });
     expect(rowsRead).toHaveLength(p.interactions);
     expect(parquetSchema(await parquetMetadataAsync(file)).children.map((c) => c.element.name)).toEqual(['user', 'item', 'rating', 'ts']);
+  });
+
+  it('reads one user’s events from the file as the whole log holds them', async () => {
+    const sample = await generateSample({ out: dir, users: 500, items: 300, interactions: 20_000, seed: 9 }, silentContext());
+    const p = await importDataset(db, { interactions: sample.interactions }, silentContext());
+    const t = await loadInteractions(db, p.datasetId);
+    const reader = await openUserEvents(db, p.datasetId);
+    try {
+      for (const u of [0, 1, 137, 499]) {
+        const rows = Array.from(t.user.keys()).filter((k) => t.user[k] === u);
+        const got = await reader.of(u);
+        expect(Array.from(got.items)).toEqual(rows.map((k) => t.item[k]!).sort((a, b) => a - b));
+        expect(Array.from(got.ts)).toEqual(rows.sort((a, b) => t.item[a]! - t.item[b]!).map((k) => t.ts[k]!));
+      }
+      expect((await reader.of(500)).items).toHaveLength(0);
+    } finally {
+      reader.close();
+    }
   });
 
   it('names the missing file and rejects an empty request', async () => {

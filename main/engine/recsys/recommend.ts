@@ -5,8 +5,8 @@ import type { Csr } from '../data/types.ts';
 import { TopK } from '../eval/topk.ts';
 import { explainAls, type AlsModel } from './als/als.ts';
 import { createBlendScorer } from './blend.ts';
-import { explainEase, type EaseModel } from './ease/ease.ts';
-import { explainItemKnn, type ItemKnnModel } from './itemknn/itemknn.ts';
+import { createEaseScorer, explainEase, type EaseModel } from './ease/ease.ts';
+import { createItemKnnScorer, explainItemKnn, type ItemKnnModel } from './itemknn/itemknn.ts';
 import type { Scorer } from './scorer.ts';
 import { createSemanticScorer, type SemanticIndex } from './semantic.ts';
 import type { HybridBlend } from './stages.ts';
@@ -17,17 +17,22 @@ export interface ContentVectors {
   dimensions: number;
 }
 
-/** A finished run loaded for serving: id mappings, full histories, titles and its models. */
+/** What a user has seen: their events in the whole dataset (not only the training part), item indices ascending. */
+export interface UserHistory {
+  items: Int32Array;
+  /** the event's time, aligned with items */
+  ts: Float64Array;
+}
+
+/** A finished run loaded for serving: id mappings, titles and its models; each user's history is read when asked for. */
 export interface ServingRun {
   runId: string;
   userIds: string[];
   itemIds: string[];
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
-  /** users × items from the whole dataset (not only the training part): what a user has seen */
-  history: Csr;
-  /** event time per history entry, aligned with history.indices */
-  historyTs: Float64Array;
+  /** the history of a user of the run, read from the dataset for this request */
+  historyOf(user: number): Promise<UserHistory>;
   titles: Map<string, string>;
   /** item id → catalogue category, for items that have one */
   categories: Map<string, string>;
@@ -35,8 +40,9 @@ export interface ServingRun {
   trained: ReadonlySet<string>;
   /** trained stages whose artifacts could not be loaded (deleted, damaged): why, naming the file */
   unavailable: ReadonlyMap<string, EngineError>;
-  scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als' | 'itemknn' | 'ease', Scorer>>;
-  /** neighbour and weight models, for explanations */
+  /** models that score any user by index (ItemKNN and EASE score from one user's history: see historyScorer) */
+  scorers: Partial<Record<'popularity' | 'bayes-popularity' | 'als', Scorer>>;
+  /** neighbour and weight models: they score a history, and explain */
   itemknn: ItemKnnModel | null;
   ease: EaseModel | null;
   /** the run's semantic index (search, similar by content), when it has one */
@@ -50,6 +56,8 @@ export interface ServingRun {
   /** ALS confidence c = 1 + f(value) of history values, as the model was trained */
   alsConfidence: (values: Float32Array) => Float32Array;
   minHistory: number;
+  /** closes what serving holds open (the history reader, the semantic index and its query encoder) */
+  release(): Promise<void>;
 }
 
 const EXPLAIN_ITEMS = 3;
@@ -151,20 +159,33 @@ function contentScorerFor(run: ServingRun, history: Int32Array, values: Float32A
   };
 }
 
-function scorerFor(run: ServingRun, used: AnsweringMode, history: Int32Array, values: Float32Array): Scorer {
+/**
+ * A CF model's scorer for this user and the row to ask it for: ALS scores users by index; ItemKNN
+ * and EASE score a history, here the user's own as row 0 (their scores sum rows over the user's
+ * whole history, as ALS users' factors were fitted on theirs).
+ */
+function cfScorer(run: ServingRun, cf: HybridCf, user: number, history: Int32Array, values: Float32Array): { scorer: Scorer; row: number } {
+  if (cf === 'als') return { scorer: run.scorers.als!, row: user };
+  const one: Csr = { nRows: 1, nCols: run.itemIds.length, indptr: Int32Array.of(0, history.length), indices: history, data: values };
+  return { scorer: cf === 'itemknn' ? createItemKnnScorer(run.itemknn!, one) : createEaseScorer(run.ease!, one), row: 0 };
+}
+
+function scorerFor(run: ServingRun, used: AnsweringMode, user: number, history: Int32Array, values: Float32Array): { scorer: Scorer; row: number } {
   switch (used) {
     case 'baseline':
-      return baselineScorer(run);
+      return { scorer: baselineScorer(run), row: user };
     case 'cf':
-      return run.scorers.als!;
+      return cfScorer(run, 'als', user, history, values);
     case 'itemknn':
-      return run.scorers.itemknn!;
     case 'ease':
-      return run.scorers.ease!;
+      return cfScorer(run, used, user, history, values);
     case 'semantic':
-      return contentScorerFor(run, history, values);
-    case 'hybrid':
-      return createBlendScorer(run.scorers[run.hybrid!.cf]!, contentScorerFor(run, history, values), run.hybrid!.weight);
+      return { scorer: contentScorerFor(run, history, values), row: 0 };
+    case 'hybrid': {
+      // the content scorer answers any row with this user's profile
+      const cf = cfScorer(run, run.hybrid!.cf, user, history, values);
+      return { scorer: createBlendScorer(cf.scorer, contentScorerFor(run, history, values), run.hybrid!.weight), row: cf.row };
+    }
   }
 }
 
@@ -176,22 +197,22 @@ function explainingModel(run: ServingRun, used: AnsweringMode): HybridCf | null 
   return null;
 }
 
-export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendResult {
+export async function recommendFor(run: ServingRun, args: RecommendArgs): Promise<RecommendResult> {
   const k = args.k ?? 10;
   if (!Number.isInteger(k) || k <= 0) throw new EngineError('invalid-input', `k must be a positive integer, got ${k}`, { field: 'k' });
   const mode = args.mode ?? 'auto';
   const userIdx = run.userIndex.get(args.user);
-  const start = userIdx === undefined ? 0 : run.history.indptr[userIdx]!;
-  const end = userIdx === undefined ? 0 : run.history.indptr[userIdx + 1]!;
-  const historyItems = run.history.indices.slice(start, end);
-  const historyValues = run.history.data.slice(start, end);
-  const used = chooseMode(run, mode, end - start);
+  const seen = userIdx === undefined ? { items: new Int32Array(0), ts: new Float64Array(0) } : await run.historyOf(userIdx);
+  const historyItems = seen.items;
+  // every event counts once: the history's values, as serving has always weighed them
+  const historyValues = new Float32Array(historyItems.length).fill(1);
+  const used = chooseMode(run, mode, historyItems.length);
   checkAvailable(run, used, mode);
-  const scorer = scorerFor(run, used, historyItems, historyValues);
+  const { scorer, row } = scorerFor(run, used, userIdx ?? 0, historyItems, historyValues);
 
   const scores = new Float32Array(run.itemIds.length);
-  scorer.scoreUsers(Int32Array.of(userIdx ?? 0), scores);
-  for (let p = start; p < end; p++) scores[run.history.indices[p]!] = -Infinity;
+  scorer.scoreUsers(Int32Array.of(row), scores);
+  for (const i of historyItems) scores[i] = -Infinity;
   for (const id of args.exclude ?? []) {
     const i = run.itemIndex.get(id);
     if (i !== undefined) scores[i] = -Infinity;
@@ -218,9 +239,9 @@ export function recommendFor(run: ServingRun, args: RecommendArgs): RecommendRes
     if (because) rec.because = because.map((c) => ({ item: run.itemIds[c.item]!, weight: c.weight, ...itemLabels(run, run.itemIds[c.item]!) }));
     items.push(rec);
   }
-  const history = Array.from({ length: end - start }, (_, j) => {
-    const item = run.itemIds[historyItems[j]!]!;
-    return { item, ts: run.historyTs[start + j]!, ...itemLabels(run, item) };
+  const history = Array.from(historyItems, (i, j) => {
+    const item = run.itemIds[i]!;
+    return { item, ts: seen.ts[j]!, ...itemLabels(run, item) };
   }).sort((a, b) => b.ts - a.ts);
   return { user: args.user, mode, usedMode: used, known: userIdx !== undefined, history, items };
 }

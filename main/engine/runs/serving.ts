@@ -3,15 +3,17 @@ import { join, relative } from 'node:path';
 import { EngineError, toErrorData } from '../../common/contracts/errors.ts';
 import { configSchema } from '../config/schema.ts';
 import { confidenceMinusOne, createAlsScorer, loadAls } from '../recsys/als/als.ts';
-import { createEaseScorer, loadEase } from '../recsys/ease/ease.ts';
-import { createItemKnnScorer, loadItemKnn } from '../recsys/itemknn/itemknn.ts';
+import { loadEase } from '../recsys/ease/ease.ts';
+import { loadItemKnn } from '../recsys/itemknn/itemknn.ts';
 import { createPopularityScorer, loadPopularity } from '../recsys/popularity.ts';
-import type { ServingRun } from '../recsys/recommend.ts';
+import type { ServingRun, UserHistory } from '../recsys/recommend.ts';
 import { itemVectorsInOrder, openSemanticIndex } from '../recsys/semantic.ts';
 import { readHybridBlend } from '../recsys/stages.ts';
 import { silentContext } from '../common/task-context.ts';
 import { readManifest, runDir } from './registry.ts';
-import { readServingHistoryOffThread } from './serving-history.ts';
+import { readServingDatasetOffThread } from './serving-dataset.ts';
+import { openUserEvents } from '../store/dataset-files.ts';
+import type { Db } from '../store/db.ts';
 import type { WorkspacePaths } from './workspace.ts';
 
 function indexOf(ids: readonly string[]): Map<string, number> {
@@ -29,21 +31,31 @@ function unavailableStage(root: string, runId: string, stage: string, err: unkno
 }
 
 /**
- * Loads a succeeded run for serving: its histories are read in a worker thread (the heavy part),
- * then its models, id maps and titles are set up here.
+ * Loads a succeeded run for serving: its id maps and titles are read in a worker thread, its models
+ * here; a user's history is read from the dataset's file when a request asks for it.
  */
-export async function loadServingRun(paths: WorkspacePaths, runId: string): Promise<ServingRun> {
+export async function loadServingRun(paths: WorkspacePaths, db: Db, runId: string): Promise<ServingRun> {
   const manifest = readManifest(paths, runId);
   if (manifest.status !== 'succeeded') throw new EngineError('conflict', `run ${runId} is ${manifest.status}: only succeeded runs can serve`);
   if (!manifest.dataset) throw new EngineError('invalid-input', `run ${runId} is not a recommender run`);
   const dir = runDir(paths, runId);
   const config = configSchema.parse({ ...(manifest.resolvedParams as Record<string, unknown>), threads: 0 });
-  const { userIds, itemIds, history, historyTs, titles, categories } = await readServingHistoryOffThread({
+  const { datasetId, userIds, itemIds, datasetUser, runItem, titles, categories } = await readServingDatasetOffThread({
     dbPath: paths.db,
     dir,
     runId,
     dataset: manifest.dataset,
   });
+  const events = await openUserEvents(db, datasetId);
+  const historyOf = async (user: number): Promise<UserHistory> => {
+    const u = datasetUser[user] ?? -1;
+    if (u < 0) return { items: new Int32Array(0), ts: new Float64Array(0) };
+    const read = await events.of(u);
+    // into the run's item indices (the same as the dataset's for every run trained on it), ascending
+    const order = Array.from(read.items, (_, k) => k).filter((k) => runItem[read.items[k]!]! >= 0);
+    order.sort((a, b) => runItem[read.items[a]!]! - runItem[read.items[b]!]!);
+    return { items: Int32Array.from(order, (k) => runItem[read.items[k]!]!), ts: Float64Array.from(order, (k) => read.ts[k]!) };
+  };
   const userIndex = indexOf(userIds);
   const itemIndex = indexOf(itemIds);
 
@@ -68,17 +80,8 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
   }
   const als = load('als', loadAls);
   if (als) scorers.als = createAlsScorer(als);
-  // their scores sum rows over the user's whole history, as ALS users' factors were fitted on theirs
-  const itemknn = load('itemknn', (d) => {
-    const model = loadItemKnn(d);
-    return { model, scorer: createItemKnnScorer(model, history) };
-  });
-  if (itemknn) scorers.itemknn = itemknn.scorer;
-  const ease = load('ease', (d) => {
-    const model = loadEase(d);
-    return { model, scorer: createEaseScorer(model, history) };
-  });
-  if (ease) scorers.ease = ease.scorer;
+  const itemknn = load('itemknn', loadItemKnn);
+  const ease = load('ease', loadEase);
   const semantic = load('semantic', (stageDir) => openSemanticIndex(stageDir, silentContext(), { embedInWorker: true }));
   let content: ServingRun['content'] = null;
   if (semantic) {
@@ -95,21 +98,24 @@ export async function loadServingRun(paths: WorkspacePaths, runId: string): Prom
     itemIds,
     userIndex,
     itemIndex,
-    history,
-    historyTs,
+    historyOf,
     titles: new Map(titles),
     categories: new Map(categories),
     trained,
     unavailable,
     scorers,
     als,
-    itemknn: itemknn?.model ?? null,
-    ease: ease?.model ?? null,
+    itemknn,
+    ease,
     alsRegularization: config.als.regularization,
     alsConfidence: (values) => Float32Array.from(values, (v) => 1 + confidenceMinusOne(v, config.als)),
     minHistory: config.recommend.minHistory,
     semantic: content ? semantic : null,
     content,
     hybrid: load('hybrid', readHybridBlend),
+    release: async () => {
+      events.close();
+      if (content) await semantic?.close();
+    },
   };
 }

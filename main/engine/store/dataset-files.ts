@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { threadId } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../../common/contracts/errors.ts';
-import { positions, readNumericColumns, readTextColumn, sqlText, tableFromColumns, type Duck, type LoadColumn } from '../data/duck.ts';
+import { INTEGER } from '@duckdb/node-api';
+import { openDuck, positions, readNumericColumns, readTextColumn, sqlText, tableFromColumns, type Duck, type LoadColumn } from '../data/duck.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { Db } from './db.ts';
 
@@ -68,10 +69,17 @@ function file(db: Db, id: number | string, name: string): string {
   return sqlText(path);
 }
 
+/** The external id of each user and item index. */
+export async function readDatasetIds(db: Db, duck: Duck, id: number | string): Promise<{ userIds: string[]; itemIds: string[] }> {
+  return {
+    userIds: await readTextColumn(duck, `SELECT user_id FROM read_parquet(${file(db, id, DATASET_FILES.users)}) ORDER BY idx`),
+    itemIds: await readTextColumn(duck, `SELECT item_id FROM read_parquet(${file(db, id, DATASET_FILES.items)}) ORDER BY idx`),
+  };
+}
+
 /** The dataset's events as typed arrays, read column by column from its Parquet files. */
 export async function readDatasetEvents(db: Db, duck: Duck, id: number | string, rows: number, hasRating: boolean): Promise<InteractionTable> {
-  const userIds = await readTextColumn(duck, `SELECT user_id FROM read_parquet(${file(db, id, DATASET_FILES.users)}) ORDER BY idx`);
-  const itemIds = await readTextColumn(duck, `SELECT item_id FROM read_parquet(${file(db, id, DATASET_FILES.items)}) ORDER BY idx`);
+  const { userIds, itemIds } = await readDatasetIds(db, duck, id);
   const [user, item, ts, rating] = await readNumericColumns(
     duck,
     `SELECT "user", item, ts, coalesce(rating, 'NaN'::FLOAT) FROM read_parquet(${file(db, id, DATASET_FILES.interactions)})`,
@@ -92,4 +100,33 @@ export async function readDatasetCatalog(db: Db, duck: Duck, id: number | string
     for (const c of keep) row[c] = String(values[names.indexOf(c)]![r] ?? '');
     return row;
   });
+}
+
+/** One user's events in a dataset: item indices ascending, with each event's time. */
+export interface UserEvents {
+  items: Int32Array;
+  ts: Float64Array;
+}
+
+/**
+ * Reads single users' events from a dataset's interactions file, for serving: the file is ordered
+ * by user, so DuckDB reads only the row groups whose user range holds the one asked for, and no
+ * request ever holds the whole log in memory.
+ */
+export interface UserEventsReader {
+  of(datasetUser: number): Promise<UserEvents>;
+  close(): void;
+}
+
+export async function openUserEvents(db: Db, id: number | string): Promise<UserEventsReader> {
+  const path = file(db, id, DATASET_FILES.interactions);
+  const duck = await openDuck();
+  return {
+    async of(datasetUser) {
+      const reader = await duck.conn.runAndReadAll(`SELECT item, ts FROM read_parquet(${path}) WHERE "user" = $1 ORDER BY item`, [datasetUser], [INTEGER]);
+      const [items, ts] = reader.getColumnsJS() as [number[], number[]];
+      return { items: Int32Array.from(items ?? []), ts: Float64Array.from(ts ?? []) };
+    },
+    close: () => duck.close(),
+  };
 }

@@ -17,7 +17,15 @@ import type { ProcessOwner } from '../../common/contracts/runs.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { currentOwner, ownerAlive } from '../common/process-owner.ts';
 import { reclaimSpace, type Db } from './db.ts';
-import { datasetsRoot, loadCatalogTable, readDatasetCatalog, readDatasetEvents, removeDatasetFiles, writeDatasetFiles } from './dataset-files.ts';
+import {
+  datasetsRoot,
+  loadCatalogTable,
+  readDatasetCatalog,
+  readDatasetEvents,
+  readDatasetIds,
+  removeDatasetFiles,
+  writeDatasetFiles,
+} from './dataset-files.ts';
 import { LEGACY_TABLES } from './legacy-datasets.ts';
 import { storageFailure } from './storage-errors.ts';
 
@@ -333,6 +341,17 @@ export async function loadInteractions(db: Db, datasetId: string): Promise<Inter
   const duck = await openDuck(spillDir(db));
   try {
     return await readDatasetEvents(db, duck, ds.id, ds.n_interactions, ds.has_rating === 1);
+  } finally {
+    duck.close();
+  }
+}
+
+/** The dataset's user and item ids in index order, without its events. */
+export async function loadDatasetIds(db: Db, datasetId: string): Promise<{ userIds: string[]; itemIds: string[] }> {
+  const ds = readyRow(db, datasetId);
+  const duck = await openDuck();
+  try {
+    return await readDatasetIds(db, duck, ds.id);
   } finally {
     duck.close();
   }
