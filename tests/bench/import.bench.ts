@@ -13,6 +13,7 @@ import { mulberry32 } from '../../main/engine/common/random.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlText } from '../../main/engine/data/duck.ts';
+import { openUserEvents } from '../../main/engine/store/dataset-files.ts';
 import { importDataset, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { openWorkspaceDb } from '../../main/engine/store/db.ts';
 
@@ -89,6 +90,15 @@ try {
   const loadSeconds = (performance.now() - loadStart) / 1e3;
   // before the reference below holds the whole file in memory
   const loadPeak = process.resourceUsage().maxRSS / 1024;
+  // what serving does per request: one user's events from the file
+  const reader = await openUserEvents(db, profile.datasetId);
+  const perUser: number[] = [];
+  for (let k = 0; k < 20; k++) {
+    const t0 = performance.now();
+    await reader.of(Math.floor((k * profile.users) / 20));
+    perUser.push(performance.now() - t0);
+  }
+  reader.close();
   const reference = await duckdbRead(csv);
   db.close();
   const mb = (statSync(csv).size / 2 ** 20).toFixed(0);
@@ -101,6 +111,8 @@ try {
     `cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(rows / cpuSeconds).toLocaleString('en')} rows per cpu-second; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
   console.log(`loadInteractions: ${table.user.length} events in ${loadSeconds.toFixed(2)} s`);
+  perUser.sort((a, b) => a - b);
+  console.log(`one user's events for serving (20 users): median ${perUser[10]!.toFixed(1)} ms, max ${perUser[19]!.toFixed(1)} ms`);
   console.log(
     `reference, DuckDB read_csv of the same file into a table: ${reference.toFixed(2)} s, ${Math.round(rows / reference).toLocaleString('en')} rows/s; ` +
       `import takes ${(seconds / reference).toFixed(2)}× its time`,
