@@ -10,7 +10,8 @@
  * - spam-assassin: the SpamAssassin corpus (builtin:spam-assassin), the product's default params, a
  *   stratified split per seed of --spam-seeds (linear, auto, the references).
  * Each model runs in its own process, so each reports its own peak RSS. Without scikit-learn in
- * /usr/bin/python3 the reference rows are skipped with a message.
+ * /usr/bin/python3 the reference rows are skipped with a message. The default run (one SpamAssassin
+ * seed) takes about 5½ minutes on 2 cores; --spam-seeds 1,2,3 adds about 2 minutes per seed.
  * Run: node tests/bench/classify.bench.ts [--data generated,spam-assassin] [--docs 100000] [--epochs 5] [--min-df N]
  *   [--spam-seeds 1,2,3] [--model fasttext|linear|auto|sklearn-c10|sklearn-grid [--data generated|spam-assassin] [--seed N]]
  * (--min-df 1 keeps every term up to linear.maxFeatures: the 1M-feature case)
