@@ -80,7 +80,12 @@ export class TermTable {
     const { keys, values } = this;
     this.keys = new Uint32Array(keys.length * 2);
     this.values = new Int32Array(keys.length * 2).fill(-1);
-    for (let i = 0; i < keys.length; i++) if (values[i] !== -1) this.values[this.slot(keys[i]!)] = values[i]!;
+    for (let i = 0; i < keys.length; i++) {
+      if (values[i] === -1) continue;
+      const s = this.slot(keys[i]!);
+      this.keys[s] = keys[i]!;
+      this.values[s] = values[i]!;
+    }
   }
 }
 
