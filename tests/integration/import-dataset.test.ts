@@ -242,6 +242,16 @@ describe('importDataset', () => {
     ]);
   });
 
+  it('keeps catalogue columns named like its own row order or differing only in case', async () => {
+    const path = join(dir, 'odd-columns.csv');
+    writeFileSync(path, 'item_id,pos,Title,title\ni2,first,Upper B,lower b\ni1,second,Upper A,lower a\n');
+    const p = await importDataset(db, { items: path }, silentContext());
+    expect((await loadCatalog(db, p.datasetId))!.rows).toEqual([
+      { item_id: 'i2', pos: 'first', Title: 'Upper B', title: 'lower b' },
+      { item_id: 'i1', pos: 'second', Title: 'Upper A', title: 'lower a' },
+    ]);
+  });
+
   it('stores a dataset as Parquet files that other readers open as they are', async () => {
     const p = await importDataset(db, { interactions: fixture('good/with-unknown.csv'), items: fixture('good/catalog.csv') }, silentContext());
     const files = join(dir, 'datasets', p.datasetId);

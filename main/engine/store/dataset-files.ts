@@ -13,8 +13,9 @@ import type { Db } from './db.ts';
  *                         one event per (user, item), ordered by user then item
  *   users.parquet         idx INTEGER, user_id VARCHAR: the external id of each user index
  *   items.parquet         idx INTEGER, item_id VARCHAR: the external id of each item index (the catalog's items first)
- *   catalog.parquet       the catalog's columns as text, one row per item in catalog order (only with a catalog)
- * A dataset is written under `<id>.staging` and renamed into place whole, before its row says 'ready'.
+ *   catalog.parquet       the catalog's columns as text, in their order, one row per item in catalog order (only
+ *                         with a catalog); a name DuckDB cannot tell from an earlier one (it folds case) gets _2, _3, …
+ * A dataset is written under `<id>.staging-<pid>-<thread>` and renamed into place whole, before its row says 'ready'.
  */
 export const DATASET_FILES = { interactions: 'interactions.parquet', users: 'users.parquet', items: 'items.parquet', catalog: 'catalog.parquet' } as const;
 
@@ -39,7 +40,7 @@ export async function writeDatasetFiles(db: Db, duck: Duck, id: number, withCata
   await copy('(SELECT "user", item, rating::FLOAT AS rating, ts FROM events ORDER BY "user", item)', DATASET_FILES.interactions);
   await copy('(SELECT idx, user_id FROM users ORDER BY idx)', DATASET_FILES.users);
   await copy('(SELECT idx, item_id FROM items ORDER BY idx)', DATASET_FILES.items);
-  if (withCatalog) await copy('(SELECT * EXCLUDE (pos) FROM catalog ORDER BY pos)', DATASET_FILES.catalog);
+  if (withCatalog) await copy(`(SELECT * EXCLUDE (${CATALOG_ORDER}) FROM catalog ORDER BY ${CATALOG_ORDER})`, DATASET_FILES.catalog);
   rmSync(datasetDir(db, id), { recursive: true, force: true });
   renameSync(staging, datasetDir(db, id));
 }
@@ -52,10 +53,26 @@ export function removeDatasetFiles(db: Db, id: number | string): void {
   for (const entry of readdirSync(root)) if (entry.startsWith(`${id}.staging-`)) rmSync(join(root, entry), { recursive: true, force: true });
 }
 
-/** Loads the catalog rows into `catalog(pos, <columns as text>)`. */
+/** The catalogue's own row order, a column no source names (dropped from the file). */
+const CATALOG_ORDER = '__trainyard_row';
+
+/** Column names DuckDB tells apart (it compares them without case), in order: later clashes get _2, _3, …. */
+function distinctNames(columns: readonly string[]): string[] {
+  const taken = new Set<string>([CATALOG_ORDER]);
+  return columns.map((c) => {
+    let name = c;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${c}_${k}`;
+    taken.add(name.toLowerCase());
+    return name;
+  });
+}
+
+/** Loads the catalog rows into `catalog(<order>, <columns as text>)`. */
 export async function loadCatalogTable(duck: Duck, catalog: ItemCatalog): Promise<void> {
-  const columns: Record<string, LoadColumn> = { pos: positions(catalog.rows.length) };
-  for (const c of new Set(catalog.columns)) columns[c] = catalog.rows.map((row) => row[c] ?? '');
+  const own = [...new Set(catalog.columns)];
+  const names = distinctNames(own);
+  const columns: Record<string, LoadColumn> = { [CATALOG_ORDER]: positions(catalog.rows.length) };
+  own.forEach((c, k) => (columns[names[k]!] = catalog.rows.map((row) => row[c] ?? '')));
   await tableFromColumns(duck, 'catalog', columns);
 }
 
@@ -92,12 +109,12 @@ export async function readDatasetEvents(db: Db, duck: Duck, id: number | string,
 /** The catalog rows, every column as text, in catalog order. */
 export async function readDatasetCatalog(db: Db, duck: Duck, id: number | string, columns: string[]): Promise<Record<string, string>[]> {
   const reader = await duck.conn.runAndReadAll(`SELECT * FROM read_parquet(${file(db, id, DATASET_FILES.catalog)})`);
-  const names = reader.columnNames();
   const values = reader.getColumnsJS();
-  const keep = columns.filter((c) => names.includes(c));
+  // the file's columns are the catalogue's, in order (loadCatalogTable)
+  const own = [...new Set(columns)];
   return Array.from({ length: reader.currentRowCount }, (_, r) => {
     const row: Record<string, string> = {};
-    for (const c of keep) row[c] = String(values[names.indexOf(c)]![r] ?? '');
+    own.forEach((c, k) => (row[c] = String(values[k]![r] ?? '')));
     return row;
   });
 }
