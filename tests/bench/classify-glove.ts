@@ -54,6 +54,7 @@ const models: Record<string, (seed: number) => Omit<TrainClassifierOptions, 'out
   'fasttext-100-glove': (seed) => ({ data, model: 'fasttext', params: { seed, fasttext: { pretrained: 'glove' } } }),
   linear: (seed) => ({ data, model: 'linear', params: { seed } }),
   'encoder-glove': (seed) => ({ data, model: 'encoder', provider: glove, params: { seed } }),
+  auto: (seed) => ({ data, model: 'auto', params: { seed } }),
 };
 const only = values.models?.split(',');
 console.log(`${values.data}: ${data.length} texts`);
