@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentContext } from '../../main/engine/common/task-context.ts';
-import { GLOVE_PACKAGE, GLOVE_WORDS as COMPACT_WORDS } from '../../main/engine/embed/glove.ts';
+import { GLOVE_PACKAGE } from '../../main/engine/embed/glove.ts';
 import type * as GloveModule from '../../main/engine/embed/glove.ts';
-import { convertWinkJson } from '../../main/engine/embed/word-vectors.ts';
 import { classifierTrainer, loadClassifierWithEmbedding } from '../../main/engine/runs/classifier-embedding.ts';
-import { GLOVE_TOPICS, writeGloveJson } from '../fixtures/make-glove-json.ts';
+import { fillGloveCache, GLOVE_TOPICS } from '../fixtures/make-glove-json.ts';
 
 // the shipped vectors are in native/build; this switch stands for a build without them
 const gloveAtHand = vi.hoisted(() => ({ value: true }));
@@ -20,13 +19,7 @@ const ctx = silentContext();
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `ty-auto-glove-${name}-`));
 
 /** A model cache holding the tiny GloVe fixture under the name of the package's converted file. */
-function cacheWithGlove(): string {
-  const dir = tmp('cache');
-  const json = join(dir, 'tiny-glove.json');
-  writeGloveJson(json);
-  convertWinkJson(json, join(dir, `${GLOVE_PACKAGE}-${COMPACT_WORDS}.bin`), 1000);
-  return dir;
-}
+const cacheWithGlove = () => fillGloveCache(tmp('cache'));
 
 /** Short texts of the fixture's topic words: each text three words of its topic and a filler word. */
 const data = Object.entries(GLOVE_TOPICS).flatMap(([topic, words]) =>

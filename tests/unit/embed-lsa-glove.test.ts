@@ -9,21 +9,14 @@ import { BuiltinLsaProvider } from '../../main/engine/embed/builtin.ts';
 import { createEmbeddingProvider, restoreEmbeddingProvider, saveEmbeddingState } from '../../main/engine/embed/factory.ts';
 import { defaultGloveAvailable, GLOVE_PACKAGE, GLOVE_WORDS as COMPACT_WORDS } from '../../main/engine/embed/glove.ts';
 import { combineBlocks, LSA_WEIGHT, LsaGloveProvider } from '../../main/engine/embed/lsa-glove.ts';
-import { convertWinkJson } from '../../main/engine/embed/word-vectors.ts';
 import { stageByName } from '../../main/engine/recsys/stages.ts';
-import { writeGloveJson } from '../fixtures/make-glove-json.ts';
+import { fillGloveCache } from '../fixtures/make-glove-json.ts';
 
 const ctx = silentContext();
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `ty-lsa-glove-${name}-`));
 
 /** A model cache holding the tiny GloVe fixture under the name of the package's converted file. */
-function cacheWithGlove(): string {
-  const dir = tmp('cache');
-  const json = join(dir, 'tiny-glove.json');
-  writeGloveJson(json);
-  convertWinkJson(json, join(dir, `${GLOVE_PACKAGE}-${COMPACT_WORDS}.bin`), 1000);
-  return dir;
-}
+const cacheWithGlove = () => fillGloveCache(tmp('cache'));
 
 // LSA knows only the words of these texts; 'astronaut', 'galaxy', 'planet' and 'coach' are GloVe's alone
 const CORPUS = [
