@@ -2,7 +2,7 @@ import type { DataWarning } from '../../common/contracts/api.ts';
 import { clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
 import type { TaskContext } from '../common/task-context.ts';
 import { futureLimit, interactionColumns, type InteractionColumns } from './columns.ts';
-import { positions, sqlName, sqlText, tableFromColumns, type Duck } from './duck.ts';
+import { positions, readRow, sqlName, sqlText, tableFromColumns, type Duck } from './duck.ts';
 import { detectLayout, type FileLayout } from './layout.ts';
 import { futureWarning, readRawEvents, refuseEmptyLog } from './read-interactions.ts';
 import { MAX_RECORD_BYTES, openRecords } from './records.ts';
@@ -181,17 +181,20 @@ async function checkedEvents(
   // characters in the distinct ids only.
   await duck.conn.run(`CREATE OR REPLACE TABLE ev AS
     SELECT rowid AS pos, ${c(cols.user)} AS user_id, ${c(cols.item)} AS item_id, ${rating} AS rating, ${timestampSql(c(cols.ts))} AS ts FROM src`);
-  const bad = await duck.conn.runAndReadAll(`SELECT
+  const bad = await readRow(
+    duck,
+    `SELECT
       (SELECT count(*) FROM ev WHERE user_id = '' OR item_id = '' OR ts IS NULL OR NOT (ts BETWEEN ${MIN_SECONDS} AND ${MAX_SECONDS})
         ${cols.rating === null ? '' : 'OR rating IS NULL'})
       + (SELECT count(*) FROM (SELECT DISTINCT user_id FROM ev) WHERE regexp_matches(user_id, '[\\x00-\\x1f\\x7f]'))
-      + (SELECT count(*) FROM (SELECT DISTINCT item_id FROM ev) WHERE regexp_matches(item_id, '[\\x00-\\x1f\\x7f]'))`);
-  if (Number(bad.getColumns()[0]![0]) > 0) {
+      + (SELECT count(*) FROM (SELECT DISTINCT item_id FROM ev) WHERE regexp_matches(item_id, '[\\x00-\\x1f\\x7f]')) AS n`,
+  );
+  if (Number(bad.n) > 0) {
     await duck.conn.run('DROP TABLE ev');
     return false;
   }
   throwIfCancelled(ctx.signal);
-  const rowsRead = Number((await duck.conn.runAndReadAll('SELECT count(*) FROM ev')).getColumns()[0]![0]);
+  const rowsRead = Number((await readRow(duck, 'SELECT count(*) AS n FROM ev')).n);
   const unknown = closed ? await unknownItems(duck) : { count: 0, examples: [] };
   if (unknown.count) await duck.conn.run('DELETE FROM ev WHERE item_id NOT IN (SELECT id FROM catalog_ids)');
   refuseEmptyLog(path, rowsRead - unknown.count, unknown);
@@ -213,14 +216,13 @@ async function unknownItems(duck: Duck): Promise<{ count: number; examples: stri
   const rows = reader.getRowObjectsJS();
   const examples: string[] = [];
   for (const r of rows) if (examples.length < 5 && !examples.includes(clipText(String(r.item_id)))) examples.push(clipText(String(r.item_id)));
-  const count = Number((await duck.conn.runAndReadAll('SELECT count(*) FROM ev WHERE item_id NOT IN (SELECT id FROM catalog_ids)')).getColumns()[0]![0]);
+  const count = Number((await readRow(duck, 'SELECT count(*) AS n FROM ev WHERE item_id NOT IN (SELECT id FROM catalog_ids)')).n);
   return { count, examples };
 }
 
 /** The warning for events later than tomorrow, naming the first one's line and text (found by the line reader, only then). */
 async function futureEvents(duck: Duck, path: string, layout: FileLayout, tsColumn: number, name: string): Promise<DataWarning[]> {
-  const reader = await duck.conn.runAndReadAll(`SELECT count(*) AS n, min(pos) AS pos, arg_min(ts, pos) AS seconds FROM ev WHERE ts > ${futureLimit()}`);
-  const row = reader.getRowObjectsJS()[0]!;
+  const row = await readRow(duck, `SELECT count(*) AS n, min(pos) AS pos, arg_min(ts, pos) AS seconds FROM ev WHERE ts > ${futureLimit()}`);
   const count = Number(row.n);
   if (count === 0) return [];
   const { line, values } = await recordAt(path, layout, Number(row.pos));

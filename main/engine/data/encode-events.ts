@@ -1,4 +1,4 @@
-import { forEachNumericChunk, type Duck } from './duck.ts';
+import { forEachNumericChunk, readRow, type Duck } from './duck.ts';
 import { EventTally } from './profile.ts';
 
 export interface EncodedCounts {
@@ -32,10 +32,10 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
       FROM ev JOIN users u USING (user_id) JOIN items i USING (item_id)
       QUALIFY row_number() OVER (PARTITION BY u.idx, i.idx ORDER BY ev.ts DESC, ev.pos DESC) = 1;
   `);
-  const reader = await duck.conn.runAndReadAll(
+  const row = await readRow(
+    duck,
     `SELECT (SELECT count(*) FROM events) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM ev) AS raw, (SELECT count(rating) FROM events) AS rated`,
   );
-  const row = reader.getRowObjectsJS()[0]!;
   const interactions = Number(row.interactions);
   return {
     interactions,
@@ -48,8 +48,7 @@ export async function encodeEvents(duck: Duck): Promise<EncodedCounts> {
 
 /** The profile's sums over `events`, streamed chunk by chunk (memory in users + items, not events). */
 export async function tallyEvents(duck: Duck, counts: EncodedCounts, signal?: AbortSignal): Promise<EventTally> {
-  const reader = await duck.conn.runAndReadAll('SELECT min(ts) AS t0, max(ts) AS t1, min(rating) AS r0, max(rating) AS r1 FROM events');
-  const r = reader.getRowObjectsJS()[0]!;
+  const r = await readRow(duck, 'SELECT min(ts) AS t0, max(ts) AS t1, min(rating) AS r0, max(rating) AS r1 FROM events');
   const range = (lo: unknown, hi: unknown) => (lo === null || hi === null ? null : { lo: Number(lo), hi: Number(hi) });
   const tally = new EventTally(counts.users, counts.items, { ts: range(r.t0, r.t1), rating: counts.hasRating ? range(r.r0, r.r1) : null });
   await forEachNumericChunk(
