@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { resolveConfig } from '../../main/engine/config/load.ts';
+import { loadCatalogIds } from '../../main/engine/data/duck-events.ts';
 import { openDuck, type Duck } from '../../main/engine/data/duck.ts';
+import { buildIdTables, encodeEvents } from '../../main/engine/data/encode-events.ts';
 import { prepareEvents, prepareSpecSchema, preparationKey, type PrepareSpec } from '../../main/engine/data/prepare.ts';
 import { parseRequestArg } from '../../main/engine/request-args.ts';
 
-/** [user, item, rating | null, ts | null]; pos is the index */
+/** [user, item, rating | null, ts | null]; the index is the record number (ev's rowid) */
 type Event = [string, string, number | null, number | null];
 
 let duck: Duck | null = null;
@@ -18,11 +20,11 @@ afterEach(() => {
   duck = null;
 });
 
-/** `ev` from events, and `src` (text columns, rowid = pos) when given source rows. */
+/** `ev` from events in order, and `src` (text columns, rowid = record number) when given source rows. */
 async function tables(events: Event[], src?: { columns: string[]; rows: string[][] }): Promise<Duck> {
   duck = await openDuck();
-  await duck.conn.run('CREATE TEMP TABLE ev (pos BIGINT, user_id VARCHAR, item_id VARCHAR, rating FLOAT, ts DOUBLE)');
-  const values = events.map(([u, i, r, t], pos) => `(${pos}, '${u}', '${i}', ${r ?? 'NULL'}, ${t ?? 'NULL'})`);
+  await duck.conn.run('CREATE TEMP TABLE ev (user_id VARCHAR, item_id VARCHAR, rating FLOAT, ts DOUBLE)');
+  const values = events.map(([u, i, r, t]) => `('${u}', '${i}', ${r ?? 'NULL'}, ${t ?? 'NULL'})`);
   if (values.length) await duck.conn.run(`INSERT INTO ev VALUES ${values.join(', ')}`);
   if (src) {
     await duck.conn.run(`CREATE TEMP TABLE src (${src.columns.map((c) => `"${c}" VARCHAR`).join(', ')})`);
@@ -32,7 +34,7 @@ async function tables(events: Event[], src?: { columns: string[]; rows: string[]
 }
 
 async function rows(d: Duck): Promise<{ pos: number; user: string; item: string; rating: number | null; ts: number | null }[]> {
-  const reader = await d.conn.runAndReadAll('SELECT pos, user_id, item_id, rating, ts FROM ev ORDER BY pos');
+  const reader = await d.conn.runAndReadAll('SELECT rowid AS pos, user_id, item_id, rating, ts FROM ev ORDER BY rowid');
   return reader.getRowObjectsJS().map((r) => ({
     pos: Number(r.pos),
     user: String(r.user_id),
@@ -184,10 +186,10 @@ describe('prepareEvents', () => {
   it('counts repeats into the rating, with the latest timestamp', async () => {
     const d = await tables(repeated);
     await prepareEvents(d, { repeats: 'count' });
-    expect((await rows(d)).map((r) => [r.pos, r.rating, r.ts])).toEqual([
-      [2, 3, 20],
-      [4, 2, 5],
-      [5, 1, 1],
+    expect((await rows(d)).map((r) => [r.user, r.item, r.rating, r.ts])).toEqual([
+      ['u1', 'i1', 3, 20],
+      ['u2', 'i1', 2, 5],
+      ['u2', 'i2', 1, 1],
     ]);
   });
 
@@ -272,13 +274,29 @@ describe('prepareEvents', () => {
     expect((await rows(d)).map((r) => r.pos)).toEqual([0, 1, 2]);
   });
 
+  it('numbers users and items by their first event left after the steps, not in the source', async () => {
+    const d = await tables([
+      ['u1', 'i1', 1, 1], // u1's and i1's first events, dropped by the window
+      ['u2', 'i2', 1, 2],
+      ['u1', 'i2', 1, 3],
+      ['u2', 'i1', 1, 4],
+    ]);
+    await buildIdTables(d);
+    await loadCatalogIds(d, undefined);
+    await prepareEvents(d, { from: '1970-01-01T00:00:02Z' });
+    await encodeEvents(d);
+    const ids = async (sql: string) => (await d.conn.runAndReadAll(sql)).getColumnsJS()[0]!.map(String);
+    expect(await ids('SELECT user_id FROM users ORDER BY idx')).toEqual(['u2', 'u1']);
+    expect(await ids('SELECT item_id FROM items ORDER BY idx')).toEqual(['i2', 'i1']);
+  });
+
   it('filters a CSV as DuckDB reads it: src rows line up with ev positions, quoted names work', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-prepare-'));
     const file = join(dir, 'log.csv');
     writeFileSync(file, 'user,item,sign-up country,stars\nu1,i1,DE,5\nu1,i2,FR,2\nu2,i1,DE,4\nu3,i3,"DE",1\n');
     duck = await openDuck();
     await duck.conn.run(`CREATE TABLE src AS SELECT * FROM read_csv('${file}', all_varchar = true, header = true)`);
-    await duck.conn.run('CREATE TABLE ev AS SELECT rowid AS pos, "user" AS user_id, item AS item_id, stars::FLOAT AS rating, 0::DOUBLE AS ts FROM src');
+    await duck.conn.run('CREATE TABLE ev AS SELECT "user" AS user_id, item AS item_id, stars::FLOAT AS rating, 0::DOUBLE AS ts FROM src');
     const steps = await prepareEvents(duck, { where: `"sign-up country" = 'DE' AND stars::INT >= 4` });
     expect(steps[1]).toMatchObject({ step: 'where', events: 2, users: 2, items: 1 });
     expect((await rows(duck)).map((r) => [r.pos, r.user])).toEqual([
@@ -291,7 +309,7 @@ describe('prepareEvents', () => {
     const d = await openDuck();
     duck = d;
     await d.conn.run(
-      `CREATE TABLE ev AS SELECT i AS pos, 'u' || (i % 5000) AS user_id, 'i' || (hash(i) % 3000) AS item_id, NULL::FLOAT AS rating, (i % 977)::DOUBLE AS ts FROM range(400000) r(i)`,
+      `CREATE TABLE ev AS SELECT 'u' || (i % 5000) AS user_id, 'i' || (hash(i) % 3000) AS item_id, NULL::FLOAT AS rating, (i % 977)::DOUBLE AS ts FROM range(400000) r(i)`,
     );
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);

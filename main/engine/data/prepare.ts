@@ -1,14 +1,16 @@
 import { EngineError, clipText, throwIfCancelled } from '../../common/contracts/errors.ts';
 import { isoDateSeconds, prepareSpecSchema, type PrepareSpec, type PrepareStep } from '../../common/contracts/prepare.ts';
 import { sqlText, type Duck } from './duck.ts';
+import { DROP_ID_TABLES } from './encode-events.ts';
 
 export { prepareSpecSchema, type PrepareSpec, type PrepareStep } from '../../common/contracts/prepare.ts';
 
 /**
- * Prepares an imported interaction log in SQL. Input: the table `ev(pos, user_id, item_id, rating,
- * ts)`, one row per source event (`pos` its record number), and, when DuckDB read the source, the
- * table `src` with the source's columns as text (`src.rowid = ev.pos`). `ev` ends up holding the
- * prepared events in `pos` order (filters delete in place: cheaper than rewriting the table).
+ * Prepares an imported interaction log in SQL. Input: the table `ev(user_id, item_id, rating, ts)`,
+ * one row per source event in record order (`rowid` its record number), and, for a `where`, the
+ * table `src` with the source's columns as text (`src.rowid = ev.rowid`). `ev` ends up holding the
+ * prepared events in record order (filters delete in place, which keeps rowids and is cheaper
+ * than rewriting the table).
  * Steps run in a fixed order: where, window, min rating, implicit, user sample, repeats, k-core;
  * one PrepareStep per applied step, after a 'source' row, with the counts left after it. A step
  * that leaves nothing fails naming that step; a refused `where` leaves `ev` as it was.
@@ -23,7 +25,10 @@ export async function prepareEvents(duck: Duck, spec: PrepareSpec, signal?: Abor
   const interrupt = () => duck.conn.interrupt();
   signal?.addEventListener('abort', interrupt);
   try {
-    return await runSteps(new Events(duck, signal), parsed.data);
+    const steps = await runSteps(new Events(duck, signal), parsed.data);
+    // the steps delete events: the first events of ids may have changed
+    if (steps.length > 1) await duck.conn.run(DROP_ID_TABLES);
+    return steps;
   } catch (err) {
     if (signal?.aborted) throw new EngineError('cancelled', 'cancelled');
     throw err;
@@ -195,7 +200,7 @@ async function applyWhere(ev: Events, where: string): Promise<void> {
     if (ev.signal?.aborted) throw err;
     throw refuse(`DuckDB refused it (${listed})`, firstLine(err));
   }
-  await ev.keepOnly('pos IN (SELECT kept_pos FROM prepare_kept)');
+  await ev.keepOnly('rowid IN (SELECT kept_pos FROM prepare_kept)');
   await ev.run('DROP TABLE prepare_kept');
 }
 
@@ -222,12 +227,12 @@ function isPlainFilter(tree: SqlTree): boolean {
   );
 }
 
-/** One event per (user, item): the kept one by ts, then record order; count rewrites the table with the counts as ratings. */
+/** One event per (user, item): the kept one by ts, then record order; count rewrites the table (in record order) with the counts as ratings. */
 async function applyRepeats(ev: Events, policy: NonNullable<PrepareSpec['repeats']>): Promise<void> {
-  const order = policy === 'first' ? 'ts ASC NULLS LAST, pos ASC' : 'ts DESC NULLS LAST, pos DESC';
+  const order = policy === 'first' ? 'ts ASC NULLS LAST, rowid ASC' : 'ts DESC NULLS LAST, rowid DESC';
   const rank = `row_number() OVER (PARTITION BY user_id, item_id ORDER BY ${order})`;
-  if (policy !== 'count') return ev.run(`DELETE FROM ev WHERE pos IN (SELECT pos FROM ev QUALIFY ${rank} > 1)`);
-  await ev.replace(`SELECT pos, user_id, item_id, count(*) OVER (PARTITION BY user_id, item_id)::FLOAT AS rating, ts FROM ev QUALIFY ${rank} = 1 ORDER BY pos`);
+  if (policy !== 'count') return ev.run(`DELETE FROM ev WHERE rowid IN (SELECT rowid FROM ev QUALIFY ${rank} > 1)`);
+  await ev.replace(`SELECT user_id, item_id, count(*) OVER (PARTITION BY user_id, item_id)::FLOAT AS rating, ts FROM ev QUALIFY ${rank} = 1 ORDER BY rowid`);
 }
 
 /** Drops users and items below their minimum counts, round after round, until none is; returns the rounds that dropped events. */

@@ -30,13 +30,15 @@ const DAY = 86_400;
 /** More days than this and activity is bucketed by week, then by month. */
 const MAX_ACTIVITY_POINTS = 1500;
 const CURVE_POINTS = 200;
-const MAX_RATING_VALUES = 50;
-const RATING_BINS = 20;
+/** More distinct ratings than this and the histogram bins them. */
+export const MAX_RATING_VALUES = 50;
+export const RATING_BINS = 20;
 
 /**
- * What a profile needs of the events, summed chunk by chunk: memory in users + items + days, not
- * in events, so a log of any length is profiled in bounded memory. The ranges of times and ratings
- * are known before the first chunk (the activity buckets and rating bins depend on them).
+ * What a profile needs of the events, added as counts already grouped (by SQL, or tallyTable's
+ * loops): memory in users + items + days, not in events, so a log of any length is profiled in
+ * bounded memory. The ranges of times and ratings are known first (the activity buckets and
+ * rating bins depend on them).
  */
 export class EventTally {
   readonly perUser: Int32Array;
@@ -44,8 +46,8 @@ export class EventTally {
   events = 0;
   private readonly perDay: Float64Array;
   private readonly firstDay: number;
-  /** each distinct rating's count, until there are more than MAX_RATING_VALUES of them */
-  private ratingValues: Map<number, number> | null = new Map();
+  /** each distinct rating's count, when there are at most MAX_RATING_VALUES of them (else null: binned) */
+  private ratingValues: Map<number, number> | null = null;
   private readonly ratingBins = new Array<number>(RATING_BINS).fill(0);
 
   readonly ranges: { ts: { lo: number; hi: number } | null; rating: { lo: number; hi: number } | null };
@@ -58,24 +60,32 @@ export class EventTally {
     this.perDay = new Float64Array(ranges.ts ? Math.floor(ranges.ts.hi / DAY) - this.firstDay + 1 : 0);
   }
 
-  add(user: Int32Array, item: Int32Array, ts: Float64Array, rating: Float32Array | null): void {
-    const n = user.length;
-    for (let k = 0; k < n; k++) {
-      this.perUser[user[k]!]!++;
-      this.perItem[item[k]!]!++;
-      this.perDay[Math.floor(ts[k]! / DAY) - this.firstDay]!++;
+  /** `counts[k]` events of user `users[k]` (the count of events is the sum of these). */
+  countUsers(users: ArrayLike<number>, counts: ArrayLike<number>): void {
+    for (let k = 0; k < users.length; k++) {
+      this.perUser[users[k]!]! += counts[k]!;
+      this.events += counts[k]!;
     }
-    this.events += n;
-    const r = this.ranges.rating;
-    if (!rating || !r) return;
-    const width = ratingBinWidth(r);
-    for (let k = 0; k < n; k++) {
-      const value = rating[k]!;
-      this.ratingBins[Math.min(RATING_BINS - 1, Math.floor((value - r.lo) / width))]!++;
-      if (!this.ratingValues) continue;
-      this.ratingValues.set(value, (this.ratingValues.get(value) ?? 0) + 1);
-      if (this.ratingValues.size > MAX_RATING_VALUES) this.ratingValues = null;
-    }
+  }
+
+  countItems(items: ArrayLike<number>, counts: ArrayLike<number>): void {
+    for (let k = 0; k < items.length; k++) this.perItem[items[k]!]! += counts[k]!;
+  }
+
+  /** `counts[k]` events on UTC day `days[k]` (days since 1970-01-01: floor(ts / 86400)). */
+  countDays(days: ArrayLike<number>, counts: ArrayLike<number>): void {
+    for (let k = 0; k < days.length; k++) this.perDay[days[k]! - this.firstDay]! += counts[k]!;
+  }
+
+  /** `counts[k]` events rated `values[k]`: every distinct value, at most MAX_RATING_VALUES of them. */
+  countRatingValues(values: ArrayLike<number>, counts: ArrayLike<number>): void {
+    this.ratingValues ??= new Map();
+    for (let k = 0; k < values.length; k++) this.ratingValues.set(values[k]!, (this.ratingValues.get(values[k]!) ?? 0) + counts[k]!);
+  }
+
+  /** `counts[k]` events in rating bin `bins[k]`: min(RATING_BINS − 1, floor((rating − lo) / ratingBinWidth)). */
+  countRatingBins(bins: ArrayLike<number>, counts: ArrayLike<number>): void {
+    for (let k = 0; k < bins.length; k++) this.ratingBins[bins[k]!]! += counts[k]!;
   }
 
   /** Counts per distinct rating; many distinct values (continuous scores) are binned. */
@@ -98,15 +108,30 @@ export class EventTally {
   }
 }
 
-const ratingBinWidth = (r: { lo: number; hi: number }) => (r.hi - r.lo) / RATING_BINS || 1;
+export const ratingBinWidth = (r: { lo: number; hi: number }) => (r.hi - r.lo) / RATING_BINS || 1;
 
 /** The tally of a table held in memory. */
 export function tallyTable(t: InteractionTable, itemCount: number): EventTally {
-  const tally = new EventTally(t.userIds.length, itemCount, {
-    ts: t.user.length ? extent(t.ts) : null,
-    rating: t.rating && t.user.length ? extent(t.rating) : null,
-  });
-  tally.add(t.user, t.item, t.ts, t.rating);
+  const n = t.user.length;
+  const ranges = { ts: n ? extent(t.ts) : null, rating: t.rating && n ? extent(t.rating) : null };
+  const tally = new EventTally(t.userIds.length, itemCount, ranges);
+  const ones = new Int32Array(n).fill(1);
+  tally.countUsers(t.user, ones);
+  tally.countItems(t.item, ones);
+  tally.countDays(
+    Float64Array.from(t.ts, (ts) => Math.floor(ts / DAY)),
+    ones,
+  );
+  if (!t.rating || !ranges.rating) return tally;
+  const distinct = new Set(t.rating);
+  if (distinct.size <= MAX_RATING_VALUES) tally.countRatingValues(t.rating, ones);
+  else {
+    const r = ranges.rating;
+    tally.countRatingBins(
+      Float64Array.from(t.rating, (v) => Math.min(RATING_BINS - 1, Math.floor((v - r.lo) / ratingBinWidth(r)))),
+      ones,
+    );
+  }
   return tally;
 }
 

@@ -29,8 +29,8 @@ const stagingDir = (db: Db, id: number | string) => `${datasetDir(db, id)}.stagi
 const PARQUET = `(FORMAT parquet, COMPRESSION snappy)`;
 
 /**
- * Writes the tables `events`, `users`, `items` and, when given, `catalog` of `duck` as dataset `id`
- * and moves them into place in one rename.
+ * Writes the tables (or views) `events`, `users`, `items` and, when given, `catalog` of `duck` as
+ * dataset `id` and moves them into place in one rename.
  */
 export async function writeDatasetFiles(db: Db, duck: Duck, id: number, withCatalog: boolean): Promise<void> {
   const staging = stagingDir(db, id);
@@ -85,6 +85,9 @@ function file(db: Db, id: number | string, name: string): string {
     });
   return sqlText(path);
 }
+
+/** The dataset's events as an SQL relation: its interactions file. */
+export const storedEvents = (db: Db, id: number | string) => `read_parquet(${file(db, id, DATASET_FILES.interactions)})`;
 
 /** The external id of each user and item index. */
 export async function readDatasetIds(db: Db, duck: Duck, id: number | string): Promise<{ userIds: string[]; itemIds: string[] }> {

@@ -10,7 +10,7 @@ import { catalogProfile, profileDataset } from '../data/profile.ts';
 import { readCatalog } from '../data/read-catalog.ts';
 import { loadCatalogIds, readEventsTable } from '../data/duck-events.ts';
 import { openDuck, removeStaleSpill, type Duck } from '../data/duck.ts';
-import { encodeEvents, tallyEvents } from '../data/encode-events.ts';
+import { countStored, encodeEvents, tallyEvents } from '../data/encode-events.ts';
 import { prepareEvents, preparationKey, type PrepareSpec, type PrepareStep } from '../data/prepare.ts';
 import type { InteractionTable, ItemCatalog } from '../data/types.ts';
 import type { ProcessOwner } from '../../common/contracts/runs.ts';
@@ -24,6 +24,7 @@ import {
   readDatasetEvents,
   readDatasetIds,
   removeDatasetFiles,
+  storedEvents,
   writeDatasetFiles,
 } from './dataset-files.ts';
 import { LEGACY_TABLES } from './legacy-datasets.ts';
@@ -189,7 +190,9 @@ async function fillDataset(
   const catalog = paths.items ? await readCatalog(paths.items, map, ctx) : null;
   const duck = await openDuck(spillDir(db), ctx.signal);
   try {
-    const events = paths.interactions ? await readEventsTable(duck, paths.interactions, { map, catalogIds: catalog?.ids }, ctx) : null;
+    const events = paths.interactions
+      ? await readEventsTable(duck, paths.interactions, { map, catalogIds: catalog?.ids, sourceColumns: source.prepare?.where !== undefined }, ctx)
+      : null;
     if (!events) await emptyEvents(duck, catalog?.ids);
     if (events?.unknownItems)
       ctx.log(
@@ -201,18 +204,20 @@ async function fillDataset(
     await duck.conn.run('DROP TABLE IF EXISTS src');
     for (const step of preparation?.slice(1) ?? []) ctx.log('info', `${step.label}: ${step.events} events, ${step.users} users, ${step.items} items left`);
     ctx.progress({ stage: 'store', current: 0, total: 2, unit: 'steps' });
-    const counts = await encodeEvents(duck);
-    if (counts.duplicatesDropped) ctx.log('info', `${counts.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
+    await encodeEvents(duck);
     if (catalog) await loadCatalogTable(duck, catalog);
     throwIfCancelled(ctx.signal);
     await writeDatasetFiles(db, duck, id, catalog !== null);
     ctx.progress({ stage: 'store', current: 1, total: 2, unit: 'steps' });
     throwIfCancelled(ctx.signal);
+    const stored = storedEvents(db, id);
+    const counts = await countStored(duck, stored);
+    if (counts.duplicatesDropped) ctx.log('info', `${counts.duplicatesDropped} repeated (user, item) events were dropped; the latest of each pair is kept`);
     const profile = profileDataset({
       datasetId: String(id),
       fingerprint: source.fingerprint,
       sources: source.sources,
-      events: events ? await tallyEvents(duck, counts, ctx.signal) : null,
+      events: events ? await tallyEvents(duck, stored, counts, ctx.signal) : null,
       itemCount: counts.items,
       duplicatesDropped: counts.duplicatesDropped,
       unknownItems: events?.unknownItems ?? 0,
@@ -255,7 +260,7 @@ export async function previewPreparation(db: Db, args: ImportArgs, ctx: TaskCont
   const catalog = paths.items ? await readCatalog(paths.items, args.map, ctx) : null;
   const duck = await openDuck(spillDir(db), ctx.signal);
   try {
-    await readEventsTable(duck, paths.interactions, { map: args.map, catalogIds: catalog?.ids }, ctx);
+    await readEventsTable(duck, paths.interactions, { map: args.map, catalogIds: catalog?.ids, sourceColumns: args.prepare?.where !== undefined }, ctx);
     return await prepareEvents(duck, args.prepare ?? {}, ctx.signal);
   } finally {
     duck.close();
@@ -265,7 +270,7 @@ export async function previewPreparation(db: Db, args: ImportArgs, ctx: TaskCont
 /** A catalog-only dataset: no events, every catalog item in the item index. */
 async function emptyEvents(duck: Duck, catalogIds: string[] | undefined): Promise<void> {
   await loadCatalogIds(duck, catalogIds);
-  await duck.conn.run('CREATE OR REPLACE TABLE ev (pos BIGINT, user_id VARCHAR, item_id VARCHAR, rating FLOAT, ts DOUBLE)');
+  await duck.conn.run('CREATE OR REPLACE TABLE ev (user_id VARCHAR, item_id VARCHAR, rating FLOAT, ts DOUBLE)');
 }
 
 /** Where DuckDB may spill while importing or loading (inside the workspace, so it is on the same disk). */
