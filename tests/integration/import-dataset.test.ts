@@ -6,6 +6,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema }
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../main/common/contracts/errors.ts';
 import { generateSample } from '../../main/engine/data/generate.ts';
+import { profileDataset, tallyTable } from '../../main/engine/data/profile.ts';
 import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { getProfile, importDataset, listDatasets, loadCatalog, loadInteractions, previewPreparation } from '../../main/engine/store/datasets.ts';
 import { type Db, openWorkspaceDb } from '../../main/engine/store/db.ts';
@@ -293,6 +294,29 @@ describe('importDataset', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('profiles what it stored: the SQL sums equal those over the events loaded back, binned ratings and weekly activity too', async () => {
+    // 60 distinct ratings (binned) over four years of days (bucketed by week), repeats collapsed
+    const lines = ['user,item,score,ts'];
+    for (let k = 0; k < 3000; k++) lines.push(`u${k % 100},i${k % 45},${((k * 13) % 60) / 7},${1_500_000_000 + k * 43_000}`);
+    const path = join(dir, 'continuous.csv');
+    writeFileSync(path, lines.join('\n') + '\n');
+    const p = await importDataset(db, { interactions: path, map: { rating: 'score' } }, silentContext());
+    expect(p.ratingHistogram).toHaveLength(20);
+    const t = await loadInteractions(db, p.datasetId);
+    const fromTable = profileDataset({
+      datasetId: p.datasetId,
+      fingerprint: p.fingerprint,
+      sources: p.sources,
+      events: tallyTable(t, t.itemIds.length),
+      itemCount: t.itemIds.length,
+      duplicatesDropped: p.duplicatesDropped,
+      unknownItems: 0,
+      catalog: null,
+    });
+    expect(p.duplicatesDropped).toBeGreaterThan(0);
+    expect({ ...p, preparation: undefined }).toEqual({ ...fromTable, preparation: undefined });
   });
 
   it('names the missing file and rejects an empty request', async () => {
