@@ -102,7 +102,8 @@ export function EvaluatePage({ param, navigate }: PageProps) {
 export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: RunMetrics; runId: string; oneTestItem?: boolean }) {
   const models = Object.keys(metrics.models);
   const [k, setK] = useState(metrics.ks.includes(10) ? 10 : (metrics.ks[0] ?? 10));
-  const definitions = useRequest('eval.definitions', undefined).data ?? [];
+  const definitionsRequest = useRequest('eval.definitions', undefined);
+  const definitions = definitionsRequest.data ?? [];
   const definitionOf = (family: string) => definitions.find((d) => d.family === family);
   const sameAs = oneTestItem ? definitions.filter((d) => d.sameWithOneTestItem && HEADLINE.includes(d.family)) : [];
   const names = HEADLINE.filter((f) => !sameAs.some((d) => d.family === f))
@@ -111,6 +112,8 @@ export function MetricsView({ metrics, runId, oneTestItem = false }: { metrics: 
   const sameNote = sameAs.map((d) => `${d.name} equals ${definitionOf(d.sameWithOneTestItem!)?.name ?? d.sameWithOneTestItem}`).join(' and ');
   const segmentModels = Object.keys(metrics.segments);
   const segments = [...new Set(segmentModels.flatMap((m) => Object.keys(metrics.segments[m] ?? {})))];
+  // the definitions decide which columns are shown: a table drawn before them would lose columns
+  if (definitionsRequest.loading) return <p className="muted">Loading the metric definitions…</p>;
   return (
     <div data-testid="evaluate-metrics" data-run-id={runId}>
       <p className="muted">
