@@ -243,6 +243,20 @@ describe('importDataset', () => {
     ]);
   });
 
+  it('a preparation filters the source rows of the events left after items outside the catalogue were dropped', async () => {
+    const path = join(dir, 'countries.csv');
+    writeFileSync(path, 'user_id,item_id,Country,timestamp\nu1,zz,DE,1700000000\nu1,i2,FR,1700000001\nu2,i1,DE,1700000002\nu3,i2,DE,1700000003\n');
+    const items = join(dir, 'items.csv');
+    writeFileSync(items, 'item_id,title\ni1,One\ni2,Two\n');
+    const p = await importDataset(db, { interactions: path, items, prepare: { where: `Country = 'DE'` } }, silentContext());
+    expect(p).toMatchObject({ interactions: 2, unknownItems: 1 });
+    const t = await loadInteractions(db, p.datasetId);
+    expect(Array.from(t.user, (u, k) => [t.userIds[u], t.itemIds[t.item[k]!]])).toEqual([
+      ['u2', 'i1'],
+      ['u3', 'i2'],
+    ]);
+  });
+
   it('keeps catalogue columns named like its own row order or differing only in case', async () => {
     const path = join(dir, 'odd-columns.csv');
     writeFileSync(path, 'item_id,pos,Title,title\ni2,first,Upper B,lower b\ni1,second,Upper A,lower a\n');
