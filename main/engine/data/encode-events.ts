@@ -1,7 +1,7 @@
 import { forEachNumericChunk, readRow, type Duck } from './duck.ts';
 import { EventTally, MAX_RATING_VALUES, RATING_BINS, ratingBinWidth } from './profile.ts';
 
-export interface EncodedCounts {
+export interface StoredCounts {
   interactions: number;
   users: number;
   items: number;
@@ -50,7 +50,7 @@ export async function encodeEvents(duck: Duck): Promise<void> {
 }
 
 /** The counts of `stored`, a relation holding the encoded events once written (their file), against `ev`. */
-export async function countStored(duck: Duck, stored: string): Promise<EncodedCounts> {
+export async function countStored(duck: Duck, stored: string): Promise<StoredCounts> {
   const row = await readRow(
     duck,
     `SELECT (SELECT count(*) FROM ${stored}) AS interactions, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM items) AS items,
@@ -70,7 +70,7 @@ export async function countStored(duck: Duck, stored: string): Promise<EncodedCo
  * The profile's sums over `stored` (as countStored), grouped in SQL: memory in users, items, days
  * and rating values, not in events, so a log of any length is profiled in bounded memory.
  */
-export async function tallyEvents(duck: Duck, stored: string, counts: EncodedCounts, signal?: AbortSignal): Promise<EventTally> {
+export async function tallyEvents(duck: Duck, stored: string, counts: StoredCounts, signal?: AbortSignal): Promise<EventTally> {
   const r = await readRow(duck, `SELECT min(ts) AS t0, max(ts) AS t1, min(rating) AS r0, max(rating) AS r1 FROM ${stored}`);
   const range = (lo: unknown, hi: unknown) => (lo === null || hi === null ? null : { lo: Number(lo), hi: Number(hi) });
   const ratings = counts.hasRating ? range(r.r0, r.r1) : null;
