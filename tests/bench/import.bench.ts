@@ -4,42 +4,21 @@
  * beside the reference: DuckDB's own read of the same file into a table (read_csv, auto-detected).
  *   node tests/bench/import.bench.ts [--rows N]   (default 10M)
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../../main/engine/common/random.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlText } from '../../main/engine/data/duck.ts';
 import { openUserEvents } from '../../main/engine/store/dataset-files.ts';
 import { importDataset, loadInteractions } from '../../main/engine/store/datasets.ts';
 import { openWorkspaceDb } from '../../main/engine/store/db.ts';
+import { writeInteractionCsv } from './interaction-csv.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' } } });
 const rows = Number(values.rows);
 const dir = mkdtempSync(join(tmpdir(), 'trainyard-import-bench-'));
-
-async function writeCsv(path: string): Promise<void> {
-  const rand = mulberry32(7);
-  const users = Math.max(10, Math.round(rows / 50));
-  const items = Math.max(10, Math.round(rows / 200));
-  const out = createWriteStream(path);
-  out.write('user_id,item_id,rating,timestamp\n');
-  let chunk = '';
-  for (let k = 0; k < rows; k++) {
-    const u = Math.floor(rand() * users);
-    const i = Math.floor(items * rand() ** 2);
-    chunk += `u${u},i${i},${1 + Math.floor(rand() * 5)},${1_600_000_000 + k * 3}\n`;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-}
 
 /** Seconds DuckDB takes to read the file into a table by itself, with its defaults: the floor an import on DuckDB can reach. */
 async function duckdbRead(path: string): Promise<number> {
@@ -57,7 +36,7 @@ async function duckdbRead(path: string): Promise<number> {
 
 try {
   const csv = join(dir, 'interactions.csv');
-  await writeCsv(csv);
+  await writeInteractionCsv(csv, rows);
   const db = await openWorkspaceDb(join(dir, 'workspace.db'));
   const ctx = silentContext();
   // wall and CPU seconds per step, told apart by the import's progress reports ('fingerprint' runs
