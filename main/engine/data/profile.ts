@@ -5,7 +5,7 @@ export interface ProfileInputs {
   datasetId: string;
   fingerprint: string;
   sources: string[];
-  /** the events, summed (`tallyTable`, or chunk by chunk); null for a catalog-only dataset */
+  /** the events, summed (`tallyEvents` in SQL, or `tallyTable`); null for a catalog-only dataset */
   events: EventTally | null;
   itemCount: number;
   duplicatesDropped: number;
