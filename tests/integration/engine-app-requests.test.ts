@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainResult } from '../../main/common/contracts/api.ts';
-import { EngineError } from '../../main/common/contracts/errors.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { parseRequestArg } from '../../main/engine/request-args.ts';
+import { rejection } from '../support/engine-error.ts';
 
 /** User k has 4 + (k % 7) events on distinct items, so activity is known exactly; two ids need LIKE escaping. */
 function writeLog(dir: string): { file: string; events: Map<string, number> } {
@@ -20,15 +20,6 @@ function writeLog(dir: string): { file: string; events: Map<string, number> } {
   const file = join(dir, 'interactions.csv');
   writeFileSync(file, lines.join('\n') + '\n');
   return { file, events };
-}
-
-async function rejection(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
 }
 
 describe('engine requests behind the app pages', () => {

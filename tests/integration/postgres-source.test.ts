@@ -5,26 +5,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetProfile } from '../../main/common/contracts/api.ts';
-import { EngineError } from '../../main/common/contracts/errors.ts';
+import type { EngineError } from '../../main/common/contracts/errors.ts';
 import { silentContext, type TaskContext } from '../../main/engine/common/task-context.ts';
 import { exportQueryToCsv } from '../../main/engine/data/postgres-source.ts';
 import { createEngine, type Engine } from '../../main/engine/index.ts';
 import { postgresBin, startPostgres, type TestPostgres } from '../support/postgres-server.ts';
+import { rejection } from '../support/engine-error.ts';
 
 const BIN = new URL('../../bin/trainyard.js', import.meta.url).pathname;
 const bin = postgresBin();
 if (!bin) console.warn('postgres-source tests skipped: no PostgreSQL binaries under /usr/lib/postgresql (install the Debian package postgresql)');
 
 const PASSWORD = 'An4lyst-secret-Pw';
-
-async function rejection(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
-}
 
 /** Everything an error carries, as text, to search for the password in. */
 const errorText = (e: EngineError) => JSON.stringify({ message: e.message, details: e.details, stack: e.stack });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../main/common/contracts/errors.ts';
+import type { EngineError } from '../../main/common/contracts/errors.ts';
 import { interactionColumns } from '../../main/engine/data/columns.ts';
 import { detectLayout } from '../../main/engine/data/layout.ts';
 import { readCatalog } from '../../main/engine/data/read-catalog.ts';
@@ -12,6 +12,7 @@ import { latestPerUserItem, readInteractions, type ParsedInteractions } from '..
 import { scanDelimitedEvents } from '../../main/engine/data/scan-interactions.ts';
 import { silentContext } from '../../main/engine/common/task-context.ts';
 import { mulberry32 } from '../../main/engine/common/random.ts';
+import { rejection } from '../support/engine-error.ts';
 
 const fixture = (p: string) => join(import.meta.dirname, '../fixtures/data', p);
 const ctx = silentContext();
@@ -32,13 +33,9 @@ function events(t: ParsedInteractions): [string, string, number | null, number][
 }
 
 async function failure(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EngineError);
-  expect((err as EngineError).kind).toBe('invalid-input');
-  return err as EngineError;
+  const err = await rejection(p);
+  expect(err.kind).toBe('invalid-input');
+  return err;
 }
 
 describe('readInteractions: layouts', () => {
