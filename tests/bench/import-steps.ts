@@ -1,7 +1,8 @@
 /**
  * Where a DuckDB import's time goes, and the alternatives measured against it: runs the import's
  * steps as plain statements on the import bench's CSV, in one in-memory DuckDB with the engine's
- * settings (openDuck: 512 MB cap, insertion order kept), and prints each statement's wall seconds.
+ * settings (openDuck: 512 MB cap, insertion order kept), and prints each statement's wall seconds
+ * and the floor: the sum of the steps every import on DuckDB needs, without keeping one event per pair.
  * Each "collapse" variant joins the dictionaries, keeps one event per (user, item), sorts by user
  * and item and writes Parquet; the result of every variant that keeps the import's rule (latest by
  * time, then by record) is compared with the import's own.
