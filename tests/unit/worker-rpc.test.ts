@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,28 @@ describe('WorkerClient and serveRpc', () => {
     await c.close();
     await pending;
     await expect(c.call({ op: 'echo', value: 'x' })).rejects.toMatchObject({ kind: 'cancelled' });
+  });
+
+  it('starts its thread with the first call, not before', async () => {
+    const c = client();
+    expect(c.thread).toBeNull();
+    await c.close();
+    expect(c.thread).toBeNull();
+    const d = client();
+    await d.call({ op: 'echo', value: 'x' });
+    expect(d.thread).not.toBeNull();
+  });
+
+  it('closes a worker still loading its modules only once they are loaded', async () => {
+    const loadedFile = join(mkdtempSync(join(tmpdir(), 'ty-rpc-')), 'loaded');
+    const c = new WorkerClient<string, string>(new URL('../fixtures/rpc/slow-loading-worker.ts', import.meta.url), {
+      name: 'slow worker',
+      worker: { workerData: { loadedFile } },
+    });
+    const call = expect(c.call('never answered')).rejects.toMatchObject({ kind: 'cancelled' });
+    await c.close();
+    await call;
+    expect(existsSync(loadedFile)).toBe(true);
   });
 
   it('lets the process exit when no call is in flight, also after a request that could not be sent', async () => {

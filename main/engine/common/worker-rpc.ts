@@ -4,13 +4,15 @@ import type { LogLevel } from '../../common/contracts/jobs.ts';
 import type { ProgressUpdate, TaskContext } from './task-context.ts';
 
 /**
- * One request/response protocol for every worker thread of the engine. The host numbers its calls;
- * the worker answers each id once (after any progress and log events of that call), errors travel
- * as EngineErrorData, and an abort on the host aborts the call's signal in the worker.
+ * One request/response protocol for every worker thread of the engine. The worker says `ready` once
+ * its modules are loaded; the host numbers its calls; the worker answers each id once (after any
+ * progress and log events of that call), errors travel as EngineErrorData, and an abort on the host
+ * aborts the call's signal in the worker.
  */
 export type RpcMessage<Req> = { type: 'call'; id: number; request: Req } | { type: 'cancel'; id: number };
 
 export type RpcReply<Res> =
+  | { type: 'ready' }
   | { type: 'progress'; id: number; update: ProgressUpdate }
   | { type: 'log'; id: number; level: LogLevel; message: string }
   | { type: 'done'; id: number; value: Res }
@@ -40,13 +42,15 @@ interface Pending<Res> {
 }
 
 /**
- * The host's side of a worker thread that serves `serveRpc`. A worker keeps the process alive only
- * while a call is in flight.
+ * The host's side of a worker thread that serves `serveRpc`. The thread starts with the first call
+ * and keeps the process alive only while a call is in flight.
  */
 export class WorkerClient<Req, Res> {
   private readonly url: URL;
   private readonly options: WorkerClientOptions;
   private worker: Worker | null = null;
+  /** settles once the current worker has loaded its modules, or has stopped */
+  private loaded: Promise<void> = Promise.resolve();
   private nextId = 1;
   private readonly pending = new Map<number, Pending<Res>>();
   private stopped: EngineError | null = null;
@@ -54,7 +58,6 @@ export class WorkerClient<Req, Res> {
   constructor(url: URL, options: WorkerClientOptions) {
     this.url = url;
     this.options = options;
-    this.worker = this.spawn();
   }
 
   /** The error every call now fails with (the worker died under the sticky policy, or the client was closed), else null. */
@@ -98,26 +101,41 @@ export class WorkerClient<Req, Res> {
     });
   }
 
-  /** Ends the worker; calls in flight and later calls fail as `cancelled`. */
+  /**
+   * Ends the worker; calls in flight and later calls fail as `cancelled`. A worker still loading its
+   * modules is ended only once they are loaded: a native addon (DuckDB's) whose registration is cut
+   * short by terminate() aborts the whole process.
+   */
   async close(): Promise<void> {
     this.stopped ??= new EngineError('cancelled', `${this.options.name} was closed`);
     const worker = this.worker;
     this.worker = null;
     this.rejectAll(this.stopped);
-    if (worker) await detach(worker).terminate();
+    if (!worker) return;
+    worker.ref(); // an exit meanwhile would end the thread as abruptly
+    await this.loaded;
+    await detach(worker).terminate();
   }
 
   private spawn(): Worker {
     const worker = new Worker(this.url, this.options.worker);
     const thread = worker.threadId; // reads -1 once the thread has stopped
-    worker.on('message', (reply: RpcReply<Res>) => this.receive(reply));
-    worker.on('error', (err) => this.lose(worker, thread, new EngineError('worker-crashed', `${this.options.name} crashed: ${err.message}`), err.stack));
-    worker.on('exit', (code) => this.lose(worker, thread, new EngineError('worker-crashed', `${this.options.name} exited with code ${code}`)));
+    let loaded!: () => void;
+    this.loaded = new Promise((resolve) => (loaded = resolve));
+    worker.on('message', (reply: RpcReply<Res>) => (reply.type === 'ready' ? loaded() : this.receive(reply)));
+    worker.on('error', (err) => {
+      loaded();
+      this.lose(worker, thread, new EngineError('worker-crashed', `${this.options.name} crashed: ${err.message}`), err.stack);
+    });
+    worker.on('exit', (code) => {
+      loaded();
+      this.lose(worker, thread, new EngineError('worker-crashed', `${this.options.name} exited with code ${code}`));
+    });
     worker.unref();
     return worker;
   }
 
-  private receive(reply: RpcReply<Res>): void {
+  private receive(reply: Exclude<RpcReply<Res>, { type: 'ready' }>): void {
     const call = this.pending.get(reply.id);
     if (!call) return;
     if (reply.type === 'progress') call.ctx.progress?.(reply.update);
@@ -165,6 +183,7 @@ export function serveRpc<Req, Res>(handler: (request: Req, ctx: TaskContext) => 
   if (!port) throw new Error('serveRpc must run inside a worker thread');
   const send = (reply: RpcReply<Res>, transfer: Transferable[] = []): void => port.postMessage(reply, transfer);
   const running = new Map<number, AbortController>();
+  send({ type: 'ready' }); // the entry module's imports have all been evaluated by now
   port.on('message', (msg: RpcMessage<Req>) => {
     if (msg.type === 'cancel') {
       running.get(msg.id)?.abort();
