@@ -66,9 +66,8 @@ describe('WorkerClient and serveRpc', () => {
     const dying = c.call({ op: 'exit', code: 7 });
     await expect(dying).rejects.toMatchObject({ kind: 'worker-crashed', message: 'test worker exited with code 7' });
     await expect(slow).rejects.toMatchObject({ kind: 'worker-crashed', message: 'test worker exited with code 7' });
-    const t0 = performance.now();
     await expect(c.call({ op: 'echo', value: 'x' })).rejects.toMatchObject({ kind: 'worker-crashed' });
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(c.thread).toBeNull(); // refused without starting a worker
     expect(c.failure?.kind).toBe('worker-crashed');
   });
 
